@@ -1,0 +1,179 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The storage interface. A backend is one database (a PostgreSQL cluster or
+ * an SQLite file) holding the pins of the tenants routed to it. Drivers are
+ * sibling files (backend_pg.c, backend_sqlite.c) that fill a
+ * struct backend_ops; everything above this header is driver-agnostic.
+ *
+ * Contract every driver keeps (tests/unit/test_backend_conformance.c runs it
+ * against both):
+ *   - every call is one transaction: it either happens whole or not at all;
+ *   - an expired pin (expires_at <= now) is invisible to get and list;
+ *   - errors are negative errnos: -ENOENT (no such pin or tenant), -EEXIST,
+ *     -ENOTEMPTY, -EINVAL (the database refused the value), -EIO (the
+ *     backend failed or is unreachable, after the retry budget), -ENOMEM;
+ *   - nothing is ever served from memory: there is no cache in a driver;
+ *   - all calls are safe from any thread.
+ */
+#ifndef PINFS_BACKEND_H
+#define PINFS_BACKEND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "pinfs/error.h"
+#include "pinfs/macro.h"
+
+/* Times are microseconds since the Unix epoch, UTC. */
+typedef int64_t pfs_usec_t;
+
+#define PIN_SOURCE_MAX 64
+#define PIN_TTL_MAX 31536000
+
+/* What a backend knows about a pin besides its value. */
+struct pin_meta {
+	int64_t id;			/* row id: stable for the pin's lifetime */
+	pfs_usec_t created_at;
+	pfs_usec_t updated_at;
+	pfs_usec_t expires_at;		/* 0: no expiry */
+	int32_t ttl_seconds;		/* -1: no TTL */
+	char source[PIN_SOURCE_MAX];
+};
+
+/* A pin as read: its stored JSON text (not canonical) and metadata. */
+struct pin {
+	struct pin_meta meta;
+	char *value;			/* owned, NUL-terminated */
+	size_t value_len;
+};
+
+/* Releases what a struct pin owns (it may be zeroed). */
+void pin_done(struct pin *p);
+
+enum pin_ttl_op {
+	PIN_TTL_KEEP,	/* keep the current TTL and expiry (new pin: none) */
+	PIN_TTL_SET,	/* ttl_seconds = ttl, expires_at = now + ttl */
+	PIN_TTL_CLEAR,	/* no TTL, no expiry */
+};
+
+/* What an upsert writes. */
+struct pin_write {
+	const char *value;		/* one JSON document (validated by the caller) */
+	size_t value_len;
+	const char *source;		/* NULL: keep the current source ("fs" for new pins) */
+	enum pin_ttl_op ttl_op;
+	int32_t ttl_seconds;		/* with PIN_TTL_SET */
+};
+
+/* Called once per pin by backend_pin_list; a non-zero return stops the listing. */
+typedef int (*backend_pin_cb)(void *ctx, const char *key, const struct pin *p);
+/* Called once per tenant name by backend_tenant_list; non-zero stops. */
+typedef int (*backend_tenant_cb)(void *ctx, const char *tenant);
+
+#define BACKEND_RENAME_NOREPLACE (1u << 0)
+
+/* Tunables shared by the drivers, from the config file. */
+struct backend_params {
+	unsigned pool_size;		/* connections (PostgreSQL) */
+	unsigned pool_wait_ms;		/* deadline for getting a connection */
+	unsigned connect_timeout_s;	/* per host */
+	unsigned statement_timeout_ms;
+	unsigned retries;		/* extra attempts for retryable failures */
+	const char *password_file;	/* optional; never logged */
+};
+
+void backend_params_default(struct backend_params *p);
+
+struct migration {
+	int version;
+	const char *name;
+	const char *up;
+	const char *down;
+};
+
+struct backend;
+
+struct backend_ops {
+	const char *name;
+	int (*open)(const char *uri, const struct backend_params *params, struct backend **ret,
+		    struct pfs_error *reterr);
+	void (*free)(struct backend *be);
+
+	/* Schema: the highest applied migration (0 when none) and applying one. */
+	int (*schema_version)(struct backend *be, int *ret_version);
+	int (*migration_apply)(struct backend *be, const struct migration *m, bool up);
+
+	int (*pin_get)(struct backend *be, const char *tenant, const char *key, struct pin *ret);
+	int (*pin_upsert)(struct backend *be, const char *tenant, const char *key,
+			  const struct pin_write *w, struct pin_meta *ret_meta);
+	int (*pin_delete)(struct backend *be, const char *tenant, const char *key);
+	int (*pin_rename)(struct backend *be, const char *tenant, const char *from, const char *to,
+			  unsigned flags);
+	int (*pin_list)(struct backend *be, const char *tenant, const char *after_key,
+			unsigned limit, backend_pin_cb cb, void *ctx);
+
+	int (*tenant_list)(struct backend *be, backend_tenant_cb cb, void *ctx);
+	int (*tenant_exists)(struct backend *be, const char *tenant);
+	int (*tenant_create)(struct backend *be, const char *tenant);
+	int (*tenant_delete)(struct backend *be, const char *tenant);
+
+	/* A cheap round trip: 0 when the backend answers. */
+	int (*ping)(struct backend *be);
+};
+
+/* Every driver's object starts with this. */
+struct backend {
+	const struct backend_ops *ops;
+	char *uri_redacted;		/* for messages: no password */
+	const struct migration *migrations;	/* NULL-terminated by version 0 */
+};
+
+/*
+ * Opens the driver that the URI's scheme names: postgresql:// or postgres://
+ * (and libpq key=value strings), or sqlite:///path. Returns a new backend,
+ * free with backend_free(). Fails with -EINVAL for an unknown scheme or a
+ * malformed URI and -EIO when the database cannot be reached; reterr says
+ * which.
+ */
+int backend_open(const char *uri, const struct backend_params *params, struct backend **ret,
+		 struct pfs_error *reterr);
+struct backend *backend_free(struct backend *be);
+PFS_DEFINE_FREEP(struct backend, backend_free)
+
+/* The newest migration this build knows for be's kind. */
+int backend_schema_required(const struct backend *be);
+
+static inline const char *backend_name(const struct backend *be)
+{
+	return be->uri_redacted;
+}
+
+/* Thin dispatchers; see struct backend_ops for what each does. */
+int backend_schema_version(struct backend *be, int *ret_version);
+int backend_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret);
+int backend_pin_upsert(struct backend *be, const char *tenant, const char *key,
+		       const struct pin_write *w, struct pin_meta *ret_meta);
+int backend_pin_delete(struct backend *be, const char *tenant, const char *key);
+int backend_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
+		       unsigned flags);
+int backend_pin_list(struct backend *be, const char *tenant, const char *after_key,
+		     unsigned limit, backend_pin_cb cb, void *ctx);
+int backend_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx);
+int backend_tenant_exists(struct backend *be, const char *tenant);
+int backend_tenant_create(struct backend *be, const char *tenant);
+int backend_tenant_delete(struct backend *be, const char *tenant);
+int backend_ping(struct backend *be);
+
+/* Driver constructors' tables (backend.c picks one by scheme). */
+extern const struct backend_ops backend_pg_ops;
+extern const struct backend_ops backend_sqlite_ops;
+
+/* Migrations compiled in from migrations/<kind>/ (generated migrations.c). */
+extern const struct migration migrations_postgres[];
+extern const struct migration migrations_sqlite[];
+
+/* Redacts a password in a URI or conninfo for messages; returns a new string. */
+char *backend_uri_redact(const char *uri);
+
+#endif /* PINFS_BACKEND_H */

@@ -1,0 +1,124 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The filesystem's semantics, with FUSE-free types: DESIGN.md sections 2-4.
+ * fs_ops.c decodes each FUSE request, calls exactly one function here and
+ * sends exactly one reply. Everything returns 0 (or a count) or -errno.
+ *
+ * Write model: writes are staged per open file (struct fs_file) and
+ * committed at flush or fsync after a full JSON parse; a write whose bytes
+ * can no longer begin a JSON document fails at once with -EINVAL, and the
+ * write that would pass the size limit with -EFBIG; both leave the handle
+ * failed, so nothing from it is ever committed.
+ *
+ * Thread-safe: FUSE's worker threads call in concurrently; each struct
+ * fs_file has its own lock.
+ */
+#ifndef PINFS_FS_CORE_H
+#define PINFS_FS_CORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/types.h>
+
+#include "pinfs/config.h"
+#include "pinfs/error.h"
+#include "pinfs/macro.h"
+#include "pinfs/policy.h"
+
+struct fs;
+struct fs_file;
+struct fs_dir;
+
+/* What a lookup, create or mkdir answers: a node and its attributes. */
+struct fs_entry {
+	uint64_t nodeid;
+	struct stat st;
+	double entry_timeout;	/* seconds the kernel may cache the name */
+	double attr_timeout;	/* seconds the kernel may cache st */
+};
+
+/* How the kernel should treat an open file. */
+struct fs_open_flags {
+	bool direct_io;
+	bool keep_cache;
+	bool nonseekable;
+};
+
+/* Options fixed at mount time. */
+struct fs_options {
+	uid_t owner_uid;	/* the mounting user: owns every file, allowed with no policy */
+	gid_t owner_gid;
+	const char *only_tenant;	/* -o tenant=NAME, or NULL */
+};
+
+/*
+ * Builds the filesystem over cfg (borrowed; must outlive fs): opens every
+ * backend the routes name and checks each schema is current. On failure
+ * reterr names the route and the command that fixes it.
+ */
+int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **ret,
+	   struct pfs_error *reterr);
+struct fs *fs_free(struct fs *fs);
+PFS_DEFINE_FREEP(struct fs, fs_free)
+
+int fs_lookup(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	      struct fs_entry *ret);
+void fs_forget(struct fs *fs, uint64_t nodeid, uint64_t nlookup);
+/* file may be NULL; when given, attributes come from what it staged. */
+int fs_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+	       struct fs_file *file, struct stat *ret, double *ret_timeout);
+
+/* Which attributes a setattr changes (FUSE_SET_ATTR_* in fs_ops terms). */
+enum fs_setattr_mask {
+	FS_SET_MODE = 1 << 0,
+	FS_SET_UID = 1 << 1,
+	FS_SET_GID = 1 << 2,
+	FS_SET_SIZE = 1 << 3,
+	FS_SET_ATIME = 1 << 4,
+	FS_SET_MTIME = 1 << 5,
+	FS_SET_CTIME = 1 << 6,
+};
+int fs_setattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+	       struct fs_file *file, const struct stat *attr, unsigned mask, struct stat *ret,
+	       double *ret_timeout);
+int fs_access(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int mask);
+
+int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
+	    struct fs_file **ret_file, struct fs_open_flags *ret_flags);
+int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	      mode_t mode, int flags, struct fs_entry *ret_entry, struct fs_file **ret_file,
+	      struct fs_open_flags *ret_flags);
+/* Copies up to size bytes at off into buf; returns the count (0 at EOF). */
+ssize_t fs_read(struct fs *fs, struct fs_file *file, char *buf, size_t size, off_t off);
+ssize_t fs_write(struct fs *fs, struct fs_file *file, const char *buf, size_t size, off_t off);
+int fs_flush(struct fs *fs, struct fs_file *file);
+int fs_fsync(struct fs *fs, struct fs_file *file);
+/* Last chance to commit (errors are only logged); frees file. */
+void fs_release(struct fs *fs, struct fs_file *file);
+
+int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name);
+int fs_mkdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	     struct fs_entry *ret);
+int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name);
+
+#define FS_RENAME_NOREPLACE (1u << 0)
+#define FS_RENAME_EXCHANGE (1u << 1)
+int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	      uint64_t newparent, const char *newname, unsigned flags);
+
+int fs_opendir(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+	       struct fs_dir **ret_dir);
+/*
+ * Called by fs_readdir for each entry; returns non-zero when the reply
+ * buffer is full (the entry was not added and will be offered again).
+ */
+typedef int (*fs_dir_filler)(void *ctx, const char *name, const struct stat *st, off_t next_off);
+int fs_readdir(struct fs *fs, struct fs_dir *dir, off_t off, fs_dir_filler fill, void *ctx);
+void fs_releasedir(struct fs *fs, struct fs_dir *dir);
+
+int fs_statfs(struct fs *fs, struct statvfs *ret);
+
+#endif /* PINFS_FS_CORE_H */

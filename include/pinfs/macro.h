@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Small compiler-attribute wrappers and ownership helpers shared by every
+ * module. Nothing here allocates or does I/O.
+ */
+#ifndef PINFS_MACRO_H
+#define PINFS_MACRO_H
+
+#include <stddef.h>
+#include <stdlib.h>
+
+#define PFS_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define PFS_NODISCARD __attribute__((warn_unused_result))
+#define PFS_MALLOC __attribute__((malloc))
+#define PFS_CLEANUP(f) __attribute__((cleanup(f)))
+#define PFS_UNUSED __attribute__((unused))
+
+#define PFS_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* free() through a pointer-to-pointer, for PFS_CLEANUP. */
+static inline void pfs_freep(void *p)
+{
+	free(*(void **)p);
+}
+#define PFS_AUTOFREE PFS_CLEANUP(pfs_freep)
+
+/* Generates "static inline void fnp(type **p)" calling fn(*p), for PFS_CLEANUP. */
+#define PFS_DEFINE_FREEP(type, fn)                                                                 \
+	static inline void fn##p(type **p)                                                         \
+	{                                                                                          \
+		if (*p)                                                                            \
+			(void)fn(*p);                                                              \
+	}
+
+/* Takes ownership out of a cleanup-managed local: returns *pp and clears it. */
+static inline void *steal_ptr(void *pp)
+{
+	void **p = (void **)pp;
+	void *v = *p;
+
+	*p = NULL;
+	return v;
+}
+
+#endif /* PINFS_MACRO_H */

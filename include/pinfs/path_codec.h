@@ -1,0 +1,52 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Names: tenant names, and the codec between pin keys and file names.
+ *
+ * A key is any UTF-8 string of 1..1024 bytes without NUL or control
+ * characters. In a file name "/" is written "%2F" and "%" is written "%25";
+ * every other byte is itself, so the codec round-trips exactly and a file
+ * name with any other "%" sequence is not a valid key name. An encoded name
+ * longer than 255 bytes cannot be a file name (-ENAMETOOLONG).
+ *
+ * Pure module: no I/O, no allocation except the returned strings.
+ */
+#ifndef PINFS_PATH_CODEC_H
+#define PINFS_PATH_CODEC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PATH_TENANT_MAX 64
+#define PATH_KEY_MAX 1024
+#define PATH_NAME_MAX 255
+
+/* 0 if name is a valid tenant name, else -EINVAL or -ENAMETOOLONG. */
+int path_tenant_validate(const char *name);
+
+/* 0 if key is a valid key, else -EINVAL or -ENAMETOOLONG. */
+int path_key_validate(const char *key);
+
+/* File name -> key. *ret_key is new (free()). -EINVAL, -ENAMETOOLONG, -ENOMEM. */
+int path_key_decode(const char *name, char **ret_key);
+
+/* Key -> file name. *ret_name is new (free()). -ENAMETOOLONG if over 255 bytes. */
+int path_key_encode(const char *key, char **ret_name);
+
+enum path_create_class {
+	PATH_CREATE_KEY,	/* an ordinary key: committed when written */
+	PATH_CREATE_SCRATCH,	/* sed/python temporary: private until renamed onto a key */
+	PATH_CREATE_REFUSED,	/* editor swap, backup or probe name: -EACCES */
+};
+
+/*
+ * How a new key created through the filesystem is treated. Refused:
+ * names starting with ".", ending in "~", or equal to "4913" (vim then keeps
+ * its swap and backup files elsewhere and writes in place). Scratch:
+ * "sed" + 6 of [A-Za-z0-9] and "tmp" + 8 of [a-z0-9_].
+ */
+enum path_create_class path_key_create_class(const char *key);
+
+/* True if s is valid UTF-8 without control characters (< 0x20, 0x7f). */
+bool path_is_clean_utf8(const char *s, size_t len);
+
+#endif /* PINFS_PATH_CODEC_H */

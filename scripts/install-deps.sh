@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Installs every Debian package that pinfs needs to build, test, benchmark and
+# run its demo. The README's two commands and .ci/run all call this one script.
+set -euo pipefail
+
+packages=(
+	# build
+	build-essential meson ninja-build pkg-config
+	libfuse3-dev libpq-dev libjansson-dev libjwt-dev libsqlite3-dev libssl-dev
+	libcmocka-dev libyajl-dev
+	# run
+	fuse3 postgresql postgresql-client sqlite3
+	# integration tests: the real tools
+	vim nano jq moreutils attr tmux python3 util-linux procps coreutils
+	# checks
+	prometheus systemd valgrind
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+	SUDO=sudo
+else
+	SUDO=
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+		missing+=("$p")
+	fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+	echo "install-deps: all ${#packages[@]} packages present"
+	exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
