@@ -22,15 +22,24 @@ int pfs_error_set(struct pfs_error *err, int code, int line, const char *fmt, ..
 
 void pfs_error_prefix(struct pfs_error *err, const char *fmt, ...)
 {
-	char prefix[256];
-	char old[sizeof(err->message)];
+	char prefix[sizeof(err->message)];
+	size_t plen, mlen, room;
 	va_list ap;
 
 	if (!err)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(prefix, sizeof(prefix), fmt, ap);
+	vsnprintf(prefix, sizeof(prefix) - 2, fmt, ap);
 	va_end(ap);
-	memcpy(old, err->message, sizeof(old));
-	snprintf(err->message, sizeof(err->message), "%s: %s", prefix, old);
+	strcat(prefix, ": ");
+	plen = strlen(prefix);
+	mlen = strlen(err->message);
+	room = sizeof(err->message) - 1;
+	if (plen > room)
+		plen = room;
+	if (plen + mlen > room)
+		mlen = room - plen;
+	memmove(err->message + plen, err->message, mlen);
+	memcpy(err->message, prefix, plen);
+	err->message[plen + mlen] = '\0';
 }

@@ -1,12 +1,13 @@
 -- pinfs schema 1: the seed's memory-pin tables plus what pinfs needs.
 -- Every column except tenant_id, key and value has a default, so rows
 -- written by other tools (psql, a seeding service) are served as files.
+-- Names use the "C" collation: keys list in byte order, by the unique index.
 CREATE SCHEMA IF NOT EXISTS system;
 
 CREATE TABLE system.memory_pins (
     id          BIGSERIAL PRIMARY KEY,
-    tenant_id   TEXT        NOT NULL,
-    key         TEXT        NOT NULL,
+    tenant_id   TEXT        COLLATE "C" NOT NULL,
+    key         TEXT        COLLATE "C" NOT NULL,
     value       JSONB       NOT NULL,
     source      TEXT        NOT NULL DEFAULT 'fs',
     created_at  TIMESTAMPTZ NOT NULL DEFAULT now(),
@@ -53,6 +54,6 @@ CREATE INDEX rbac_audit_created_idx ON system.rbac_audit (created_at);
 
 -- A tenant exists while it has a row here or any pin.
 CREATE TABLE system.tenants (
-    name        TEXT PRIMARY KEY,
+    name        TEXT COLLATE "C" PRIMARY KEY,
     created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
 );

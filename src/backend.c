@@ -1,0 +1,169 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Backend dispatch: picks a driver by URI scheme and forwards each call
+ * through its ops table. No logic of its own beyond that.
+ */
+#include "pinfs/backend.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+void pin_done(struct pin *p)
+{
+	free(p->value);
+	p->value = NULL;
+	p->value_len = 0;
+}
+
+void backend_params_default(struct backend_params *p)
+{
+	*p = (struct backend_params){
+		.pool_size = 8,
+		.pool_wait_ms = 5000,
+		.connect_timeout_s = 5,
+		.statement_timeout_ms = 10000,
+		.retries = 2,
+		.password_file = NULL,
+	};
+}
+
+static const struct backend_ops *driver_for(const char *uri)
+{
+	if (strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0)
+		return &backend_pg_ops;
+	if (strncmp(uri, "sqlite://", 9) == 0)
+		return &backend_sqlite_ops;
+	/* A libpq key=value conninfo ("host=... dbname=..."). */
+	if (strchr(uri, '=') && !strstr(uri, "://"))
+		return &backend_pg_ops;
+	return NULL;
+}
+
+int backend_open(const char *uri, const struct backend_params *params, struct backend **ret,
+		 struct pfs_error *reterr)
+{
+	const struct backend_ops *ops = driver_for(uri);
+	struct backend_params defaults;
+
+	if (!ops)
+		return pfs_error_set(reterr, -EINVAL, 0,
+				     "unrecognized backend \"%.*s\": expected postgresql://... "
+				     "or sqlite:///path",
+				     (int)strcspn(uri, ":"), uri);
+	if (!params) {
+		backend_params_default(&defaults);
+		params = &defaults;
+	}
+	return ops->open(uri, params, ret, reterr);
+}
+
+struct backend *backend_free(struct backend *be)
+{
+	if (be)
+		be->ops->free(be);
+	return NULL;
+}
+
+int backend_schema_required(const struct backend *be)
+{
+	int v = 0;
+
+	for (const struct migration *m = be->migrations; m && m->version; m++)
+		v = m->version;
+	return v;
+}
+
+/*
+ * Redacts "password=..." in a conninfo and ":secret@" in a URI, so a
+ * backend can be named in logs and /.system files.
+ */
+char *backend_uri_redact(const char *uri)
+{
+	char *s = strdup(uri);
+	char *p, *at, *scheme;
+
+	if (!s)
+		return NULL;
+	scheme = strstr(s, "://");
+	if (scheme) {
+		char *auth = scheme + 3;
+		char *slash = strchr(auth, '/');
+
+		at = strchr(auth, '@');
+		if (at && (!slash || at < slash)) {
+			char *colon = memchr(auth, ':', (size_t)(at - auth));
+
+			if (colon)
+				memmove(colon, at, strlen(at) + 1);
+		}
+	}
+	p = strstr(s, "password=");
+	if (p) {
+		char *end = p + 9;
+
+		while (*end && *end != ' ' && *end != '&')
+			end++;
+		memmove(p + 9, "***", 3);
+		memmove(p + 12, end, strlen(end) + 1);
+	}
+	return s;
+}
+
+int backend_schema_version(struct backend *be, int *ret_version)
+{
+	return be->ops->schema_version(be, ret_version);
+}
+
+int backend_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret)
+{
+	return be->ops->pin_get(be, tenant, key, ret);
+}
+
+int backend_pin_upsert(struct backend *be, const char *tenant, const char *key,
+		       const struct pin_write *w, struct pin_meta *ret_meta)
+{
+	return be->ops->pin_upsert(be, tenant, key, w, ret_meta);
+}
+
+int backend_pin_delete(struct backend *be, const char *tenant, const char *key)
+{
+	return be->ops->pin_delete(be, tenant, key);
+}
+
+int backend_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
+		       unsigned flags)
+{
+	return be->ops->pin_rename(be, tenant, from, to, flags);
+}
+
+int backend_pin_list(struct backend *be, const char *tenant, const char *after_key,
+		     unsigned limit, backend_pin_cb cb, void *ctx)
+{
+	return be->ops->pin_list(be, tenant, after_key, limit, cb, ctx);
+}
+
+int backend_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx)
+{
+	return be->ops->tenant_list(be, cb, ctx);
+}
+
+int backend_tenant_exists(struct backend *be, const char *tenant)
+{
+	return be->ops->tenant_exists(be, tenant);
+}
+
+int backend_tenant_create(struct backend *be, const char *tenant)
+{
+	return be->ops->tenant_create(be, tenant);
+}
+
+int backend_tenant_delete(struct backend *be, const char *tenant)
+{
+	return be->ops->tenant_delete(be, tenant);
+}
+
+int backend_ping(struct backend *be)
+{
+	return be->ops->ping(be);
+}

@@ -1,0 +1,893 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * PostgreSQL driver (libpq). The only file that includes <libpq-fe.h>.
+ *
+ * A fixed pool of connections, each made lazily and re-made after a failure
+ * with capped exponential backoff; statements are prepared once per
+ * connection. Every operation runs on one connection as one transaction
+ * (one statement, or BEGIN ... COMMIT), and every error path rolls back and
+ * returns the connection, so a failure can never leak one. Waiting for a
+ * connection has a deadline. Retryable failures (serialization, deadlock,
+ * a lost connection, a demoted primary) are retried up to params->retries
+ * times; then the caller gets -EIO.
+ */
+#include "pinfs/backend.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <libpq-fe.h>
+
+#include "pinfs/log.h"
+
+#define LIVE "(expires_at IS NULL OR expires_at > now())"
+#define USEC(col) "(extract(epoch from " col ") * 1000000)::int8"
+#define PIN_COLS                                                                                   \
+	"id, value::text, source, " USEC("created_at") ", " USEC("updated_at") ", "               \
+	"COALESCE(" USEC("expires_at") ", 0), COALESCE(ttl_seconds, -1)"
+
+/* Internal marker: the statement may be retried on a fresh attempt. */
+#define PG_RETRY (-EAGAIN)
+
+enum stmt {
+	ST_GET,
+	ST_UPSERT,
+	ST_DELETE,
+	ST_LOCK_LIVE,
+	ST_EXISTS_LIVE,
+	ST_DELETE_ANY,
+	ST_MOVE,
+	ST_LIST,
+	ST_TENANT_LIST,
+	ST_TENANT_EXISTS,
+	ST_TENANT_CREATE,
+	ST_TENANT_HAS_LIVE,
+	ST_TENANT_PURGE,
+	ST_TENANT_DROP,
+	ST__COUNT,
+};
+
+static const struct {
+	const char *sql;
+	int nparams;
+} stmts[ST__COUNT] = {
+	[ST_GET] = {"SELECT " PIN_COLS " FROM system.memory_pins"
+		    " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
+		    2},
+	/*
+	 * Upsert. An expired row that the reaper has not deleted yet is dead:
+	 * writing its key starts a new pin (created_at, source and TTL reset).
+	 * $4 source (NULL keeps), $5 TTL op ('keep', 'set', 'clear'), $6 TTL.
+	 */
+	[ST_UPSERT] = {"WITH t AS (INSERT INTO system.tenants (name) VALUES ($1)"
+		       "           ON CONFLICT DO NOTHING)"
+		       " INSERT INTO system.memory_pins AS p"
+		       "   (tenant_id, key, value, source, ttl_seconds, expires_at)"
+		       " VALUES ($1, $2, $3::jsonb, COALESCE($4, 'fs'),"
+		       "   CASE WHEN $5 = 'set' THEN $6::int END,"
+		       "   CASE WHEN $5 = 'set' THEN now() + make_interval(secs => $6::int) END)"
+		       " ON CONFLICT (tenant_id, key) DO UPDATE SET"
+		       "   value = EXCLUDED.value,"
+		       "   updated_at = now(),"
+		       "   source = COALESCE($4, CASE WHEN p.expires_at <= now() THEN 'fs'"
+		       "                         ELSE p.source END),"
+		       "   created_at = CASE WHEN p.expires_at <= now() THEN now()"
+		       "                ELSE p.created_at END,"
+		       "   ttl_seconds = CASE WHEN $5 = 'set' THEN $6::int"
+		       "                 WHEN $5 = 'clear' OR p.expires_at <= now() THEN NULL"
+		       "                 ELSE p.ttl_seconds END,"
+		       "   expires_at = CASE WHEN $5 = 'set' THEN now() + make_interval(secs => $6::int)"
+		       "                WHEN $5 = 'clear' OR p.expires_at <= now() THEN NULL"
+		       "                ELSE p.expires_at END"
+		       " RETURNING " PIN_COLS,
+		       6},
+	[ST_DELETE] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2"
+		       " RETURNING " LIVE,
+		       2},
+	[ST_LOCK_LIVE] = {"SELECT id FROM system.memory_pins"
+			  " WHERE tenant_id = $1 AND key = $2 AND " LIVE " FOR UPDATE",
+			  2},
+	[ST_EXISTS_LIVE] = {"SELECT 1 FROM system.memory_pins"
+			    " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
+			    2},
+	[ST_DELETE_ANY] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2", 2},
+	[ST_MOVE] = {"UPDATE system.memory_pins SET key = $3 WHERE tenant_id = $1 AND key = $2", 3},
+	[ST_LIST] = {"SELECT key, " PIN_COLS " FROM system.memory_pins"
+		     " WHERE tenant_id = $1 AND key > $2 AND " LIVE " ORDER BY key LIMIT $3",
+		     3},
+	/* Distinct tenants by a loose index scan, so it costs one probe per tenant. */
+	[ST_TENANT_LIST] = {"WITH RECURSIVE t(name) AS ("
+			    "  (SELECT tenant_id FROM system.memory_pins ORDER BY tenant_id LIMIT 1)"
+			    "  UNION ALL"
+			    "  SELECT (SELECT tenant_id FROM system.memory_pins"
+			    "          WHERE tenant_id > t.name ORDER BY tenant_id LIMIT 1)"
+			    "  FROM t WHERE t.name IS NOT NULL)"
+			    " SELECT name FROM t WHERE name IS NOT NULL"
+			    " UNION SELECT name FROM system.tenants ORDER BY 1",
+			    0},
+	[ST_TENANT_EXISTS] = {"SELECT EXISTS (SELECT 1 FROM system.tenants WHERE name = $1)"
+			      " OR EXISTS (SELECT 1 FROM system.memory_pins"
+			      "            WHERE tenant_id = $1 AND " LIVE ")",
+			      1},
+	[ST_TENANT_CREATE] = {"INSERT INTO system.tenants (name) SELECT $1"
+			      " WHERE NOT EXISTS (SELECT 1 FROM system.memory_pins"
+			      "                   WHERE tenant_id = $1 AND " LIVE ")"
+			      " ON CONFLICT DO NOTHING RETURNING 1",
+			      1},
+	[ST_TENANT_HAS_LIVE] = {"SELECT 1 FROM system.memory_pins"
+				" WHERE tenant_id = $1 AND " LIVE " LIMIT 1 FOR UPDATE",
+				1},
+	[ST_TENANT_PURGE] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1", 1},
+	[ST_TENANT_DROP] = {"DELETE FROM system.tenants WHERE name = $1", 1},
+};
+
+struct pg_slot {
+	PGconn *conn;		/* NULL until first use or after a failure */
+	bool busy;
+};
+
+struct backend_pg {
+	struct backend base;
+	char *uri;		/* secret: may hold a password */
+	struct backend_params params;
+	char *password_file;
+
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	struct pg_slot *slots;	/* protected by lock */
+	unsigned n_slots;
+	struct timespec retry_at;	/* no new connection before this; protected by lock */
+	unsigned backoff_ms;		/* protected by lock */
+};
+
+static struct backend_pg *to_pg(struct backend *be)
+{
+	return (struct backend_pg *)be;
+}
+
+/* One table from SQLSTATE to errno; PG_RETRY for transient conditions. */
+static int pg_errno(const PGresult *res, PGconn *conn)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+
+	if (!state || PQstatus(conn) != CONNECTION_OK)
+		return PG_RETRY;	/* the connection broke: re-make it and retry */
+	if (strcmp(state, "23505") == 0)
+		return -EEXIST;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0)
+		return PG_RETRY;	/* serialization failure, deadlock */
+	if (strcmp(state, "25006") == 0)
+		return PG_RETRY;	/* read-only: a demoted primary; reconnect finds the new one */
+	if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0)
+		return -EINVAL;		/* data exception, check violation */
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return PG_RETRY;	/* connection exception, admin shutdown */
+	return -EIO;
+}
+
+static void timespec_add_ms(struct timespec *ts, unsigned ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static bool timespec_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+static PGconn *pg_connect(struct backend_pg *pg)
+{
+	char timeout[16], options[96];
+	const char *keys[8], *vals[8];
+	int n = 0;
+	PGconn *conn;
+
+	snprintf(timeout, sizeof(timeout), "%u", pg->params.connect_timeout_s);
+	snprintf(options, sizeof(options), "-c statement_timeout=%u -c lock_timeout=%u",
+		 pg->params.statement_timeout_ms, pg->params.statement_timeout_ms);
+	keys[n] = "connect_timeout", vals[n++] = timeout;
+	keys[n] = "options", vals[n++] = options;
+	keys[n] = "application_name", vals[n++] = "pinfs";
+	keys[n] = "keepalives_idle", vals[n++] = "10";
+	if (pg->password_file)
+		keys[n] = "passfile", vals[n++] = pg->password_file;
+	/* Last, so what the URI says wins over the defaults above. */
+	keys[n] = "dbname", vals[n++] = pg->uri;
+	keys[n] = NULL, vals[n] = NULL;
+
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (!conn)
+		return NULL;
+	if (PQstatus(conn) != CONNECTION_OK) {
+		char *msg = strdup(PQerrorMessage(conn));
+
+		if (msg) {
+			msg[strcspn(msg, "\n")] = '\0';
+			pfs_log(LOG_WARNING, "could not connect to \"%s\": %s", pg->base.uri_redacted,
+				msg);
+			free(msg);
+		}
+		PQfinish(conn);
+		return NULL;
+	}
+	for (int i = 0; i < ST__COUNT; i++) {
+		char name[16];
+		PGresult *res;
+		bool ok;
+
+		snprintf(name, sizeof(name), "pinfs_%d", i);
+		res = PQprepare(conn, name, stmts[i].sql, stmts[i].nparams, NULL);
+		ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+		if (!ok)
+			pfs_log(LOG_DEBUG, "could not prepare statement %d on \"%s\": %s", i,
+				pg->base.uri_redacted, PQresultErrorMessage(res));
+		PQclear(res);
+		/* A missing table (schema not migrated yet) is reported by the schema check. */
+		if (!ok)
+			break;
+	}
+	return conn;
+}
+
+/*
+ * Takes a free slot, waiting until the pool deadline. Returns its index or
+ * -EIO (deadline passed, or the server is in its reconnect backoff).
+ */
+static int pool_acquire(struct backend_pg *pg)
+{
+	struct timespec deadline, now;
+	int slot = -1;
+
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	timespec_add_ms(&deadline, pg->params.pool_wait_ms);
+
+	pthread_mutex_lock(&pg->lock);
+	for (;;) {
+		for (unsigned i = 0; i < pg->n_slots; i++) {
+			if (!pg->slots[i].busy && pg->slots[i].conn) {
+				slot = (int)i;
+				break;
+			}
+		}
+		if (slot < 0)
+			for (unsigned i = 0; i < pg->n_slots; i++)
+				if (!pg->slots[i].busy) {
+					slot = (int)i;
+					break;
+				}
+		if (slot >= 0)
+			break;
+		if (pthread_cond_timedwait(&pg->cond, &pg->lock, &deadline) != 0) {
+			pthread_mutex_unlock(&pg->lock);
+			pfs_log(LOG_WARNING, "no free connection to \"%s\" within %u ms",
+				pg->base.uri_redacted, pg->params.pool_wait_ms);
+			return -EIO;
+		}
+	}
+	pg->slots[slot].busy = true;
+	if (pg->slots[slot].conn) {
+		pthread_mutex_unlock(&pg->lock);
+		return slot;
+	}
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (timespec_before(&now, &pg->retry_at)) {
+		/* Backing off after a failed connect: fail fast, do not hammer the server. */
+		pg->slots[slot].busy = false;
+		pthread_cond_signal(&pg->cond);
+		pthread_mutex_unlock(&pg->lock);
+		return -EIO;
+	}
+	pthread_mutex_unlock(&pg->lock);
+
+	/* Connect outside the lock: it may take connect_timeout seconds. */
+	PGconn *conn = pg_connect(pg);
+
+	pthread_mutex_lock(&pg->lock);
+	if (!conn) {
+		pg->backoff_ms = pg->backoff_ms ? pg->backoff_ms * 2 : 100;
+		if (pg->backoff_ms > 5000)
+			pg->backoff_ms = 5000;
+		clock_gettime(CLOCK_REALTIME, &pg->retry_at);
+		timespec_add_ms(&pg->retry_at, pg->backoff_ms);
+		pg->slots[slot].busy = false;
+		pthread_cond_signal(&pg->cond);
+		pthread_mutex_unlock(&pg->lock);
+		return -EIO;
+	}
+	pg->backoff_ms = 0;
+	pg->slots[slot].conn = conn;
+	pthread_mutex_unlock(&pg->lock);
+	return slot;
+}
+
+/* Returns a slot; broken connections are dropped so the next user re-makes them. */
+static void pool_release(struct backend_pg *pg, int slot, bool broken)
+{
+	PGconn *drop = NULL;
+
+	pthread_mutex_lock(&pg->lock);
+	if (broken || PQstatus(pg->slots[slot].conn) != CONNECTION_OK ||
+	    PQtransactionStatus(pg->slots[slot].conn) != PQTRANS_IDLE) {
+		drop = pg->slots[slot].conn;
+		pg->slots[slot].conn = NULL;
+	}
+	pg->slots[slot].busy = false;
+	pthread_cond_signal(&pg->cond);
+	pthread_mutex_unlock(&pg->lock);
+	if (drop)
+		PQfinish(drop);
+}
+
+/* Runs prepared statement st; on success *ret_res owns the result. */
+static int exec_stmt(PGconn *conn, enum stmt st, const char *const *params, PGresult **ret_res)
+{
+	char name[16];
+	PGresult *res;
+	ExecStatusType status;
+	int r;
+
+	snprintf(name, sizeof(name), "pinfs_%d", (int)st);
+	res = PQexecPrepared(conn, name, stmts[st].nparams, params, NULL, NULL, 0);
+	status = PQresultStatus(res);
+	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
+		*ret_res = res;
+		return 0;
+	}
+	r = pg_errno(res, conn);
+	pfs_log(LOG_DEBUG, "statement %d failed: %s", (int)st,
+		res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	PQclear(res);
+	return r;
+}
+
+/* Runs a command without results (BEGIN, COMMIT, ...). */
+static int exec_simple(PGconn *conn, const char *sql)
+{
+	PGresult *res = PQexec(conn, sql);
+	int r = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = pg_errno(res, conn);
+		pfs_log(LOG_DEBUG, "\"%s\" failed: %s", sql,
+			res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+	}
+	PQclear(res);
+	return r;
+}
+
+typedef int (*pg_op)(PGconn *conn, void *ctx);
+
+/*
+ * Runs op on a pooled connection, retrying transient failures on a fresh
+ * attempt. Any transaction op left open is rolled back before the
+ * connection goes back.
+ */
+static int pg_run(struct backend_pg *pg, pg_op op, void *ctx)
+{
+	int r = -EIO;
+
+	for (unsigned attempt = 0; attempt <= pg->params.retries; attempt++) {
+		int slot = pool_acquire(pg);
+		PGconn *conn;
+
+		if (slot < 0)
+			return slot;
+		conn = pg->slots[slot].conn;
+		r = op(conn, ctx);
+		if (PQtransactionStatus(conn) == PQTRANS_INERROR ||
+		    PQtransactionStatus(conn) == PQTRANS_INTRANS)
+			(void)exec_simple(conn, "ROLLBACK");
+		pool_release(pg, slot, r == PG_RETRY && PQstatus(conn) != CONNECTION_OK);
+		if (r != PG_RETRY)
+			return r;
+		pfs_log(LOG_INFO, "retrying an operation on \"%s\" (attempt %u)",
+			pg->base.uri_redacted, attempt + 2);
+	}
+	return -EIO;
+}
+
+static int64_t int_at(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+/* Reads the PIN_COLS columns starting at col. */
+static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
+{
+	const char *v = PQgetvalue(res, row, col + 1);
+	size_t len = (size_t)PQgetlength(res, row, col + 1);
+
+	memset(ret, 0, sizeof(*ret));
+	ret->value = malloc(len + 1);
+	if (!ret->value)
+		return -ENOMEM;
+	memcpy(ret->value, v, len);
+	ret->value[len] = '\0';
+	ret->value_len = len;
+	ret->meta.id = int_at(res, row, col);
+	snprintf(ret->meta.source, sizeof(ret->meta.source), "%s", PQgetvalue(res, row, col + 2));
+	ret->meta.created_at = int_at(res, row, col + 3);
+	ret->meta.updated_at = int_at(res, row, col + 4);
+	ret->meta.expires_at = int_at(res, row, col + 5);
+	ret->meta.ttl_seconds = (int32_t)int_at(res, row, col + 6);
+	return 0;
+}
+
+struct op_args {
+	const char *tenant, *key, *key2;
+	const struct pin_write *w;
+	struct pin *pin;
+	struct pin_meta *meta;
+	unsigned flags, limit;
+	backend_pin_cb pin_cb;
+	backend_tenant_cb tenant_cb;
+	void *cb_ctx;
+	const struct migration *mig;
+	bool up;
+	int version;
+};
+
+static int op_get(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	const char *p[] = {a->tenant, a->key};
+	PGresult *res;
+	int r = exec_stmt(conn, ST_GET, p, &res);
+
+	if (r < 0)
+		return r;
+	r = PQntuples(res) == 0 ? -ENOENT : pin_from_row(res, 0, 0, a->pin);
+	PQclear(res);
+	return r;
+}
+
+static int pg_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret)
+{
+	struct op_args a = {.tenant = tenant, .key = key, .pin = ret};
+
+	return pg_run(to_pg(be), op_get, &a);
+}
+
+static int op_upsert(PGconn *conn, void *ctx)
+{
+	static const char *const ttl_ops[] = {
+		[PIN_TTL_KEEP] = "keep", [PIN_TTL_SET] = "set", [PIN_TTL_CLEAR] = "clear"};
+	struct op_args *a = ctx;
+	char ttl[16];
+	PFS_AUTOFREE char *value = strndup(a->w->value, a->w->value_len);
+	const char *p[] = {a->tenant, a->key, value, a->w->source, ttl_ops[a->w->ttl_op], ttl};
+	PGresult *res;
+	struct pin pin;
+	int r;
+
+	if (!value)
+		return -ENOMEM;
+	snprintf(ttl, sizeof(ttl), "%d", (int)a->w->ttl_seconds);
+	r = exec_stmt(conn, ST_UPSERT, p, &res);
+	if (r < 0)
+		return r;
+	r = pin_from_row(res, 0, 0, &pin);
+	PQclear(res);
+	if (r < 0)
+		return r;
+	if (a->meta)
+		*a->meta = pin.meta;
+	pin_done(&pin);
+	return 0;
+}
+
+static int pg_pin_upsert(struct backend *be, const char *tenant, const char *key,
+			 const struct pin_write *w, struct pin_meta *ret_meta)
+{
+	struct op_args a = {.tenant = tenant, .key = key, .w = w, .meta = ret_meta};
+
+	return pg_run(to_pg(be), op_upsert, &a);
+}
+
+static int op_delete(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	const char *p[] = {a->tenant, a->key};
+	PGresult *res;
+	int r = exec_stmt(conn, ST_DELETE, p, &res);
+
+	if (r < 0)
+		return r;
+	/* Deleting an expired row is housekeeping, not a delete the caller made. */
+	r = PQntuples(res) == 1 && PQgetvalue(res, 0, 0)[0] == 't' ? 0 : -ENOENT;
+	PQclear(res);
+	return r;
+}
+
+static int pg_pin_delete(struct backend *be, const char *tenant, const char *key)
+{
+	struct op_args a = {.tenant = tenant, .key = key};
+
+	return pg_run(to_pg(be), op_delete, &a);
+}
+
+/* Runs st and returns 1 if it produced a row, 0 if not, or -errno. */
+static int exec_has_row(PGconn *conn, enum stmt st, const char *const *p)
+{
+	PGresult *res;
+	int r = exec_stmt(conn, st, p, &res);
+
+	if (r < 0)
+		return r;
+	r = PQntuples(res) > 0;
+	PQclear(res);
+	return r;
+}
+
+static int op_rename(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	const char *src[] = {a->tenant, a->key};
+	const char *dst[] = {a->tenant, a->key2};
+	const char *move[] = {a->tenant, a->key, a->key2};
+	PGresult *res;
+	int r;
+
+	/* Two names change; one transaction, so readers never see both or neither. */
+	r = exec_simple(conn, "BEGIN");
+	if (r < 0)
+		return r;
+	r = exec_has_row(conn, ST_LOCK_LIVE, src);
+	if (r <= 0)
+		return r < 0 ? r : -ENOENT;
+	if (a->flags & BACKEND_RENAME_NOREPLACE) {
+		r = exec_has_row(conn, ST_EXISTS_LIVE, dst);
+		if (r != 0)
+			return r < 0 ? r : -EEXIST;
+	}
+	r = exec_stmt(conn, ST_DELETE_ANY, dst, &res);
+	if (r < 0)
+		return r;
+	PQclear(res);
+	/* The source row keeps its id: a renamed file keeps its inode. */
+	r = exec_stmt(conn, ST_MOVE, move, &res);
+	if (r < 0)
+		return r;
+	PQclear(res);
+	return exec_simple(conn, "COMMIT");
+}
+
+static int pg_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
+			 unsigned flags)
+{
+	struct op_args a = {.tenant = tenant, .key = from, .key2 = to, .flags = flags};
+
+	if (strcmp(from, to) == 0) {
+		/* rename(2) of a name onto itself succeeds and changes nothing. */
+		struct pin pin = {0};
+		int r = pg_pin_get(be, tenant, from, &pin);
+
+		pin_done(&pin);
+		return r;
+	}
+	return pg_run(to_pg(be), op_rename, &a);
+}
+
+static int op_list(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	char limit[16];
+	const char *p[] = {a->tenant, a->key ? a->key : "", limit};
+	PGresult *res;
+	int r, n;
+
+	snprintf(limit, sizeof(limit), "%u", a->limit);
+	r = exec_stmt(conn, ST_LIST, p, &res);
+	if (r < 0)
+		return r;
+	n = PQntuples(res);
+	r = 0;
+	for (int i = 0; i < n; i++) {
+		struct pin pin;
+
+		r = pin_from_row(res, i, 1, &pin);
+		if (r < 0)
+			break;
+		r = a->pin_cb(a->cb_ctx, PQgetvalue(res, i, 0), &pin);
+		pin_done(&pin);
+		if (r != 0) {
+			r = i + 1;
+			break;
+		}
+		r = i + 1;
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_pin_list(struct backend *be, const char *tenant, const char *after_key,
+		       unsigned limit, backend_pin_cb cb, void *ctx)
+{
+	struct op_args a = {
+		.tenant = tenant, .key = after_key, .limit = limit, .pin_cb = cb, .cb_ctx = ctx};
+
+	return pg_run(to_pg(be), op_list, &a);
+}
+
+static int op_tenant_list(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	PGresult *res;
+	int r = exec_stmt(conn, ST_TENANT_LIST, NULL, &res);
+
+	if (r < 0)
+		return r;
+	for (int i = 0; i < PQntuples(res); i++)
+		if (a->tenant_cb(a->cb_ctx, PQgetvalue(res, i, 0)) != 0)
+			break;
+	PQclear(res);
+	return 0;
+}
+
+static int pg_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx)
+{
+	struct op_args a = {.tenant_cb = cb, .cb_ctx = ctx};
+
+	return pg_run(to_pg(be), op_tenant_list, &a);
+}
+
+static int op_tenant_exists(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	const char *p[] = {a->tenant};
+	PGresult *res;
+	int r = exec_stmt(conn, ST_TENANT_EXISTS, p, &res);
+
+	if (r < 0)
+		return r;
+	r = PQgetvalue(res, 0, 0)[0] == 't' ? 0 : -ENOENT;
+	PQclear(res);
+	return r;
+}
+
+static int pg_tenant_exists(struct backend *be, const char *tenant)
+{
+	struct op_args a = {.tenant = tenant};
+
+	return pg_run(to_pg(be), op_tenant_exists, &a);
+}
+
+static int op_tenant_create(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	const char *p[] = {a->tenant};
+	int r = exec_has_row(conn, ST_TENANT_CREATE, p);
+
+	return r < 0 ? r : (r ? 0 : -EEXIST);
+}
+
+static int pg_tenant_create(struct backend *be, const char *tenant)
+{
+	struct op_args a = {.tenant = tenant};
+
+	return pg_run(to_pg(be), op_tenant_create, &a);
+}
+
+static int op_tenant_delete(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	const char *p[] = {a->tenant};
+	PGresult *res;
+	int r;
+
+	r = exec_simple(conn, "BEGIN");
+	if (r < 0)
+		return r;
+	r = op_tenant_exists(conn, ctx);
+	if (r < 0)
+		return r;
+	r = exec_has_row(conn, ST_TENANT_HAS_LIVE, p);
+	if (r != 0)
+		return r < 0 ? r : -ENOTEMPTY;
+	/* Only expired rows are left: they go with the tenant. */
+	r = exec_stmt(conn, ST_TENANT_PURGE, p, &res);
+	if (r < 0)
+		return r;
+	PQclear(res);
+	r = exec_stmt(conn, ST_TENANT_DROP, p, &res);
+	if (r < 0)
+		return r;
+	PQclear(res);
+	return exec_simple(conn, "COMMIT");
+}
+
+static int pg_tenant_delete(struct backend *be, const char *tenant)
+{
+	struct op_args a = {.tenant = tenant};
+
+	return pg_run(to_pg(be), op_tenant_delete, &a);
+}
+
+static int op_ping(PGconn *conn, void *ctx)
+{
+	(void)ctx;
+	return exec_simple(conn, "SELECT 1");
+}
+
+static int pg_ping(struct backend *be)
+{
+	return pg_run(to_pg(be), op_ping, NULL);
+}
+
+static int op_schema_version(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	PGresult *res = PQexec(conn, "SELECT CASE WHEN to_regclass('system.pinfs_schema') IS NULL"
+				     " THEN 0 ELSE (SELECT COALESCE(max(version), 0)"
+				     " FROM system.pinfs_schema) END");
+	int r = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		r = pg_errno(res, conn);
+	else
+		a->version = (int)int_at(res, 0, 0);
+	PQclear(res);
+	return r;
+}
+
+/*
+ * The version table is created on demand, so PQexec's plain-text path
+ * works on an empty database too.
+ */
+static int pg_schema_version(struct backend *be, int *ret_version)
+{
+	struct op_args a = {0};
+	int r = pg_run(to_pg(be), op_schema_version, &a);
+
+	if (r < 0)
+		return r;
+	*ret_version = a.version;
+	return 0;
+}
+
+static int op_migrate(PGconn *conn, void *ctx)
+{
+	struct op_args *a = ctx;
+	char sql[256];
+	int r;
+
+	r = exec_simple(conn, "BEGIN");
+	if (r < 0)
+		return r;
+	/* One migrator at a time, whoever else runs pinctl against this database. */
+	r = exec_simple(conn, "SELECT pg_advisory_xact_lock(7405631)");
+	if (r < 0)
+		return r;
+	r = exec_simple(conn, "CREATE SCHEMA IF NOT EXISTS system;"
+			      " CREATE TABLE IF NOT EXISTS system.pinfs_schema ("
+			      " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+			      " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+	if (r < 0)
+		return r;
+	r = exec_simple(conn, a->up ? a->mig->up : a->mig->down);
+	if (r < 0) {
+		pfs_log(LOG_ERR, "migration %04d_%s (%s) failed: %s", a->mig->version, a->mig->name,
+			a->up ? "up" : "down", PQerrorMessage(conn));
+		return r == PG_RETRY ? -EIO : r;
+	}
+	if (a->up)
+		snprintf(sql, sizeof(sql),
+			 "INSERT INTO system.pinfs_schema (version, name) VALUES (%d, '%s')",
+			 a->mig->version, a->mig->name);
+	else
+		snprintf(sql, sizeof(sql), "DELETE FROM system.pinfs_schema WHERE version = %d",
+			 a->mig->version);
+	r = exec_simple(conn, sql);
+	if (r < 0)
+		return r;
+	return exec_simple(conn, "COMMIT");
+}
+
+static int pg_migration_apply(struct backend *be, const struct migration *m, bool up)
+{
+	struct op_args a = {.mig = m, .up = up};
+	struct backend_pg *pg = to_pg(be);
+	int r;
+
+	r = pg_run(pg, op_migrate, &a);
+	if (r < 0)
+		return r;
+	/* Statements were prepared against the old schema: start afresh. */
+	pthread_mutex_lock(&pg->lock);
+	for (unsigned i = 0; i < pg->n_slots; i++) {
+		if (!pg->slots[i].busy && pg->slots[i].conn) {
+			PQfinish(pg->slots[i].conn);
+			pg->slots[i].conn = NULL;
+		}
+	}
+	pthread_mutex_unlock(&pg->lock);
+	return 0;
+}
+
+static void pg_free(struct backend *be)
+{
+	struct backend_pg *pg = to_pg(be);
+
+	for (unsigned i = 0; i < pg->n_slots; i++)
+		if (pg->slots[i].conn)
+			PQfinish(pg->slots[i].conn);
+	free(pg->slots);
+	pthread_mutex_destroy(&pg->lock);
+	pthread_cond_destroy(&pg->cond);
+	if (pg->uri) {
+		explicit_bzero(pg->uri, strlen(pg->uri));
+		free(pg->uri);
+	}
+	free(pg->password_file);
+	free(pg->base.uri_redacted);
+	free(pg);
+}
+
+static int pg_open(const char *uri, const struct backend_params *params, struct backend **ret,
+		   struct pfs_error *reterr)
+{
+	struct backend_pg *pg = calloc(1, sizeof(*pg));
+	PQconninfoOption *opts;
+	char *err = NULL;
+
+	if (!pg)
+		return -ENOMEM;
+	/* Reject a malformed URI now, with libpq's own words. */
+	opts = PQconninfoParse(uri, &err);
+	if (!opts) {
+		int r = pfs_error_set(reterr, -EINVAL, 0, "invalid PostgreSQL URI: %s",
+				      err ? err : "out of memory");
+
+		PQfreemem(err);
+		free(pg);
+		return r;
+	}
+	PQconninfoFree(opts);
+
+	pg->base.ops = &backend_pg_ops;
+	pg->base.migrations = migrations_postgres;
+	pg->params = *params;
+	pg->params.password_file = NULL;
+	pg->n_slots = params->pool_size ? params->pool_size : 1;
+	pg->uri = strdup(uri);
+	pg->base.uri_redacted = backend_uri_redact(uri);
+	pg->slots = calloc(pg->n_slots, sizeof(*pg->slots));
+	if (params->password_file)
+		pg->password_file = strdup(params->password_file);
+	pthread_mutex_init(&pg->lock, NULL);
+	pthread_cond_init(&pg->cond, NULL);
+	if (!pg->uri || !pg->base.uri_redacted || !pg->slots ||
+	    (params->password_file && !pg->password_file)) {
+		pg_free(&pg->base);
+		return -ENOMEM;
+	}
+	*ret = &pg->base;
+	return 0;
+}
+
+const struct backend_ops backend_pg_ops = {
+	.name = "postgresql",
+	.open = pg_open,
+	.free = pg_free,
+	.schema_version = pg_schema_version,
+	.migration_apply = pg_migration_apply,
+	.pin_get = pg_pin_get,
+	.pin_upsert = pg_pin_upsert,
+	.pin_delete = pg_pin_delete,
+	.pin_rename = pg_pin_rename,
+	.pin_list = pg_pin_list,
+	.tenant_list = pg_tenant_list,
+	.tenant_exists = pg_tenant_exists,
+	.tenant_create = pg_tenant_create,
+	.tenant_delete = pg_tenant_delete,
+	.ping = pg_ping,
+};

@@ -1,0 +1,1668 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Filesystem semantics over the route table and backends, with no FUSE
+ * types (see fs_core.h and DESIGN.md sections 2-4).
+ *
+ * The tree is two levels deep: the root lists tenants, a tenant lists its
+ * keys. Nothing is kept only in memory except what a writer has staged but
+ * not committed:
+ *   - struct fs_file stages an open file's bytes until flush or fsync;
+ *   - struct pending remembers names created through this mount and not yet
+ *     committed, so the creator can stat, reopen and rename them. Scratch
+ *     names (sed's and Python's temporaries) stay pending even after their
+ *     content is validated at close, and become a pin only when renamed onto
+ *     a key, in one backend call; they are never visible to other users.
+ *
+ * Locking: fs->pending_lock protects the pending list and every struct
+ * pending; each fs_file has its own lock. No lock is held across a backend
+ * call except a file's own (which only its handle's requests take).
+ */
+#include "pinfs/fs_core.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pinfs/backend.h"
+#include "pinfs/inode_table.h"
+#include "pinfs/log.h"
+#include "pinfs/migrate.h"
+#include "pinfs/path_codec.h"
+#include "pinfs/pin_json.h"
+#include "pinfs/route.h"
+
+#define DIR_PAGE 256
+/* Tenants can be cached briefly; their attributes reveal nothing. */
+#define TENANT_ATTR_TIMEOUT 1.0
+
+struct pending {
+	struct pending *next;
+	char *tenant;
+	char *key;
+	uid_t uid;		/* only its creator sees it */
+	bool scratch;		/* private until renamed onto a key */
+	bool gone;		/* committed, renamed or unlinked: off the list */
+	unsigned refs;		/* open files + 1 while on the list */
+	char *value;		/* scratch: validated (compact) content, or NULL */
+	size_t value_len;
+	struct timespec mtime;
+};
+
+struct fs {
+	const struct config *cfg;
+	struct fs_options opts;
+	struct route_table *routes;
+	struct inode_table *nodes;
+	const struct policy *policy;
+	struct timespec start;
+
+	pthread_mutex_t pending_lock;
+	struct pending *pending;	/* protected by pending_lock */
+};
+
+struct fs_file {
+	pthread_mutex_t lock;
+	struct pfs_subject who;		/* recorded at open: flush and release act for it */
+	char *tenant;
+	char *key;			/* for pending files, pending->key is authoritative */
+	struct backend *be;
+	unsigned backend_no;
+	struct pending *pending;	/* a created name not yet committed, or NULL */
+	bool writable;
+	bool append;
+
+	/* Staged bytes (writers). */
+	char *buf;
+	size_t len, cap;
+	bool loaded;			/* buf holds a base (current value or truncation) */
+	bool dirty;			/* buf differs from what was last committed */
+	int failed;			/* sticky -EINVAL/-EFBIG: nothing is ever committed */
+	struct pin_scan *scan;
+
+	/* Read snapshot: one value per read pass, so no read is ever torn. */
+	char *snap;
+	size_t snap_len;
+	bool snap_valid;
+	bool at_eof;
+	struct pin_meta snap_meta;
+};
+
+struct dir_entry {
+	char *name;
+	struct stat st;
+};
+
+struct fs_dir {
+	pthread_mutex_t lock;
+	uint64_t nodeid;
+	char *tenant;			/* NULL for the root */
+	struct backend *be;
+	unsigned backend_no;
+	struct dir_entry *ents;		/* the current page */
+	size_t n_ents, pos;
+	char *after_key;		/* last key fetched */
+	bool eof;
+	off_t next_off;			/* offset of ents[pos] */
+};
+
+/* ------------------------------------------------------------------ */
+/* small helpers                                                      */
+
+static struct timespec usec_to_ts(pfs_usec_t us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
+
+	return ts;
+}
+
+static void fill_dir_stat(const struct fs *fs, uint64_t ino, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_mode = S_IFDIR | 0755;
+	st->st_nlink = 2;
+	st->st_uid = fs->opts.owner_uid;
+	st->st_gid = fs->opts.owner_gid;
+	st->st_blksize = 4096;
+	st->st_atim = st->st_mtim = st->st_ctim = fs->start;
+}
+
+/* Pins' st_ino: the backend's number above the row id, stable across mounts. */
+static uint64_t pin_ino(unsigned backend_no, int64_t id)
+{
+	return ((uint64_t)(backend_no + 1) << 48) | ((uint64_t)id & ((1ull << 48) - 1));
+}
+
+static void fill_pin_stat(const struct fs *fs, uint64_t ino, size_t size,
+			  const struct timespec *mtime, struct stat *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->st_ino = ino;
+	st->st_mode = S_IFREG | 0644;
+	st->st_nlink = 1;
+	st->st_uid = fs->opts.owner_uid;
+	st->st_gid = fs->opts.owner_gid;
+	st->st_size = (off_t)size;
+	st->st_blksize = 4096;
+	st->st_blocks = (blkcnt_t)((size + 511) / 512);
+	st->st_atim = st->st_mtim = st->st_ctim = *mtime;
+}
+
+/* Renders a stored value as the file's bytes. */
+static int render_pretty(const struct pin *p, char **ret, size_t *ret_len)
+{
+	struct pfs_error err = {0};
+	int r = pin_json_render(p->value, p->value_len, PIN_JSON_PRETTY, ret, ret_len, &err);
+
+	if (r == -EINVAL) {
+		/* Only another tool could have stored this; the database says it is JSON. */
+		pfs_log(LOG_WARNING, "stored value of pin %lld cannot be rendered: %s",
+			(long long)p->meta.id, err.message);
+		return -EIO;
+	}
+	return r;
+}
+
+static int pin_stat(const struct fs *fs, unsigned backend_no, const struct pin *p,
+		    struct stat *st)
+{
+	PFS_AUTOFREE char *text = NULL;
+	struct timespec mtime = usec_to_ts(p->meta.updated_at);
+	size_t len;
+	int r = render_pretty(p, &text, &len);
+
+	if (r < 0)
+		return r;
+	fill_pin_stat(fs, pin_ino(backend_no, p->meta.id), len, &mtime, st);
+	return 0;
+}
+
+static int route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigned *ret_no)
+{
+	int r;
+
+	if (fs->opts.only_tenant && strcmp(tenant, fs->opts.only_tenant) != 0)
+		return -ENOENT;
+	r = route_table_lookup(fs->routes, tenant, ret_be, ret_no);
+	if (r == -ENXIO)
+		pfs_log(LOG_INFO, "memory_store.missing_route: no route for tenant \"%s\"", tenant);
+	return r;
+}
+
+static int authorize(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+		     enum policy_action action)
+{
+	int r = policy_check(fs->policy, fs->opts.owner_uid, who, tenant, action);
+
+	if (r < 0)
+		pfs_log(LOG_DEBUG, "rbac.denied: uid %u on \"%s\"", (unsigned)who->uid,
+			tenant ? tenant : "/");
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* pending names                                                      */
+
+/* Finds a listed pending name visible to uid (any uid if uid_any). Caller holds the lock. */
+static struct pending *pending_find(struct fs *fs, const char *tenant, const char *key, uid_t uid,
+				    bool uid_any)
+{
+	for (struct pending *p = fs->pending; p; p = p->next)
+		if (strcmp(p->tenant, tenant) == 0 && strcmp(p->key, key) == 0 &&
+		    (uid_any || p->uid == uid))
+			return p;
+	return NULL;
+}
+
+/* Takes p off the list (it lives on while files hold references). Caller holds the lock. */
+static void pending_unlist(struct fs *fs, struct pending *p)
+{
+	struct pending **pp = &fs->pending;
+
+	while (*pp && *pp != p)
+		pp = &(*pp)->next;
+	if (!*pp)
+		return;
+	*pp = p->next;
+	p->next = NULL;
+	p->gone = true;
+}
+
+static void pending_free(struct pending *p)
+{
+	free(p->tenant);
+	free(p->key);
+	free(p->value);
+	free(p);
+}
+
+/* Drops one reference; caller holds the lock. */
+static void pending_unref(struct fs *fs, struct pending *p)
+{
+	(void)fs;
+	if (--p->refs == 0)
+		pending_free(p);
+}
+
+/* Removes a listed pending name (unlink, commit): the list's reference goes. */
+static void pending_drop(struct fs *fs, struct pending *p)
+{
+	if (p->gone)
+		return;
+	pending_unlist(fs, p);
+	pending_unref(fs, p);
+}
+
+/* Attributes of a pending name: what its creator staged or validated. */
+static void pending_stat(const struct fs *fs, uint64_t nodeid, const struct pending *p,
+			 struct stat *st)
+{
+	size_t size = 0;
+	PFS_AUTOFREE char *pretty = NULL;
+
+	if (p->value) {
+		struct pin pin = {.value = p->value, .value_len = p->value_len};
+
+		if (render_pretty(&pin, &pretty, &size) < 0)
+			size = 0;
+	}
+	/* Not a row yet: an st_ino outside every backend's space. */
+	fill_pin_stat(fs, (1ull << 63) | nodeid, size, &p->mtime, st);
+}
+
+/* ------------------------------------------------------------------ */
+/* lifecycle                                                          */
+
+int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **ret,
+	   struct pfs_error *reterr)
+{
+	PFS_CLEANUP(fs_freep) struct fs *fs = calloc(1, sizeof(*fs));
+	int r;
+
+	if (!fs)
+		return -ENOMEM;
+	fs->cfg = cfg;
+	fs->opts = *opts;
+	clock_gettime(CLOCK_REALTIME, &fs->start);
+	pthread_mutex_init(&fs->pending_lock, NULL);
+
+	if (cfg->n_routes == 0) {
+		if (cfg->mode != CONFIG_MODE_LAB)
+			return pfs_error_set(reterr, -EINVAL, 0,
+					     "%s: no route configured: in %s mode every tenant "
+					     "needs a route (add \"routes\")",
+					     cfg->path ? cfg->path : "config",
+					     config_mode_name(cfg->mode));
+		pfs_log(LOG_WARNING, "lab mode with no route: every tenant answers ENXIO");
+	}
+	fs->nodes = inode_table_new();
+	if (!fs->nodes)
+		return -ENOMEM;
+	r = route_table_new(cfg, &fs->routes, reterr);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < route_table_n_backends(fs->routes); i++) {
+		struct backend *be = route_table_backend(fs->routes, i);
+
+		/* The embedded default creates and migrates its own database. */
+		if (!cfg->path) {
+			int applied;
+
+			r = migrate_up(be, &applied, reterr);
+			if (r < 0)
+				return r;
+		}
+		r = migrate_check(be, reterr);
+		if (r < 0)
+			return r;
+	}
+	*ret = steal_ptr(&fs);
+	return 0;
+}
+
+struct fs *fs_free(struct fs *fs)
+{
+	if (!fs)
+		return NULL;
+	while (fs->pending) {
+		struct pending *p = fs->pending;
+
+		fs->pending = p->next;
+		pending_free(p);
+	}
+	route_table_free(fs->routes);
+	inode_table_free(fs->nodes);
+	pthread_mutex_destroy(&fs->pending_lock);
+	free(fs);
+	return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* names                                                              */
+
+/* Resolves a directory node: the root (tenant NULL) or a tenant. */
+static int resolve_dir(struct fs *fs, uint64_t nodeid, char **ret_tenant)
+{
+	enum inode_kind kind;
+	char *tenant, *key;
+	int r;
+
+	if (nodeid == INODE_ROOT) {
+		*ret_tenant = NULL;
+		return 0;
+	}
+	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	if (r < 0)
+		return r == -ESTALE ? -ENOENT : r;
+	free(key);
+	if (kind != INODE_KIND_TENANT) {
+		free(tenant);
+		return kind == INODE_KIND_PIN ? -ENOTDIR : -ENOENT;
+	}
+	*ret_tenant = tenant;
+	return 0;
+}
+
+static int tenant_entry(struct fs *fs, const char *tenant, struct fs_entry *ret)
+{
+	int r = inode_table_ref(fs->nodes, tenant, NULL, &ret->nodeid);
+
+	if (r < 0)
+		return r;
+	fill_dir_stat(fs, ret->nodeid, &ret->st);
+	ret->entry_timeout = 0;	/* every path walk re-asks with the caller's credentials */
+	ret->attr_timeout = TENANT_ATTR_TIMEOUT;
+	return 0;
+}
+
+static int lookup_tenant(struct fs *fs, const struct pfs_subject *who, const char *name,
+			 struct fs_entry *ret)
+{
+	struct backend *be;
+	int r;
+
+	/* A name that cannot be a tenant cannot exist. */
+	if (path_tenant_validate(name) < 0)
+		return -ENOENT;
+	r = route(fs, name, &be, NULL);
+	if (r < 0)
+		return r;
+	r = authorize(fs, who, name, POLICY_READ);
+	if (r < 0)
+		return r;
+	r = backend_tenant_exists(be, name);
+	if (r < 0)
+		return r;
+	return tenant_entry(fs, name, ret);
+}
+
+static int lookup_key(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+		      const char *name, struct fs_entry *ret)
+{
+	PFS_AUTOFREE char *key = NULL;
+	struct pin pin = {0};
+	struct backend *be;
+	unsigned no;
+	int r;
+
+	r = path_key_decode(name, &key);
+	if (r < 0)
+		return r == -ENAMETOOLONG ? r : -ENOENT;
+	r = route(fs, tenant, &be, &no);
+	if (r < 0)
+		return r;
+	r = authorize(fs, who, tenant, POLICY_READ);
+	if (r < 0)
+		return r;
+	r = backend_pin_get(be, tenant, key, &pin);
+	if (r == 0) {
+		r = pin_stat(fs, no, &pin, &ret->st);
+		pin_done(&pin);
+		if (r < 0)
+			return r;
+		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
+		if (r < 0)
+			return r;
+		ret->entry_timeout = 0;
+		ret->attr_timeout = 0;
+		return 0;
+	}
+	if (r != -ENOENT)
+		return r;
+
+	/* Not committed: maybe the caller's own pending creation. */
+	pthread_mutex_lock(&fs->pending_lock);
+	struct pending *p = pending_find(fs, tenant, key, who->uid, false);
+
+	if (p) {
+		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
+		if (r == 0) {
+			pending_stat(fs, ret->nodeid, p, &ret->st);
+			ret->entry_timeout = 0;
+			ret->attr_timeout = 0;
+		}
+	} else {
+		r = -ENOENT;
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+	return r;
+}
+
+int fs_lookup(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	      struct fs_entry *ret)
+{
+	PFS_AUTOFREE char *tenant = NULL;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (strlen(name) > PATH_NAME_MAX)
+		return -ENAMETOOLONG;
+	r = resolve_dir(fs, parent, &tenant);
+	if (r < 0)
+		return r;
+	if (!tenant)
+		return lookup_tenant(fs, who, name, ret);
+	return lookup_key(fs, who, tenant, name, ret);
+}
+
+void fs_forget(struct fs *fs, uint64_t nodeid, uint64_t nlookup)
+{
+	inode_table_forget(fs->nodes, nodeid, nlookup);
+}
+
+/* ------------------------------------------------------------------ */
+/* attributes                                                         */
+
+static void file_stat(struct fs *fs, uint64_t nodeid, struct fs_file *f, struct stat *st);
+
+static int pin_getattr(struct fs *fs, uint64_t nodeid, const char *tenant, const char *key,
+		       struct stat *ret)
+{
+	struct pin pin = {0};
+	struct backend *be;
+	unsigned no;
+	int r;
+
+	r = route(fs, tenant, &be, &no);
+	if (r < 0)
+		return r;
+	r = backend_pin_get(be, tenant, key, &pin);
+	if (r == 0) {
+		r = pin_stat(fs, no, &pin, ret);
+		pin_done(&pin);
+		return r;
+	}
+	if (r != -ENOENT)
+		return r;
+	/* The kernel holds this node, so whoever asks already looked it up. */
+	pthread_mutex_lock(&fs->pending_lock);
+	struct pending *p = pending_find(fs, tenant, key, 0, true);
+
+	if (p)
+		pending_stat(fs, nodeid, p, ret);
+	else
+		r = -ENOENT;
+	pthread_mutex_unlock(&fs->pending_lock);
+	return p ? 0 : r;
+}
+
+int fs_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+	       struct fs_file *file, struct stat *ret, double *ret_timeout)
+{
+	enum inode_kind kind;
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *key = NULL;
+	int r;
+
+	(void)who;
+	if (file) {
+		file_stat(fs, nodeid, file, ret);
+		*ret_timeout = 0;
+		return 0;
+	}
+	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	if (r < 0)
+		return r == -ESTALE ? -ENOENT : r;
+	switch (kind) {
+	case INODE_KIND_ROOT:
+	case INODE_KIND_TENANT:
+		fill_dir_stat(fs, nodeid, ret);
+		*ret_timeout = TENANT_ATTR_TIMEOUT;
+		return 0;
+	case INODE_KIND_PIN:
+		*ret_timeout = 0;
+		return pin_getattr(fs, nodeid, tenant, key, ret);
+	default:
+		return -ENOENT;
+	}
+}
+
+/* ------------------------------------------------------------------ */
+/* open files                                                         */
+
+static struct fs_file *file_new(const struct pfs_subject *who, const char *tenant,
+				const char *key, struct backend *be, unsigned no)
+{
+	struct fs_file *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	pthread_mutex_init(&f->lock, NULL);
+	f->who = *who;
+	f->be = be;
+	f->backend_no = no;
+	f->tenant = strdup(tenant);
+	f->key = strdup(key);
+	if (!f->tenant || !f->key) {
+		free(f->tenant);
+		free(f->key);
+		free(f);
+		return NULL;
+	}
+	return f;
+}
+
+static void file_free(struct fs *fs, struct fs_file *f)
+{
+	if (f->pending) {
+		pthread_mutex_lock(&fs->pending_lock);
+		struct pending *p = f->pending;
+
+		/* A plain creation that was never committed leaves nothing behind. */
+		if (!p->scratch && !p->gone && p->refs == 2)
+			pending_drop(fs, p);
+		pending_unref(fs, p);
+		pthread_mutex_unlock(&fs->pending_lock);
+	}
+	pin_scan_free(f->scan);
+	free(f->buf);
+	free(f->snap);
+	free(f->tenant);
+	free(f->key);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+/* The file's current name (a pending file follows renames). Caller frees. */
+static int file_name(struct fs *fs, struct fs_file *f, char **ret_key, bool *ret_scratch)
+{
+	char *key;
+	bool scratch = false;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	if (f->pending && !f->pending->gone) {
+		key = strdup(f->pending->key);
+		scratch = f->pending->scratch;
+	} else {
+		key = strdup(f->key);
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+	if (!key)
+		return -ENOMEM;
+	*ret_key = key;
+	*ret_scratch = scratch;
+	return 0;
+}
+
+/* Loads the current value (pretty) as the base of the staged buffer. */
+static int file_load(struct fs *fs, struct fs_file *f)
+{
+	struct pin pin = {0};
+	char *text;
+	size_t len;
+	int r;
+
+	if (f->loaded)
+		return 0;
+	if (f->pending) {
+		f->loaded = true;	/* a new file starts empty */
+		return 0;
+	}
+	r = backend_pin_get(f->be, f->tenant, f->key, &pin);
+	if (r < 0)
+		return r;
+	r = render_pretty(&pin, &text, &len);
+	pin_done(&pin);
+	if (r < 0)
+		return r;
+	free(f->buf);
+	f->buf = text;
+	f->len = f->cap = len;
+	f->loaded = true;
+	(void)fs;
+	return pin_scan_reset(f->scan) < 0 ? -ENOMEM : pin_scan_feed(f->scan, f->buf, f->len);
+}
+
+static void file_stat(struct fs *fs, uint64_t nodeid, struct fs_file *f, struct stat *st)
+{
+	struct timespec now;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->loaded && (f->dirty || f->pending)) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		fill_pin_stat(fs, f->pending ? (1ull << 63) | nodeid : 0, f->len, &now, st);
+		if (!f->pending)
+			st->st_ino = pin_ino(f->backend_no, f->snap_meta.id);
+		pthread_mutex_unlock(&f->lock);
+		return;
+	}
+	pthread_mutex_unlock(&f->lock);
+	if (pin_getattr(fs, nodeid, f->tenant, f->key, st) < 0) {
+		/* Deleted under an open file: report it empty, as a removed file. */
+		clock_gettime(CLOCK_REALTIME, &now);
+		fill_pin_stat(fs, (1ull << 63) | nodeid, 0, &now, st);
+		st->st_nlink = 0;
+	}
+}
+
+static int open_check(struct fs *fs, const struct pfs_subject *who, const char *tenant, int flags)
+{
+	int acc = flags & O_ACCMODE;
+	int r = 0;
+
+	if (acc != O_WRONLY)
+		r = authorize(fs, who, tenant, POLICY_READ);
+	if (r == 0 && (acc != O_RDONLY || (flags & O_TRUNC)))
+		r = authorize(fs, who, tenant, POLICY_WRITE);
+	return r;
+}
+
+static int file_setup(struct fs_file *f, int flags, struct fs_open_flags *ret_flags)
+{
+	int acc = flags & O_ACCMODE;
+
+	f->writable = acc != O_RDONLY;
+	f->append = (flags & O_APPEND) != 0;
+	if (f->writable) {
+		f->scan = pin_scan_new();
+		if (!f->scan)
+			return -ENOMEM;
+	}
+	if (flags & O_TRUNC)
+		f->loaded = true;	/* empty base, not dirty: bash's first flush commits nothing */
+	/*
+	 * direct_io: every read reaches the daemon and is not clamped to a
+	 * cached size, so each read pass returns one whole current value.
+	 */
+	*ret_flags = (struct fs_open_flags){.direct_io = true};
+	return 0;
+}
+
+int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
+	    struct fs_file **ret_file, struct fs_open_flags *ret_flags)
+{
+	enum inode_kind kind;
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *key = NULL;
+	struct backend *be;
+	struct pin pin = {0};
+	struct pending *p;
+	struct fs_file *f;
+	unsigned no;
+	int r;
+
+	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	if (r < 0)
+		return r == -ESTALE ? -ENOENT : r;
+	if (kind != INODE_KIND_PIN)
+		return -EISDIR;
+	r = route(fs, tenant, &be, &no);
+	if (r < 0)
+		return r;
+	r = open_check(fs, who, tenant, flags);
+	if (r < 0)
+		return r;
+
+	f = file_new(who, tenant, key, be, no);
+	if (!f)
+		return -ENOMEM;
+	r = file_setup(f, flags, ret_flags);
+	if (r < 0)
+		goto fail;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	p = pending_find(fs, tenant, key, who->uid, false);
+	if (p) {
+		p->refs++;
+		f->pending = p;
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+	if (f->pending) {
+		*ret_file = f;
+		return 0;
+	}
+
+	r = backend_pin_get(be, tenant, key, &pin);
+	if (r < 0)
+		goto fail;
+	/* The first read pass can use what we just fetched. */
+	r = render_pretty(&pin, &f->snap, &f->snap_len);
+	f->snap_meta = pin.meta;
+	pin_done(&pin);
+	if (r < 0)
+		goto fail;
+	f->snap_valid = true;
+	*ret_file = f;
+	return 0;
+fail:
+	file_free(fs, f);
+	return r;
+}
+
+int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	      mode_t mode, int flags, struct fs_entry *ret_entry, struct fs_file **ret_file,
+	      struct fs_open_flags *ret_flags)
+{
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *key = NULL;
+	enum path_create_class cls;
+	struct pending *p = NULL;
+	struct backend *be;
+	struct fs_file *f;
+	unsigned no;
+	int r;
+
+	(void)mode;	/* every pin is 0644 */
+	memset(ret_entry, 0, sizeof(*ret_entry));
+	r = resolve_dir(fs, parent, &tenant);
+	if (r < 0)
+		return r;
+	if (!tenant)
+		return -EPERM;	/* only directories (tenants) live in the root */
+	r = path_key_decode(name, &key);
+	if (r < 0)
+		return r;
+	cls = path_key_create_class(key);
+	if (cls == PATH_CREATE_REFUSED)
+		return -EACCES;	/* editors then keep swap and backup files elsewhere */
+	r = route(fs, tenant, &be, &no);
+	if (r < 0)
+		return r;
+	r = open_check(fs, who, tenant, flags | O_TRUNC);
+	if (r < 0)
+		return r;
+
+	/* The kernel asks only when it had no entry; the name may exist all the same. */
+	r = lookup_key(fs, who, tenant, name, ret_entry);
+	if (r == 0) {
+		if (flags & O_EXCL) {
+			inode_table_forget(fs->nodes, ret_entry->nodeid, 1);
+			return -EEXIST;
+		}
+		r = fs_open(fs, who, ret_entry->nodeid, flags, ret_file, ret_flags);
+		if (r < 0)
+			inode_table_forget(fs->nodes, ret_entry->nodeid, 1);
+		return r;
+	}
+	if (r != -ENOENT)
+		return r;
+
+	f = file_new(who, tenant, key, be, no);
+	if (!f)
+		return -ENOMEM;
+	r = file_setup(f, flags | O_TRUNC, ret_flags);
+	if (r == 0) {
+		p = calloc(1, sizeof(*p));
+		if (!p || !(p->tenant = strdup(tenant)) || !(p->key = strdup(key)))
+			r = -ENOMEM;
+	}
+	if (r < 0) {
+		if (p)
+			pending_free(p);
+		file_free(fs, f);
+		return r;
+	}
+	p->uid = who->uid;
+	p->scratch = cls == PATH_CREATE_SCRATCH;
+	p->refs = 2;	/* the list's and this file's */
+	clock_gettime(CLOCK_REALTIME, &p->mtime);
+	f->pending = p;
+
+	r = inode_table_ref(fs->nodes, tenant, key, &ret_entry->nodeid);
+	if (r < 0) {
+		pending_free(p);
+		f->pending = NULL;
+		file_free(fs, f);
+		return r;
+	}
+	pthread_mutex_lock(&fs->pending_lock);
+	p->next = fs->pending;
+	fs->pending = p;
+	pending_stat(fs, ret_entry->nodeid, p, &ret_entry->st);
+	pthread_mutex_unlock(&fs->pending_lock);
+	ret_entry->entry_timeout = 0;
+	ret_entry->attr_timeout = 0;
+	*ret_file = f;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* reading                                                            */
+
+/* Takes a fresh snapshot of the file's current value. Caller holds f->lock. */
+static int file_snapshot(struct fs *fs, struct fs_file *f)
+{
+	struct pin pin = {0};
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	if (f->pending && !f->pending->gone) {
+		struct pin pp = {.value = f->pending->value, .value_len = f->pending->value_len};
+
+		r = pp.value ? render_pretty(&pp, &text, &len) : 0;
+		pthread_mutex_unlock(&fs->pending_lock);
+		if (r < 0)
+			return r;
+		goto done;
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+
+	r = backend_pin_get(f->be, f->tenant, f->key, &pin);
+	if (r < 0)
+		return r;
+	r = render_pretty(&pin, &text, &len);
+	f->snap_meta = pin.meta;
+	pin_done(&pin);
+	if (r < 0)
+		return r;
+done:
+	free(f->snap);
+	f->snap = text;
+	f->snap_len = len;
+	f->snap_valid = true;
+	return 0;
+}
+
+ssize_t fs_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t off)
+{
+	const char *src;
+	size_t len, n;
+	int r;
+
+	if (off < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&f->lock);
+	if (f->dirty) {
+		/* A writer reads back what it staged. */
+		src = f->buf;
+		len = f->len;
+	} else {
+		/* A read at offset 0 starts a new pass over the latest value. */
+		if (!f->snap_valid || (off == 0 && f->at_eof)) {
+			r = file_snapshot(fs, f);
+			if (r < 0) {
+				pthread_mutex_unlock(&f->lock);
+				return r;
+			}
+		}
+		src = f->snap;
+		len = f->snap_len;
+	}
+	n = (size_t)off >= len ? 0 : len - (size_t)off;
+	if (n > size)
+		n = size;
+	if (n)
+		memcpy(buf, src + off, n);
+	f->at_eof = (size_t)off + n >= len;
+	pthread_mutex_unlock(&f->lock);
+	return (ssize_t)n;
+}
+
+/* ------------------------------------------------------------------ */
+/* writing                                                            */
+
+static int buf_reserve(struct fs_file *f, size_t need)
+{
+	size_t cap;
+	char *nb;
+
+	if (need <= f->cap)
+		return 0;
+	cap = f->cap ? f->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	nb = realloc(f->buf, cap);
+	if (!nb)
+		return -ENOMEM;
+	f->buf = nb;
+	f->cap = cap;
+	return 0;
+}
+
+/* Fails the handle for good; nothing from it will be committed. */
+static int file_fail(struct fs_file *f, int err, const char *code)
+{
+	f->failed = err;
+	pfs_log(LOG_INFO, "%s: write to \"%s/%s\" by uid %u rejected", code, f->tenant, f->key,
+		(unsigned)f->who.uid);
+	return err;
+}
+
+ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size, off_t off)
+{
+	size_t old_len;
+	int r;
+
+	if (off < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&f->lock);
+	if (f->failed) {
+		r = f->failed;
+		goto out;
+	}
+	r = file_load(fs, f);
+	if (r < 0)
+		goto out;
+	if (f->append)
+		off = (off_t)f->len;	/* O_APPEND appends to the staged bytes, whatever off says */
+	if ((size_t)off + size > fs->cfg->max_value_bytes) {
+		r = file_fail(f, -EFBIG, "memory_pin.too_large");
+		goto out;
+	}
+	r = buf_reserve(f, (size_t)off + size + 1);
+	if (r < 0)
+		goto out;
+	old_len = f->len;
+	if ((size_t)off > f->len)
+		memset(f->buf + f->len, 0, (size_t)off - f->len);
+	memcpy(f->buf + off, data, size);
+	if ((size_t)off + size > f->len)
+		f->len = (size_t)off + size;
+	f->dirty = true;
+
+	/* The common case appends: feed just the new bytes; otherwise rescan. */
+	if ((size_t)off == old_len && pin_scan_offset(f->scan) == old_len) {
+		r = pin_scan_feed(f->scan, data, size);
+	} else {
+		r = pin_scan_reset(f->scan);
+		if (r == 0)
+			r = pin_scan_feed(f->scan, f->buf, f->len);
+	}
+	if (r == -EINVAL) {
+		r = file_fail(f, -EINVAL, "memory_pin.invalid_json");
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	r = (int)size;
+out:
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+/* Validates and commits the staged bytes. Caller holds f->lock. */
+static int file_commit(struct fs *fs, struct fs_file *f)
+{
+	struct pfs_error err = {0};
+	PFS_AUTOFREE char *key = NULL;
+	char *value = NULL;
+	size_t len;
+	bool scratch;
+	int r;
+
+	if (f->failed)
+		return f->failed;
+	if (!f->dirty)
+		return 0;
+	r = pin_json_render(f->buf ? f->buf : "", f->len, PIN_JSON_COMPACT, &value, &len, &err);
+	if (r < 0) {
+		if (r == -EINVAL)
+			pfs_log(LOG_INFO, "memory_pin.invalid_json: \"%s/%s\" by uid %u: %s",
+				f->tenant, f->key, (unsigned)f->who.uid, err.message);
+		return r;
+	}
+	r = file_name(fs, f, &key, &scratch);
+	if (r < 0) {
+		free(value);
+		return r;
+	}
+	if (scratch) {
+		/* Kept private until renamed onto a key. */
+		pthread_mutex_lock(&fs->pending_lock);
+		free(f->pending->value);
+		f->pending->value = value;
+		f->pending->value_len = len;
+		clock_gettime(CLOCK_REALTIME, &f->pending->mtime);
+		pthread_mutex_unlock(&fs->pending_lock);
+		f->dirty = false;
+		return 0;
+	}
+
+	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
+			      .ttl_op = PIN_TTL_KEEP};
+
+	r = backend_pin_upsert(f->be, f->tenant, key, &w, &f->snap_meta);
+	free(value);
+	if (r < 0) {
+		if (r == -EIO)
+			pfs_log(LOG_WARNING, "memory_store.backend_error: could not write \"%s/%s\"",
+				f->tenant, key);
+		return r == -EEXIST ? -EIO : r;
+	}
+	f->dirty = false;
+	f->snap_valid = false;	/* the next read pass sees what was committed */
+	if (f->pending) {
+		pthread_mutex_lock(&fs->pending_lock);
+		pending_drop(fs, f->pending);	/* now a real pin */
+		pthread_mutex_unlock(&fs->pending_lock);
+		free(f->key);
+		f->key = steal_ptr(&key);
+	}
+	return 0;
+}
+
+int fs_flush(struct fs *fs, struct fs_file *f)
+{
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	r = file_commit(fs, f);
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+int fs_fsync(struct fs *fs, struct fs_file *f)
+{
+	return fs_flush(fs, f);
+}
+
+void fs_release(struct fs *fs, struct fs_file *f)
+{
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	/* Only bytes written after the last flush (mmap writeback) get here. */
+	r = f->dirty ? file_commit(fs, f) : 0;
+	pthread_mutex_unlock(&f->lock);
+	if (r < 0)
+		pfs_log(LOG_WARNING, "changes to \"%s/%s\" were not committed at release: %s",
+			f->tenant, f->key, strerror(-r));
+	file_free(fs, f);
+}
+
+/* ------------------------------------------------------------------ */
+/* setattr, access                                                    */
+
+static int truncate_file(struct fs *fs, struct fs_file *f, off_t size)
+{
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->failed) {
+		r = f->failed;
+		goto out;
+	}
+	if ((size_t)size > fs->cfg->max_value_bytes) {
+		r = file_fail(f, -EFBIG, "memory_pin.too_large");
+		goto out;
+	}
+	if (size == 0) {
+		f->loaded = true;	/* no need to fetch what is being thrown away */
+		f->len = 0;
+	} else {
+		r = file_load(fs, f);
+		if (r < 0)
+			goto out;
+		r = buf_reserve(f, (size_t)size + 1);
+		if (r < 0)
+			goto out;
+		if ((size_t)size > f->len)
+			memset(f->buf + f->len, 0, (size_t)size - f->len);
+		f->len = (size_t)size;
+	}
+	f->dirty = true;
+	r = pin_scan_reset(f->scan);
+	if (r == 0)
+		r = pin_scan_feed(f->scan, f->buf ? f->buf : "", f->len);
+	if (r == -EINVAL)
+		r = 0;	/* a truncated prefix is judged at close, not now */
+out:
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+int fs_setattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+	       struct fs_file *file, const struct stat *attr, unsigned mask, struct stat *ret,
+	       double *ret_timeout)
+{
+	struct stat cur;
+	int r;
+
+	r = fs_getattr(fs, who, nodeid, file, &cur, ret_timeout);
+	if (r < 0)
+		return r;
+	/* Ownership and mode are fixed: setting them to what they are is a no-op. */
+	if ((mask & FS_SET_MODE) && (attr->st_mode & 07777) != (cur.st_mode & 07777))
+		return -EPERM;
+	if ((mask & FS_SET_UID) && attr->st_uid != cur.st_uid)
+		return -EPERM;
+	if ((mask & FS_SET_GID) && attr->st_gid != cur.st_gid)
+		return -EPERM;
+
+	if (mask & (FS_SET_SIZE | FS_SET_ATIME | FS_SET_MTIME)) {
+		PFS_AUTOFREE char *tenant = NULL;
+		PFS_AUTOFREE char *key = NULL;
+		enum inode_kind kind;
+
+		r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+		if (r < 0)
+			return r == -ESTALE ? -ENOENT : r;
+		if (kind != INODE_KIND_PIN)
+			return (mask & FS_SET_SIZE) ? -EISDIR : authorize(fs, who, tenant, POLICY_WRITE);
+		r = authorize(fs, who, tenant, POLICY_WRITE);
+		if (r < 0)
+			return r;
+	}
+
+	if (mask & FS_SET_SIZE) {
+		if (attr->st_size < 0)
+			return -EINVAL;
+		if (file) {
+			r = truncate_file(fs, file, attr->st_size);
+		} else {
+			/* truncate(2) by path: stage, validate and commit at once. */
+			struct fs_open_flags of;
+			struct fs_file *f;
+
+			r = fs_open(fs, who, nodeid, O_WRONLY, &f, &of);
+			if (r < 0)
+				return r;
+			r = truncate_file(fs, f, attr->st_size);
+			if (r == 0)
+				r = fs_flush(fs, f);
+			file_free(fs, f);
+		}
+		if (r < 0)
+			return r;
+	}
+	/* Times (touch) are not stored: updated_at is the last write. */
+	return fs_getattr(fs, who, nodeid, file, ret, ret_timeout);
+}
+
+int fs_access(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int mask)
+{
+	enum inode_kind kind;
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *key = NULL;
+	int r;
+
+	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	if (r < 0)
+		return r == -ESTALE ? -ENOENT : r;
+	if (kind == INODE_KIND_PIN && (mask & X_OK))
+		return -EACCES;	/* pins are not executable */
+	if (mask & W_OK) {
+		r = authorize(fs, who, tenant, kind == INODE_KIND_ROOT ? POLICY_ADMIN : POLICY_WRITE);
+		if (r < 0)
+			return r;
+	}
+	return authorize(fs, who, tenant, POLICY_READ);
+}
+
+/* ------------------------------------------------------------------ */
+/* namespace changes                                                  */
+
+int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name)
+{
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *key = NULL;
+	struct backend *be;
+	int r;
+
+	r = resolve_dir(fs, parent, &tenant);
+	if (r < 0)
+		return r;
+	if (!tenant)
+		return -EISDIR;
+	r = path_key_decode(name, &key);
+	if (r < 0)
+		return r == -ENAMETOOLONG ? r : -ENOENT;
+	r = route(fs, tenant, &be, NULL);
+	if (r < 0)
+		return r;
+	r = authorize(fs, who, tenant, POLICY_DELETE);
+	if (r < 0)
+		return r;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	struct pending *p = pending_find(fs, tenant, key, who->uid, false);
+
+	if (p)
+		pending_drop(fs, p);
+	pthread_mutex_unlock(&fs->pending_lock);
+
+	r = backend_pin_delete(be, tenant, key);
+	if (r == -ENOENT && p)
+		r = 0;	/* it only ever existed here */
+	if (r == 0)
+		inode_table_detach(fs->nodes, tenant, key);
+	return r;
+}
+
+int fs_mkdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	     struct fs_entry *ret)
+{
+	struct backend *be;
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (parent != INODE_ROOT)
+		return -EPERM;	/* keys hold values, not directories */
+	r = path_tenant_validate(name);
+	if (r < 0)
+		return r;
+	r = route(fs, name, &be, NULL);
+	if (r < 0)
+		return r;
+	r = authorize(fs, who, name, POLICY_ADMIN);
+	if (r < 0)
+		return r;
+	r = backend_tenant_create(be, name);
+	if (r < 0)
+		return r;
+	return tenant_entry(fs, name, ret);
+}
+
+int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name)
+{
+	struct backend *be;
+	int r;
+
+	if (parent != INODE_ROOT)
+		return -ENOTDIR;
+	if (path_tenant_validate(name) < 0)
+		return -ENOENT;
+	r = route(fs, name, &be, NULL);
+	if (r < 0)
+		return r;
+	r = authorize(fs, who, name, POLICY_ADMIN);
+	if (r < 0)
+		return r;
+	r = backend_tenant_delete(be, name);
+	if (r == 0)
+		inode_table_detach(fs->nodes, name, NULL);
+	return r;
+}
+
+/* Commits a scratch file's validated content under a real key. */
+static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
+			  const char *tenant, const char *from, const char *to, unsigned flags)
+{
+	PFS_AUTOFREE char *value = NULL;
+	size_t len = 0;
+	int r;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	if (p->value) {
+		value = malloc(p->value_len + 1);
+		if (value) {
+			memcpy(value, p->value, p->value_len + 1);
+			len = p->value_len;
+		}
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+
+	if (flags & FS_RENAME_NOREPLACE) {
+		struct pin pin = {0};
+
+		r = backend_pin_get(be, tenant, to, &pin);
+		pin_done(&pin);
+		if (r == 0)
+			return -EEXIST;
+		if (r != -ENOENT)
+			return r;
+	}
+
+	if (!value) {
+		/* Still being written: the name moves, the content follows at its commit. */
+		char *newkey = strdup(to);
+
+		if (!newkey)
+			return -ENOMEM;
+		pthread_mutex_lock(&fs->pending_lock);
+		free(p->key);
+		p->key = newkey;
+		p->scratch = path_key_create_class(to) == PATH_CREATE_SCRATCH;
+		pthread_mutex_unlock(&fs->pending_lock);
+		inode_table_rename(fs->nodes, tenant, from, to);
+		return 0;
+	}
+
+	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
+			      .ttl_op = PIN_TTL_KEEP};
+
+	r = backend_pin_upsert(be, tenant, to, &w, NULL);
+	if (r < 0)
+		return r == -EEXIST ? -EIO : r;
+	pthread_mutex_lock(&fs->pending_lock);
+	pending_drop(fs, p);
+	pthread_mutex_unlock(&fs->pending_lock);
+	inode_table_rename(fs->nodes, tenant, from, to);
+	return 0;
+}
+
+int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	      uint64_t newparent, const char *newname, unsigned flags)
+{
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *newtenant = NULL;
+	PFS_AUTOFREE char *from = NULL;
+	PFS_AUTOFREE char *to = NULL;
+	struct pending *p;
+	struct backend *be;
+	int r;
+
+	if (flags & FS_RENAME_EXCHANGE)
+		return -EINVAL;	/* no atomic exchange of two values */
+	r = resolve_dir(fs, parent, &tenant);
+	if (r < 0)
+		return r;
+	r = resolve_dir(fs, newparent, &newtenant);
+	if (r < 0)
+		return r;
+	/* Tenants do not move, and pins do not cross tenants: mv copies instead. */
+	if (!tenant || !newtenant || strcmp(tenant, newtenant) != 0)
+		return -EXDEV;
+	r = path_key_decode(name, &from);
+	if (r < 0)
+		return r == -ENAMETOOLONG ? r : -ENOENT;
+	r = path_key_decode(newname, &to);
+	if (r < 0)
+		return r;
+	if (path_key_create_class(to) == PATH_CREATE_REFUSED)
+		return -EACCES;	/* vim's "f~" backup: refused so it writes in place */
+	r = route(fs, tenant, &be, NULL);
+	if (r < 0)
+		return r;
+	r = authorize(fs, who, tenant, POLICY_WRITE);
+	if (r == 0)
+		r = authorize(fs, who, tenant, POLICY_DELETE);
+	if (r < 0)
+		return r;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	p = pending_find(fs, tenant, from, who->uid, false);
+	if (p)
+		p->refs++;
+	pthread_mutex_unlock(&fs->pending_lock);
+	if (p) {
+		r = rename_pending(fs, p, be, tenant, from, to, flags);
+		pthread_mutex_lock(&fs->pending_lock);
+		pending_unref(fs, p);
+		pthread_mutex_unlock(&fs->pending_lock);
+		return r;
+	}
+
+	r = backend_pin_rename(be, tenant, from, to,
+			       (flags & FS_RENAME_NOREPLACE) ? BACKEND_RENAME_NOREPLACE : 0);
+	if (r == 0)
+		inode_table_rename(fs->nodes, tenant, from, to);
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* directories                                                        */
+
+static void dir_clear_page(struct fs_dir *d)
+{
+	for (size_t i = 0; i < d->n_ents; i++)
+		free(d->ents[i].name);
+	free(d->ents);
+	d->ents = NULL;
+	d->n_ents = d->pos = 0;
+}
+
+struct collect {
+	struct fs *fs;
+	struct fs_dir *dir;
+	const struct pfs_subject *who;
+	struct backend *be;
+	size_t cap;
+	int err;
+};
+
+static int add_ent(struct collect *c, const char *name, const struct stat *st)
+{
+	struct fs_dir *d = c->dir;
+
+	if (d->n_ents == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct dir_entry *ne = realloc(d->ents, cap * sizeof(*ne));
+
+		if (!ne)
+			return c->err = -ENOMEM;
+		d->ents = ne;
+		c->cap = cap;
+	}
+	d->ents[d->n_ents].name = strdup(name);
+	if (!d->ents[d->n_ents].name)
+		return c->err = -ENOMEM;
+	d->ents[d->n_ents].st = *st;
+	d->n_ents++;
+	return 0;
+}
+
+static int collect_tenant(void *ctx, const char *tenant)
+{
+	struct collect *c = ctx;
+	struct backend *be;
+	struct stat st;
+
+	/* Only names this backend really serves, and only those the caller may see. */
+	if (path_tenant_validate(tenant) < 0)
+		return 0;
+	if (route(c->fs, tenant, &be, NULL) < 0 || be != c->be)
+		return 0;
+	if (authorize(c->fs, c->who, tenant, POLICY_READ) < 0)
+		return 0;
+	fill_dir_stat(c->fs, inode_table_peek(c->fs->nodes, tenant, NULL), &st);
+	return add_ent(c, tenant, &st);
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
+}
+
+/* The root's listing: tenants are few, so it is read whole at opendir. */
+static int root_fill(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d)
+{
+	struct collect c = {.fs = fs, .dir = d, .who = who};
+	size_t out = 0;
+
+	for (size_t i = 0; i < route_table_n_backends(fs->routes); i++) {
+		c.be = route_table_backend(fs->routes, i);
+		int r = backend_tenant_list(c.be, collect_tenant, &c);
+
+		if (r < 0)
+			return r;
+		if (c.err)
+			return c.err;
+	}
+	qsort(d->ents, d->n_ents, sizeof(*d->ents), cmp_ent);
+	for (size_t i = 0; i < d->n_ents; i++) {
+		if (out > 0 && strcmp(d->ents[out - 1].name, d->ents[i].name) == 0) {
+			free(d->ents[i].name);
+			continue;
+		}
+		d->ents[out++] = d->ents[i];
+	}
+	d->n_ents = out;
+	d->eof = true;
+	return 0;
+}
+
+static int collect_pin(void *ctx, const char *key, const struct pin *p)
+{
+	struct collect *c = ctx;
+	PFS_AUTOFREE char *name = NULL;
+	struct stat st;
+	char *last;
+
+	last = strdup(key);
+	if (!last)
+		return c->err = -ENOMEM;
+	free(c->dir->after_key);
+	c->dir->after_key = last;
+	/* A key no file name can carry (too long once encoded) is not listed. */
+	if (path_key_encode(key, &name) < 0 || strcmp(key, ".") == 0 || strcmp(key, "..") == 0)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	st.st_ino = pin_ino(c->dir->backend_no, p->meta.id);
+	st.st_mode = S_IFREG | 0644;
+	return add_ent(c, name, &st);
+}
+
+static int tenant_page(struct fs *fs, struct fs_dir *d)
+{
+	struct collect c = {.fs = fs, .dir = d};
+	int r;
+
+	dir_clear_page(d);
+	r = backend_pin_list(d->be, d->tenant, d->after_key, DIR_PAGE, collect_pin, &c);
+	if (c.err)
+		return c.err;
+	if (r < 0)
+		return r;
+	if (r < DIR_PAGE)
+		d->eof = true;
+	return 0;
+}
+
+int fs_opendir(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+	       struct fs_dir **ret_dir)
+{
+	struct fs_dir *d;
+	char *tenant = NULL;
+	int r;
+
+	r = resolve_dir(fs, nodeid, &tenant);
+	if (r < 0)
+		return r;
+	d = calloc(1, sizeof(*d));
+	if (!d) {
+		free(tenant);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&d->lock, NULL);
+	d->nodeid = nodeid;
+	d->tenant = tenant;
+	if (tenant) {
+		r = route(fs, tenant, &d->be, &d->backend_no);
+		if (r == 0)
+			r = authorize(fs, who, tenant, POLICY_READ);
+	} else {
+		r = authorize(fs, who, NULL, POLICY_READ);
+		if (r == 0)
+			r = root_fill(fs, who, d);
+	}
+	if (r < 0) {
+		fs_releasedir(fs, d);
+		return r;
+	}
+	*ret_dir = d;
+	return 0;
+}
+
+static void dir_rewind(struct fs_dir *d)
+{
+	if (d->tenant) {
+		dir_clear_page(d);
+		free(d->after_key);
+		d->after_key = NULL;
+		d->eof = false;
+	}
+	d->pos = 0;
+	d->next_off = 2;
+}
+
+int fs_readdir(struct fs *fs, struct fs_dir *d, off_t off, fs_dir_filler fill, void *ctx)
+{
+	struct stat st;
+	int r = 0;
+
+	pthread_mutex_lock(&d->lock);
+	/* Offsets: 1 after ".", 2 after "..", then one per entry. */
+	if (off == 0) {
+		dir_rewind(d);
+		fill_dir_stat(fs, d->nodeid, &st);
+		if (fill(ctx, ".", &st, 1))
+			goto out;
+		off = 1;
+	}
+	if (off == 1) {
+		fill_dir_stat(fs, INODE_ROOT, &st);
+		if (fill(ctx, "..", &st, 2))
+			goto out;
+		off = 2;
+	}
+	if (off != d->next_off) {
+		/* seekdir() to an older position: list again from the start and skip. */
+		dir_rewind(d);
+		while (d->next_off < off) {
+			if (d->pos == d->n_ents) {
+				if (d->eof)
+					goto out;
+				r = tenant_page(fs, d);
+				if (r < 0)
+					goto out;
+				continue;
+			}
+			d->pos++;
+			d->next_off++;
+		}
+	}
+	for (;;) {
+		if (d->pos == d->n_ents) {
+			if (d->eof || !d->tenant)
+				break;
+			r = tenant_page(fs, d);
+			if (r < 0)
+				goto out;
+			if (d->n_ents == 0)
+				break;
+			continue;
+		}
+		if (fill(ctx, d->ents[d->pos].name, &d->ents[d->pos].st, d->next_off + 1))
+			break;
+		d->pos++;
+		d->next_off++;
+	}
+out:
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+void fs_releasedir(struct fs *fs, struct fs_dir *d)
+{
+	(void)fs;
+	dir_clear_page(d);
+	free(d->after_key);
+	free(d->tenant);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}
+
+int fs_statfs(struct fs *fs, struct statvfs *ret)
+{
+	(void)fs;
+	/* Nothing meaningful to count; plausible numbers keep df and editors happy. */
+	memset(ret, 0, sizeof(*ret));
+	ret->f_bsize = 4096;
+	ret->f_frsize = 4096;
+	ret->f_blocks = 1ull << 28;
+	ret->f_bfree = 1ull << 27;
+	ret->f_bavail = 1ull << 27;
+	ret->f_files = 1ull << 32;
+	ret->f_ffree = 1ull << 31;
+	ret->f_favail = 1ull << 31;
+	ret->f_namemax = PATH_NAME_MAX;
+	return 0;
+}

@@ -1,0 +1,410 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * FUSE low-level handlers (ll_*): decode, call fs_core, reply once.
+ * fs_core answers -errno; this is the only place that turns that into a
+ * FUSE reply. Kernel-facing settings live here too: no writeback cache
+ * (it loses the writer's identity and write-time errors) and no
+ * readdirplus (entries are never cached, so it would buy nothing).
+ */
+#include "pinfs/fs_ops.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pinfs/log.h"
+
+static struct fs *fs_of(fuse_req_t req)
+{
+	return ((struct fs_ops_ctx *)fuse_req_userdata(req))->fs;
+}
+
+static struct pfs_subject subject_of(fuse_req_t req)
+{
+	const struct fuse_ctx *c = fuse_req_ctx(req);
+
+	return (struct pfs_subject){.uid = c->uid, .gid = c->gid, .pid = c->pid};
+}
+
+static struct fs_file *file_of(const struct fuse_file_info *fi)
+{
+	return fi ? (struct fs_file *)(uintptr_t)fi->fh : NULL;
+}
+
+static void reply_entry(fuse_req_t req, int r, const struct fs_entry *e)
+{
+	struct fuse_entry_param p;
+
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	memset(&p, 0, sizeof(p));
+	p.ino = e->nodeid;
+	p.attr = e->st;
+	p.attr_timeout = e->attr_timeout;
+	p.entry_timeout = e->entry_timeout;
+	if (fuse_reply_entry(req, &p) != 0)
+		fs_forget(fs_of(req), e->nodeid, 1);	/* the kernel never got it */
+}
+
+static void set_open_flags(struct fuse_file_info *fi, const struct fs_open_flags *of)
+{
+	fi->direct_io = of->direct_io;
+	fi->keep_cache = of->keep_cache;
+	fi->nonseekable = of->nonseekable;
+}
+
+static void ll_init(void *userdata, struct fuse_conn_info *conn)
+{
+	(void)userdata;
+	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_READDIRPLUS |
+			FUSE_CAP_READDIRPLUS_AUTO);
+	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
+		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+}
+
+static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct pfs_subject who = subject_of(req);
+	struct fs_entry e;
+
+	reply_entry(req, fs_lookup(fs_of(req), &who, parent, name, &e), &e);
+}
+
+static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
+{
+	fs_forget(fs_of(req), ino, nlookup);
+	fuse_reply_none(req);
+}
+
+static void ll_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
+{
+	for (size_t i = 0; i < count; i++)
+		fs_forget(fs_of(req), forgets[i].ino, forgets[i].nlookup);
+	fuse_reply_none(req);
+}
+
+static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct pfs_subject who = subject_of(req);
+	struct stat st;
+	double timeout;
+	int r = fs_getattr(fs_of(req), &who, ino, file_of(fi), &st, &timeout);
+
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, timeout);
+}
+
+static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		       struct fuse_file_info *fi)
+{
+	static const struct {
+		int fuse;
+		unsigned ours;
+	} map[] = {
+		{FUSE_SET_ATTR_MODE, FS_SET_MODE},
+		{FUSE_SET_ATTR_UID, FS_SET_UID},
+		{FUSE_SET_ATTR_GID, FS_SET_GID},
+		{FUSE_SET_ATTR_SIZE, FS_SET_SIZE},
+		{FUSE_SET_ATTR_ATIME | FUSE_SET_ATTR_ATIME_NOW, FS_SET_ATIME},
+		{FUSE_SET_ATTR_MTIME | FUSE_SET_ATTR_MTIME_NOW, FS_SET_MTIME},
+		{FUSE_SET_ATTR_CTIME, FS_SET_CTIME},
+	};
+	struct pfs_subject who = subject_of(req);
+	unsigned mask = 0;
+	struct stat st;
+	double timeout;
+	int r;
+
+	for (size_t i = 0; i < PFS_ARRAY_SIZE(map); i++)
+		if (to_set & map[i].fuse)
+			mask |= map[i].ours;
+	r = fs_setattr(fs_of(req), &who, ino, file_of(fi), attr, mask, &st, &timeout);
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_attr(req, &st, timeout);
+}
+
+static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
+{
+	struct pfs_subject who = subject_of(req);
+
+	/* Never ENOSYS: the kernel would take that as "always allowed". */
+	fuse_reply_err(req, -fs_access(fs_of(req), &who, ino, mask));
+}
+
+static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct pfs_subject who = subject_of(req);
+	struct fs_open_flags of;
+	struct fs_file *f;
+	int r = fs_open(fs_of(req), &who, ino, fi->flags, &f, &of);
+
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)f;
+	set_open_flags(fi, &of);
+	if (fuse_reply_open(req, fi) != 0)
+		fs_release(fs_of(req), f);	/* interrupted: the kernel will not release it */
+}
+
+static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+		      struct fuse_file_info *fi)
+{
+	struct pfs_subject who = subject_of(req);
+	struct fs_open_flags of;
+	struct fs_entry e;
+	struct fs_file *f;
+	struct fuse_entry_param p;
+	int r = fs_create(fs_of(req), &who, parent, name, mode, fi->flags, &e, &f, &of);
+
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)f;
+	set_open_flags(fi, &of);
+	memset(&p, 0, sizeof(p));
+	p.ino = e.nodeid;
+	p.attr = e.st;
+	p.attr_timeout = e.attr_timeout;
+	p.entry_timeout = e.entry_timeout;
+	if (fuse_reply_create(req, &p, fi) != 0) {
+		fs_release(fs_of(req), f);
+		fs_forget(fs_of(req), e.nodeid, 1);
+	}
+}
+
+static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		    struct fuse_file_info *fi)
+{
+	char *buf = malloc(size ? size : 1);
+	ssize_t n;
+
+	(void)ino;
+	if (!buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	n = fs_read(fs_of(req), file_of(fi), buf, size, off);
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_buf(req, buf, (size_t)n);
+	free(buf);
+}
+
+static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
+		     struct fuse_file_info *fi)
+{
+	ssize_t n = fs_write(fs_of(req), file_of(fi), buf, size, off);
+
+	(void)ino;
+	if (n < 0)
+		fuse_reply_err(req, (int)-n);
+	else
+		fuse_reply_write(req, (size_t)n);
+}
+
+static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fuse_reply_err(req, -fs_flush(fs_of(req), file_of(fi)));
+}
+
+static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)datasync;
+	fuse_reply_err(req, -fs_fsync(fs_of(req), file_of(fi)));
+}
+
+static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fs_release(fs_of(req), file_of(fi));
+	fuse_reply_err(req, 0);
+}
+
+static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct pfs_subject who = subject_of(req);
+
+	fuse_reply_err(req, -fs_unlink(fs_of(req), &who, parent, name));
+}
+
+static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
+{
+	struct pfs_subject who = subject_of(req);
+	struct fs_entry e;
+
+	(void)mode;
+	reply_entry(req, fs_mkdir(fs_of(req), &who, parent, name, &e), &e);
+}
+
+static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
+{
+	struct pfs_subject who = subject_of(req);
+
+	fuse_reply_err(req, -fs_rmdir(fs_of(req), &who, parent, name));
+}
+
+static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
+		      const char *newname, unsigned int flags)
+{
+	struct pfs_subject who = subject_of(req);
+	unsigned ours = 0;
+
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	if (flags & RENAME_NOREPLACE)
+		ours |= FS_RENAME_NOREPLACE;
+	if (flags & RENAME_EXCHANGE)
+		ours |= FS_RENAME_EXCHANGE;
+	fuse_reply_err(req, -fs_rename(fs_of(req), &who, parent, name, newparent, newname, ours));
+}
+
+static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	struct pfs_subject who = subject_of(req);
+	struct fs_dir *d;
+	int r = fs_opendir(fs_of(req), &who, ino, &d);
+
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	fi->fh = (uintptr_t)d;
+	if (fuse_reply_open(req, fi) != 0)
+		fs_releasedir(fs_of(req), d);
+}
+
+struct dirbuf {
+	fuse_req_t req;
+	char *buf;
+	size_t size, used;
+};
+
+static int dir_fill(void *ctx, const char *name, const struct stat *st, off_t next_off)
+{
+	struct dirbuf *b = ctx;
+	size_t need = fuse_add_direntry(b->req, NULL, 0, name, NULL, 0);
+
+	if (b->used + need > b->size)
+		return 1;
+	fuse_add_direntry(b->req, b->buf + b->used, b->size - b->used, name, st, next_off);
+	b->used += need;
+	return 0;
+}
+
+static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+		       struct fuse_file_info *fi)
+{
+	struct dirbuf b = {.req = req, .buf = malloc(size), .size = size};
+	int r;
+
+	(void)ino;
+	if (!b.buf) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	r = fs_readdir(fs_of(req), (struct fs_dir *)(uintptr_t)fi->fh, off, dir_fill, &b);
+	if (r < 0 && b.used == 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_buf(req, b.buf, b.used);
+	free(b.buf);
+}
+
+static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
+{
+	(void)ino;
+	fs_releasedir(fs_of(req), (struct fs_dir *)(uintptr_t)fi->fh);
+	fuse_reply_err(req, 0);
+}
+
+static void ll_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
+{
+	(void)ino;
+	(void)datasync;
+	(void)fi;
+	fuse_reply_err(req, 0);	/* every change is committed when it returns */
+}
+
+static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
+{
+	struct statvfs sv;
+	int r = fs_statfs(fs_of(req), &sv);
+
+	(void)ino;
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		fuse_reply_statfs(req, &sv);
+}
+
+static void ll_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg,
+		     struct fuse_file_info *fi, unsigned flags, const void *in_buf,
+		     size_t in_bufsz, size_t out_bufsz)
+{
+	(void)ino, (void)cmd, (void)arg, (void)fi, (void)flags, (void)in_buf, (void)in_bufsz,
+		(void)out_bufsz;
+	fuse_reply_err(req, ENOTTY);	/* not a terminal; what isatty() and Python expect */
+}
+
+static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
+{
+	(void)link, (void)parent, (void)name;
+	fuse_reply_err(req, EPERM);
+}
+
+static void ll_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
+{
+	(void)ino, (void)newparent, (void)newname;
+	fuse_reply_err(req, EPERM);
+}
+
+static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
+{
+	(void)parent, (void)name, (void)mode, (void)rdev;
+	fuse_reply_err(req, EPERM);
+}
+
+const struct fuse_lowlevel_ops fs_ops = {
+	.init = ll_init,
+	.lookup = ll_lookup,
+	.forget = ll_forget,
+	.forget_multi = ll_forget_multi,
+	.getattr = ll_getattr,
+	.setattr = ll_setattr,
+	.access = ll_access,
+	.open = ll_open,
+	.create = ll_create,
+	.read = ll_read,
+	.write = ll_write,
+	.flush = ll_flush,
+	.fsync = ll_fsync,
+	.release = ll_release,
+	.unlink = ll_unlink,
+	.mkdir = ll_mkdir,
+	.rmdir = ll_rmdir,
+	.rename = ll_rename,
+	.opendir = ll_opendir,
+	.readdir = ll_readdir,
+	.releasedir = ll_releasedir,
+	.fsyncdir = ll_fsyncdir,
+	.statfs = ll_statfs,
+	.ioctl = ll_ioctl,
+	.symlink = ll_symlink,
+	.link = ll_link,
+	.mknod = ll_mknod,
+};

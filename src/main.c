@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pinfs: argv -> config -> preflight -> mount -> daemonize -> loop.
+ *
+ * Everything that can fail because of the configuration or the databases
+ * is checked before mounting, while stderr still reaches whoever ran us
+ * (mount(8), systemd, a shell). The check's connections are closed before
+ * fork (fuse_daemonize), and the child opens its own.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <fuse_lowlevel.h>
+
+#include "config.h"
+#include "pinfs/cli.h"
+#include "pinfs/config.h"
+#include "pinfs/fs_core.h"
+#include "pinfs/fs_ops.h"
+#include "pinfs/log.h"
+
+static void fuse_log_bridge(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	char msg[512];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	pfs_log((int)level, "fuse: %s", msg);
+}
+
+static int mkdir_p(const char *dir)
+{
+	char path[4096];
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+static int load_config(const char *path, struct config **ret)
+{
+	struct pfs_error err = {0};
+	PFS_AUTOFREE char *dir = NULL;
+	int r;
+
+	if (path) {
+		r = config_load_file(path, ret, &err);
+		if (r < 0)
+			fprintf(stderr, "pinfs: %s\n", err.message);
+		return r;
+	}
+	r = config_default_data_dir(&dir);
+	if (r < 0) {
+		fprintf(stderr, "pinfs: no CONFIG given and no $HOME or $XDG_DATA_HOME for the "
+				"embedded default\n");
+		return r;
+	}
+	r = mkdir_p(dir);
+	if (r < 0) {
+		fprintf(stderr, "pinfs: could not create \"%s\": %s\n", dir, strerror(-r));
+		return r;
+	}
+	r = config_new_default(dir, ret, &err);
+	if (r < 0)
+		fprintf(stderr, "pinfs: %s\n", err.message);
+	return r;
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_options opts;
+	PFS_CLEANUP(config_freep) struct config *cfg = NULL;
+	struct fs_ops_ctx ctx = {0};
+	struct fuse_session *se = NULL;
+	struct fs_options fsopts;
+	struct pfs_error err = {0};
+	char fsname[4200];
+	int r, ret = 1;
+
+	if (cli_parse(argc, argv, &opts) < 0)
+		return 2;
+	if (opts.show_help) {
+		cli_usage(argv[0]);
+		printf("\nFUSE options:\n");
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		cli_options_done(&opts);
+		return 0;
+	}
+	if (opts.show_version) {
+		printf("pinfs %s\n", PINFS_VERSION);
+		printf("FUSE library version %s\n", fuse_pkgversion());
+		cli_options_done(&opts);
+		return 0;
+	}
+
+	pfs_log_open("pinfs", PFS_LOG_STDERR, opts.debug ? LOG_DEBUG : LOG_NOTICE);
+	fuse_set_log_func(fuse_log_bridge);
+	if (load_config(opts.config, &cfg) < 0)
+		goto out;
+	if (cfg->log_level >= 0 && !opts.debug)
+		pfs_log_level = cfg->log_level;
+	if (cfg->mode == CONFIG_MODE_LAB && !opts.config)
+		pfs_log(LOG_NOTICE, "no config given: embedded default, lab mode, %s",
+			cfg->routes[0].backend);
+
+	fsopts = (struct fs_options){
+		.owner_uid = getuid(),
+		.owner_gid = getgid(),
+		.only_tenant = opts.tenant,
+	};
+
+	/* Preflight: routes, backends and schemas, while errors still reach the caller. */
+	r = fs_new(cfg, &fsopts, &ctx.fs, &err);
+	if (r < 0) {
+		fprintf(stderr, "pinfs: %s\n", err.message);
+		goto out;
+	}
+	ctx.fs = fs_free(ctx.fs);
+
+	snprintf(fsname, sizeof(fsname), "-osubtype=pinfs,fsname=%s",
+		 opts.config ? opts.config : "pinfs");
+	if (fuse_opt_add_arg(&opts.args, fsname) != 0)
+		goto out;
+	se = fuse_session_new(&opts.args, &fs_ops, sizeof(fs_ops), &ctx);
+	if (!se)
+		goto out;
+	if (fuse_set_signal_handlers(se) != 0)
+		goto out_destroy;
+	if (fuse_session_mount(se, opts.mountpoint) != 0)
+		goto out_signals;
+	if (fuse_daemonize(opts.foreground) != 0)
+		goto out_unmount;
+	if (!opts.foreground)
+		pfs_log_open("pinfs", PFS_LOG_SYSLOG, -1);
+
+	r = fs_new(cfg, &fsopts, &ctx.fs, &err);
+	if (r < 0) {
+		pfs_log(LOG_ERR, "%s", err.message);
+		goto out_unmount;
+	}
+	pfs_log(LOG_INFO, "mounted on %s", opts.mountpoint);
+
+	if (opts.singlethread) {
+		r = fuse_session_loop(se);
+	} else {
+		struct fuse_loop_config *lc = fuse_loop_cfg_create();
+
+		if (!lc)
+			goto out_unmount;
+		fuse_loop_cfg_set_clone_fd(lc, (unsigned)opts.clone_fd);
+		fuse_loop_cfg_set_max_threads(lc, opts.max_threads);
+		r = fuse_session_loop_mt(se, lc);
+		fuse_loop_cfg_destroy(lc);
+	}
+	/* libfuse returns the signal number after SIGTERM/SIGINT/SIGHUP: a clean stop. */
+	ret = (r == 0 || r == SIGTERM || r == SIGINT || r == SIGHUP) ? 0 : 1;
+	if (ret)
+		pfs_log(LOG_ERR, "session loop failed: %s", strerror(r < 0 ? -r : r));
+out_unmount:
+	fuse_session_unmount(se);
+out_signals:
+	fuse_remove_signal_handlers(se);
+out_destroy:
+	fuse_session_destroy(se);
+out:
+	ctx.fs = fs_free(ctx.fs);
+	cli_options_done(&opts);
+	return ret;
+}

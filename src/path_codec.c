@@ -1,0 +1,193 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Tenant names and the key <-> file name codec (DESIGN.md section 2).
+ * Invariant: for every valid key k, decode(encode(k)) == k, and every file
+ * name that decodes is the encoding of exactly one key.
+ */
+#include "pinfs/path_codec.h"
+
+#include <errno.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int path_tenant_validate(const char *name)
+{
+	size_t len = strlen(name);
+
+	if (len == 0 || name[0] == '.')
+		return -EINVAL;
+	if (len > PATH_TENANT_MAX)
+		return -ENAMETOOLONG;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '_' || c == '.' || c == '-'))
+			return -EINVAL;
+	}
+	return 0;
+}
+
+bool path_is_clean_utf8(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char c = p[i];
+		size_t n;
+		uint32_t cp;
+
+		if (c < 0x20 || c == 0x7f)
+			return false;
+		if (c < 0x80) {
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 3;
+			cp = c & 0x07;
+		} else {
+			return false;
+		}
+		if (i + n >= len)
+			return false;
+		for (size_t k = 1; k <= n; k++) {
+			if ((p[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (p[i + k] & 0x3f);
+		}
+		/* Overlong forms, surrogates, beyond U+10FFFF, C1 controls. */
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) || cp > 0x10ffff ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || (cp >= 0x80 && cp <= 0x9f))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+int path_key_validate(const char *key)
+{
+	size_t len = strlen(key);
+
+	if (len == 0)
+		return -EINVAL;
+	if (len > PATH_KEY_MAX)
+		return -ENAMETOOLONG;
+	if (strcmp(key, ".") == 0 || strcmp(key, "..") == 0)
+		return -EINVAL;
+	if (!path_is_clean_utf8(key, len))
+		return -EINVAL;
+	return 0;
+}
+
+int path_key_decode(const char *name, char **ret_key)
+{
+	size_t len = strlen(name);
+	char *key, *o;
+	int r;
+
+	if (len > PATH_NAME_MAX)
+		return -ENAMETOOLONG;
+	if (len == 0 || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -EINVAL;
+	key = malloc(len + 1);
+	if (!key)
+		return -ENOMEM;
+	o = key;
+	for (size_t i = 0; i < len; i++) {
+		if (name[i] != '%') {
+			*o++ = name[i];
+			continue;
+		}
+		/* Only the two canonical escapes exist; anything else has no key. */
+		if (strncmp(name + i, "%2F", 3) == 0)
+			*o++ = '/';
+		else if (strncmp(name + i, "%25", 3) == 0)
+			*o++ = '%';
+		else {
+			free(key);
+			return -EINVAL;
+		}
+		i += 2;
+	}
+	*o = '\0';
+	r = path_key_validate(key);
+	if (r < 0) {
+		free(key);
+		return r;
+	}
+	*ret_key = key;
+	return 0;
+}
+
+int path_key_encode(const char *key, char **ret_name)
+{
+	size_t len = 0;
+	char *name, *o;
+
+	for (const char *p = key; *p; p++)
+		len += (*p == '/' || *p == '%') ? 3 : 1;
+	if (len > PATH_NAME_MAX)
+		return -ENAMETOOLONG;
+	name = malloc(len + 1);
+	if (!name)
+		return -ENOMEM;
+	o = name;
+	for (const char *p = key; *p; p++) {
+		if (*p == '/') {
+			memcpy(o, "%2F", 3);
+			o += 3;
+		} else if (*p == '%') {
+			memcpy(o, "%25", 3);
+			o += 3;
+		} else {
+			*o++ = *p;
+		}
+	}
+	*o = '\0';
+	*ret_name = name;
+	return 0;
+}
+
+static bool is_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+static bool is_lower_alnum_us(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* True if s is prefix followed by exactly n characters accepted by ok(). */
+static bool matches_temp(const char *s, const char *prefix, size_t n, bool (*ok)(unsigned char))
+{
+	size_t plen = strlen(prefix);
+
+	if (strlen(s) != plen + n || strncmp(s, prefix, plen) != 0)
+		return false;
+	for (size_t i = plen; i < plen + n; i++)
+		if (!ok((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+enum path_create_class path_key_create_class(const char *key)
+{
+	size_t len = strlen(key);
+
+	if (key[0] == '.' || (len > 0 && key[len - 1] == '~') || strcmp(key, "4913") == 0)
+		return PATH_CREATE_REFUSED;
+	/* sed -i's and Python tempfile's names. */
+	if (matches_temp(key, "sed", 6, is_alnum) || matches_temp(key, "tmp", 8, is_lower_alnum_us))
+		return PATH_CREATE_SCRATCH;
+	return PATH_CREATE_KEY;
+}

@@ -1,0 +1,1365 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Backend conformance suite: the contract of include/pinfs/backend.h,
+ * checked through its public API only, against whichever driver
+ * PINFS_TEST_BACKEND_URI names. Unset or empty, it uses a fresh SQLite file
+ * in a new directory under $TMPDIR (or /tmp), removed afterwards; the
+ * integration harness runs the same binary against PostgreSQL.
+ *
+ * The group setup opens the backend and migrates it up with the embedded
+ * migrations (backend_schema_version() and be->ops->migration_apply() over
+ * be->migrations), so a database that is already current is fine.
+ *
+ * Every test uses its own tenants, named with a per-run prefix, so tests
+ * are independent and the suite can be rerun on a database that keeps
+ * earlier runs' rows. The migration round trip (down, then up again) wipes
+ * the tables and therefore runs last.
+ *
+ * Values are written in the form PostgreSQL's jsonb prints them
+ * ({"a": 1}, [1, 2]), so both drivers read back the same bytes.
+ * Callbacks never assert: a failed assertion would longjmp out of the
+ * driver while it holds a connection. They record, and the test asserts
+ * afterwards.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "pinfs/backend.h"
+
+#define LIST_KEYS 1000
+#define LIST_PAGE 7
+#define THREADS 8
+#define THREAD_WRITES 40
+#define USEC_PER_SEC INT64_C(1000000)
+
+static struct {
+	struct backend *be;
+	char uri[PATH_MAX + 16];
+	bool is_sqlite;
+	char scratch[PATH_MAX];	/* SQLite only: a directory this run owns */
+	bool own_db;		/* the database file lives in scratch */
+	char prefix[32];	/* per run, for tenant names */
+} S;
+
+/* ---- helpers ----------------------------------------------------------- */
+
+/* Writes "<run prefix>-<name>" into buf: a tenant only this test uses. */
+static const char *tenant(char *buf, size_t size, const char *name)
+{
+	int n = snprintf(buf, size, "%s-%s", S.prefix, name);
+
+	assert_true(n > 0 && (size_t)n < size && n <= 64);
+	return buf;
+}
+#define TENANT(var, name)                                                                          \
+	char var##_buf[80];                                                                        \
+	const char *var = tenant(var##_buf, sizeof(var##_buf), name)
+
+static pfs_usec_t wall_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (pfs_usec_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int upsert_full(const char *t, const char *key, const char *value, const char *source,
+		       enum pin_ttl_op op, int32_t ttl, struct pin_meta *ret_meta)
+{
+	struct pin_write w = {
+		.value = value,
+		.value_len = strlen(value),
+		.source = source,
+		.ttl_op = op,
+		.ttl_seconds = ttl,
+	};
+
+	return backend_pin_upsert(S.be, t, key, &w, ret_meta);
+}
+
+static void put(const char *t, const char *key, const char *value, struct pin_meta *ret_meta)
+{
+	struct pin_meta m;
+
+	assert_int_equal(upsert_full(t, key, value, NULL, PIN_TTL_KEEP, 0, &m), 0);
+	if (ret_meta)
+		*ret_meta = m;
+}
+
+/* Writes key with PIN_TTL_SET 0: it expires at once. */
+static void put_expired(const char *t, const char *key, const char *value, const char *source)
+{
+	struct pin_meta m;
+
+	assert_int_equal(upsert_full(t, key, value, source, PIN_TTL_SET, 0, &m), 0);
+	assert_int_equal(m.ttl_seconds, 0);
+	assert_true(m.expires_at != 0);
+}
+
+/* Asserts that key reads back as value and returns its metadata. */
+static void expect_value(const char *t, const char *key, const char *value,
+			 struct pin_meta *ret_meta)
+{
+	struct pin p = { 0 };
+
+	assert_int_equal(backend_pin_get(S.be, t, key, &p), 0);
+	assert_non_null(p.value);
+	assert_string_equal(p.value, value);
+	assert_int_equal(p.value_len, strlen(value));
+	if (ret_meta)
+		*ret_meta = p.meta;
+	pin_done(&p);
+}
+
+static void expect_missing(const char *t, const char *key)
+{
+	struct pin p = { 0 };
+
+	assert_int_equal(backend_pin_get(S.be, t, key, &p), -ENOENT);
+	assert_null(p.value);
+}
+
+static void assert_meta_equal(const struct pin_meta *a, const struct pin_meta *b)
+{
+	assert_int_equal(a->id, b->id);
+	assert_int_equal(a->created_at, b->created_at);
+	assert_int_equal(a->updated_at, b->updated_at);
+	assert_int_equal(a->expires_at, b->expires_at);
+	assert_int_equal(a->ttl_seconds, b->ttl_seconds);
+	assert_string_equal(a->source, b->source);
+}
+
+/* Pins collected by pin_list. */
+struct rows {
+	size_t n, cap;
+	char **keys;
+	char **values;
+	int64_t *ids;
+	size_t stop_after;	/* non-zero: the callback stops at this row */
+	bool oom;
+};
+
+static int rows_cb(void *ctx, const char *key, const struct pin *p)
+{
+	struct rows *rs = ctx;
+
+	if (rs->n == rs->cap) {
+		size_t cap = rs->cap ? rs->cap * 2 : 64;
+		char **k = realloc(rs->keys, cap * sizeof(*k));
+		char **v = k ? realloc(rs->values, cap * sizeof(*v)) : NULL;
+		int64_t *ids = v ? realloc(rs->ids, cap * sizeof(*ids)) : NULL;
+
+		if (k)
+			rs->keys = k;
+		if (v)
+			rs->values = v;
+		if (!ids) {
+			rs->oom = true;
+			return 1;
+		}
+		rs->ids = ids;
+		rs->cap = cap;
+	}
+	rs->keys[rs->n] = strdup(key);
+	rs->values[rs->n] = strndup(p->value, p->value_len);
+	rs->ids[rs->n] = p->meta.id;
+	if (!rs->keys[rs->n] || !rs->values[rs->n])
+		rs->oom = true;
+	rs->n++;
+	return rs->stop_after && rs->n >= rs->stop_after ? 1 : 0;
+}
+
+static void rows_done(struct rows *rs)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		free(rs->keys[i]);
+		free(rs->values[i]);
+	}
+	free(rs->keys);
+	free(rs->values);
+	free(rs->ids);
+	*rs = (struct rows){ 0 };
+}
+
+/* Lists a whole tenant in pages of page rows, appending to rs; returns the page count. */
+static int list_all(const char *t, unsigned page, struct rows *rs)
+{
+	char *after = NULL;
+	int pages = 0, r;
+
+	for (;;) {
+		size_t before = rs->n;
+
+		r = backend_pin_list(S.be, t, after, page, rows_cb, rs);
+		assert_false(rs->oom);
+		assert_true(r >= 0);
+		assert_int_equal((size_t)r, rs->n - before);
+		assert_true((unsigned)r <= page);
+		pages++;
+		if ((unsigned)r < page)
+			break;
+		free(after);
+		after = strdup(rs->keys[rs->n - 1]);
+		assert_non_null(after);
+	}
+	free(after);
+	return pages;
+}
+
+/* Tenant names collected by tenant_list. */
+struct names {
+	size_t n, cap;
+	char **v;
+	bool oom;
+};
+
+static int names_cb(void *ctx, const char *name)
+{
+	struct names *ns = ctx;
+
+	if (ns->n == ns->cap) {
+		size_t cap = ns->cap ? ns->cap * 2 : 64;
+		char **v = realloc(ns->v, cap * sizeof(*v));
+
+		if (!v) {
+			ns->oom = true;
+			return 1;
+		}
+		ns->v = v;
+		ns->cap = cap;
+	}
+	ns->v[ns->n] = strdup(name);
+	if (!ns->v[ns->n])
+		ns->oom = true;
+	ns->n++;
+	return 0;
+}
+
+static void names_done(struct names *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+	*ns = (struct names){ 0 };
+}
+
+static void list_tenants(struct names *ns)
+{
+	int r = backend_tenant_list(S.be, names_cb, ns);
+
+	assert_false(ns->oom);
+	assert_true(r >= 0);
+	assert_int_equal((size_t)r, ns->n);
+	/* Sorted byte-wise, no duplicates. */
+	for (size_t i = 1; i < ns->n; i++)
+		assert_true(strcmp(ns->v[i - 1], ns->v[i]) < 0);
+}
+
+static size_t count_name(const struct names *ns, const char *name)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < ns->n; i++)
+		k += strcmp(ns->v[i], name) == 0;
+	return k;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Applies every embedded migration newer than the database's version. */
+static int migrate_up(struct backend *be)
+{
+	int version = -1, r;
+
+	r = backend_schema_version(be, &version);
+	if (r < 0)
+		return r;
+	for (const struct migration *m = be->migrations; m && m->version; m++) {
+		if (m->version <= version)
+			continue;
+		r = be->ops->migration_apply(be, m, true);
+		if (r < 0) {
+			fprintf(stderr, "# migration %04d_%s failed: %s\n", m->version, m->name,
+				strerror(-r));
+			return r;
+		}
+	}
+	return 0;
+}
+
+static int open_params(const char *uri, unsigned pool_size, unsigned pool_wait_ms,
+		       struct backend **ret)
+{
+	struct backend_params params;
+	struct pfs_error err = { 0 };
+	int r;
+
+	backend_params_default(&params);
+	if (pool_size)
+		params.pool_size = pool_size;
+	if (pool_wait_ms)
+		params.pool_wait_ms = pool_wait_ms;
+	r = backend_open(uri, &params, ret, &err);
+	if (r < 0)
+		fprintf(stderr, "# could not open \"%s\": %s\n", uri, err.message);
+	return r;
+}
+
+/* ---- suite setup ------------------------------------------------------- */
+
+static int rm_rf(const char *dir)
+{
+	char cmd[PATH_MAX + 32];
+
+	if (!dir[0] || strchr(dir, '\'') || strncmp(dir, "/", 1) != 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "rm -rf -- '%s'", dir);
+	return system(cmd);
+}
+
+static int suite_setup(void **state)
+{
+	const char *env = getenv("PINFS_TEST_BACKEND_URI");
+	const char *tmp = getenv("TMPDIR");
+	int r;
+
+	(void)state;
+	snprintf(S.prefix, sizeof(S.prefix), "ct%lx",
+		 (unsigned long)((uint64_t)wall_usec() ^ ((uint64_t)getpid() << 20)) & 0xffffffffffUL);
+
+	if (!tmp || !tmp[0])
+		tmp = "/tmp";
+	S.is_sqlite = !env || !env[0] || strncmp(env, "sqlite://", 9) == 0;
+	if (S.is_sqlite) {
+		snprintf(S.scratch, sizeof(S.scratch), "%s/pinfs-conformance-XXXXXX", tmp);
+		if (!mkdtemp(S.scratch)) {
+			fprintf(stderr, "# could not create a directory in \"%s\": %s\n", tmp,
+				strerror(errno));
+			return -1;
+		}
+	}
+	if (env && env[0]) {
+		snprintf(S.uri, sizeof(S.uri), "%s", env);
+	} else {
+		/* A missing parent directory: the driver must create it. */
+		snprintf(S.uri, sizeof(S.uri), "sqlite://%s/db/pins.db", S.scratch);
+		S.own_db = true;
+	}
+
+	r = open_params(S.uri, 0, 0, &S.be);
+	if (r < 0)
+		return -1;
+	r = migrate_up(S.be);
+	if (r < 0) {
+		fprintf(stderr, "# could not migrate \"%s\": %s\n", backend_name(S.be), strerror(-r));
+		return -1;
+	}
+	return 0;
+}
+
+static int suite_teardown(void **state)
+{
+	(void)state;
+	S.be = backend_free(S.be);
+	if (S.scratch[0])
+		(void)rm_rf(S.scratch);
+	return 0;
+}
+
+/* ---- basics ------------------------------------------------------------ */
+
+static void test_backend_ping_answers_zero(void **state)
+{
+	(void)state;
+	assert_int_equal(backend_ping(S.be), 0);
+}
+
+static void test_backend_schema_version_is_newest_embedded(void **state)
+{
+	int version = -1, newest = 0;
+
+	(void)state;
+	assert_non_null(S.be->migrations);
+	for (const struct migration *m = S.be->migrations; m->version; m++) {
+		assert_true(m->version > newest);	/* ascending, no duplicates */
+		assert_non_null(m->name);
+		assert_non_null(m->up);
+		assert_non_null(m->down);
+		newest = m->version;
+	}
+	assert_true(newest >= 1);
+	assert_int_equal(backend_schema_required(S.be), newest);
+	assert_int_equal(backend_schema_version(S.be, &version), 0);
+	assert_int_equal(version, newest);
+}
+
+static void test_backend_uri_redacted_is_set(void **state)
+{
+	(void)state;
+	assert_non_null(S.be->uri_redacted);
+	assert_non_null(S.be->ops);
+	assert_non_null(S.be->ops->name);
+	if (S.is_sqlite)
+		assert_string_equal(backend_name(S.be), S.uri);
+}
+
+/* ---- get / upsert / delete --------------------------------------------- */
+
+static void test_backend_pin_get_missing_is_enoent(void **state)
+{
+	TENANT(t, "get-missing");
+
+	(void)state;
+	expect_missing(t, "nothing");
+	put(t, "present", "1", NULL);
+	expect_missing(t, "absent");
+	expect_missing(t, "Present");	/* keys are case-sensitive */
+}
+
+static void test_backend_pin_upsert_new_then_get_roundtrips(void **state)
+{
+	static const char *const values[] = {
+		"{\"a\": 1, \"b\": [1, 2]}", "\"a string\"", "42", "-1.5", "true", "false",
+		"null", "[]", "{}", "{\"nested\": {\"deep\": [true, null, \"x\"]}}",
+	};
+	TENANT(t, "roundtrip");
+	pfs_usec_t before = wall_usec();
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
+		struct pin_meta written, read;
+		char key[32];
+
+		snprintf(key, sizeof(key), "k%zu", i);
+		put(t, key, values[i], &written);
+		assert_true(written.id > 0);
+		assert_string_equal(written.source, "fs");
+		assert_int_equal(written.ttl_seconds, -1);
+		assert_int_equal(written.expires_at, 0);
+		assert_true(written.created_at <= written.updated_at);
+		/* Stamped by the backend's clock: allow for skew with ours. */
+		assert_true(written.created_at >= before - 5 * USEC_PER_SEC);
+		assert_true(written.updated_at <= wall_usec() + 5 * USEC_PER_SEC);
+		expect_value(t, key, values[i], &read);
+		assert_meta_equal(&written, &read);
+	}
+}
+
+static void test_backend_pin_upsert_existing_keeps_id_and_created_at(void **state)
+{
+	struct pin_meta m1, m2, m3;
+	TENANT(t, "update");
+
+	(void)state;
+	put(t, "k", "1", &m1);
+	sleep_ms(5);
+	put(t, "k", "{\"v\": 2}", &m2);
+	assert_int_equal(m2.id, m1.id);
+	assert_int_equal(m2.created_at, m1.created_at);
+	assert_true(m2.updated_at > m1.updated_at);
+	expect_value(t, "k", "{\"v\": 2}", &m3);
+	assert_meta_equal(&m2, &m3);
+}
+
+static void test_backend_pin_upsert_ids_are_distinct(void **state)
+{
+	struct pin_meta a, b, c;
+	TENANT(t, "ids");
+	TENANT(u, "ids-other");
+
+	(void)state;
+	put(t, "a", "1", &a);
+	put(t, "b", "1", &b);
+	put(u, "a", "1", &c);	/* same key, other tenant: another pin */
+	assert_true(a.id != b.id);
+	assert_true(a.id != c.id);
+	assert_true(b.id != c.id);
+	expect_value(u, "a", "1", NULL);
+}
+
+static void test_backend_pin_upsert_source_is_kept_or_set(void **state)
+{
+	struct pin_meta m;
+	TENANT(t, "source");
+
+	(void)state;
+	assert_int_equal(upsert_full(t, "seeded", "1", "seed", PIN_TTL_KEEP, 0, &m), 0);
+	assert_string_equal(m.source, "seed");
+	/* NULL keeps the current source. */
+	assert_int_equal(upsert_full(t, "seeded", "2", NULL, PIN_TTL_KEEP, 0, &m), 0);
+	assert_string_equal(m.source, "seed");
+	expect_value(t, "seeded", "2", &m);
+	assert_string_equal(m.source, "seed");
+	assert_int_equal(upsert_full(t, "seeded", "3", "fs", PIN_TTL_KEEP, 0, &m), 0);
+	assert_string_equal(m.source, "fs");
+	/* A new pin without a source is "fs". */
+	assert_int_equal(upsert_full(t, "fresh", "1", NULL, PIN_TTL_KEEP, 0, &m), 0);
+	assert_string_equal(m.source, "fs");
+}
+
+static void test_backend_pin_upsert_invalid_json_is_einval(void **state)
+{
+	TENANT(t, "badjson");
+
+	(void)state;
+	assert_int_equal(upsert_full(t, "k", "{nope", NULL, PIN_TTL_KEEP, 0, NULL), -EINVAL);
+	expect_missing(t, "k");
+	put(t, "k", "[1]", NULL);
+	assert_int_equal(upsert_full(t, "k", "[1,", NULL, PIN_TTL_KEEP, 0, NULL), -EINVAL);
+	expect_value(t, "k", "[1]", NULL);	/* the previous value, untouched */
+}
+
+static void test_backend_pin_upsert_ttl_out_of_range_is_einval(void **state)
+{
+	TENANT(t, "ttl-range");
+
+	(void)state;
+	assert_int_equal(upsert_full(t, "k", "1", NULL, PIN_TTL_SET, PIN_TTL_MAX + 1, NULL),
+			 -EINVAL);
+	assert_int_equal(upsert_full(t, "k", "1", NULL, PIN_TTL_SET, -1, NULL), -EINVAL);
+	expect_missing(t, "k");
+	assert_int_equal(backend_tenant_exists(S.be, t), -ENOENT);	/* rolled back whole */
+}
+
+static void test_backend_pin_delete_removes_then_enoent(void **state)
+{
+	TENANT(t, "delete");
+
+	(void)state;
+	assert_int_equal(backend_pin_delete(S.be, t, "never"), -ENOENT);
+	put(t, "k", "1", NULL);
+	put(t, "other", "2", NULL);
+	assert_int_equal(backend_pin_delete(S.be, t, "k"), 0);
+	expect_missing(t, "k");
+	assert_int_equal(backend_pin_delete(S.be, t, "k"), -ENOENT);
+	expect_value(t, "other", "2", NULL);
+}
+
+static void test_backend_pin_delete_then_upsert_is_new_pin(void **state)
+{
+	struct pin_meta m1, m2;
+	TENANT(t, "recreate");
+
+	(void)state;
+	put(t, "k", "1", &m1);
+	assert_int_equal(backend_pin_delete(S.be, t, "k"), 0);
+	put(t, "k", "2", &m2);
+	assert_true(m2.id != m1.id);	/* ids are never reused */
+	assert_true(m2.created_at >= m1.created_at);
+}
+
+/* ---- rename ------------------------------------------------------------ */
+
+static void test_backend_pin_rename_moves_and_keeps_id(void **state)
+{
+	struct pin_meta m1, m2;
+	TENANT(t, "rename");
+
+	(void)state;
+	put(t, "from", "{\"x\": 1}", &m1);
+	assert_int_equal(backend_pin_rename(S.be, t, "from", "to", 0), 0);
+	expect_missing(t, "from");
+	expect_value(t, "to", "{\"x\": 1}", &m2);
+	assert_int_equal(m2.id, m1.id);
+	assert_int_equal(m2.created_at, m1.created_at);
+}
+
+static void test_backend_pin_rename_onto_existing_replaces_it(void **state)
+{
+	struct pin_meta src, dst, got;
+	struct rows rs = { 0 };
+	TENANT(t, "rename-replace");
+
+	(void)state;
+	put(t, "a", "\"new\"", &src);
+	put(t, "b", "\"old\"", &dst);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0), 0);
+	expect_missing(t, "a");
+	expect_value(t, "b", "\"new\"", &got);
+	assert_int_equal(got.id, src.id);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 1);
+	assert_string_equal(rs.keys[0], "b");
+	assert_int_equal(rs.ids[0], src.id);
+	rows_done(&rs);
+}
+
+static void test_backend_pin_rename_noreplace_onto_existing_is_eexist(void **state)
+{
+	TENANT(t, "rename-noreplace");
+
+	(void)state;
+	put(t, "a", "1", NULL);
+	put(t, "b", "2", NULL);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE), -EEXIST);
+	expect_value(t, "a", "1", NULL);
+	expect_value(t, "b", "2", NULL);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "c", BACKEND_RENAME_NOREPLACE), 0);
+	expect_missing(t, "a");
+	expect_value(t, "c", "1", NULL);
+}
+
+static void test_backend_pin_rename_missing_source_is_enoent(void **state)
+{
+	TENANT(t, "rename-missing");
+
+	(void)state;
+	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0), -ENOENT);
+	put(t, "y", "1", NULL);
+	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0), -ENOENT);
+	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", BACKEND_RENAME_NOREPLACE), -ENOENT);
+	expect_value(t, "y", "1", NULL);	/* untouched */
+	expect_missing(t, "x");
+}
+
+static void test_backend_pin_rename_onto_expired_target_succeeds(void **state)
+{
+	struct pin_meta src, got;
+	TENANT(t, "rename-expired-dst");
+
+	(void)state;
+	put(t, "a", "\"live\"", &src);
+	put_expired(t, "b", "\"gone\"", NULL);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE), 0);
+	expect_missing(t, "a");
+	expect_value(t, "b", "\"live\"", &got);
+	assert_int_equal(got.id, src.id);
+	assert_int_equal(got.ttl_seconds, -1);	/* the source's metadata, not the target's */
+	assert_int_equal(got.expires_at, 0);
+}
+
+static void test_backend_pin_rename_expired_source_is_enoent(void **state)
+{
+	TENANT(t, "rename-expired-src");
+
+	(void)state;
+	put_expired(t, "a", "1", NULL);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0), -ENOENT);
+	expect_missing(t, "b");
+}
+
+static void test_backend_pin_rename_across_many_keeps_other_pins(void **state)
+{
+	struct rows rs = { 0 };
+	TENANT(t, "rename-others");
+
+	(void)state;
+	put(t, "a", "1", NULL);
+	put(t, "m", "2", NULL);
+	put(t, "z", "3", NULL);
+	assert_int_equal(backend_pin_rename(S.be, t, "m", "b", 0), 0);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 3);
+	assert_string_equal(rs.keys[0], "a");
+	assert_string_equal(rs.keys[1], "b");
+	assert_string_equal(rs.keys[2], "z");
+	assert_string_equal(rs.values[1], "2");
+	rows_done(&rs);
+}
+
+/* ---- list -------------------------------------------------------------- */
+
+static void test_backend_pin_list_pages_of_7_cover_1000_keys(void **state)
+{
+	struct rows rs = { 0 };
+	int pages;
+	TENANT(t, "list-1000");
+
+	(void)state;
+	/* Insert in a scrambled order: the listing must sort, not replay. */
+	for (unsigned i = 0; i < LIST_KEYS; i++) {
+		unsigned k = (i * 7919u) % LIST_KEYS;
+		char key[32], value[32];
+
+		snprintf(key, sizeof(key), "key-%04u", k);
+		snprintf(value, sizeof(value), "%u", k);
+		put(t, key, value, NULL);
+	}
+	pages = list_all(t, LIST_PAGE, &rs);
+	assert_int_equal(rs.n, LIST_KEYS);
+	assert_int_equal(pages, LIST_KEYS / LIST_PAGE + 1);
+	for (unsigned i = 0; i < LIST_KEYS; i++) {
+		char key[32], value[32];
+
+		snprintf(key, sizeof(key), "key-%04u", i);
+		snprintf(value, sizeof(value), "%u", i);
+		assert_string_equal(rs.keys[i], key);	/* in order, no gap, no duplicate */
+		assert_string_equal(rs.values[i], value);
+		assert_true(rs.ids[i] > 0);
+	}
+	rows_done(&rs);
+
+	/* Resuming after a name that is not a key starts at the next key. */
+	assert_int_equal(backend_pin_list(S.be, t, "key-0500x", 3, rows_cb, &rs), 3);
+	assert_string_equal(rs.keys[0], "key-0501");
+	assert_string_equal(rs.keys[2], "key-0503");
+	rows_done(&rs);
+	/* After the last key: nothing. */
+	assert_int_equal(backend_pin_list(S.be, t, "key-0999", 7, rows_cb, &rs), 0);
+	assert_int_equal(rs.n, 0);
+}
+
+static void test_backend_pin_list_orders_keys_bytewise(void **state)
+{
+	/* Byte order, not locale order: "B" < "a", "a/b" < "a0", UTF-8 after ASCII. */
+	static const char *const keys[] = {
+		"a",  "B",   "a/b", "a0",  "a%2F", "\xc3\xa9t\xc3\xa9", "z", "~tilde",
+		"A b", "a.b", "Z",  "a-b", "aa",  "\xe2\x82\xac",        "0", "a b",
+	};
+	enum { N = sizeof(keys) / sizeof(keys[0]) };
+	const char *sorted[N];
+	struct rows rs = { 0 };
+	TENANT(t, "list-order");
+
+	(void)state;
+	for (size_t i = 0; i < N; i++) {
+		put(t, keys[i], "1", NULL);
+		sorted[i] = keys[i];
+	}
+	qsort(sorted, N, sizeof(sorted[0]), cmp_str);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 100, rows_cb, &rs), N);
+	for (size_t i = 0; i < N; i++)
+		assert_string_equal(rs.keys[i], sorted[i]);
+	rows_done(&rs);
+	/* One at a time gives the same order. */
+	list_all(t, 1, &rs);
+	assert_int_equal(rs.n, N);
+	for (size_t i = 0; i < N; i++)
+		assert_string_equal(rs.keys[i], sorted[i]);
+	rows_done(&rs);
+}
+
+static void test_backend_pin_list_skips_expired(void **state)
+{
+	struct rows rs = { 0 };
+	TENANT(t, "list-expired");
+
+	(void)state;
+	put(t, "k1", "1", NULL);
+	put_expired(t, "k2", "2", NULL);
+	put(t, "k3", "3", NULL);
+	put(t, "k4", "4", NULL);
+	put_expired(t, "k4", "4", NULL);	/* a live pin made to expire */
+	put(t, "k5", "5", NULL);
+	list_all(t, 2, &rs);
+	assert_int_equal(rs.n, 3);
+	assert_string_equal(rs.keys[0], "k1");
+	assert_string_equal(rs.keys[1], "k3");
+	assert_string_equal(rs.keys[2], "k5");
+	rows_done(&rs);
+}
+
+static void test_backend_pin_list_unknown_tenant_is_empty(void **state)
+{
+	struct rows rs = { 0 };
+	TENANT(t, "list-nobody");
+
+	(void)state;
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 0);
+	assert_int_equal(rs.n, 0);
+}
+
+static void test_backend_pin_list_isolates_tenants(void **state)
+{
+	struct rows rs = { 0 };
+	TENANT(t, "list-iso-a");
+	TENANT(u, "list-iso-b");
+
+	(void)state;
+	put(t, "k", "1", NULL);
+	put(u, "k", "2", NULL);
+	put(u, "l", "3", NULL);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 1);
+	assert_string_equal(rs.values[0], "1");
+	rows_done(&rs);
+}
+
+static void test_backend_pin_list_callback_nonzero_stops(void **state)
+{
+	struct rows rs = { .stop_after = 3 };
+	TENANT(t, "list-stop");
+
+	(void)state;
+	for (int i = 0; i < 6; i++) {
+		char key[8];
+
+		snprintf(key, sizeof(key), "k%d", i);
+		put(t, key, "1", NULL);
+	}
+	/* The row whose callback stopped the listing was delivered. */
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 3);
+	assert_int_equal(rs.n, 3);
+	assert_string_equal(rs.keys[2], "k2");
+	rows_done(&rs);
+	/* And the backend is still usable. */
+	expect_value(t, "k5", "1", NULL);
+}
+
+/* ---- TTL --------------------------------------------------------------- */
+
+static void test_backend_pin_ttl_set_keep_clear(void **state)
+{
+	struct pin_meta m, kept, got;
+	TENANT(t, "ttl");
+
+	(void)state;
+	assert_int_equal(upsert_full(t, "k", "1", NULL, PIN_TTL_SET, 3600, &m), 0);
+	assert_int_equal(m.ttl_seconds, 3600);
+	assert_true(llabs(m.expires_at - (m.updated_at + 3600 * USEC_PER_SEC)) <= USEC_PER_SEC);
+	expect_value(t, "k", "1", &got);
+	assert_meta_equal(&m, &got);
+
+	/* KEEP: a new value, the same TTL and expiry. */
+	sleep_ms(2);
+	assert_int_equal(upsert_full(t, "k", "2", NULL, PIN_TTL_KEEP, 0, &kept), 0);
+	assert_int_equal(kept.ttl_seconds, 3600);
+	assert_int_equal(kept.expires_at, m.expires_at);
+	assert_true(kept.updated_at > m.updated_at);
+
+	/* SET again restarts the clock. */
+	assert_int_equal(upsert_full(t, "k", "3", NULL, PIN_TTL_SET, 60, &m), 0);
+	assert_int_equal(m.ttl_seconds, 60);
+	assert_true(llabs(m.expires_at - (m.updated_at + 60 * USEC_PER_SEC)) <= USEC_PER_SEC);
+
+	/* CLEAR: no TTL, no expiry. */
+	assert_int_equal(upsert_full(t, "k", "4", NULL, PIN_TTL_CLEAR, 0, &m), 0);
+	assert_int_equal(m.ttl_seconds, -1);
+	assert_int_equal(m.expires_at, 0);
+	expect_value(t, "k", "4", &got);
+	assert_meta_equal(&m, &got);
+
+	/* KEEP on a new pin: none. CLEAR on a new pin: none. */
+	assert_int_equal(upsert_full(t, "n1", "1", NULL, PIN_TTL_KEEP, 99, &m), 0);
+	assert_int_equal(m.ttl_seconds, -1);
+	assert_int_equal(m.expires_at, 0);
+	assert_int_equal(upsert_full(t, "n2", "1", NULL, PIN_TTL_CLEAR, 99, &m), 0);
+	assert_int_equal(m.ttl_seconds, -1);
+
+	/* The bounds themselves are fine. */
+	assert_int_equal(upsert_full(t, "max", "1", NULL, PIN_TTL_SET, PIN_TTL_MAX, &m), 0);
+	assert_int_equal(m.ttl_seconds, PIN_TTL_MAX);
+	expect_value(t, "max", "1", NULL);
+}
+
+static void test_backend_pin_ttl_zero_expires_at_once(void **state)
+{
+	struct rows rs = { 0 };
+	TENANT(t, "ttl-zero");
+
+	(void)state;
+	put(t, "k", "1", NULL);
+	put(t, "stay", "2", NULL);
+	put_expired(t, "k", "1", NULL);
+	expect_missing(t, "k");
+	assert_int_equal(backend_pin_delete(S.be, t, "k"), -ENOENT);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 1);
+	assert_string_equal(rs.keys[0], "stay");
+	rows_done(&rs);
+}
+
+static void test_backend_pin_ttl_expires_after_its_time(void **state)
+{
+	TENANT(t, "ttl-one");
+
+	(void)state;
+	assert_int_equal(upsert_full(t, "k", "1", NULL, PIN_TTL_SET, 1, NULL), 0);
+	expect_value(t, "k", "1", NULL);
+	sleep_ms(1100);
+	expect_missing(t, "k");
+}
+
+static void test_backend_pin_upsert_onto_expired_is_new_pin(void **state)
+{
+	struct pin_meta old, m, got;
+	TENANT(t, "ttl-reuse");
+
+	(void)state;
+	assert_int_equal(upsert_full(t, "k", "1", "seed", PIN_TTL_SET, 0, &old), 0);
+	sleep_ms(2);
+	/* As if the key were free: new created_at, default source, no TTL (KEEP). */
+	assert_int_equal(upsert_full(t, "k", "2", NULL, PIN_TTL_KEEP, 0, &m), 0);
+	assert_true(m.created_at > old.created_at);
+	assert_string_equal(m.source, "fs");
+	assert_int_equal(m.ttl_seconds, -1);
+	assert_int_equal(m.expires_at, 0);
+	expect_value(t, "k", "2", &got);
+	assert_meta_equal(&m, &got);
+}
+
+/* ---- tenants ----------------------------------------------------------- */
+
+static void test_backend_tenant_create_exists_delete(void **state)
+{
+	struct names ns = { 0 };
+	TENANT(t, "tenant");
+
+	(void)state;
+	assert_int_equal(backend_tenant_exists(S.be, t), -ENOENT);
+	assert_int_equal(backend_tenant_delete(S.be, t), -ENOENT);
+	assert_int_equal(backend_tenant_create(S.be, t), 0);
+	assert_int_equal(backend_tenant_exists(S.be, t), 0);
+	assert_int_equal(backend_tenant_create(S.be, t), -EEXIST);
+	list_tenants(&ns);
+	assert_int_equal(count_name(&ns, t), 1);
+	names_done(&ns);
+	assert_int_equal(backend_tenant_delete(S.be, t), 0);
+	assert_int_equal(backend_tenant_exists(S.be, t), -ENOENT);
+	assert_int_equal(backend_tenant_delete(S.be, t), -ENOENT);
+	list_tenants(&ns);
+	assert_int_equal(count_name(&ns, t), 0);
+	names_done(&ns);
+	/* And it can come back. */
+	assert_int_equal(backend_tenant_create(S.be, t), 0);
+	assert_int_equal(backend_tenant_exists(S.be, t), 0);
+}
+
+static void test_backend_tenant_with_pins_is_not_empty(void **state)
+{
+	struct names ns = { 0 };
+	TENANT(t, "tenant-pins");
+
+	(void)state;
+	put(t, "k", "1", NULL);	/* an upsert makes the tenant exist */
+	assert_int_equal(backend_tenant_exists(S.be, t), 0);
+	assert_int_equal(backend_tenant_create(S.be, t), -EEXIST);
+	assert_int_equal(backend_tenant_delete(S.be, t), -ENOTEMPTY);
+	expect_value(t, "k", "1", NULL);
+	list_tenants(&ns);
+	assert_int_equal(count_name(&ns, t), 1);
+	names_done(&ns);
+	/* Emptied, it still exists (its record), and can then be deleted. */
+	assert_int_equal(backend_pin_delete(S.be, t, "k"), 0);
+	assert_int_equal(backend_tenant_exists(S.be, t), 0);
+	assert_int_equal(backend_tenant_delete(S.be, t), 0);
+	assert_int_equal(backend_tenant_exists(S.be, t), -ENOENT);
+}
+
+static void test_backend_tenant_expired_pins_do_not_block_delete(void **state)
+{
+	struct rows rs = { 0 };
+	TENANT(t, "tenant-expired");
+
+	(void)state;
+	assert_int_equal(backend_tenant_create(S.be, t), 0);
+	put_expired(t, "old", "1", NULL);
+	assert_int_equal(backend_tenant_delete(S.be, t), 0);
+	assert_int_equal(backend_tenant_exists(S.be, t), -ENOENT);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 0);
+	/* Recreated, it is empty. */
+	assert_int_equal(backend_tenant_create(S.be, t), 0);
+	expect_missing(t, "old");
+}
+
+static void test_backend_tenant_list_sorted_and_unique(void **state)
+{
+	struct names ns = { 0 };
+	TENANT(a, "tl-a");
+	TENANT(b, "tl-B");
+	TENANT(c, "tl-c");
+	TENANT(d, "tl-d");
+
+	(void)state;
+	assert_int_equal(backend_tenant_create(S.be, c), 0);
+	assert_int_equal(backend_tenant_create(S.be, a), 0);
+	put(a, "k", "1", NULL);	/* a record and pins: listed once */
+	put(a, "l", "1", NULL);
+	put(b, "k", "1", NULL);
+	put_expired(d, "k", "1", NULL);
+	assert_int_equal(backend_pin_delete(S.be, b, "k"), 0);
+	list_tenants(&ns);	/* checks order and uniqueness of the whole list */
+	assert_int_equal(count_name(&ns, a), 1);
+	assert_int_equal(count_name(&ns, b), 1);
+	assert_int_equal(count_name(&ns, c), 1);
+	names_done(&ns);
+}
+
+/* ---- pool and threads -------------------------------------------------- */
+
+struct worker {
+	pthread_t thread;
+	int index;
+	const char *tenant;
+	int failures;
+	int last_error;
+};
+
+static int count_cb(void *ctx, const char *key, const struct pin *p)
+{
+	(void)key;
+	(void)p;
+	++*(int *)ctx;
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	for (int i = 0; i < THREAD_WRITES; i++) {
+		char key[32], value[32];
+		struct pin p = { 0 };
+		int n = 0, r;
+
+		snprintf(key, sizeof(key), "w%d-%03d", w->index, i);
+		snprintf(value, sizeof(value), "%d", i);
+		r = upsert_full(w->tenant, key, value, NULL, PIN_TTL_KEEP, 0, NULL);
+		if (r == 0)
+			r = backend_pin_get(S.be, w->tenant, key, &p);
+		if (r == 0 && (!p.value || strcmp(p.value, value) != 0))
+			r = -EBADMSG;
+		pin_done(&p);
+		if (r == 0) {
+			r = backend_pin_list(S.be, w->tenant, NULL, 16, count_cb, &n);
+			r = r < 0 ? r : 0;
+		}
+		if (r == 0 && i % 8 == 0)
+			r = backend_tenant_exists(S.be, w->tenant);
+		if (r < 0) {
+			w->failures++;
+			w->last_error = r;
+		}
+	}
+	return NULL;
+}
+
+static void test_backend_threads_write_and_read_concurrently(void **state)
+{
+	struct worker workers[THREADS];
+	int n = 0;
+	TENANT(t, "threads");
+
+	(void)state;
+	for (int i = 0; i < THREADS; i++) {
+		workers[i] = (struct worker){ .index = i, .tenant = t };
+		assert_int_equal(pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]),
+				 0);
+	}
+	for (int i = 0; i < THREADS; i++) {
+		assert_int_equal(pthread_join(workers[i].thread, NULL), 0);
+		if (workers[i].failures)
+			fprintf(stderr, "# worker %d: %d failures, last %s\n", i,
+				workers[i].failures, strerror(-workers[i].last_error));
+		assert_int_equal(workers[i].failures, 0);
+	}
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 0u - 1u, count_cb, &n),
+			 THREADS * THREAD_WRITES);
+	assert_int_equal(n, THREADS * THREAD_WRITES);
+}
+
+static void test_backend_failed_calls_return_their_connection(void **state)
+{
+	struct backend *be = NULL;
+	struct pin p = { 0 };
+	struct pin_write bad = { .value = "{", .value_len = 1, .ttl_op = PIN_TTL_KEEP };
+	struct pin_write ok = { .value = "1", .value_len = 1, .ttl_op = PIN_TTL_KEEP };
+	TENANT(t, "pool-errors");
+
+	(void)state;
+	/* One connection: a single leaked one would make every later call wait and fail. */
+	assert_int_equal(open_params(S.uri, 1, 2000, &be), 0);
+	assert_int_equal(backend_pin_upsert(be, t, "a", &ok, NULL), 0);
+	assert_int_equal(backend_pin_upsert(be, t, "b", &ok, NULL), 0);
+	for (int i = 0; i < 20; i++) {
+		assert_int_equal(backend_pin_get(be, t, "missing", &p), -ENOENT);
+		assert_int_equal(backend_pin_delete(be, t, "missing"), -ENOENT);
+		assert_int_equal(backend_pin_rename(be, t, "missing", "x", 0), -ENOENT);
+		assert_int_equal(backend_pin_rename(be, t, "a", "b", BACKEND_RENAME_NOREPLACE),
+				 -EEXIST);
+		assert_int_equal(backend_pin_upsert(be, t, "a", &bad, NULL), -EINVAL);
+		assert_int_equal(backend_tenant_create(be, t), -EEXIST);
+		assert_int_equal(backend_tenant_delete(be, t), -ENOTEMPTY);
+	}
+	assert_int_equal(backend_ping(be), 0);
+	assert_int_equal(backend_pin_get(be, t, "a", &p), 0);
+	assert_string_equal(p.value, "1");
+	pin_done(&p);
+	backend_free(be);
+}
+
+struct reenter {
+	struct backend *be;
+	const char *tenant;
+	int calls;
+	int unexpected;
+};
+
+static int reenter_cb(void *ctx, const char *key, const struct pin *p)
+{
+	struct reenter *re = ctx;
+	struct pin q = { 0 };
+	int r;
+
+	(void)p;
+	r = backend_pin_get(re->be, re->tenant, key, &q);
+	pin_done(&q);
+	re->calls++;
+	if (r != 0 && r != -EIO)
+		re->unexpected++;
+	return 0;
+}
+
+static void test_backend_list_callback_reentry_never_hangs(void **state)
+{
+	struct reenter re = { 0 };
+	TENANT(t, "reenter");
+
+	(void)state;
+	/*
+	 * With a one-connection pool a callback that calls the backend either
+	 * gets its answer or -EIO once the pool wait passes: never a hang.
+	 */
+	assert_int_equal(open_params(S.uri, 1, 100, &re.be), 0);
+	re.tenant = t;
+	put(t, "a", "1", NULL);
+	put(t, "b", "1", NULL);
+	assert_int_equal(backend_pin_list(re.be, t, NULL, 10, reenter_cb, &re), 2);
+	assert_int_equal(re.calls, 2);
+	assert_int_equal(re.unexpected, 0);
+	assert_int_equal(backend_ping(re.be), 0);
+	backend_free(re.be);
+}
+
+/* ---- SQLite only ------------------------------------------------------- */
+
+static void test_sqlite_uri_relative_or_directory_is_einval(void **state)
+{
+	static const char *const bad[] = { "sqlite://relative.db", "sqlite://", "sqlite:///tmp/" };
+	struct backend *be = NULL;
+
+	(void)state;
+	if (!S.is_sqlite)
+		skip();
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct pfs_error err = { 0 };
+
+		assert_int_equal(backend_open(bad[i], NULL, &be, &err), -EINVAL);
+		assert_null(be);
+		assert_true(err.message[0] != '\0');
+	}
+}
+
+static void test_sqlite_open_creates_parent_directories(void **state)
+{
+	char uri[PATH_MAX + 32], dir[PATH_MAX], file[PATH_MAX + 16];
+	struct backend *be = NULL;
+	struct stat st;
+
+	(void)state;
+	if (!S.is_sqlite)
+		skip();
+	snprintf(dir, sizeof(dir), "%s/made/here", S.scratch);
+	snprintf(file, sizeof(file), "%s/new.db", dir);
+	snprintf(uri, sizeof(uri), "sqlite://%s", file);
+	assert_int_equal(stat(dir, &st), -1);
+	assert_int_equal(open_params(uri, 2, 0, &be), 0);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	assert_int_equal(stat(file, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	assert_int_equal(migrate_up(be), 0);
+	assert_int_equal(backend_ping(be), 0);
+	backend_free(be);
+}
+
+static void test_sqlite_commits_survive_reopen_in_wal_mode(void **state)
+{
+	char wal[PATH_MAX + 32];
+	struct backend *other = NULL;
+	struct pin p = { 0 };
+	struct stat st;
+	TENANT(t, "sqlite-reopen");
+
+	(void)state;
+	if (!S.is_sqlite)
+		skip();
+	put(t, "k", "{\"kept\": true}", NULL);
+	/* journal_mode=WAL leaves a -wal file next to an open database. */
+	snprintf(wal, sizeof(wal), "%s-wal", S.uri + strlen("sqlite://"));
+	assert_int_equal(stat(wal, &st), 0);
+	assert_int_equal(open_params(S.uri, 1, 0, &other), 0);
+	assert_int_equal(backend_pin_get(other, t, "k", &p), 0);
+	assert_string_equal(p.value, "{\"kept\": true}");
+	pin_done(&p);
+	backend_free(other);
+}
+
+/* Runs the sqlite3 shell on the database under test: 0, or -1 if it could not. */
+static int sqlite_shell(const char *sql)
+{
+	char cmd[PATH_MAX * 2 + 64], script[PATH_MAX + 32];
+	FILE *f;
+	int r;
+
+	snprintf(script, sizeof(script), "%s/shell.sql", S.scratch);
+	f = fopen(script, "w");
+	if (!f)
+		return -1;
+	fprintf(f, ".timeout 5000\n%s\n", sql);
+	if (fclose(f) != 0)
+		return -1;
+	snprintf(cmd, sizeof(cmd), "sqlite3 -bail '%s' < '%s' >/dev/null",
+		 S.uri + strlen("sqlite://"), script);
+	r = system(cmd);
+	return r == 0 ? 0 : -1;
+}
+
+static void test_sqlite_rows_from_other_tools_are_served(void **state)
+{
+	char sql[1024];
+	struct rows rs = { 0 };
+	struct pin_meta m;
+	TENANT(t, "sqlite-foreign");
+
+	(void)state;
+	if (!S.is_sqlite || strchr(S.uri, '\'') || system("command -v sqlite3 >/dev/null 2>&1") != 0)
+		skip();
+	/*
+	 * Rows as another tool writes them: column defaults (millisecond
+	 * times), SQLite's "YYYY-MM-DD HH:MM:SS" format, an offset zone.
+	 */
+	snprintf(sql, sizeof(sql),
+		 "INSERT INTO memory_pins (tenant_id, key, value) VALUES ('%s', 'plain', '[1, 2]');"
+		 "INSERT INTO memory_pins (tenant_id, key, value, ttl_seconds, expires_at)"
+		 " VALUES ('%s', 'past', '1', 60, datetime('now', '-1 minute'));"
+		 "INSERT INTO memory_pins (tenant_id, key, value, ttl_seconds, expires_at)"
+		 " VALUES ('%s', 'future', '2', 3600, datetime('now', '+1 hour'));"
+		 "INSERT INTO memory_pins (tenant_id, key, value, expires_at)"
+		 " VALUES ('%s', 'zoned', '3', strftime('%%Y-%%m-%%dT%%H:%%M:%%S+05:00', 'now'));",
+		 t, t, t, t);
+	assert_int_equal(sqlite_shell(sql), 0);
+
+	expect_value(t, "plain", "[1, 2]", &m);
+	assert_string_equal(m.source, "fs");
+	assert_true(m.created_at > 0);
+	assert_true(llabs(m.created_at - wall_usec()) < 60 * USEC_PER_SEC);
+	assert_int_equal(m.ttl_seconds, -1);
+	assert_int_equal(m.expires_at, 0);
+	expect_missing(t, "past");
+	expect_value(t, "future", "2", &m);
+	assert_int_equal(m.ttl_seconds, 3600);
+	assert_true(llabs(m.expires_at - (wall_usec() + 3600 * USEC_PER_SEC)) < 60 * USEC_PER_SEC);
+	/* Local time at +05:00 is five hours ahead of UTC: that instant has passed. */
+	expect_missing(t, "zoned");
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 2);
+	assert_string_equal(rs.keys[0], "future");
+	assert_string_equal(rs.keys[1], "plain");
+	rows_done(&rs);
+	/* A tenant with pins but no record exists, and its first upsert adds the record. */
+	assert_int_equal(backend_tenant_exists(S.be, t), 0);
+	assert_int_equal(backend_tenant_create(S.be, t), -EEXIST);
+}
+
+/* ---- schema (last: it wipes the tables) -------------------------------- */
+
+static void test_backend_migrations_down_then_up_again(void **state)
+{
+	const struct migration *last = NULL;
+	struct pin p = { 0 };
+	int version = -1, newest;
+	TENANT(t, "migrate");
+
+	(void)state;
+	put(t, "before", "1", NULL);
+	newest = backend_schema_required(S.be);
+	for (const struct migration *m = S.be->migrations; m->version; m++)
+		last = m;
+	assert_non_null(last);
+
+	/* Applying the newest again is refused and changes nothing. */
+	assert_true(S.be->ops->migration_apply(S.be, last, true) < 0);
+	assert_int_equal(backend_schema_version(S.be, &version), 0);
+	assert_int_equal(version, newest);
+	expect_value(t, "before", "1", NULL);
+
+	for (const struct migration *m = last;; m--) {
+		assert_int_equal(S.be->ops->migration_apply(S.be, m, false), 0);
+		assert_int_equal(backend_schema_version(S.be, &version), 0);
+		assert_int_equal(version, m == S.be->migrations ? 0 : m[-1].version);
+		if (m == S.be->migrations)
+			break;
+	}
+	assert_int_equal(version, 0);
+	assert_true(backend_pin_get(S.be, t, "before", &p) < 0);	/* no tables */
+	assert_null(p.value);
+	assert_int_equal(backend_ping(S.be), 0);
+
+	assert_int_equal(migrate_up(S.be), 0);
+	assert_int_equal(backend_schema_version(S.be, &version), 0);
+	assert_int_equal(version, newest);
+	expect_missing(t, "before");
+	put(t, "after", "2", NULL);
+	expect_value(t, "after", "2", NULL);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backend_ping_answers_zero),
+		cmocka_unit_test(test_backend_schema_version_is_newest_embedded),
+		cmocka_unit_test(test_backend_uri_redacted_is_set),
+		cmocka_unit_test(test_backend_pin_get_missing_is_enoent),
+		cmocka_unit_test(test_backend_pin_upsert_new_then_get_roundtrips),
+		cmocka_unit_test(test_backend_pin_upsert_existing_keeps_id_and_created_at),
+		cmocka_unit_test(test_backend_pin_upsert_ids_are_distinct),
+		cmocka_unit_test(test_backend_pin_upsert_source_is_kept_or_set),
+		cmocka_unit_test(test_backend_pin_upsert_invalid_json_is_einval),
+		cmocka_unit_test(test_backend_pin_upsert_ttl_out_of_range_is_einval),
+		cmocka_unit_test(test_backend_pin_delete_removes_then_enoent),
+		cmocka_unit_test(test_backend_pin_delete_then_upsert_is_new_pin),
+		cmocka_unit_test(test_backend_pin_rename_moves_and_keeps_id),
+		cmocka_unit_test(test_backend_pin_rename_onto_existing_replaces_it),
+		cmocka_unit_test(test_backend_pin_rename_noreplace_onto_existing_is_eexist),
+		cmocka_unit_test(test_backend_pin_rename_missing_source_is_enoent),
+		cmocka_unit_test(test_backend_pin_rename_onto_expired_target_succeeds),
+		cmocka_unit_test(test_backend_pin_rename_expired_source_is_enoent),
+		cmocka_unit_test(test_backend_pin_rename_across_many_keeps_other_pins),
+		cmocka_unit_test(test_backend_pin_list_pages_of_7_cover_1000_keys),
+		cmocka_unit_test(test_backend_pin_list_orders_keys_bytewise),
+		cmocka_unit_test(test_backend_pin_list_skips_expired),
+		cmocka_unit_test(test_backend_pin_list_unknown_tenant_is_empty),
+		cmocka_unit_test(test_backend_pin_list_isolates_tenants),
+		cmocka_unit_test(test_backend_pin_list_callback_nonzero_stops),
+		cmocka_unit_test(test_backend_pin_ttl_set_keep_clear),
+		cmocka_unit_test(test_backend_pin_ttl_zero_expires_at_once),
+		cmocka_unit_test(test_backend_pin_ttl_expires_after_its_time),
+		cmocka_unit_test(test_backend_pin_upsert_onto_expired_is_new_pin),
+		cmocka_unit_test(test_backend_tenant_create_exists_delete),
+		cmocka_unit_test(test_backend_tenant_with_pins_is_not_empty),
+		cmocka_unit_test(test_backend_tenant_expired_pins_do_not_block_delete),
+		cmocka_unit_test(test_backend_tenant_list_sorted_and_unique),
+		cmocka_unit_test(test_backend_threads_write_and_read_concurrently),
+		cmocka_unit_test(test_backend_failed_calls_return_their_connection),
+		cmocka_unit_test(test_backend_list_callback_reentry_never_hangs),
+		cmocka_unit_test(test_sqlite_uri_relative_or_directory_is_einval),
+		cmocka_unit_test(test_sqlite_open_creates_parent_directories),
+		cmocka_unit_test(test_sqlite_commits_survive_reopen_in_wal_mode),
+		cmocka_unit_test(test_sqlite_rows_from_other_tools_are_served),
+		cmocka_unit_test(test_backend_migrations_down_then_up_again),
+	};
+
+	return cmocka_run_group_tests_name("backend conformance", tests, suite_setup,
+					   suite_teardown);
+}
