@@ -184,6 +184,13 @@ static bool timespec_before(const struct timespec *a, const struct timespec *b)
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
 }
 
+/* Server NOTICEs ("schema already exists, skipping") are not the user's business. */
+static void notice_to_debug(void *arg, const char *message)
+{
+	(void)arg;
+	pfs_log(LOG_DEBUG, "server notice: %.*s", (int)strcspn(message, "\n"), message);
+}
+
 static PGconn *pg_connect(struct backend_pg *pg)
 {
 	char timeout[16], options[96];
@@ -219,6 +226,7 @@ static PGconn *pg_connect(struct backend_pg *pg)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeProcessor(conn, notice_to_debug, NULL);
 	for (int i = 0; i < ST__COUNT; i++) {
 		char name[16];
 		PGresult *res;
@@ -726,11 +734,23 @@ static int pg_ping(struct backend *be)
 static int op_schema_version(PGconn *conn, void *ctx)
 {
 	struct op_args *a = ctx;
-	PGresult *res = PQexec(conn, "SELECT CASE WHEN to_regclass('system.pinfs_schema') IS NULL"
-				     " THEN 0 ELSE (SELECT COALESCE(max(version), 0)"
-				     " FROM system.pinfs_schema) END");
+	PGresult *res;
 	int r = 0;
 
+	/* Two steps: a query naming a missing table fails at parse time. */
+	res = PQexec(conn, "SELECT to_regclass('system.pinfs_schema') IS NOT NULL");
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		r = pg_errno(res, conn);
+		PQclear(res);
+		return r;
+	}
+	a->version = 0;
+	if (PQgetvalue(res, 0, 0)[0] != 't') {
+		PQclear(res);
+		return 0;
+	}
+	PQclear(res);
+	res = PQexec(conn, "SELECT COALESCE(max(version), 0) FROM system.pinfs_schema");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
 		r = pg_errno(res, conn);
 	else

@@ -16,8 +16,9 @@ struct positional {
 	int extra;
 };
 
+/* fuse_opt_parse applies the templates' offsets to its data pointer: o comes first. */
 struct parse_state {
-	struct cli_options *opts;
+	struct cli_options o;
 	struct positional pos;
 };
 
@@ -72,10 +73,10 @@ int cli_parse(int argc, char **argv, struct cli_options *opts)
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
 	struct fuse_cmdline_opts fopts;
-	struct parse_state st = {.opts = opts};
+	struct parse_state st = {0};
 
 	memset(opts, 0, sizeof(*opts));
-	if (fuse_opt_parse(&args, opts, pinfs_opts, opt_proc) != 0)
+	if (fuse_opt_parse(&args, &st, pinfs_opts, opt_proc) != 0)
 		goto fail;
 	if (st.pos.extra) {
 		fprintf(stderr, "%s: too many arguments (try --help)\n", argv[0]);
@@ -93,6 +94,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opts)
 	}
 	if (fuse_parse_cmdline(&args, &fopts) != 0)
 		goto fail;
+	opts->tenant = st.o.tenant;
 	opts->mountpoint = fopts.mountpoint;
 	opts->foreground = fopts.foreground;
 	opts->debug = fopts.debug;
@@ -115,7 +117,7 @@ fail:
 	free(st.pos.second);
 	fuse_opt_free_args(&args);
 	free(opts->config);
-	free(opts->tenant);
+	free(st.o.tenant);
 	memset(opts, 0, sizeof(*opts));
 	return -EINVAL;
 }

@@ -82,6 +82,7 @@ struct fs_file {
 	bool loaded;			/* buf holds a base (current value or truncation) */
 	bool dirty;			/* buf differs from what was last committed */
 	int failed;			/* sticky -EINVAL/-EFBIG: nothing is ever committed */
+	bool reported;			/* the writer was already told why its commit failed */
 	struct pin_scan *scan;
 
 	/* Read snapshot: one value per read pass, so no read is ever torn. */
@@ -940,6 +941,7 @@ static int buf_reserve(struct fs_file *f, size_t need)
 static int file_fail(struct fs_file *f, int err, const char *code)
 {
 	f->failed = err;
+	f->reported = true;	/* this write() itself returns the error */
 	pfs_log(LOG_INFO, "%s: write to \"%s/%s\" by uid %u rejected", code, f->tenant, f->key,
 		(unsigned)f->who.uid);
 	return err;
@@ -1064,6 +1066,8 @@ int fs_flush(struct fs *fs, struct fs_file *f)
 
 	pthread_mutex_lock(&f->lock);
 	r = file_commit(fs, f);
+	if (r < 0)
+		f->reported = true;
 	pthread_mutex_unlock(&f->lock);
 	return r;
 }
@@ -1079,7 +1083,7 @@ void fs_release(struct fs *fs, struct fs_file *f)
 
 	pthread_mutex_lock(&f->lock);
 	/* Only bytes written after the last flush (mmap writeback) get here. */
-	r = f->dirty ? file_commit(fs, f) : 0;
+	r = f->dirty && !f->failed && !f->reported ? file_commit(fs, f) : 0;
 	pthread_mutex_unlock(&f->lock);
 	if (r < 0)
 		pfs_log(LOG_WARNING, "changes to \"%s/%s\" were not committed at release: %s",

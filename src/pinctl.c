@@ -158,7 +158,7 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	pfs_log_open("pinctl", PFS_LOG_STDERR, LOG_WARNING);
+	pfs_log_open("pinctl", PFS_LOG_STDERR, getenv("PINFS_DEBUG") ? LOG_DEBUG : LOG_WARNING);
 
 	const char *cmd = argv[optind];
 

@@ -95,14 +95,32 @@ static void test_inode_table_root_resolves_as_root(void **state)
 	free(rk);
 }
 
+static void test_inode_table_system_dir_resolves_as_system(void **state)
+{
+	struct inode_table *t = *state;
+	enum inode_kind k = INODE_KIND_PIN;
+	char *rt = NULL, *rk = NULL;
+
+	assert_int_equal(INODE_SYSTEM_DIR, 2);
+	assert_int_equal(inode_table_resolve(t, INODE_SYSTEM_DIR, &k, &rt, &rk), 0);
+	assert_int_equal(k, INODE_KIND_SYSTEM);
+	free(rt);
+	free(rk);
+}
+
 static void test_inode_table_unknown_id_is_enoent(void **state)
 {
 	struct inode_table *t = *state;
 
-	expect_resolve_fails(t, 0, -ENOENT);
 	expect_resolve_fails(t, INODE_FIRST_DYNAMIC, -ENOENT);
 	expect_resolve_fails(t, 123456789, -ENOENT);
 	expect_resolve_fails(t, UINT64_MAX, -ENOENT);
+}
+
+static void test_inode_table_id_zero_is_enoent(void **state)
+{
+	/* 0 is no node id (the header's fixed ids are 1, 2 and 3..1023). */
+	expect_resolve_fails(*state, 0, -ENOENT);
 }
 
 static void test_inode_table_tenant_ref_resolves_to_tenant(void **state)
@@ -675,7 +693,9 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_table, teardown_table)
 		T(test_inode_table_root_resolves_as_root),
+		T(test_inode_table_system_dir_resolves_as_system),
 		T(test_inode_table_unknown_id_is_enoent),
+		T(test_inode_table_id_zero_is_enoent),
 		T(test_inode_table_tenant_ref_resolves_to_tenant),
 		T(test_inode_table_pin_ref_resolves_to_pin),
 		T(test_inode_table_key_with_slash_and_utf8_resolves_exactly),

@@ -50,8 +50,11 @@ static void expect_decode_fails(const char *name, int err)
 	char *key = sentinel;
 	int r = path_key_decode(name, &key);
 
-	if (r != err)
+	if (r != err) {
+		if (r == 0)
+			free(key);
 		fail_msg("path_key_decode(\"%s\") = %d, want %d", name, r, err);
+	}
 	assert_ptr_equal(key, sentinel);
 }
 
@@ -73,8 +76,11 @@ static void expect_encode_fails(const char *key, int err)
 	char *name = sentinel;
 	int r = path_key_encode(key, &name);
 
-	if (r != err)
+	if (r != err) {
+		if (r == 0)
+			free(name);
 		fail_msg("path_key_encode(\"%.40s\") = %d, want %d", key, r, err);
+	}
 	assert_ptr_equal(name, sentinel);
 }
 

@@ -58,8 +58,11 @@ static void expect_invalid_n(const char *in, size_t len)
 	for (int style = PIN_JSON_PRETTY; style <= PIN_JSON_COMPACT; style++) {
 		int r = pin_json_render(in, len, (enum pin_json_style)style, &out, &out_len, &err);
 
-		if (r != -EINVAL)
+		if (r != -EINVAL) {
+			if (r == 0)
+				free(out);
 			fail_msg("render(\"%.*s\") = %d, want -EINVAL", (int)len, in, r);
+		}
 		assert_ptr_equal(out, sentinel);
 		assert_int_equal(out_len, 4242);
 		/* reterr is filled in for the caller's message. */
@@ -526,6 +529,21 @@ static void test_pin_json_strings_other_controls_are_u00xx(void **state)
 	}
 }
 
+static void test_pin_json_strings_lone_surrogate_escape_is_einval(void **state)
+{
+	(void)state;
+	/*
+	 * A \u escape that is half of a UTF-16 pair has no UTF-8 form: it must
+	 * be refused, not turned into "?", into invalid UTF-8, or glued to the
+	 * next escape as if it were a pair (jansson and PostgreSQL jsonb refuse it).
+	 */
+	expect_invalid("\"\\ud800\"");
+	expect_invalid("\"\\udc00\"");
+	expect_invalid("\"\\ud83d\\u0041\"");
+	expect_invalid("\"\\ud83dx\"");
+	expect_invalid("{\"\\udfff\":1}");
+}
+
 static void test_pin_json_render_reterr_may_be_null(void **state)
 {
 	char *out = NULL;
@@ -845,6 +863,7 @@ int main(void)
 		cmocka_unit_test(test_pin_json_strings_quote_and_backslash_are_escaped),
 		cmocka_unit_test(test_pin_json_strings_named_control_escapes_are_short),
 		cmocka_unit_test(test_pin_json_strings_other_controls_are_u00xx),
+		cmocka_unit_test(test_pin_json_strings_lone_surrogate_escape_is_einval),
 		cmocka_unit_test(test_pin_json_render_reterr_may_be_null),
 		cmocka_unit_test_setup_teardown(test_pin_scan_object_byte_by_byte_never_fails,
 						setup_scan, teardown_scan),
