@@ -317,22 +317,39 @@ static int pool_acquire(struct backend_pg *pg)
 	return slot;
 }
 
-/* Returns a slot; broken connections are dropped so the next user re-makes them. */
+/*
+ * Returns a slot. A broken connection is dropped so the next user re-makes
+ * it, and so are the idle ones: after a server restart they are all dead,
+ * and finding that out one retry at a time would fail operations that a
+ * fresh connection serves.
+ */
 static void pool_release(struct backend_pg *pg, int slot, bool broken)
 {
-	PGconn *drop = NULL;
+	PGconn **drop = calloc(pg->n_slots, sizeof(*drop));
+	size_t n = 0;
 
 	pthread_mutex_lock(&pg->lock);
 	if (broken || PQstatus(pg->slots[slot].conn) != CONNECTION_OK ||
 	    PQtransactionStatus(pg->slots[slot].conn) != PQTRANS_IDLE) {
-		drop = pg->slots[slot].conn;
+		broken = true;
+		if (drop)
+			drop[n++] = pg->slots[slot].conn;
+		else
+			PQfinish(pg->slots[slot].conn);	/* no memory: do it under the lock */
 		pg->slots[slot].conn = NULL;
+	}
+	for (unsigned i = 0; broken && drop && i < pg->n_slots; i++) {
+		if (!pg->slots[i].busy && pg->slots[i].conn) {
+			drop[n++] = pg->slots[i].conn;
+			pg->slots[i].conn = NULL;
+		}
 	}
 	pg->slots[slot].busy = false;
 	pthread_cond_signal(&pg->cond);
 	pthread_mutex_unlock(&pg->lock);
-	if (drop)
-		PQfinish(drop);
+	for (size_t i = 0; i < n; i++)
+		PQfinish(drop[i]);
+	free(drop);
 }
 
 /* Runs prepared statement st; on success *ret_res owns the result. */

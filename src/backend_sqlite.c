@@ -1139,7 +1139,7 @@ static int do_pin_list(struct sqlite_conn *c, void *ctx)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 3, realtime_usec());
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 4, a->limit ? (int64_t)a->limit : -1);
+		rc = sqlite3_bind_int64(st, 4, (int64_t)a->limit);	/* 0: no rows, as in SQL */
 	if (rc != SQLITE_OK)
 		return conn_error(c, rc, "bind parameters");
 

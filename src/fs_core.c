@@ -54,9 +54,11 @@ struct pending {
 };
 
 struct fs {
-	const struct config *cfg;
 	struct fs_options opts;
-	struct route_table *routes;
+	struct backend_set *backends;	/* every backend ever routed to; lives as long as fs */
+	pthread_rwlock_t routes_lock;
+	struct route_table *routes;	/* protected by routes_lock; swapped by fs_reload */
+	size_t max_value_bytes;		/* protected by routes_lock (a reload may change it) */
 	struct inode_table *nodes;
 	const struct policy *policy;
 	struct timespec start;
@@ -133,6 +135,19 @@ static void fill_dir_stat(const struct fs *fs, uint64_t ino, struct stat *st)
 	st->st_atim = st->st_mtim = st->st_ctim = fs->start;
 }
 
+/*
+ * Tenants' st_ino: a hash of the name above every backend's space (bit 62),
+ * so it is the same in readdir and stat, across mounts, and never 0.
+ */
+static uint64_t tenant_ino(const char *tenant)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (const char *p = tenant; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	return (1ull << 62) | (h & ((1ull << 48) - 1)) | 1;
+}
+
 /* Pins' st_ino: the backend's number above the row id, stable across mounts. */
 static uint64_t pin_ino(unsigned backend_no, int64_t id)
 {
@@ -189,7 +204,9 @@ static int route(struct fs *fs, const char *tenant, struct backend **ret_be, uns
 
 	if (fs->opts.only_tenant && strcmp(tenant, fs->opts.only_tenant) != 0)
 		return -ENOENT;
+	pthread_rwlock_rdlock(&fs->routes_lock);
 	r = route_table_lookup(fs->routes, tenant, ret_be, ret_no);
+	pthread_rwlock_unlock(&fs->routes_lock);
 	if (r == -ENXIO)
 		pfs_log(LOG_INFO, "memory_store.missing_route: no route for tenant \"%s\"", tenant);
 	return r;
@@ -279,18 +296,15 @@ static void pending_stat(const struct fs *fs, uint64_t nodeid, const struct pend
 /* ------------------------------------------------------------------ */
 /* lifecycle                                                          */
 
-int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **ret,
-	   struct pfs_error *reterr)
+/*
+ * Builds a route table for cfg and checks every backend it routes to: the
+ * schema must be current (the embedded default migrates its own file).
+ */
+static int build_routes(struct fs *fs, const struct config *cfg, struct route_table **ret,
+			struct pfs_error *reterr)
 {
-	PFS_CLEANUP(fs_freep) struct fs *fs = calloc(1, sizeof(*fs));
+	PFS_CLEANUP(route_table_freep) struct route_table *rt = NULL;
 	int r;
-
-	if (!fs)
-		return -ENOMEM;
-	fs->cfg = cfg;
-	fs->opts = *opts;
-	clock_gettime(CLOCK_REALTIME, &fs->start);
-	pthread_mutex_init(&fs->pending_lock, NULL);
 
 	if (cfg->n_routes == 0) {
 		if (cfg->mode != CONFIG_MODE_LAB)
@@ -301,16 +315,12 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 					     config_mode_name(cfg->mode));
 		pfs_log(LOG_WARNING, "lab mode with no route: every tenant answers ENXIO");
 	}
-	fs->nodes = inode_table_new();
-	if (!fs->nodes)
-		return -ENOMEM;
-	r = route_table_new(cfg, &fs->routes, reterr);
+	r = route_table_new(cfg, fs->backends, &rt, reterr);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; i < route_table_n_backends(fs->routes); i++) {
-		struct backend *be = route_table_backend(fs->routes, i);
+	for (size_t i = 0; i < route_table_n_backends(rt); i++) {
+		struct backend *be = route_table_backend(rt, i);
 
-		/* The embedded default creates and migrates its own database. */
 		if (!cfg->path) {
 			int applied;
 
@@ -322,8 +332,60 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 		if (r < 0)
 			return r;
 	}
+	*ret = steal_ptr(&rt);
+	return 0;
+}
+
+int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **ret,
+	   struct pfs_error *reterr)
+{
+	PFS_CLEANUP(fs_freep) struct fs *fs = calloc(1, sizeof(*fs));
+	int r;
+
+	if (!fs)
+		return -ENOMEM;
+	fs->opts = *opts;
+	clock_gettime(CLOCK_REALTIME, &fs->start);
+	pthread_mutex_init(&fs->pending_lock, NULL);
+	pthread_rwlock_init(&fs->routes_lock, NULL);
+	fs->nodes = inode_table_new();
+	fs->backends = backend_set_new();
+	if (!fs->nodes || !fs->backends)
+		return -ENOMEM;
+	r = build_routes(fs, cfg, &fs->routes, reterr);
+	if (r < 0)
+		return r;
+	fs->max_value_bytes = cfg->max_value_bytes;
 	*ret = steal_ptr(&fs);
 	return 0;
+}
+
+int fs_reload(struct fs *fs, const struct config *cfg, struct pfs_error *reterr)
+{
+	struct route_table *rt = NULL, *old;
+	int r;
+
+	r = build_routes(fs, cfg, &rt, reterr);
+	if (r < 0)
+		return r;	/* the last good table stays */
+	pthread_rwlock_wrlock(&fs->routes_lock);
+	old = fs->routes;
+	fs->routes = rt;
+	fs->max_value_bytes = cfg->max_value_bytes;
+	pthread_rwlock_unlock(&fs->routes_lock);
+	/* Lookups copy the backend pointer out under the lock: nobody holds old. */
+	route_table_free(old);
+	return 0;
+}
+
+static size_t max_value_bytes(struct fs *fs)
+{
+	size_t v;
+
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	v = fs->max_value_bytes;
+	pthread_rwlock_unlock(&fs->routes_lock);
+	return v;
 }
 
 struct fs *fs_free(struct fs *fs)
@@ -337,7 +399,9 @@ struct fs *fs_free(struct fs *fs)
 		pending_free(p);
 	}
 	route_table_free(fs->routes);
+	backend_set_free(fs->backends);
 	inode_table_free(fs->nodes);
+	pthread_rwlock_destroy(&fs->routes_lock);
 	pthread_mutex_destroy(&fs->pending_lock);
 	free(fs);
 	return NULL;
@@ -375,7 +439,7 @@ static int tenant_entry(struct fs *fs, const char *tenant, struct fs_entry *ret)
 
 	if (r < 0)
 		return r;
-	fill_dir_stat(fs, ret->nodeid, &ret->st);
+	fill_dir_stat(fs, tenant_ino(tenant), &ret->st);
 	ret->entry_timeout = 0;	/* every path walk re-asks with the caller's credentials */
 	ret->attr_timeout = TENANT_ATTR_TIMEOUT;
 	return 0;
@@ -532,7 +596,7 @@ int fs_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	switch (kind) {
 	case INODE_KIND_ROOT:
 	case INODE_KIND_TENANT:
-		fill_dir_stat(fs, nodeid, ret);
+		fill_dir_stat(fs, tenant ? tenant_ino(tenant) : INODE_ROOT, ret);
 		*ret_timeout = TENANT_ATTR_TIMEOUT;
 		return 0;
 	case INODE_KIND_PIN:
@@ -964,7 +1028,7 @@ ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size
 		goto out;
 	if (f->append)
 		off = (off_t)f->len;	/* O_APPEND appends to the staged bytes, whatever off says */
-	if ((size_t)off + size > fs->cfg->max_value_bytes) {
+	if ((size_t)off + size > max_value_bytes(fs)) {
 		r = file_fail(f, -EFBIG, "memory_pin.too_large");
 		goto out;
 	}
@@ -1103,7 +1167,7 @@ static int truncate_file(struct fs *fs, struct fs_file *f, off_t size)
 		r = f->failed;
 		goto out;
 	}
-	if ((size_t)size > fs->cfg->max_value_bytes) {
+	if ((size_t)size > max_value_bytes(fs)) {
 		r = file_fail(f, -EFBIG, "memory_pin.too_large");
 		goto out;
 	}
@@ -1466,7 +1530,7 @@ static int collect_tenant(void *ctx, const char *tenant)
 		return 0;
 	if (authorize(c->fs, c->who, tenant, POLICY_READ) < 0)
 		return 0;
-	fill_dir_stat(c->fs, inode_table_peek(c->fs->nodes, tenant, NULL), &st);
+	fill_dir_stat(c->fs, tenant_ino(tenant), &st);
 	return add_ent(c, tenant, &st);
 }
 
@@ -1479,17 +1543,28 @@ static int cmp_ent(const void *a, const void *b)
 static int root_fill(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d)
 {
 	struct collect c = {.fs = fs, .dir = d, .who = who};
-	size_t out = 0;
+	struct backend **bes;
+	size_t n, out = 0;
+	int r = 0;
 
-	for (size_t i = 0; i < route_table_n_backends(fs->routes); i++) {
-		c.be = route_table_backend(fs->routes, i);
-		int r = backend_tenant_list(c.be, collect_tenant, &c);
-
-		if (r < 0)
-			return r;
-		if (c.err)
-			return c.err;
+	/* Copy the backends out: listing does I/O, and a reload must not wait for it. */
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	n = route_table_n_backends(fs->routes);
+	bes = calloc(n + 1, sizeof(*bes));
+	for (size_t i = 0; bes && i < n; i++)
+		bes[i] = route_table_backend(fs->routes, i);
+	pthread_rwlock_unlock(&fs->routes_lock);
+	if (!bes)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		c.be = bes[i];
+		r = backend_tenant_list(c.be, collect_tenant, &c);
+		if (r == 0)
+			r = c.err;
 	}
+	free(bes);
+	if (r < 0)
+		return r;
 	qsort(d->ents, d->n_ents, sizeof(*d->ents), cmp_ent);
 	for (size_t i = 0; i < d->n_ents; i++) {
 		if (out > 0 && strcmp(d->ents[out - 1].name, d->ents[i].name) == 0) {
@@ -1596,7 +1671,7 @@ int fs_readdir(struct fs *fs, struct fs_dir *d, off_t off, fs_dir_filler fill, v
 	/* Offsets: 1 after ".", 2 after "..", then one per entry. */
 	if (off == 0) {
 		dir_rewind(d);
-		fill_dir_stat(fs, d->nodeid, &st);
+		fill_dir_stat(fs, d->tenant ? tenant_ino(d->tenant) : INODE_ROOT, &st);
 		if (fill(ctx, ".", &st, 1))
 			goto out;
 		off = 1;

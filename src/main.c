@@ -8,6 +8,8 @@
  * fork (fuse_daemonize), and the child opens its own.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +25,96 @@
 #include "pinfs/fs_core.h"
 #include "pinfs/fs_ops.h"
 #include "pinfs/log.h"
+
+/*
+ * SIGHUP reloads the config: the handler only writes a byte to a pipe, and
+ * a thread does the work (a signal handler may not allocate or lock).
+ */
+static int reload_pipe[2] = {-1, -1};
+
+static void on_sighup(int sig)
+{
+	int saved = errno;
+	char c = 'r';
+
+	(void)sig;
+	(void)!write(reload_pipe[1], &c, 1);
+	errno = saved;
+}
+
+struct reloader {
+	struct fs *fs;
+	const char *config_path;	/* NULL: the embedded default, nothing to re-read */
+	pthread_t thread;
+	bool running;
+};
+
+static void reload_now(struct reloader *rl)
+{
+	PFS_CLEANUP(config_freep) struct config *cfg = NULL;
+	struct pfs_error err = {0};
+
+	if (!rl->config_path) {
+		pfs_log(LOG_NOTICE, "reload requested: the embedded default has nothing to re-read");
+		return;
+	}
+	if (config_load_file(rl->config_path, &cfg, &err) < 0 ||
+	    fs_reload(rl->fs, cfg, &err) < 0) {
+		pfs_log(LOG_ERR, "reload refused, keeping the last good config: %s", err.message);
+		return;
+	}
+	pfs_log(LOG_NOTICE, "reloaded %s", rl->config_path);
+}
+
+static void *reload_thread(void *arg)
+{
+	struct reloader *rl = arg;
+	char c;
+
+	for (;;) {
+		ssize_t n = read(reload_pipe[0], &c, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0 || c == 'q')
+			return NULL;
+		reload_now(rl);
+	}
+}
+
+static int reloader_start(struct reloader *rl)
+{
+	struct sigaction sa = {.sa_handler = on_sighup};
+
+	if (pipe2(reload_pipe, O_CLOEXEC) < 0)
+		return -errno;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	/* After fuse_set_signal_handlers, which would make SIGHUP unmount. */
+	if (sigaction(SIGHUP, &sa, NULL) < 0)
+		return -errno;
+	if (pthread_create(&rl->thread, NULL, reload_thread, rl) != 0)
+		return -EAGAIN;
+	rl->running = true;
+	return 0;
+}
+
+static void reloader_stop(struct reloader *rl)
+{
+	char c = 'q';
+
+	if (rl->running) {
+		signal(SIGHUP, SIG_IGN);
+		(void)!write(reload_pipe[1], &c, 1);
+		pthread_join(rl->thread, NULL);
+		rl->running = false;
+	}
+	if (reload_pipe[0] >= 0) {
+		close(reload_pipe[0]);
+		close(reload_pipe[1]);
+		reload_pipe[0] = reload_pipe[1] = -1;
+	}
+}
 
 static void fuse_log_bridge(enum fuse_log_level level, const char *fmt, va_list ap)
 {
@@ -86,6 +178,7 @@ int main(int argc, char **argv)
 	struct cli_options opts;
 	PFS_CLEANUP(config_freep) struct config *cfg = NULL;
 	struct fs_ops_ctx ctx = {0};
+	struct reloader rl = {0};
 	struct fuse_session *se = NULL;
 	struct fs_options fsopts;
 	struct pfs_error err = {0};
@@ -155,6 +248,13 @@ int main(int argc, char **argv)
 		goto out_unmount;
 	}
 	pfs_log(LOG_INFO, "mounted on %s", opts.mountpoint);
+	rl.fs = ctx.fs;
+	rl.config_path = opts.config;
+	r = reloader_start(&rl);
+	if (r < 0) {
+		pfs_log(LOG_ERR, "could not start the reload thread: %s", strerror(-r));
+		goto out_unmount;
+	}
 
 	if (opts.singlethread) {
 		r = fuse_session_loop(se);
@@ -173,6 +273,7 @@ int main(int argc, char **argv)
 	if (ret)
 		pfs_log(LOG_ERR, "session loop failed: %s", strerror(r < 0 ? -r : r));
 out_unmount:
+	reloader_stop(&rl);
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);

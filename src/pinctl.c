@@ -133,6 +133,7 @@ int main(int argc, char **argv)
 		{NULL, 0, NULL, 0},
 	};
 	PFS_CLEANUP(config_freep) struct config *cfg = NULL;
+	PFS_CLEANUP(backend_set_freep) struct backend_set *set = NULL;
 	PFS_CLEANUP(route_table_freep) struct route_table *rt = NULL;
 	struct pfs_error err = {0};
 	const char *config_path = NULL;
@@ -172,7 +173,8 @@ int main(int argc, char **argv)
 		}
 		if (load_config(config_path, &cfg) < 0)
 			return 1;
-		if (route_table_new(cfg, &rt, &err) < 0) {
+		set = backend_set_new();
+		if (!set || route_table_new(cfg, set, &rt, &err) < 0) {
 			fprintf(stderr, "pinctl: %s\n", err.message);
 			return 1;
 		}

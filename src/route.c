@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Route table: tenant -> backend. Matching is pure (route_match); the table
- * opens each distinct backend URI once and is never modified afterwards.
+ * Route tables over a backend set (see route.h). Matching is pure; the set
+ * opens each distinct backend URI once; tables are immutable once built.
  */
 #include "pinfs/route.h"
 
 #include <errno.h>
 #include <fnmatch.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,45 +23,141 @@ int route_match(const struct config_route *routes, size_t n, const char *tenant)
 	return -ENXIO;
 }
 
-struct route_table {
-	const struct config *cfg;	/* borrowed */
-	struct backend **backends;	/* one per distinct URI */
-	size_t n_backends;
-	size_t *route_backend;		/* route index -> backend index */
+struct backend_set {
+	pthread_mutex_t lock;	/* serializes additions; entries never move or go */
+	struct backend **backends;
+	char **uris;		/* secret: may hold passwords */
+	size_t n, cap;
 };
 
-int route_table_new(const struct config *cfg, struct route_table **ret, struct pfs_error *reterr)
+struct backend_set *backend_set_new(void)
+{
+	struct backend_set *set = calloc(1, sizeof(*set));
+
+	if (set)
+		pthread_mutex_init(&set->lock, NULL);
+	return set;
+}
+
+struct backend_set *backend_set_free(struct backend_set *set)
+{
+	if (!set)
+		return NULL;
+	for (size_t i = 0; i < set->n; i++) {
+		backend_free(set->backends[i]);
+		explicit_bzero(set->uris[i], strlen(set->uris[i]));
+		free(set->uris[i]);
+	}
+	free(set->backends);
+	free(set->uris);
+	pthread_mutex_destroy(&set->lock);
+	free(set);
+	return NULL;
+}
+
+size_t backend_set_size(const struct backend_set *set)
+{
+	return set->n;
+}
+
+struct backend *backend_set_get(const struct backend_set *set, size_t i)
+{
+	return i < set->n ? set->backends[i] : NULL;
+}
+
+/* The index of the backend for uri, opening it if the set lacks it. */
+static int backend_set_obtain(struct backend_set *set, const struct config_route *route,
+			      const struct backend_params *defaults, struct pfs_error *reterr)
+{
+	struct backend_params params = *defaults;
+	struct backend *be;
+	int r;
+
+	pthread_mutex_lock(&set->lock);
+	for (size_t i = 0; i < set->n; i++) {
+		if (strcmp(set->uris[i], route->backend) == 0) {
+			pthread_mutex_unlock(&set->lock);
+			return (int)i;
+		}
+	}
+	if (set->n == set->cap) {
+		size_t cap = set->cap ? set->cap * 2 : 4;
+		struct backend **nb = realloc(set->backends, cap * sizeof(*nb));
+		char **nu;
+
+		if (nb)
+			set->backends = nb;
+		nu = nb ? realloc(set->uris, cap * sizeof(*nu)) : NULL;
+		if (nu)
+			set->uris = nu;
+		if (!nb || !nu) {
+			pthread_mutex_unlock(&set->lock);
+			return -ENOMEM;
+		}
+		set->cap = cap;
+	}
+	params.password_file = route->password_file;
+	r = backend_open(route->backend, &params, &be, reterr);
+	if (r < 0) {
+		pthread_mutex_unlock(&set->lock);
+		return r;
+	}
+	set->uris[set->n] = strdup(route->backend);
+	if (!set->uris[set->n]) {
+		backend_free(be);
+		pthread_mutex_unlock(&set->lock);
+		return -ENOMEM;
+	}
+	set->backends[set->n] = be;
+	r = (int)set->n++;
+	pthread_mutex_unlock(&set->lock);
+	return r;
+}
+
+struct route_table {
+	struct backend_set *set;	/* borrowed */
+	struct config_route *routes;	/* copies of tenant and is_glob only */
+	unsigned *route_backend;	/* route index -> backend number */
+	size_t n_routes;
+	unsigned *backends;		/* distinct backend numbers, in route order */
+	size_t n_backends;
+};
+
+int route_table_new(const struct config *cfg, struct backend_set *set, struct route_table **ret,
+		    struct pfs_error *reterr)
 {
 	PFS_CLEANUP(route_table_freep) struct route_table *rt = calloc(1, sizeof(*rt));
 	int r;
 
 	if (!rt)
 		return -ENOMEM;
-	rt->cfg = cfg;
-	rt->backends = calloc(cfg->n_routes + 1, sizeof(*rt->backends));
+	rt->set = set;
+	rt->routes = calloc(cfg->n_routes + 1, sizeof(*rt->routes));
 	rt->route_backend = calloc(cfg->n_routes + 1, sizeof(*rt->route_backend));
-	if (!rt->backends || !rt->route_backend)
+	rt->backends = calloc(cfg->n_routes + 1, sizeof(*rt->backends));
+	if (!rt->routes || !rt->route_backend || !rt->backends)
 		return -ENOMEM;
 
 	for (size_t i = 0; i < cfg->n_routes; i++) {
 		const struct config_route *route = &cfg->routes[i];
-		struct backend_params params = cfg->backend;
 		size_t j;
 
-		for (j = 0; j < i; j++)
-			if (strcmp(cfg->routes[j].backend, route->backend) == 0)
-				break;
-		if (j < i) {
-			rt->route_backend[i] = rt->route_backend[j];
-			continue;
-		}
-		params.password_file = route->password_file;
-		r = backend_open(route->backend, &params, &rt->backends[rt->n_backends], reterr);
+		r = backend_set_obtain(set, route, &cfg->backend, reterr);
 		if (r < 0) {
 			pfs_error_prefix(reterr, "route \"%s\"", route->tenant);
 			return r;
 		}
-		rt->route_backend[i] = rt->n_backends++;
+		rt->routes[i].tenant = strdup(route->tenant);
+		if (!rt->routes[i].tenant)
+			return -ENOMEM;
+		rt->routes[i].is_glob = route->is_glob;
+		rt->route_backend[i] = (unsigned)r;
+		rt->n_routes = i + 1;
+		for (j = 0; j < rt->n_backends; j++)
+			if (rt->backends[j] == (unsigned)r)
+				break;
+		if (j == rt->n_backends)
+			rt->backends[rt->n_backends++] = (unsigned)r;
 	}
 	*ret = steal_ptr(&rt);
 	return 0;
@@ -70,10 +167,11 @@ struct route_table *route_table_free(struct route_table *rt)
 {
 	if (!rt)
 		return NULL;
-	for (size_t i = 0; i < rt->n_backends; i++)
-		backend_free(rt->backends[i]);
-	free(rt->backends);
+	for (size_t i = 0; i < rt->n_routes; i++)
+		free(rt->routes[i].tenant);
+	free(rt->routes);
 	free(rt->route_backend);
+	free(rt->backends);
 	free(rt);
 	return NULL;
 }
@@ -81,13 +179,13 @@ struct route_table *route_table_free(struct route_table *rt)
 int route_table_lookup(const struct route_table *rt, const char *tenant, struct backend **ret_be,
 		       unsigned *ret_backend_no)
 {
-	int i = route_match(rt->cfg->routes, rt->cfg->n_routes, tenant);
+	int i = route_match(rt->routes, rt->n_routes, tenant);
 
 	if (i < 0)
 		return i;
-	*ret_be = rt->backends[rt->route_backend[i]];
+	*ret_be = backend_set_get(rt->set, rt->route_backend[i]);
 	if (ret_backend_no)
-		*ret_backend_no = (unsigned)rt->route_backend[i];
+		*ret_backend_no = rt->route_backend[i];
 	return 0;
 }
 
@@ -98,5 +196,19 @@ size_t route_table_n_backends(const struct route_table *rt)
 
 struct backend *route_table_backend(const struct route_table *rt, size_t i)
 {
-	return i < rt->n_backends ? rt->backends[i] : NULL;
+	return i < rt->n_backends ? backend_set_get(rt->set, rt->backends[i]) : NULL;
+}
+
+size_t route_table_n_routes(const struct route_table *rt)
+{
+	return rt->n_routes;
+}
+
+const char *route_table_pattern(const struct route_table *rt, size_t i, unsigned *ret_backend_no)
+{
+	if (i >= rt->n_routes)
+		return NULL;
+	if (ret_backend_no)
+		*ret_backend_no = rt->route_backend[i];
+	return rt->routes[i].tenant;
 }

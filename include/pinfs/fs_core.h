@@ -55,12 +55,17 @@ struct fs_options {
 };
 
 /*
- * Builds the filesystem over cfg (borrowed; must outlive fs): opens every
+ * Builds the filesystem for cfg (only read during the call): opens every
  * backend the routes name and checks each schema is current. On failure
  * reterr names the route and the command that fixes it.
  */
 int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **ret,
 	   struct pfs_error *reterr);
+/*
+ * Swaps in cfg's routes, mode and limits (SIGHUP, /.system/reload). If the
+ * new config cannot be served, nothing changes: the last good table stays.
+ */
+int fs_reload(struct fs *fs, const struct config *cfg, struct pfs_error *reterr);
 struct fs *fs_free(struct fs *fs);
 PFS_DEFINE_FREEP(struct fs, fs_free)
 

@@ -4,8 +4,11 @@
  * globs, each in file order; the first match wins. A tenant with no route
  * is never served from anywhere (-ENXIO): there is no fallback.
  *
- * route_match() is pure. A struct route_table owns the opened backends (one
- * per distinct URI) and is immutable once built, so readers need no lock.
+ * route_match() is pure. A struct backend_set owns every backend opened
+ * while the daemon runs, one per distinct URI, and keeps it until the set
+ * is freed, so a backend pointer stays valid across route reloads. A
+ * struct route_table is an immutable snapshot of a config's routes over a
+ * set: reloading builds a new table and swaps it in.
  */
 #ifndef PINFS_ROUTE_H
 #define PINFS_ROUTE_H
@@ -19,22 +22,37 @@
 /* Index of the route serving tenant, or -ENXIO. */
 int route_match(const struct config_route *routes, size_t n, const char *tenant);
 
+struct backend_set;
+
+struct backend_set *backend_set_new(void);
+struct backend_set *backend_set_free(struct backend_set *set);
+PFS_DEFINE_FREEP(struct backend_set, backend_set_free)
+size_t backend_set_size(const struct backend_set *set);
+/* Backend number i (its st_ino space is i + 1). Borrowed; NULL past the end. */
+struct backend *backend_set_get(const struct backend_set *set, size_t i);
+
 struct route_table;
 
 /*
- * Opens every backend the config's routes name. A backend that cannot be
- * opened fails the whole table with its message in reterr.
+ * Builds a table for cfg's routes, opening in set every backend it does
+ * not hold yet. The table copies what it needs from cfg. On failure
+ * reterr names the route.
  */
-int route_table_new(const struct config *cfg, struct route_table **ret, struct pfs_error *reterr);
+int route_table_new(const struct config *cfg, struct backend_set *set, struct route_table **ret,
+		    struct pfs_error *reterr);
 struct route_table *route_table_free(struct route_table *rt);
 PFS_DEFINE_FREEP(struct route_table, route_table_free)
 
-/* The backend serving tenant (borrowed, valid while rt lives), or -ENXIO. */
+/* The backend serving tenant (borrowed from the set), or -ENXIO. */
 int route_table_lookup(const struct route_table *rt, const char *tenant, struct backend **ret_be,
 		       unsigned *ret_backend_no);
 
+/* The distinct backends this table routes to. */
 size_t route_table_n_backends(const struct route_table *rt);
-/* Backend number i (0-based; its st_ino space is i + 1). Borrowed. */
 struct backend *route_table_backend(const struct route_table *rt, size_t i);
+
+size_t route_table_n_routes(const struct route_table *rt);
+/* Route i's tenant pattern and backend number. */
+const char *route_table_pattern(const struct route_table *rt, size_t i, unsigned *ret_backend_no);
 
 #endif /* PINFS_ROUTE_H */

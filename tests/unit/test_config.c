@@ -29,7 +29,7 @@
 
 static struct config *load_ok(const char *text)
 {
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct config *cfg = NULL;
 	int r = config_load_string(text, strlen(text), "test.json", &cfg, &err);
 
@@ -45,7 +45,7 @@ static struct config *load_ok(const char *text)
  */
 static void expect_refused(const char *text, ...)
 {
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct config *sentinel = (struct config *)&err;
 	struct config *cfg = sentinel;
 	int r = config_load_string(text, strlen(text), "test.json", &cfg, &err);
@@ -103,16 +103,16 @@ static void test_config_minimal_saas_loads_with_defaults(void **state)
 static void test_config_design_example_loads_and_routes(void **state)
 {
 	struct config *cfg = load_ok(
-		"{\n"
-		"  \"mode\": \"saas\",\n"
-		"  \"routes\": [\n"
-		"    {\"tenant\": \"acme\",  \"backend\": "
-		"\"postgresql://pinfs@db1/pins?target_session_attrs=read-write\"},\n"
-		"    {\"tenant\": \"lab-*\", \"backend\": \"sqlite:///var/lib/pinfs/lab.db\"},\n"
-		"    {\"tenant\": \"*\",     \"backend\": \"postgresql:///pins\"}\n"
-		"  ],\n"
-		"  \"policy\": \"/etc/pinfs/rbac_policies.json\"\n"
-		"}\n");
+	    "{\n"
+	    "  \"mode\": \"saas\",\n"
+	    "  \"routes\": [\n"
+	    "    {\"tenant\": \"acme\",  \"backend\": "
+	    "\"postgresql://pinfs@db1/pins?target_session_attrs=read-write\"},\n"
+	    "    {\"tenant\": \"lab-*\", \"backend\": \"sqlite:///var/lib/pinfs/lab.db\"},\n"
+	    "    {\"tenant\": \"*\",     \"backend\": \"postgresql:///pins\"}\n"
+	    "  ],\n"
+	    "  \"policy\": \"/etc/pinfs/rbac_policies.json\"\n"
+	    "}\n");
 
 	(void)state;
 	assert_int_equal(cfg->mode, CONFIG_MODE_SAAS);
@@ -138,23 +138,23 @@ static void test_config_design_example_loads_and_routes(void **state)
 static void test_config_every_field_is_parsed(void **state)
 {
 	struct config *cfg = load_ok(
-		"{\n"
-		"  \"mode\": \"enterprise\",\n"
-		"  \"routes\": [\n"
-		"    {\"tenant\": \"acme\", \"backend\": \"postgresql://db1/pins\",\n"
-		"     \"password_file\": \"/etc/pinfs/db1.pass\"},\n"
-		"    {\"tenant\": \"t?[ab]\", \"backend\": \"sqlite:///tmp/x.db\"}\n"
-		"  ],\n"
-		"  \"policy\": \"/etc/pinfs/policy.json\",\n"
-		"  \"tokens\": {\"algorithm\": \"HS256\", \"secret_file\": \"/etc/pinfs/hs.key\",\n"
-		"             \"public_key_file\": \"/etc/pinfs/pub.pem\", \"issuer\": \"iss-x\",\n"
-		"             \"audience\": \"aud-y\"},\n"
-		"  \"pool\": {\"size\": 16, \"wait_ms\": 250, \"connect_timeout_s\": 3,\n"
-		"           \"statement_timeout_ms\": 1500, \"retries\": 4},\n"
-		"  \"max_value_bytes\": 4096,\n"
-		"  \"reaper_interval_s\": 0,\n"
-		"  \"log_level\": \"debug\"\n"
-		"}\n");
+	    "{\n"
+	    "  \"mode\": \"enterprise\",\n"
+	    "  \"routes\": [\n"
+	    "    {\"tenant\": \"acme\", \"backend\": \"postgresql://db1/pins\",\n"
+	    "     \"password_file\": \"/etc/pinfs/db1.pass\"},\n"
+	    "    {\"tenant\": \"t?[ab]\", \"backend\": \"sqlite:///tmp/x.db\"}\n"
+	    "  ],\n"
+	    "  \"policy\": \"/etc/pinfs/policy.json\",\n"
+	    "  \"tokens\": {\"algorithm\": \"HS256\", \"secret_file\": \"/etc/pinfs/hs.key\",\n"
+	    "             \"public_key_file\": \"/etc/pinfs/pub.pem\", \"issuer\": \"iss-x\",\n"
+	    "             \"audience\": \"aud-y\"},\n"
+	    "  \"pool\": {\"size\": 16, \"wait_ms\": 250, \"connect_timeout_s\": 3,\n"
+	    "           \"statement_timeout_ms\": 1500, \"retries\": 4},\n"
+	    "  \"max_value_bytes\": 4096,\n"
+	    "  \"reaper_interval_s\": 0,\n"
+	    "  \"log_level\": \"debug\"\n"
+	    "}\n");
 
 	(void)state;
 	assert_int_equal(cfg->mode, CONFIG_MODE_ENTERPRISE);
@@ -174,14 +174,15 @@ static void test_config_every_field_is_parsed(void **state)
 	assert_int_equal(cfg->backend.statement_timeout_ms, 1500);
 	assert_int_equal(cfg->backend.retries, 4);
 	assert_int_equal(cfg->max_value_bytes, 4096);
-	assert_int_equal(cfg->reaper_interval_s, 0);	/* 0 disables the reaper */
+	assert_int_equal(cfg->reaper_interval_s, 0); /* 0 disables the reaper */
 	assert_int_equal(cfg->log_level, LOG_DEBUG);
 	config_free(cfg);
 }
 
 static void test_config_partial_pool_keeps_other_defaults(void **state)
 {
-	struct config *cfg = load_ok("{\"mode\": \"saas\", " MIN_ROUTES ", \"pool\": {\"size\": 3}}");
+	struct config *cfg =
+	    load_ok("{\"mode\": \"saas\", " MIN_ROUTES ", \"pool\": {\"size\": 3}}");
 	struct backend_params def;
 
 	(void)state;
@@ -198,10 +199,10 @@ static void test_config_each_mode_name_maps_to_its_enum(void **state)
 		const char *name;
 		enum config_mode mode;
 	} modes[] = {
-		{ "saas", CONFIG_MODE_SAAS },
-		{ "enterprise", CONFIG_MODE_ENTERPRISE },
-		{ "system", CONFIG_MODE_SYSTEM },
-		{ "lab", CONFIG_MODE_LAB },
+	    {"saas", CONFIG_MODE_SAAS},
+	    {"enterprise", CONFIG_MODE_ENTERPRISE},
+	    {"system", CONFIG_MODE_SYSTEM},
+	    {"lab", CONFIG_MODE_LAB},
 	};
 
 	(void)state;
@@ -223,8 +224,8 @@ static void test_config_log_level_names_map_to_syslog(void **state)
 		const char *name;
 		int level;
 	} levels[] = {
-		{ "err", LOG_ERR },	   { "warning", LOG_WARNING }, { "notice", LOG_NOTICE },
-		{ "info", LOG_INFO },	   { "debug", LOG_DEBUG },
+	    {"err", LOG_ERR},	{"warning", LOG_WARNING}, {"notice", LOG_NOTICE},
+	    {"info", LOG_INFO}, {"debug", LOG_DEBUG},
 	};
 
 	(void)state;
@@ -391,7 +392,7 @@ static void test_config_scalar_fields_are_checked(void **state)
 static void test_config_invalid_json_reports_line(void **state)
 {
 	const char *text = "{\n  \"mode\": \"saas\",\n  oops\n}\n";
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct config *cfg = NULL;
 
 	(void)state;
@@ -406,7 +407,7 @@ static void test_config_invalid_json_on_line_5_reports_5(void **state)
 {
 	const char *text = "{\n\"mode\": \"lab\",\n\"routes\": [\n{\"tenant\": \"a\",\n"
 			   "\"backend\": \"sqlite:///x\",}\n]\n}\n";
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct config *cfg = NULL;
 
 	(void)state;
@@ -436,10 +437,11 @@ static void test_config_error_after_some_routes_frees_them(void **state)
 {
 	(void)state;
 	/* Leak checkers (ASan, valgrind) verify the partial config is freed. */
-	expect_refused("{\"routes\": [{\"tenant\": \"a\", \"backend\": \"sqlite:///x\", "
-		       "\"password_file\": \"/p\"}, {\"tenant\": \"b\", \"backend\": \"sqlite:///y\"},"
-		       " {\"tenant\": \"c\", \"backend\": 1}], \"policy\": \"/p.json\"}",
-		       "routes[2].backend", NULL);
+	expect_refused(
+	    "{\"routes\": [{\"tenant\": \"a\", \"backend\": \"sqlite:///x\", "
+	    "\"password_file\": \"/p\"}, {\"tenant\": \"b\", \"backend\": \"sqlite:///y\"},"
+	    " {\"tenant\": \"c\", \"backend\": 1}], \"policy\": \"/p.json\"}",
+	    "routes[2].backend", NULL);
 	expect_refused("{\"policy\": \"/p.json\", \"tokens\": {\"issuer\": \"i\"}, " MIN_ROUTES
 		       ", \"log_level\": \"nope\"}",
 		       "log_level", NULL);
@@ -472,7 +474,7 @@ static char *write_temp(const char *text)
 static void test_config_load_file_parses_and_keeps_path(void **state)
 {
 	char *path = write_temp("{\n  \"mode\": \"system\",\n  " MIN_ROUTES "\n}\n");
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct config *cfg = NULL;
 
 	(void)state;
@@ -491,7 +493,7 @@ static void test_config_load_file_parses_and_keeps_path(void **state)
 static void test_config_load_file_invalid_json_reports_line_and_path(void **state)
 {
 	char *path = write_temp("{\n  \"mode\": \"lab\"\n  \"routes\": []\n}\n");
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct config *cfg = NULL;
 
 	(void)state;
@@ -508,7 +510,7 @@ static void test_config_load_file_unknown_key_names_field(void **state)
 	char *path = write_temp("{\"mode\": \"lab\", \"routes\": [{\"tenant\": \"a\", "
 				"\"backend\": \"sqlite:///x\"}, {\"tenant\": \"b\", "
 				"\"backend\": {}}]}");
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct config *cfg = NULL;
 
 	(void)state;
@@ -521,7 +523,7 @@ static void test_config_load_file_unknown_key_names_field(void **state)
 
 static void test_config_load_file_missing_is_enoent(void **state)
 {
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct config *cfg = NULL;
 	const char *path = "/nonexistent-pinfs-dir/pinfs.json";
 
@@ -536,7 +538,7 @@ static void test_config_load_file_missing_is_enoent(void **state)
 
 static void test_config_default_is_lab_with_one_sqlite_route(void **state)
 {
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct config *cfg = NULL;
 
 	(void)state;
@@ -598,40 +600,40 @@ static void test_config_free_null_returns_null(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_config_minimal_saas_loads_with_defaults),
-		cmocka_unit_test(test_config_design_example_loads_and_routes),
-		cmocka_unit_test(test_config_every_field_is_parsed),
-		cmocka_unit_test(test_config_partial_pool_keeps_other_defaults),
-		cmocka_unit_test(test_config_each_mode_name_maps_to_its_enum),
-		cmocka_unit_test(test_config_log_level_names_map_to_syslog),
-		cmocka_unit_test(test_config_lab_without_routes_loads),
-		cmocka_unit_test(test_config_load_string_uses_len),
-		cmocka_unit_test(test_config_unknown_mode_is_einval_naming_mode),
-		cmocka_unit_test(test_config_mode_wrong_type_is_einval_naming_mode),
-		cmocka_unit_test(test_config_unknown_top_level_key_is_einval_naming_it),
-		cmocka_unit_test(test_config_unknown_route_key_is_einval_naming_it),
-		cmocka_unit_test(test_config_route_backend_wrong_type_names_routes_1_backend),
-		cmocka_unit_test(test_config_route_missing_backend_names_the_route),
-		cmocka_unit_test(test_config_route_missing_tenant_names_the_route),
-		cmocka_unit_test(test_config_route_bad_tenant_pattern_is_einval),
-		cmocka_unit_test(test_config_routes_wrong_shape_is_einval),
-		cmocka_unit_test(test_config_pool_fields_are_checked),
-		cmocka_unit_test(test_config_tokens_fields_are_checked),
-		cmocka_unit_test(test_config_scalar_fields_are_checked),
-		cmocka_unit_test(test_config_invalid_json_reports_line),
-		cmocka_unit_test(test_config_invalid_json_on_line_5_reports_5),
-		cmocka_unit_test(test_config_duplicate_key_is_einval),
-		cmocka_unit_test(test_config_not_an_object_is_einval),
-		cmocka_unit_test(test_config_error_after_some_routes_frees_them),
-		cmocka_unit_test(test_config_reterr_may_be_null),
-		cmocka_unit_test(test_config_load_file_parses_and_keeps_path),
-		cmocka_unit_test(test_config_load_file_invalid_json_reports_line_and_path),
-		cmocka_unit_test(test_config_load_file_unknown_key_names_field),
-		cmocka_unit_test(test_config_load_file_missing_is_enoent),
-		cmocka_unit_test(test_config_default_is_lab_with_one_sqlite_route),
-		cmocka_unit_test(test_config_default_data_dir_prefers_xdg),
-		cmocka_unit_test(test_config_default_data_dir_falls_back_to_home),
-		cmocka_unit_test(test_config_free_null_returns_null),
+	    cmocka_unit_test(test_config_minimal_saas_loads_with_defaults),
+	    cmocka_unit_test(test_config_design_example_loads_and_routes),
+	    cmocka_unit_test(test_config_every_field_is_parsed),
+	    cmocka_unit_test(test_config_partial_pool_keeps_other_defaults),
+	    cmocka_unit_test(test_config_each_mode_name_maps_to_its_enum),
+	    cmocka_unit_test(test_config_log_level_names_map_to_syslog),
+	    cmocka_unit_test(test_config_lab_without_routes_loads),
+	    cmocka_unit_test(test_config_load_string_uses_len),
+	    cmocka_unit_test(test_config_unknown_mode_is_einval_naming_mode),
+	    cmocka_unit_test(test_config_mode_wrong_type_is_einval_naming_mode),
+	    cmocka_unit_test(test_config_unknown_top_level_key_is_einval_naming_it),
+	    cmocka_unit_test(test_config_unknown_route_key_is_einval_naming_it),
+	    cmocka_unit_test(test_config_route_backend_wrong_type_names_routes_1_backend),
+	    cmocka_unit_test(test_config_route_missing_backend_names_the_route),
+	    cmocka_unit_test(test_config_route_missing_tenant_names_the_route),
+	    cmocka_unit_test(test_config_route_bad_tenant_pattern_is_einval),
+	    cmocka_unit_test(test_config_routes_wrong_shape_is_einval),
+	    cmocka_unit_test(test_config_pool_fields_are_checked),
+	    cmocka_unit_test(test_config_tokens_fields_are_checked),
+	    cmocka_unit_test(test_config_scalar_fields_are_checked),
+	    cmocka_unit_test(test_config_invalid_json_reports_line),
+	    cmocka_unit_test(test_config_invalid_json_on_line_5_reports_5),
+	    cmocka_unit_test(test_config_duplicate_key_is_einval),
+	    cmocka_unit_test(test_config_not_an_object_is_einval),
+	    cmocka_unit_test(test_config_error_after_some_routes_frees_them),
+	    cmocka_unit_test(test_config_reterr_may_be_null),
+	    cmocka_unit_test(test_config_load_file_parses_and_keeps_path),
+	    cmocka_unit_test(test_config_load_file_invalid_json_reports_line_and_path),
+	    cmocka_unit_test(test_config_load_file_unknown_key_names_field),
+	    cmocka_unit_test(test_config_load_file_missing_is_enoent),
+	    cmocka_unit_test(test_config_default_is_lab_with_one_sqlite_route),
+	    cmocka_unit_test(test_config_default_data_dir_prefers_xdg),
+	    cmocka_unit_test(test_config_default_data_dir_falls_back_to_home),
+	    cmocka_unit_test(test_config_free_null_returns_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

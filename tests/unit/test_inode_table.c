@@ -47,7 +47,7 @@ static uint64_t ref(struct inode_table *t, const char *tenant, const char *key)
 static void expect_resolve(struct inode_table *t, uint64_t id, enum inode_kind kind,
 			   const char *tenant, const char *key)
 {
-	enum inode_kind k = (enum inode_kind)-1;
+	enum inode_kind k = (enum inode_kind) - 1;
 	char *rt = NULL, *rk = NULL;
 	int r = inode_table_resolve(t, id, &k, &rt, &rk);
 
@@ -172,7 +172,7 @@ static void test_inode_table_distinct_names_give_distinct_ids(void **state)
 	ids[2] = ref(t, "globex", "k");
 	ids[3] = ref(t, "globex", NULL);
 	ids[4] = ref(t, "acme", "K");
-	ids[5] = ref(t, "k", NULL);	/* a tenant named like the key */
+	ids[5] = ref(t, "k", NULL); /* a tenant named like the key */
 	for (int i = 0; i < 6; i++) {
 		assert_true(ids[i] >= INODE_FIRST_DYNAMIC);
 		for (int j = i + 1; j < 6; j++)
@@ -396,7 +396,7 @@ static void test_inode_table_detach_unknown_is_harmless(void **state)
 	inode_table_detach(t, "acme", "nope");
 	inode_table_detach(t, "nope", NULL);
 	inode_table_detach(t, "acme", "k");
-	inode_table_detach(t, "acme", "k");	/* twice */
+	inode_table_detach(t, "acme", "k"); /* twice */
 	expect_resolve_fails(t, id, -ESTALE);
 }
 
@@ -580,8 +580,8 @@ static void test_inode_table_threads_ref_forget_stay_consistent(void **state)
 	assert_non_null(ctx);
 	assert_non_null(all);
 	for (int i = 0; i < STRESS_THREADS; i++) {
-		ctx[i] = (struct stress_ctx){ .t = t, .shared_id = shared, .no = i,
-					      .errors = &errors };
+		ctx[i] =
+		    (struct stress_ctx){.t = t, .shared_id = shared, .no = i, .errors = &errors};
 		assert_int_equal(pthread_create(&th[i], NULL, stress_thread, &ctx[i]), 0);
 	}
 	for (int i = 0; i < STRESS_THREADS; i++)
@@ -677,8 +677,8 @@ static void test_inode_table_threads_rename_and_detach_race_safely(void **state)
 	atomic_int errors = 0, stop = 0;
 
 	for (int i = 0; i < 6; i++) {
-		ctx[i] = (struct race_ctx){ .t = t, .errors = &errors, .stop = &stop,
-					    .writer = i < 2 };
+		ctx[i] =
+		    (struct race_ctx){.t = t, .errors = &errors, .stop = &stop, .writer = i < 2};
 		assert_int_equal(pthread_create(&th[i], NULL, race_thread, &ctx[i]), 0);
 	}
 	for (int i = 0; i < 6; i++)
@@ -692,39 +692,39 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 #define T(f) cmocka_unit_test_setup_teardown(f, setup_table, teardown_table)
-		T(test_inode_table_root_resolves_as_root),
-		T(test_inode_table_system_dir_resolves_as_system),
-		T(test_inode_table_unknown_id_is_enoent),
-		T(test_inode_table_id_zero_is_enoent),
-		T(test_inode_table_tenant_ref_resolves_to_tenant),
-		T(test_inode_table_pin_ref_resolves_to_pin),
-		T(test_inode_table_key_with_slash_and_utf8_resolves_exactly),
-		T(test_inode_table_same_name_gives_same_id),
-		T(test_inode_table_distinct_names_give_distinct_ids),
-		T(test_inode_table_tenant_key_boundary_is_kept),
-		T(test_inode_table_peek_unknown_is_zero_and_creates_nothing),
-		T(test_inode_table_peek_adds_no_reference),
-		T(test_inode_table_forget_to_zero_frees),
-		T(test_inode_table_forget_n_at_once_frees),
-		T(test_inode_table_forget_unknown_id_is_harmless),
-		T(test_inode_table_ids_are_never_reused),
-		T(test_inode_table_many_nodes_resolve),
-		T(test_inode_table_detach_makes_node_stale),
-		T(test_inode_table_detach_then_ref_gives_new_id),
-		T(test_inode_table_detached_node_forget_frees),
-		T(test_inode_table_detach_only_that_name),
-		T(test_inode_table_detach_tenant_makes_tenant_stale),
-		T(test_inode_table_detach_unknown_is_harmless),
-		T(test_inode_table_rename_moves_node_to_new_name),
-		T(test_inode_table_rename_over_makes_target_stale),
-		T(test_inode_table_rename_unattached_source_still_detaches_target),
-		T(test_inode_table_rename_then_old_name_gets_new_id),
-		T(test_inode_table_rename_is_per_tenant),
-		T(test_inode_table_rename_chain_keeps_ids),
-		cmocka_unit_test(test_inode_table_free_null_returns_null),
-		cmocka_unit_test(test_inode_table_free_with_live_nodes_releases_all),
-		T(test_inode_table_threads_ref_forget_stay_consistent),
-		T(test_inode_table_threads_rename_and_detach_race_safely),
+	    T(test_inode_table_root_resolves_as_root),
+	    T(test_inode_table_system_dir_resolves_as_system),
+	    T(test_inode_table_unknown_id_is_enoent),
+	    T(test_inode_table_id_zero_is_enoent),
+	    T(test_inode_table_tenant_ref_resolves_to_tenant),
+	    T(test_inode_table_pin_ref_resolves_to_pin),
+	    T(test_inode_table_key_with_slash_and_utf8_resolves_exactly),
+	    T(test_inode_table_same_name_gives_same_id),
+	    T(test_inode_table_distinct_names_give_distinct_ids),
+	    T(test_inode_table_tenant_key_boundary_is_kept),
+	    T(test_inode_table_peek_unknown_is_zero_and_creates_nothing),
+	    T(test_inode_table_peek_adds_no_reference),
+	    T(test_inode_table_forget_to_zero_frees),
+	    T(test_inode_table_forget_n_at_once_frees),
+	    T(test_inode_table_forget_unknown_id_is_harmless),
+	    T(test_inode_table_ids_are_never_reused),
+	    T(test_inode_table_many_nodes_resolve),
+	    T(test_inode_table_detach_makes_node_stale),
+	    T(test_inode_table_detach_then_ref_gives_new_id),
+	    T(test_inode_table_detached_node_forget_frees),
+	    T(test_inode_table_detach_only_that_name),
+	    T(test_inode_table_detach_tenant_makes_tenant_stale),
+	    T(test_inode_table_detach_unknown_is_harmless),
+	    T(test_inode_table_rename_moves_node_to_new_name),
+	    T(test_inode_table_rename_over_makes_target_stale),
+	    T(test_inode_table_rename_unattached_source_still_detaches_target),
+	    T(test_inode_table_rename_then_old_name_gets_new_id),
+	    T(test_inode_table_rename_is_per_tenant),
+	    T(test_inode_table_rename_chain_keeps_ids),
+	    cmocka_unit_test(test_inode_table_free_null_returns_null),
+	    cmocka_unit_test(test_inode_table_free_with_live_nodes_releases_all),
+	    T(test_inode_table_threads_ref_forget_stay_consistent),
+	    T(test_inode_table_threads_rename_and_detach_race_safely),
 #undef T
 	};
 

@@ -103,7 +103,7 @@ static void test_path_codec_tenant_plain_names_are_valid(void **state)
 static void test_path_codec_tenant_every_allowed_byte_is_accepted(void **state)
 {
 	const char *allowed = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-";
-	char name[3] = { 'x', 0, 0 };
+	char name[3] = {'x', 0, 0};
 
 	(void)state;
 	for (const char *p = allowed; *p; p++) {
@@ -115,7 +115,7 @@ static void test_path_codec_tenant_every_allowed_byte_is_accepted(void **state)
 
 static void test_path_codec_tenant_other_bytes_are_einval(void **state)
 {
-	char name[3] = { 'x', 0, 0 };
+	char name[3] = {'x', 0, 0};
 
 	(void)state;
 	for (int c = 1; c < 256; c++) {
@@ -208,10 +208,10 @@ static void test_path_codec_key_create_refused_names_are_still_valid_keys(void *
 static void test_path_codec_key_utf8_is_valid(void **state)
 {
 	(void)state;
-	assert_int_equal(path_key_validate("caf\xc3\xa9"), 0);		/* é */
-	assert_int_equal(path_key_validate("\xe2\x82\xac"), 0);		/* € */
-	assert_int_equal(path_key_validate("\xf0\x9f\x98\x80"), 0);	/* U+1F600 */
-	assert_int_equal(path_key_validate("\xf4\x8f\xbf\xbf"), 0);	/* U+10FFFF */
+	assert_int_equal(path_key_validate("caf\xc3\xa9"), 0);	    /* é */
+	assert_int_equal(path_key_validate("\xe2\x82\xac"), 0);	    /* € */
+	assert_int_equal(path_key_validate("\xf0\x9f\x98\x80"), 0); /* U+1F600 */
+	assert_int_equal(path_key_validate("\xf4\x8f\xbf\xbf"), 0); /* U+10FFFF */
 	assert_int_equal(path_key_validate("\xe6\x97\xa5\xe6\x9c\xac"), 0);
 }
 
@@ -230,7 +230,7 @@ static void test_path_codec_key_dot_and_dotdot_are_einval(void **state)
 
 static void test_path_codec_key_control_chars_are_einval(void **state)
 {
-	char key[4] = { 'a', 0, 'b', 0 };
+	char key[4] = {'a', 0, 'b', 0};
 
 	(void)state;
 	for (int c = 1; c < 0x20; c++) {
@@ -247,22 +247,22 @@ static void test_path_codec_key_control_chars_are_einval(void **state)
 static void test_path_codec_key_invalid_utf8_is_einval(void **state)
 {
 	static const char *const bad[] = {
-		"\xff",			/* never valid */
-		"\xfe",
-		"a\x80",		/* lone continuation byte */
-		"\xc3",			/* truncated 2-byte sequence */
-		"\xe2\x82",		/* truncated 3-byte sequence */
-		"\xf0\x9f\x98",		/* truncated 4-byte sequence */
-		"\xc3(",		/* bad continuation */
-		"\xc0\xaf",		/* overlong "/" */
-		"\xc1\xbf",		/* overlong */
-		"\xe0\x80\xaf",		/* overlong 3-byte "/" */
-		"\xf0\x80\x80\xaf",	/* overlong 4-byte "/" */
-		"\xed\xa0\x80",		/* UTF-16 surrogate U+D800 */
-		"\xed\xbf\xbf",		/* UTF-16 surrogate U+DFFF */
-		"\xf4\x90\x80\x80",	/* U+110000, beyond Unicode */
-		"\xf5\x80\x80\x80",
-		"caf\xe9",		/* Latin-1 é */
+	    "\xff", /* never valid */
+	    "\xfe",
+	    "a\x80",		/* lone continuation byte */
+	    "\xc3",		/* truncated 2-byte sequence */
+	    "\xe2\x82",		/* truncated 3-byte sequence */
+	    "\xf0\x9f\x98",	/* truncated 4-byte sequence */
+	    "\xc3(",		/* bad continuation */
+	    "\xc0\xaf",		/* overlong "/" */
+	    "\xc1\xbf",		/* overlong */
+	    "\xe0\x80\xaf",	/* overlong 3-byte "/" */
+	    "\xf0\x80\x80\xaf", /* overlong 4-byte "/" */
+	    "\xed\xa0\x80",	/* UTF-16 surrogate U+D800 */
+	    "\xed\xbf\xbf",	/* UTF-16 surrogate U+DFFF */
+	    "\xf4\x90\x80\x80", /* U+110000, beyond Unicode */
+	    "\xf5\x80\x80\x80",
+	    "caf\xe9", /* Latin-1 é */
 	};
 
 	(void)state;
@@ -326,6 +326,18 @@ static void test_path_codec_clean_utf8_refuses_controls_and_nul(void **state)
 	assert_true(path_is_clean_utf8("~", 1));
 }
 
+static void test_path_codec_clean_utf8_c1_range_is_accepted(void **state)
+{
+	(void)state;
+	/*
+	 * The header defines the refused control characters as bytes < 0x20
+	 * and 0x7f; U+0080..U+009F (C2 80..C2 9F) are valid UTF-8 outside that set.
+	 */
+	assert_true(path_is_clean_utf8("\xc2\x85", 2));
+	assert_true(path_is_clean_utf8("a\xc2\x80\xc2\x9f", 5));
+	assert_int_equal(path_key_validate("next\xc2\x85line"), 0);
+}
+
 static void test_path_codec_clean_utf8_refuses_bad_sequences(void **state)
 {
 	(void)state;
@@ -377,9 +389,8 @@ static void test_path_codec_decode_lowercase_escape_is_einval(void **state)
 static void test_path_codec_decode_other_percent_sequences_are_einval(void **state)
 {
 	static const char *const bad[] = {
-		"%",   "a%",   "%2",   "a%2",  "%41",  "%20", "%00", "%2E",
-		"%2e", "%%",   "%%25", "%G0",  "%2G",  "50%", "%5C", "%3A",
-		"%25%", "%2F%", "%f2", "%FF", "%+5",
+	    "%",   "a%",  "%2",	 "a%2", "%41", "%20",  "%00",  "%2E", "%2e", "%%",  "%%25",
+	    "%G0", "%2G", "50%", "%5C", "%3A", "%25%", "%2F%", "%f2", "%FF", "%+5",
 	};
 
 	(void)state;
@@ -530,9 +541,9 @@ static void test_path_codec_encode_256_bytes_is_enametoolong(void **state)
 
 static void test_path_codec_encode_expansion_counts_towards_255(void **state)
 {
-	char *s85 = repeat('/', 85);	/* encodes to 255 bytes */
-	char *s86 = repeat('/', 86);	/* encodes to 258 bytes */
-	char *p = repeat('x', 253);	/* 252 x + "%" -> 252 + 3 = 255 */
+	char *s85 = repeat('/', 85); /* encodes to 255 bytes */
+	char *s86 = repeat('/', 86); /* encodes to 258 bytes */
+	char *p = repeat('x', 253);  /* 252 x + "%" -> 252 + 3 = 255 */
 	char *name = NULL;
 
 	(void)state;
@@ -546,7 +557,7 @@ static void test_path_codec_encode_expansion_counts_towards_255(void **state)
 	assert_int_equal(path_key_encode(p, &name), 0);
 	assert_int_equal(strlen(name), 255);
 	free(name);
-	p[251] = '%';	/* now 251 + 3 + 3 = 257 */
+	p[251] = '%'; /* now 251 + 3 + 3 = 257 */
 	expect_encode_fails(p, -ENAMETOOLONG);
 
 	free(s85);
@@ -585,11 +596,35 @@ static void roundtrip_key(const char *key)
 static void test_path_codec_roundtrip_tricky_keys_are_exact(void **state)
 {
 	static const char *const keys[] = {
-		"a",	 "/",	  "%",	   "%%",    "%/",     "/%",	"%2F",	"%2f",
-		"%25",	 "%252F", "a%2Fb", "a/b",   "//",     "a//b/",	"...",	".a",
-		"a.",	 "./",	  "/.",	   "../..", "%2E%2E", "x%",	"%x",	"~",
-		"4913",	 "sedAAAAAA", "tmpabcd_123", "caf\xc3\xa9/%",
-		"\xf0\x9f\x98\x80%2F\xf0\x9f\x98\x80",
+	    "a",
+	    "/",
+	    "%",
+	    "%%",
+	    "%/",
+	    "/%",
+	    "%2F",
+	    "%2f",
+	    "%25",
+	    "%252F",
+	    "a%2Fb",
+	    "a/b",
+	    "//",
+	    "a//b/",
+	    "...",
+	    ".a",
+	    "a.",
+	    "./",
+	    "/.",
+	    "../..",
+	    "%2E%2E",
+	    "x%",
+	    "%x",
+	    "~",
+	    "4913",
+	    "sedAAAAAA",
+	    "tmpabcd_123",
+	    "caf\xc3\xa9/%",
+	    "\xf0\x9f\x98\x80%2F\xf0\x9f\x98\x80",
 	};
 
 	(void)state;
@@ -666,8 +701,19 @@ static void test_path_codec_roundtrip_random_names_decode_injectively(void **sta
 static void test_path_codec_create_class_ordinary_names_are_key(void **state)
 {
 	static const char *const keys[] = {
-		"config:rate_limits", "feature_flags", "a", "a~b", "~a", "49130", "04913",
-		"491",	"x.swp",	"a/b",		"sed",	"tmp",	"sedimentary",
+	    "config:rate_limits",
+	    "feature_flags",
+	    "a",
+	    "a~b",
+	    "~a",
+	    "49130",
+	    "04913",
+	    "491",
+	    "x.swp",
+	    "a/b",
+	    "sed",
+	    "tmp",
+	    "sedimentary",
 	};
 
 	(void)state;
@@ -704,7 +750,7 @@ static void test_path_codec_create_class_4913_is_refused(void **state)
 static void test_path_codec_create_class_sed_temporaries_are_scratch(void **state)
 {
 	static const char *const names[] = {
-		"sedAbC123", "sed000000", "sedzzzzzz", "sedZZZZZZ", "sedq1W2e3",
+	    "sedAbC123", "sed000000", "sedzzzzzz", "sedZZZZZZ", "sedq1W2e3",
 	};
 
 	(void)state;
@@ -716,15 +762,15 @@ static void test_path_codec_create_class_sed_temporaries_are_scratch(void **stat
 static void test_path_codec_create_class_sed_lookalikes_are_key(void **state)
 {
 	static const char *const names[] = {
-		"sedAbC12",	/* 5 after "sed" */
-		"sedAbC1234",	/* 7 after "sed" */
-		"sedAb_123",	/* "_" not in [A-Za-z0-9] */
-		"sedAb-123",
-		"sedAb.123",
-		"SEDabc123",	/* the prefix is lower-case "sed" */
-		"xsedabc123",
-		"sed\xc3\xa9"
-		"bcd1",
+	    "sedAbC12",	  /* 5 after "sed" */
+	    "sedAbC1234", /* 7 after "sed" */
+	    "sedAb_123",  /* "_" not in [A-Za-z0-9] */
+	    "sedAb-123",
+	    "sedAb.123",
+	    "SEDabc123", /* the prefix is lower-case "sed" */
+	    "xsedabc123",
+	    "sed\xc3\xa9"
+	    "bcd1",
 	};
 
 	(void)state;
@@ -736,7 +782,7 @@ static void test_path_codec_create_class_sed_lookalikes_are_key(void **state)
 static void test_path_codec_create_class_python_temporaries_are_scratch(void **state)
 {
 	static const char *const names[] = {
-		"tmpabcdefgh", "tmp01234567", "tmp________", "tmpk3j_9x0q", "tmpz9z9z9z9",
+	    "tmpabcdefgh", "tmp01234567", "tmp________", "tmpk3j_9x0q", "tmpz9z9z9z9",
 	};
 
 	(void)state;
@@ -748,14 +794,10 @@ static void test_path_codec_create_class_python_temporaries_are_scratch(void **s
 static void test_path_codec_create_class_tmp_lookalikes_are_key(void **state)
 {
 	static const char *const names[] = {
-		"tmpabcdefg",	/* 7 after "tmp" */
-		"tmpabcdefghi", /* 9 after "tmp" */
-		"tmpABCDEFGH",	/* upper case is not in [a-z0-9_] */
-		"tmpabcdEfgh",
-		"tmpabcd-fgh",
-		"tmpabcd.fgh",
-		"TMPabcdefgh",
-		"xtmpabcdefgh",
+	    "tmpabcdefg",   /* 7 after "tmp" */
+	    "tmpabcdefghi", /* 9 after "tmp" */
+	    "tmpABCDEFGH",  /* upper case is not in [a-z0-9_] */
+	    "tmpabcdEfgh",  "tmpabcd-fgh", "tmpabcd.fgh", "TMPabcdefgh", "xtmpabcdefgh",
 	};
 
 	(void)state;
@@ -767,60 +809,61 @@ static void test_path_codec_create_class_tmp_lookalikes_are_key(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_path_codec_tenant_plain_names_are_valid),
-		cmocka_unit_test(test_path_codec_tenant_every_allowed_byte_is_accepted),
-		cmocka_unit_test(test_path_codec_tenant_other_bytes_are_einval),
-		cmocka_unit_test(test_path_codec_tenant_empty_is_einval),
-		cmocka_unit_test(test_path_codec_tenant_leading_dot_is_einval),
-		cmocka_unit_test(test_path_codec_tenant_glob_and_separators_are_einval),
-		cmocka_unit_test(test_path_codec_tenant_64_bytes_is_valid),
-		cmocka_unit_test(test_path_codec_tenant_65_bytes_is_refused),
-		cmocka_unit_test(test_path_codec_key_ordinary_keys_are_valid),
-		cmocka_unit_test(test_path_codec_key_create_refused_names_are_still_valid_keys),
-		cmocka_unit_test(test_path_codec_key_utf8_is_valid),
-		cmocka_unit_test(test_path_codec_key_empty_is_einval),
-		cmocka_unit_test(test_path_codec_key_dot_and_dotdot_are_einval),
-		cmocka_unit_test(test_path_codec_key_control_chars_are_einval),
-		cmocka_unit_test(test_path_codec_key_invalid_utf8_is_einval),
-		cmocka_unit_test(test_path_codec_key_1024_bytes_is_valid),
-		cmocka_unit_test(test_path_codec_key_1025_bytes_is_refused),
-		cmocka_unit_test(test_path_codec_clean_utf8_accepts_text),
-		cmocka_unit_test(test_path_codec_clean_utf8_respects_len),
-		cmocka_unit_test(test_path_codec_clean_utf8_refuses_controls_and_nul),
-		cmocka_unit_test(test_path_codec_clean_utf8_refuses_bad_sequences),
-		cmocka_unit_test(test_path_codec_decode_plain_name_is_itself),
-		cmocka_unit_test(test_path_codec_decode_slash_escape_gives_slash),
-		cmocka_unit_test(test_path_codec_decode_percent_escape_gives_percent),
-		cmocka_unit_test(test_path_codec_decode_lowercase_escape_is_einval),
-		cmocka_unit_test(test_path_codec_decode_other_percent_sequences_are_einval),
-		cmocka_unit_test(test_path_codec_decode_dot_and_dotdot_are_einval),
-		cmocka_unit_test(test_path_codec_decode_empty_is_einval),
-		cmocka_unit_test(test_path_codec_decode_raw_slash_is_einval),
-		cmocka_unit_test(test_path_codec_decode_control_or_bad_utf8_is_einval),
-		cmocka_unit_test(test_path_codec_decode_255_bytes_is_valid),
-		cmocka_unit_test(test_path_codec_decode_256_bytes_is_enametoolong),
-		cmocka_unit_test(test_path_codec_decode_255_bytes_of_escapes_is_valid),
-		cmocka_unit_test(test_path_codec_encode_plain_key_is_itself),
-		cmocka_unit_test(test_path_codec_encode_slash_becomes_upper_2f),
-		cmocka_unit_test(test_path_codec_encode_percent_becomes_25),
-		cmocka_unit_test(test_path_codec_encode_dots_stay_dots),
-		cmocka_unit_test(test_path_codec_encode_dot_and_dotdot_are_einval),
-		cmocka_unit_test(test_path_codec_encode_empty_is_einval),
-		cmocka_unit_test(test_path_codec_encode_255_bytes_is_valid),
-		cmocka_unit_test(test_path_codec_encode_256_bytes_is_enametoolong),
-		cmocka_unit_test(test_path_codec_encode_expansion_counts_towards_255),
-		cmocka_unit_test(test_path_codec_encode_long_valid_key_is_enametoolong),
-		cmocka_unit_test(test_path_codec_roundtrip_tricky_keys_are_exact),
-		cmocka_unit_test(test_path_codec_roundtrip_random_keys_are_exact),
-		cmocka_unit_test(test_path_codec_roundtrip_random_names_decode_injectively),
-		cmocka_unit_test(test_path_codec_create_class_ordinary_names_are_key),
-		cmocka_unit_test(test_path_codec_create_class_dot_names_are_refused),
-		cmocka_unit_test(test_path_codec_create_class_tilde_suffix_is_refused),
-		cmocka_unit_test(test_path_codec_create_class_4913_is_refused),
-		cmocka_unit_test(test_path_codec_create_class_sed_temporaries_are_scratch),
-		cmocka_unit_test(test_path_codec_create_class_sed_lookalikes_are_key),
-		cmocka_unit_test(test_path_codec_create_class_python_temporaries_are_scratch),
-		cmocka_unit_test(test_path_codec_create_class_tmp_lookalikes_are_key),
+	    cmocka_unit_test(test_path_codec_tenant_plain_names_are_valid),
+	    cmocka_unit_test(test_path_codec_tenant_every_allowed_byte_is_accepted),
+	    cmocka_unit_test(test_path_codec_tenant_other_bytes_are_einval),
+	    cmocka_unit_test(test_path_codec_tenant_empty_is_einval),
+	    cmocka_unit_test(test_path_codec_tenant_leading_dot_is_einval),
+	    cmocka_unit_test(test_path_codec_tenant_glob_and_separators_are_einval),
+	    cmocka_unit_test(test_path_codec_tenant_64_bytes_is_valid),
+	    cmocka_unit_test(test_path_codec_tenant_65_bytes_is_refused),
+	    cmocka_unit_test(test_path_codec_key_ordinary_keys_are_valid),
+	    cmocka_unit_test(test_path_codec_key_create_refused_names_are_still_valid_keys),
+	    cmocka_unit_test(test_path_codec_key_utf8_is_valid),
+	    cmocka_unit_test(test_path_codec_key_empty_is_einval),
+	    cmocka_unit_test(test_path_codec_key_dot_and_dotdot_are_einval),
+	    cmocka_unit_test(test_path_codec_key_control_chars_are_einval),
+	    cmocka_unit_test(test_path_codec_key_invalid_utf8_is_einval),
+	    cmocka_unit_test(test_path_codec_key_1024_bytes_is_valid),
+	    cmocka_unit_test(test_path_codec_key_1025_bytes_is_refused),
+	    cmocka_unit_test(test_path_codec_clean_utf8_accepts_text),
+	    cmocka_unit_test(test_path_codec_clean_utf8_respects_len),
+	    cmocka_unit_test(test_path_codec_clean_utf8_refuses_controls_and_nul),
+	    cmocka_unit_test(test_path_codec_clean_utf8_refuses_bad_sequences),
+	    cmocka_unit_test(test_path_codec_clean_utf8_c1_range_is_accepted),
+	    cmocka_unit_test(test_path_codec_decode_plain_name_is_itself),
+	    cmocka_unit_test(test_path_codec_decode_slash_escape_gives_slash),
+	    cmocka_unit_test(test_path_codec_decode_percent_escape_gives_percent),
+	    cmocka_unit_test(test_path_codec_decode_lowercase_escape_is_einval),
+	    cmocka_unit_test(test_path_codec_decode_other_percent_sequences_are_einval),
+	    cmocka_unit_test(test_path_codec_decode_dot_and_dotdot_are_einval),
+	    cmocka_unit_test(test_path_codec_decode_empty_is_einval),
+	    cmocka_unit_test(test_path_codec_decode_raw_slash_is_einval),
+	    cmocka_unit_test(test_path_codec_decode_control_or_bad_utf8_is_einval),
+	    cmocka_unit_test(test_path_codec_decode_255_bytes_is_valid),
+	    cmocka_unit_test(test_path_codec_decode_256_bytes_is_enametoolong),
+	    cmocka_unit_test(test_path_codec_decode_255_bytes_of_escapes_is_valid),
+	    cmocka_unit_test(test_path_codec_encode_plain_key_is_itself),
+	    cmocka_unit_test(test_path_codec_encode_slash_becomes_upper_2f),
+	    cmocka_unit_test(test_path_codec_encode_percent_becomes_25),
+	    cmocka_unit_test(test_path_codec_encode_dots_stay_dots),
+	    cmocka_unit_test(test_path_codec_encode_dot_and_dotdot_are_einval),
+	    cmocka_unit_test(test_path_codec_encode_empty_is_einval),
+	    cmocka_unit_test(test_path_codec_encode_255_bytes_is_valid),
+	    cmocka_unit_test(test_path_codec_encode_256_bytes_is_enametoolong),
+	    cmocka_unit_test(test_path_codec_encode_expansion_counts_towards_255),
+	    cmocka_unit_test(test_path_codec_encode_long_valid_key_is_enametoolong),
+	    cmocka_unit_test(test_path_codec_roundtrip_tricky_keys_are_exact),
+	    cmocka_unit_test(test_path_codec_roundtrip_random_keys_are_exact),
+	    cmocka_unit_test(test_path_codec_roundtrip_random_names_decode_injectively),
+	    cmocka_unit_test(test_path_codec_create_class_ordinary_names_are_key),
+	    cmocka_unit_test(test_path_codec_create_class_dot_names_are_refused),
+	    cmocka_unit_test(test_path_codec_create_class_tilde_suffix_is_refused),
+	    cmocka_unit_test(test_path_codec_create_class_4913_is_refused),
+	    cmocka_unit_test(test_path_codec_create_class_sed_temporaries_are_scratch),
+	    cmocka_unit_test(test_path_codec_create_class_sed_lookalikes_are_key),
+	    cmocka_unit_test(test_path_codec_create_class_python_temporaries_are_scratch),
+	    cmocka_unit_test(test_path_codec_create_class_tmp_lookalikes_are_key),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

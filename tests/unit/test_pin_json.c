@@ -23,10 +23,9 @@
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static void expect_render_n(const char *in, size_t len, enum pin_json_style style,
-			    const char *want)
+static void expect_render_n(const char *in, size_t len, enum pin_json_style style, const char *want)
 {
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	char *out = NULL;
 	size_t out_len = (size_t)-1;
 	int r = pin_json_render(in, len, style, &out, &out_len, &err);
@@ -50,7 +49,7 @@ static void expect_render(const char *in, enum pin_json_style style, const char 
 
 static void expect_invalid_n(const char *in, size_t len)
 {
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	char *sentinel = (char *)"untouched";
 	char *out = sentinel;
 	size_t out_len = 4242;
@@ -312,10 +311,20 @@ static void test_pin_json_render_not_json_is_einval(void **state)
 	expect_invalid("-Infinity");
 	expect_invalid("/* c */ 1");
 	expect_invalid("1 // c");
-	expect_invalid("\"tab\there\"");	/* raw control char inside a string */
+	expect_invalid("\"tab\there\""); /* raw control char inside a string */
 	expect_invalid("\"a\nb\"");
-	expect_invalid("\"\\x41\"");		/* not a JSON escape */
+	expect_invalid("\"\\x41\""); /* not a JSON escape */
 	expect_invalid("\"\\u12\"");
+}
+
+static void test_pin_json_render_formfeed_and_vtab_are_not_whitespace(void **state)
+{
+	(void)state;
+	/* JSON whitespace is space, tab, LF and CR only (RFC 8259, jansson). */
+	expect_invalid("\f1");
+	expect_invalid("1\v");
+	expect_invalid("[1,\f2]");
+	expect_invalid("{\"a\":\v1}");
 }
 
 static void test_pin_json_render_bad_numbers_are_einval(void **state)
@@ -335,11 +344,11 @@ static void test_pin_json_render_invalid_utf8_is_einval(void **state)
 {
 	(void)state;
 	expect_invalid("\"\xff\"");
-	expect_invalid("\"caf\xe9\"");		/* Latin-1 */
-	expect_invalid("\"\xc3\"");		/* truncated */
+	expect_invalid("\"caf\xe9\""); /* Latin-1 */
+	expect_invalid("\"\xc3\"");    /* truncated */
 	expect_invalid("\"\xe2\x82\"");
 	expect_invalid("\"\x80\"");
-	expect_invalid("{\"\xff\":1}");		/* in a key */
+	expect_invalid("{\"\xff\":1}"); /* in a key */
 	expect_invalid("[\"ok\",\"\xc3(\"]");
 }
 
@@ -440,9 +449,19 @@ static void test_pin_json_render_wide_is_ok(void **state)
 static void test_pin_json_numbers_are_kept_exactly(void **state)
 {
 	static const char *const nums[] = {
-		"1.10",	 "12345678901234567890", "1e400", "-1e400", "-0",	"0.0",
-		"1E+2",	 "1e-7",		 "-1.5E-3", "0.1000", "100", "3.141592653589793238462643",
-		"123456789012345678901234567890.000000000000000000001",
+	    "1.10",
+	    "12345678901234567890",
+	    "1e400",
+	    "-1e400",
+	    "-0",
+	    "0.0",
+	    "1E+2",
+	    "1e-7",
+	    "-1.5E-3",
+	    "0.1000",
+	    "100",
+	    "3.141592653589793238462643",
+	    "123456789012345678901234567890.000000000000000000001",
 	};
 
 	(void)state;
@@ -508,10 +527,10 @@ static void test_pin_json_strings_other_controls_are_u00xx(void **state)
 	static const struct {
 		const char *in, *want;
 	} cases[] = {
-		{ "\"\\u0001\"", "\"\\u0001\"" },
-		{ "\"\\u001f\"", "\"\\u001f\"" },
-		{ "\"\\u001B[0m\"", "\"\\u001b[0m\"" },
-		{ "\"a\\u0007b\"", "\"a\\u0007b\"" },
+	    {"\"\\u0001\"", "\"\\u0001\""},
+	    {"\"\\u001f\"", "\"\\u001f\""},
+	    {"\"\\u001B[0m\"", "\"\\u001b[0m\""},
+	    {"\"a\\u0007b\"", "\"a\\u0007b\""},
 	};
 
 	(void)state;
@@ -519,8 +538,9 @@ static void test_pin_json_strings_other_controls_are_u00xx(void **state)
 		char *out = NULL;
 		size_t n = 0;
 
-		assert_int_equal(pin_json_render(cases[i].in, strlen(cases[i].in),
-						 PIN_JSON_COMPACT, &out, &n, NULL), 0);
+		assert_int_equal(pin_json_render(cases[i].in, strlen(cases[i].in), PIN_JSON_COMPACT,
+						 &out, &n, NULL),
+				 0);
 		/* The hex digits' case is not part of the contract. */
 		if (strcasecmp(out, cases[i].want) != 0)
 			fail_msg("render(%s) = %s, want %s", cases[i].in, out, cases[i].want);
@@ -601,12 +621,12 @@ static void test_pin_scan_object_byte_by_byte_never_fails(void **state)
 static void test_pin_scan_valid_documents_byte_by_byte_never_fail(void **state)
 {
 	static const char *const docs[] = {
-		"{\n  \"a\": [1, 2.5e-3, -0, true, false, null],\n  \"b\": {}\n}\n",
-		"  \"caf\xc3\xa9 \\u00e9 \\\" \\\\ \\n\"  ",
-		"12345678901234567890",
-		"[[[[[]]]]]",
-		"null\n\n",
-		"\"\xf0\x9f\x98\x80\"",
+	    "{\n  \"a\": [1, 2.5e-3, -0, true, false, null],\n  \"b\": {}\n}\n",
+	    "  \"caf\xc3\xa9 \\u00e9 \\\" \\\\ \\n\"  ",
+	    "12345678901234567890",
+	    "[[[[[]]]]]",
+	    "null\n\n",
+	    "\"\xf0\x9f\x98\x80\"",
 	};
 	struct pin_scan *sc = *state;
 
@@ -645,9 +665,21 @@ static void test_pin_scan_not_json_in_one_piece_fails(void **state)
 static void test_pin_scan_literal_prefixes_are_ok(void **state)
 {
 	static const char *const prefixes[] = {
-		"n", "nu", "nul", "null", "t", "tr", "tru", "true", "f", "fals", "false",
-		"-", "1.", "1e", "1e+", "-0.", "\"", "\"abc", "\"\\", "\"\\u00", "{", "{\"a\":",
-		"{\"a\"", "[", "[1,", "[1, {\"b\": [", "   ", "\n", "\"\xc3",
+	    "n",      "nu",
+	    "nul",    "null",
+	    "t",      "tr",
+	    "tru",    "true",
+	    "f",      "fals",
+	    "false",  "-",
+	    "1.",     "1e",
+	    "1e+",    "-0.",
+	    "\"",     "\"abc",
+	    "\"\\",   "\"\\u00",
+	    "{",      "{\"a\":",
+	    "{\"a\"", "[",
+	    "[1,",    "[1, {\"b\": [",
+	    "   ",    "\n",
+	    "\"\xc3",
 	};
 	struct pin_scan *sc = *state;
 
@@ -664,9 +696,9 @@ static void test_pin_scan_literal_prefixes_are_ok(void **state)
 static void test_pin_scan_impossible_starts_fail(void **state)
 {
 	static const char *const bad[] = {
-		"}", "]", ",", ":", "x", "'", "no", "nx", "tx", "trux", "fa1", "+",
-		"-a", "1.e", "01", "[1,]", "{,", "{1", "{\"a\",", "{\"a\" 1", "[}", "{]",
-		"\"\xff", "\"a\x01", "N", "T",
+	    "}",       "]",	   ",",	 ":",  "x",	 "'",	    "no",   "nx", "tx",
+	    "trux",    "fa1",	   "+",	 "-a", "1.e",	 "01",	    "[1,]", "{,", "{1",
+	    "{\"a\",", "{\"a\" 1", "[}", "{]", "\"\xff", "\"a\x01", "N",    "T",
 	};
 	struct pin_scan *sc = *state;
 
@@ -680,6 +712,16 @@ static void test_pin_scan_impossible_starts_fail(void **state)
 		}
 	}
 	assert_int_equal(failures, 0);
+}
+
+static void test_pin_scan_formfeed_and_vtab_fail(void **state)
+{
+	struct pin_scan *sc = *state;
+
+	assert_int_equal(pin_scan_feed(sc, "\f", 1), -EINVAL);
+	assert_int_equal(pin_scan_reset(sc), 0);
+	assert_int_equal(pin_scan_feed(sc, "[1,", 3), 0);
+	assert_int_equal(pin_scan_feed(sc, "\v", 1), -EINVAL);
 }
 
 static void test_pin_scan_close_brace_fails_at_once(void **state)
@@ -712,7 +754,7 @@ static void test_pin_scan_split_utf8_char_is_ok(void **state)
 static void test_pin_scan_second_value_fails(void **state)
 {
 	static const char *const cases[] = {
-		"1 2", "{} {", "{\"a\":1}\n{", "[1]x", "null n", "\"a\" \"", "true,", "0 -",
+	    "1 2", "{} {", "{\"a\":1}\n{", "[1]x", "null n", "\"a\" \"", "true,", "0 -",
 	};
 	struct pin_scan *sc = *state;
 
@@ -832,76 +874,78 @@ static void test_pin_scan_free_null_returns_null(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_pin_json_pretty_object_is_jq_like),
-		cmocka_unit_test(test_pin_json_pretty_nested_containers_indent_two_spaces),
-		cmocka_unit_test(test_pin_json_pretty_empty_containers_are_compact),
-		cmocka_unit_test(test_pin_json_pretty_scalars_end_with_newline),
-		cmocka_unit_test(test_pin_json_pretty_keeps_object_key_order),
-		cmocka_unit_test(test_pin_json_pretty_strips_surrounding_whitespace),
-		cmocka_unit_test(test_pin_json_pretty_is_idempotent),
-		cmocka_unit_test(test_pin_json_compact_has_no_whitespace_or_newline),
-		cmocka_unit_test(test_pin_json_compact_scalars_have_no_newline),
-		cmocka_unit_test(test_pin_json_compact_of_pretty_equals_compact),
-		cmocka_unit_test(test_pin_json_render_uses_len_not_nul),
-		cmocka_unit_test(test_pin_json_render_embedded_nul_is_einval),
-		cmocka_unit_test(test_pin_json_render_empty_is_einval),
-		cmocka_unit_test(test_pin_json_render_whitespace_only_is_einval),
-		cmocka_unit_test(test_pin_json_render_second_value_is_einval),
-		cmocka_unit_test(test_pin_json_render_incomplete_is_einval),
-		cmocka_unit_test(test_pin_json_render_not_json_is_einval),
-		cmocka_unit_test(test_pin_json_render_bad_numbers_are_einval),
-		cmocka_unit_test(test_pin_json_render_invalid_utf8_is_einval),
-		cmocka_unit_test(test_pin_json_render_depth_64_is_ok),
-		cmocka_unit_test(test_pin_json_render_depth_65_is_einval),
-		cmocka_unit_test(test_pin_json_render_depth_mixed_65_is_einval),
-		cmocka_unit_test(test_pin_json_render_very_deep_is_einval_not_crash),
-		cmocka_unit_test(test_pin_json_render_wide_is_ok),
-		cmocka_unit_test(test_pin_json_numbers_are_kept_exactly),
-		cmocka_unit_test(test_pin_json_numbers_in_containers_are_kept_exactly),
-		cmocka_unit_test(test_pin_json_strings_keep_utf8_unescaped),
-		cmocka_unit_test(test_pin_json_strings_solidus_is_not_escaped),
-		cmocka_unit_test(test_pin_json_strings_quote_and_backslash_are_escaped),
-		cmocka_unit_test(test_pin_json_strings_named_control_escapes_are_short),
-		cmocka_unit_test(test_pin_json_strings_other_controls_are_u00xx),
-		cmocka_unit_test(test_pin_json_strings_lone_surrogate_escape_is_einval),
-		cmocka_unit_test(test_pin_json_render_reterr_may_be_null),
-		cmocka_unit_test_setup_teardown(test_pin_scan_object_byte_by_byte_never_fails,
-						setup_scan, teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_valid_documents_byte_by_byte_never_fail,
-						setup_scan, teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_whole_buffer_at_once_is_ok, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_not_json_fails_at_second_byte,
-						setup_scan, teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_not_json_in_one_piece_fails, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_literal_prefixes_are_ok, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_impossible_starts_fail, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_close_brace_fails_at_once, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_split_number_is_one_value, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_split_utf8_char_is_ok, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_second_value_fails, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_trailing_whitespace_after_value_is_ok,
-						setup_scan, teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_stays_failed, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_reset_makes_it_usable_again, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_reset_forgets_an_open_prefix,
-						setup_scan, teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_offset_counts_fed_bytes, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_empty_feed_is_ok, setup_scan,
-						teardown_scan),
-		cmocka_unit_test_setup_teardown(test_pin_scan_scanners_are_independent, setup_scan,
-						teardown_scan),
-		cmocka_unit_test(test_pin_scan_free_null_returns_null),
+	    cmocka_unit_test(test_pin_json_pretty_object_is_jq_like),
+	    cmocka_unit_test(test_pin_json_pretty_nested_containers_indent_two_spaces),
+	    cmocka_unit_test(test_pin_json_pretty_empty_containers_are_compact),
+	    cmocka_unit_test(test_pin_json_pretty_scalars_end_with_newline),
+	    cmocka_unit_test(test_pin_json_pretty_keeps_object_key_order),
+	    cmocka_unit_test(test_pin_json_pretty_strips_surrounding_whitespace),
+	    cmocka_unit_test(test_pin_json_pretty_is_idempotent),
+	    cmocka_unit_test(test_pin_json_compact_has_no_whitespace_or_newline),
+	    cmocka_unit_test(test_pin_json_compact_scalars_have_no_newline),
+	    cmocka_unit_test(test_pin_json_compact_of_pretty_equals_compact),
+	    cmocka_unit_test(test_pin_json_render_uses_len_not_nul),
+	    cmocka_unit_test(test_pin_json_render_embedded_nul_is_einval),
+	    cmocka_unit_test(test_pin_json_render_empty_is_einval),
+	    cmocka_unit_test(test_pin_json_render_whitespace_only_is_einval),
+	    cmocka_unit_test(test_pin_json_render_second_value_is_einval),
+	    cmocka_unit_test(test_pin_json_render_incomplete_is_einval),
+	    cmocka_unit_test(test_pin_json_render_not_json_is_einval),
+	    cmocka_unit_test(test_pin_json_render_formfeed_and_vtab_are_not_whitespace),
+	    cmocka_unit_test(test_pin_json_render_bad_numbers_are_einval),
+	    cmocka_unit_test(test_pin_json_render_invalid_utf8_is_einval),
+	    cmocka_unit_test(test_pin_json_render_depth_64_is_ok),
+	    cmocka_unit_test(test_pin_json_render_depth_65_is_einval),
+	    cmocka_unit_test(test_pin_json_render_depth_mixed_65_is_einval),
+	    cmocka_unit_test(test_pin_json_render_very_deep_is_einval_not_crash),
+	    cmocka_unit_test(test_pin_json_render_wide_is_ok),
+	    cmocka_unit_test(test_pin_json_numbers_are_kept_exactly),
+	    cmocka_unit_test(test_pin_json_numbers_in_containers_are_kept_exactly),
+	    cmocka_unit_test(test_pin_json_strings_keep_utf8_unescaped),
+	    cmocka_unit_test(test_pin_json_strings_solidus_is_not_escaped),
+	    cmocka_unit_test(test_pin_json_strings_quote_and_backslash_are_escaped),
+	    cmocka_unit_test(test_pin_json_strings_named_control_escapes_are_short),
+	    cmocka_unit_test(test_pin_json_strings_other_controls_are_u00xx),
+	    cmocka_unit_test(test_pin_json_strings_lone_surrogate_escape_is_einval),
+	    cmocka_unit_test(test_pin_json_render_reterr_may_be_null),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_object_byte_by_byte_never_fails,
+					    setup_scan, teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_valid_documents_byte_by_byte_never_fail,
+					    setup_scan, teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_whole_buffer_at_once_is_ok, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_not_json_fails_at_second_byte, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_not_json_in_one_piece_fails, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_literal_prefixes_are_ok, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_impossible_starts_fail, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_formfeed_and_vtab_fail, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_close_brace_fails_at_once, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_split_number_is_one_value, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_split_utf8_char_is_ok, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_second_value_fails, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_trailing_whitespace_after_value_is_ok,
+					    setup_scan, teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_stays_failed, setup_scan, teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_reset_makes_it_usable_again, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_reset_forgets_an_open_prefix, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_offset_counts_fed_bytes, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_empty_feed_is_ok, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(test_pin_scan_scanners_are_independent, setup_scan,
+					    teardown_scan),
+	    cmocka_unit_test(test_pin_scan_free_null_returns_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -2,9 +2,9 @@
 /*
  * Unit tests for route: route_match() picks the route serving a tenant
  * (exact names before globs, first match in file order within each class,
- * -ENXIO when nothing matches: there is no fallback), and route_table_new()
- * fails as a whole when a route names a backend that cannot be opened.
- * No backend is actually opened here (no database in unit tests).
+ * -ENXIO when nothing matches: there is no fallback), the backend set, and
+ * route_table_new() failing, naming the route, when a backend cannot be
+ * opened. No backend is actually opened here (no database in unit tests).
  * Written from include/pinfs/route.h and DESIGN.md section 5.
  */
 #include <errno.h>
@@ -22,14 +22,17 @@
 #include "pinfs/config.h"
 #include "pinfs/route.h"
 
-#define ROUTE(t, b) { .tenant = (char *)(t), .backend = (char *)(b), .password_file = NULL, \
-		      .is_glob = ((t)[strcspn((t), "*?[")] != '\0') }
+#define ROUTE(t, b)                                                                                \
+	{                                                                                          \
+		.tenant = (char *)(t), .backend = (char *)(b), .password_file = NULL,              \
+		.is_glob = ((t)[strcspn((t), "*?[")] != '\0')                                      \
+	}
 
 static void test_route_match_exact_name_matches(void **state)
 {
 	struct config_route routes[] = {
-		ROUTE("acme", "postgresql:///a"),
-		ROUTE("globex", "postgresql:///g"),
+	    ROUTE("acme", "postgresql:///a"),
+	    ROUTE("globex", "postgresql:///g"),
 	};
 
 	(void)state;
@@ -40,9 +43,9 @@ static void test_route_match_exact_name_matches(void **state)
 static void test_route_match_design_example_routes_each_tenant(void **state)
 {
 	struct config_route routes[] = {
-		ROUTE("acme", "postgresql://pinfs@db1/pins?target_session_attrs=read-write"),
-		ROUTE("lab-*", "sqlite:///var/lib/pinfs/lab.db"),
-		ROUTE("*", "postgresql:///pins"),
+	    ROUTE("acme", "postgresql://pinfs@db1/pins?target_session_attrs=read-write"),
+	    ROUTE("lab-*", "sqlite:///var/lib/pinfs/lab.db"),
+	    ROUTE("*", "postgresql:///pins"),
 	};
 
 	(void)state;
@@ -58,10 +61,10 @@ static void test_route_match_design_example_routes_each_tenant(void **state)
 static void test_route_match_exact_beats_earlier_glob(void **state)
 {
 	struct config_route routes[] = {
-		ROUTE("*", "postgresql:///all"),
-		ROUTE("lab-*", "sqlite:///tmp/lab.db"),
-		ROUTE("lab-7", "postgresql:///seven"),
-		ROUTE("acme", "postgresql:///acme"),
+	    ROUTE("*", "postgresql:///all"),
+	    ROUTE("lab-*", "sqlite:///tmp/lab.db"),
+	    ROUTE("lab-7", "postgresql:///seven"),
+	    ROUTE("acme", "postgresql:///acme"),
 	};
 
 	(void)state;
@@ -75,10 +78,10 @@ static void test_route_match_exact_beats_earlier_glob(void **state)
 static void test_route_match_first_glob_in_file_order_wins(void **state)
 {
 	struct config_route routes[] = {
-		ROUTE("lab-*", "sqlite:///tmp/1.db"),
-		ROUTE("l*", "sqlite:///tmp/2.db"),
-		ROUTE("lab-?", "sqlite:///tmp/3.db"),
-		ROUTE("*", "sqlite:///tmp/4.db"),
+	    ROUTE("lab-*", "sqlite:///tmp/1.db"),
+	    ROUTE("l*", "sqlite:///tmp/2.db"),
+	    ROUTE("lab-?", "sqlite:///tmp/3.db"),
+	    ROUTE("*", "sqlite:///tmp/4.db"),
 	};
 
 	(void)state;
@@ -90,9 +93,9 @@ static void test_route_match_first_glob_in_file_order_wins(void **state)
 static void test_route_match_first_duplicate_exact_wins(void **state)
 {
 	struct config_route routes[] = {
-		ROUTE("*", "postgresql:///all"),
-		ROUTE("acme", "postgresql:///first"),
-		ROUTE("acme", "postgresql:///second"),
+	    ROUTE("*", "postgresql:///all"),
+	    ROUTE("acme", "postgresql:///first"),
+	    ROUTE("acme", "postgresql:///second"),
 	};
 
 	(void)state;
@@ -102,8 +105,8 @@ static void test_route_match_first_duplicate_exact_wins(void **state)
 static void test_route_match_no_route_is_enxio(void **state)
 {
 	struct config_route routes[] = {
-		ROUTE("acme", "postgresql:///a"),
-		ROUTE("lab-*", "sqlite:///tmp/lab.db"),
+	    ROUTE("acme", "postgresql:///a"),
+	    ROUTE("lab-*", "sqlite:///tmp/lab.db"),
 	};
 
 	(void)state;
@@ -115,7 +118,7 @@ static void test_route_match_no_route_is_enxio(void **state)
 
 static void test_route_match_empty_table_is_enxio(void **state)
 {
-	struct config_route routes[] = { ROUTE("*", "postgresql:///all") };
+	struct config_route routes[] = {ROUTE("*", "postgresql:///all")};
 
 	(void)state;
 	assert_int_equal(route_match(routes, 0, "acme"), -ENXIO);
@@ -125,9 +128,9 @@ static void test_route_match_empty_table_is_enxio(void **state)
 static void test_route_match_only_first_n_routes_are_searched(void **state)
 {
 	struct config_route routes[] = {
-		ROUTE("acme", "postgresql:///a"),
-		ROUTE("globex", "postgresql:///g"),
-		ROUTE("*", "postgresql:///all"),
+	    ROUTE("acme", "postgresql:///a"),
+	    ROUTE("globex", "postgresql:///g"),
+	    ROUTE("*", "postgresql:///all"),
 	};
 
 	(void)state;
@@ -139,8 +142,8 @@ static void test_route_match_only_first_n_routes_are_searched(void **state)
 static void test_route_match_is_case_sensitive(void **state)
 {
 	struct config_route routes[] = {
-		ROUTE("acme", "postgresql:///a"),
-		ROUTE("Lab-*", "sqlite:///tmp/lab.db"),
+	    ROUTE("acme", "postgresql:///a"),
+	    ROUTE("Lab-*", "sqlite:///tmp/lab.db"),
 	};
 
 	(void)state;
@@ -153,10 +156,10 @@ static void test_route_match_is_case_sensitive(void **state)
 static void test_route_match_glob_is_anchored_fnmatch(void **state)
 {
 	struct config_route routes[] = {
-		ROUTE("t?", "sqlite:///tmp/q.db"),
-		ROUTE("team-[abc]", "sqlite:///tmp/set.db"),
-		ROUTE("*-prod", "sqlite:///tmp/prod.db"),
-		ROUTE("a*z", "sqlite:///tmp/az.db"),
+	    ROUTE("t?", "sqlite:///tmp/q.db"),
+	    ROUTE("team-[abc]", "sqlite:///tmp/set.db"),
+	    ROUTE("*-prod", "sqlite:///tmp/prod.db"),
+	    ROUTE("a*z", "sqlite:///tmp/az.db"),
 	};
 
 	(void)state;
@@ -176,7 +179,7 @@ static void test_route_match_exact_route_is_not_a_glob(void **state)
 {
 	/* An exact route never matches by prefix or substring. */
 	struct config_route routes[] = {
-		ROUTE("lab", "sqlite:///tmp/lab.db"),
+	    ROUTE("lab", "sqlite:///tmp/lab.db"),
 	};
 
 	(void)state;
@@ -189,17 +192,17 @@ static void test_route_match_many_routes_pick_the_right_one(void **state)
 {
 	enum { N = 300 };
 	struct config_route *routes = calloc(N + 1, sizeof(*routes));
-	char (*names)[16] = calloc(N, sizeof(*names));
+	char(*names)[16] = calloc(N, sizeof(*names));
 
 	(void)state;
 	assert_non_null(routes);
 	assert_non_null(names);
-	routes[0] = (struct config_route){ .tenant = (char *)"*", .backend = (char *)"x",
-					   .is_glob = true };
+	routes[0] =
+	    (struct config_route){.tenant = (char *)"*", .backend = (char *)"x", .is_glob = true};
 	for (int i = 0; i < N; i++) {
 		snprintf(names[i], sizeof(names[i]), "tenant-%03d", i);
-		routes[i + 1] = (struct config_route){ .tenant = names[i], .backend = (char *)"x",
-						       .is_glob = false };
+		routes[i + 1] = (struct config_route){
+		    .tenant = names[i], .backend = (char *)"x", .is_glob = false};
 	}
 	for (int i = 0; i < N; i++)
 		assert_int_equal(route_match(routes, N + 1, names[i]), i + 1);
@@ -208,30 +211,80 @@ static void test_route_match_many_routes_pick_the_right_one(void **state)
 	free(routes);
 }
 
-/* ---- route_table ------------------------------------------------------- */
+/* ---- backend_set and route_table ---------------------------------------- */
 
-static void test_route_table_unknown_scheme_fails_whole_table(void **state)
+static void test_route_backend_set_new_is_empty(void **state)
 {
-	struct config_route routes[] = {
-		ROUTE("acme", "ftp://example.invalid/pins"),
-	};
-	struct config cfg = {
-		.path = NULL,
-		.mode = CONFIG_MODE_LAB,
-		.routes = routes,
-		.n_routes = 1,
-		.max_value_bytes = 1048576,
-		.log_level = -1,
-	};
-	struct route_table *sentinel = (struct route_table *)&cfg;
-	struct route_table *rt = sentinel;
-	struct pfs_error err = { 0 };
+	struct backend_set *set = backend_set_new();
 
 	(void)state;
+	assert_non_null(set);
+	assert_int_equal(backend_set_size(set), 0);
+	assert_null(backend_set_get(set, 0));
+	assert_null(backend_set_get(set, 7));
+	assert_null(backend_set_free(set));
+	assert_null(backend_set_free(NULL));
+}
+
+static void test_route_table_unknown_scheme_fails_naming_the_route(void **state)
+{
+	struct config_route routes[] = {
+	    ROUTE("acme", "ftp://example.invalid/pins"),
+	};
+	struct config cfg = {
+	    .path = NULL,
+	    .mode = CONFIG_MODE_LAB,
+	    .routes = routes,
+	    .n_routes = 1,
+	    .max_value_bytes = 1048576,
+	    .log_level = -1,
+	};
+	PFS_CLEANUP(backend_set_freep) struct backend_set *set = backend_set_new();
+	struct route_table *sentinel = (struct route_table *)&cfg;
+	struct route_table *rt = sentinel;
+	struct pfs_error err = {0};
+
+	(void)state;
+	assert_non_null(set);
 	backend_params_default(&cfg.backend);
-	assert_int_equal(route_table_new(&cfg, &rt, &err), -EINVAL);
+	assert_int_equal(route_table_new(&cfg, set, &rt, &err), -EINVAL);
 	assert_ptr_equal(rt, sentinel);
-	assert_true(err.message[0] != '\0');
+	/* The header: on failure reterr names the route. */
+	if (!strstr(err.message, "acme"))
+		fail_msg("message \"%s\" does not name the route \"acme\"", err.message);
+	/* Nothing half-opened stays in the set. */
+	assert_int_equal(backend_set_size(set), 0);
+}
+
+static void test_route_table_no_routes_routes_nothing(void **state)
+{
+	struct config cfg = {
+	    .mode = CONFIG_MODE_LAB,
+	    .routes = NULL,
+	    .n_routes = 0,
+	    .max_value_bytes = 1048576,
+	    .log_level = -1,
+	};
+	PFS_CLEANUP(backend_set_freep) struct backend_set *set = backend_set_new();
+	struct route_table *rt = NULL;
+	struct backend *be = (struct backend *)&cfg;
+	unsigned no = 77;
+
+	(void)state;
+	assert_non_null(set);
+	backend_params_default(&cfg.backend);
+	assert_int_equal(route_table_new(&cfg, set, &rt, NULL), 0);
+	assert_non_null(rt);
+	assert_int_equal(route_table_n_routes(rt), 0);
+	assert_int_equal(route_table_n_backends(rt), 0);
+	assert_null(route_table_backend(rt, 0));
+	assert_null(route_table_pattern(rt, 0, NULL));
+	/* No route, no fallback: -ENXIO and the outputs untouched. */
+	assert_int_equal(route_table_lookup(rt, "acme", &be, &no), -ENXIO);
+	assert_ptr_equal(be, (struct backend *)&cfg);
+	assert_int_equal(no, 77);
+	assert_int_equal(backend_set_size(set), 0);
+	assert_null(route_table_free(rt));
 }
 
 static void test_route_table_free_null_returns_null(void **state)
@@ -243,20 +296,22 @@ static void test_route_table_free_null_returns_null(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_route_match_exact_name_matches),
-		cmocka_unit_test(test_route_match_design_example_routes_each_tenant),
-		cmocka_unit_test(test_route_match_exact_beats_earlier_glob),
-		cmocka_unit_test(test_route_match_first_glob_in_file_order_wins),
-		cmocka_unit_test(test_route_match_first_duplicate_exact_wins),
-		cmocka_unit_test(test_route_match_no_route_is_enxio),
-		cmocka_unit_test(test_route_match_empty_table_is_enxio),
-		cmocka_unit_test(test_route_match_only_first_n_routes_are_searched),
-		cmocka_unit_test(test_route_match_is_case_sensitive),
-		cmocka_unit_test(test_route_match_glob_is_anchored_fnmatch),
-		cmocka_unit_test(test_route_match_exact_route_is_not_a_glob),
-		cmocka_unit_test(test_route_match_many_routes_pick_the_right_one),
-		cmocka_unit_test(test_route_table_unknown_scheme_fails_whole_table),
-		cmocka_unit_test(test_route_table_free_null_returns_null),
+	    cmocka_unit_test(test_route_match_exact_name_matches),
+	    cmocka_unit_test(test_route_match_design_example_routes_each_tenant),
+	    cmocka_unit_test(test_route_match_exact_beats_earlier_glob),
+	    cmocka_unit_test(test_route_match_first_glob_in_file_order_wins),
+	    cmocka_unit_test(test_route_match_first_duplicate_exact_wins),
+	    cmocka_unit_test(test_route_match_no_route_is_enxio),
+	    cmocka_unit_test(test_route_match_empty_table_is_enxio),
+	    cmocka_unit_test(test_route_match_only_first_n_routes_are_searched),
+	    cmocka_unit_test(test_route_match_is_case_sensitive),
+	    cmocka_unit_test(test_route_match_glob_is_anchored_fnmatch),
+	    cmocka_unit_test(test_route_match_exact_route_is_not_a_glob),
+	    cmocka_unit_test(test_route_match_many_routes_pick_the_right_one),
+	    cmocka_unit_test(test_route_backend_set_new_is_empty),
+	    cmocka_unit_test(test_route_table_unknown_scheme_fails_naming_the_route),
+	    cmocka_unit_test(test_route_table_no_routes_routes_nothing),
+	    cmocka_unit_test(test_route_table_free_null_returns_null),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
