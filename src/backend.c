@@ -167,3 +167,25 @@ int backend_ping(struct backend *be)
 {
 	return be->ops->ping(be);
 }
+
+int backend_pin_set_meta(struct backend *be, const char *tenant, const char *key,
+			 const struct pin_meta_update *u, struct pin_meta *ret_meta)
+{
+	return be->ops->pin_set_meta(be, tenant, key, u, ret_meta);
+}
+
+int backend_expire(struct backend *be, bool dry_run, unsigned limit, const char *source,
+		   backend_expired_cb cb, void *ctx)
+{
+	return be->ops->expire(be, dry_run, limit, source, cb, ctx);
+}
+
+int backend_audit_append(struct backend *be, const struct audit_event *ev, size_t n)
+{
+	return be->ops->audit_append(be, ev, n);
+}
+
+int backend_rbac_audit_append(struct backend *be, const struct rbac_event *ev, size_t n)
+{
+	return be->ops->rbac_audit_append(be, ev, n);
+}

@@ -48,6 +48,11 @@ enum stmt {
 	ST_TENANT_HAS_LIVE,
 	ST_TENANT_PURGE,
 	ST_TENANT_DROP,
+	ST_SET_META,
+	ST_EXPIRE,
+	ST_EXPIRE_DRY,
+	ST_AUDIT,
+	ST_RBAC_AUDIT,
 	ST__COUNT,
 };
 
@@ -101,10 +106,12 @@ static const struct {
 		     3},
 	/* Distinct tenants by a loose index scan, so it costs one probe per tenant. */
 	[ST_TENANT_LIST] = {"WITH RECURSIVE t(name) AS ("
-			    "  (SELECT tenant_id FROM system.memory_pins ORDER BY tenant_id LIMIT 1)"
+			    "  (SELECT tenant_id FROM system.memory_pins WHERE " LIVE
+			    "   ORDER BY tenant_id LIMIT 1)"
 			    "  UNION ALL"
 			    "  SELECT (SELECT tenant_id FROM system.memory_pins"
-			    "          WHERE tenant_id > t.name ORDER BY tenant_id LIMIT 1)"
+			    "          WHERE tenant_id > t.name AND " LIVE
+			    "          ORDER BY tenant_id LIMIT 1)"
 			    "  FROM t WHERE t.name IS NOT NULL)"
 			    " SELECT name FROM t WHERE name IS NOT NULL"
 			    " UNION SELECT name FROM system.tenants ORDER BY 1",
@@ -123,7 +130,48 @@ static const struct {
 				1},
 	[ST_TENANT_PURGE] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1", 1},
 	[ST_TENANT_DROP] = {"DELETE FROM system.tenants WHERE name = $1", 1},
+	/* Metadata only: the value and updated_at stay. $3 TTL op, $4 TTL, $5 source. */
+	[ST_SET_META] = {"UPDATE system.memory_pins SET"
+			 "   ttl_seconds = CASE WHEN $3 = 'set' THEN $4::int"
+			 "                 WHEN $3 = 'clear' THEN NULL ELSE ttl_seconds END,"
+			 "   expires_at = CASE WHEN $3 = 'set' THEN now() + make_interval(secs => $4::int)"
+			 "                WHEN $3 = 'clear' THEN NULL ELSE expires_at END,"
+			 "   source = COALESCE($5, source)"
+			 " WHERE tenant_id = $1 AND key = $2 AND " LIVE " RETURNING " PIN_COLS,
+			 5},
+	/* Expired rows go with one audit row each, in one statement (one transaction). */
+	[ST_EXPIRE] = {"WITH gone AS ("
+		       "  DELETE FROM system.memory_pins WHERE id IN ("
+		       "    SELECT id FROM system.memory_pins WHERE expires_at <= now()"
+		       "    ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
+		       "  RETURNING tenant_id, key, value),"
+		       " audited AS ("
+		       "  INSERT INTO system.memory_audit"
+		       "    (operation, tenant_id, key, subject, success, value_sha256, source)"
+		       "  SELECT 'expire', tenant_id, key, $2, true,"
+		       "    substr(encode(sha256(convert_to(value::text, 'UTF8')), 'hex'), 1, 16), $2"
+		       "  FROM gone)"
+		       " SELECT tenant_id, key FROM gone",
+		       2},
+	[ST_EXPIRE_DRY] = {"SELECT tenant_id, key FROM system.memory_pins"
+			   " WHERE expires_at <= now() ORDER BY expires_at LIMIT $1",
+			   1},
+	[ST_AUDIT] = {"INSERT INTO system.memory_audit (created_at, operation, tenant_id, key, uid,"
+		      "   subject, success, error_code, latency_ms, value_sha256)"
+		      " VALUES (to_timestamp($1::float8 / 1e6), $2, NULLIF($3, ''), NULLIF($4, ''),"
+		      "   NULLIF($5::int8, -1), NULLIF($6, ''), $7::bool, NULLIF($8, ''),"
+		      "   $9::float8, NULLIF($10, ''))",
+		      10},
+	[ST_RBAC_AUDIT] = {"INSERT INTO system.rbac_audit (created_at, subject, uid, resource, action,"
+			   "   decision, reason, tenant_id, key, policy_version)"
+			   " VALUES (to_timestamp($1::float8 / 1e6), NULLIF($2, ''),"
+			   "   NULLIF($3::int8, -1), $4, $5, $6, NULLIF($7, ''), NULLIF($8, ''),"
+			   "   NULLIF($9, ''), NULLIF($10, ''))",
+			   10},
 };
+
+static const char *const ttl_op_names[] = {
+	[PIN_TTL_KEEP] = "keep", [PIN_TTL_SET] = "set", [PIN_TTL_CLEAR] = "clear"};
 
 struct pg_slot {
 	PGconn *conn;		/* NULL until first use or after a failure */
@@ -484,12 +532,10 @@ static int pg_pin_get(struct backend *be, const char *tenant, const char *key, s
 
 static int op_upsert(PGconn *conn, void *ctx)
 {
-	static const char *const ttl_ops[] = {
-		[PIN_TTL_KEEP] = "keep", [PIN_TTL_SET] = "set", [PIN_TTL_CLEAR] = "clear"};
 	struct op_args *a = ctx;
 	char ttl[16];
 	PFS_AUTOFREE char *value = strndup(a->w->value, a->w->value_len);
-	const char *p[] = {a->tenant, a->key, value, a->w->source, ttl_ops[a->w->ttl_op], ttl};
+	const char *p[] = {a->tenant, a->key, value, a->w->source, ttl_op_names[a->w->ttl_op], ttl};
 	PGresult *res;
 	struct pin pin;
 	int r;
@@ -651,11 +697,11 @@ static int op_tenant_list(PGconn *conn, void *ctx)
 
 	if (r < 0)
 		return r;
-	for (int i = 0; i < PQntuples(res); i++)
-		if (a->tenant_cb(a->cb_ctx, PQgetvalue(res, i, 0)) != 0)
+	for (r = 0; r < PQntuples(res);)
+		if (a->tenant_cb(a->cb_ctx, PQgetvalue(res, r++, 0)) != 0)
 			break;
 	PQclear(res);
-	return 0;
+	return r;	/* names delivered */
 }
 
 static int pg_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx)
@@ -850,6 +896,138 @@ static int pg_migration_apply(struct backend *be, const struct migration *m, boo
 	return 0;
 }
 
+struct meta_args {
+	const char *tenant, *key;
+	const struct pin_meta_update *u;
+	struct pin_meta *meta;
+};
+
+static int op_set_meta(PGconn *conn, void *ctx)
+{
+	struct meta_args *a = ctx;
+	char ttl[16];
+	const char *p[] = {a->tenant, a->key, ttl_op_names[a->u->ttl_op], ttl, a->u->source};
+	PGresult *res;
+	struct pin pin;
+	int r;
+
+	snprintf(ttl, sizeof(ttl), "%d", (int)a->u->ttl_seconds);
+	r = exec_stmt(conn, ST_SET_META, p, &res);
+	if (r < 0)
+		return r;
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		return -ENOENT;
+	}
+	r = pin_from_row(res, 0, 0, &pin);
+	PQclear(res);
+	if (r < 0)
+		return r;
+	if (a->meta)
+		*a->meta = pin.meta;
+	pin_done(&pin);
+	return 0;
+}
+
+static int pg_pin_set_meta(struct backend *be, const char *tenant, const char *key,
+			   const struct pin_meta_update *u, struct pin_meta *ret_meta)
+{
+	struct meta_args a = {.tenant = tenant, .key = key, .u = u, .meta = ret_meta};
+
+	return pg_run(to_pg(be), op_set_meta, &a);
+}
+
+struct expire_args {
+	bool dry_run;
+	unsigned limit;
+	const char *source;
+	backend_expired_cb cb;
+	void *ctx;
+};
+
+static int op_expire(PGconn *conn, void *ctx)
+{
+	struct expire_args *a = ctx;
+	char limit[16];
+	const char *p[] = {limit, a->source};
+	PGresult *res;
+	int r, n;
+
+	snprintf(limit, sizeof(limit), "%u", a->limit);
+	r = exec_stmt(conn, a->dry_run ? ST_EXPIRE_DRY : ST_EXPIRE, p, &res);
+	if (r < 0)
+		return r;
+	n = PQntuples(res);
+	for (int i = 0; i < n && a->cb; i++)
+		if (a->cb(a->ctx, PQgetvalue(res, i, 0), PQgetvalue(res, i, 1)) != 0)
+			break;
+	PQclear(res);
+	return n;
+}
+
+static int pg_expire(struct backend *be, bool dry_run, unsigned limit, const char *source,
+		     backend_expired_cb cb, void *ctx)
+{
+	struct expire_args a = {
+		.dry_run = dry_run, .limit = limit, .source = source, .cb = cb, .ctx = ctx};
+
+	return pg_run(to_pg(be), op_expire, &a);
+}
+
+struct audit_args {
+	const struct audit_event *ev;
+	const struct rbac_event *rev;
+	size_t n;
+};
+
+static int op_audit(PGconn *conn, void *ctx)
+{
+	struct audit_args *a = ctx;
+	int r = exec_simple(conn, "BEGIN");
+
+	for (size_t i = 0; r == 0 && i < a->n; i++) {
+		char t[32], uid[32], lat[32];
+		PGresult *res;
+
+		if (a->ev) {
+			const struct audit_event *e = &a->ev[i];
+			const char *p[] = {t, e->operation, e->tenant, e->key, uid, e->subject,
+					   e->success ? "true" : "false", e->error_code, lat,
+					   e->value_sha256};
+
+			snprintf(t, sizeof(t), "%lld", (long long)e->time_us);
+			snprintf(uid, sizeof(uid), "%lld", (long long)e->uid);
+			snprintf(lat, sizeof(lat), "%.3f", e->latency_ms);
+			r = exec_stmt(conn, ST_AUDIT, p, &res);
+		} else {
+			const struct rbac_event *e = &a->rev[i];
+			const char *p[] = {t, e->subject, uid, e->resource, e->action, e->decision,
+					   e->reason, e->tenant, e->key, e->policy_version};
+
+			snprintf(t, sizeof(t), "%lld", (long long)e->time_us);
+			snprintf(uid, sizeof(uid), "%lld", (long long)e->uid);
+			r = exec_stmt(conn, ST_RBAC_AUDIT, p, &res);
+		}
+		if (r == 0)
+			PQclear(res);
+	}
+	return r < 0 ? r : exec_simple(conn, "COMMIT");
+}
+
+static int pg_audit_append(struct backend *be, const struct audit_event *ev, size_t n)
+{
+	struct audit_args a = {.ev = ev, .n = n};
+
+	return pg_run(to_pg(be), op_audit, &a);
+}
+
+static int pg_rbac_audit_append(struct backend *be, const struct rbac_event *ev, size_t n)
+{
+	struct audit_args a = {.rev = ev, .n = n};
+
+	return pg_run(to_pg(be), op_audit, &a);
+}
+
 static void pg_free(struct backend *be)
 {
 	struct backend_pg *pg = to_pg(be);
@@ -927,4 +1105,8 @@ const struct backend_ops backend_pg_ops = {
 	.tenant_create = pg_tenant_create,
 	.tenant_delete = pg_tenant_delete,
 	.ping = pg_ping,
+	.pin_set_meta = pg_pin_set_meta,
+	.expire = pg_expire,
+	.audit_append = pg_audit_append,
+	.rbac_audit_append = pg_rbac_audit_append,
 };

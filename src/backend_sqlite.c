@@ -17,7 +17,8 @@
  *
  * Invariants:
  *   - every call is one transaction: writes are BEGIN IMMEDIATE ... COMMIT,
- *     reads are a single statement in autocommit mode (its own snapshot);
+ *     reads are a single statement in autocommit mode (its own snapshot) or,
+ *     when they need several, BEGIN ... COMMIT;
  *     every error path rolls back, and a connection goes back to the pool
  *     only once it is outside any transaction (else it is closed and
  *     reopened on next use);
@@ -36,10 +37,14 @@
  *     been free. An expired pin is gone; its id must not be resurrected;
  *   - rename keeps the source row (its id, created_at and updated_at) and
  *     only changes its key, after deleting whatever row held the target;
+ *   - expire deletes each expired row and writes its memory_audit row in
+ *     the same write transaction; its callback (like audit_append's rows)
+ *     runs only after the commit and outside any connection, so what it
+ *     reports has happened and it may call this backend again;
  *   - nothing is cached but prepared statements (per connection).
  *
- * Not here: the reaper and the audit tables (not in backend.h yet).
- * <sqlite3.h> is included by this file only.
+ * Not here: deciding when to expire (the reaper, pinctl) and queueing
+ * audit events (audit.c). <sqlite3.h> is included by this file only.
  */
 #include "pinfs/backend.h"
 
@@ -55,6 +60,7 @@
 
 #include <sqlite3.h>
 
+#include "pinfs/audit.h"
 #include "pinfs/log.h"
 
 #define SQLITE_URI_PREFIX "sqlite://"
@@ -80,6 +86,11 @@ enum stmt_id {
 	ST_PIN_DELETE_KEY,
 	ST_PIN_SET_KEY,
 	ST_PIN_LIST,
+	ST_PIN_SET_META,
+	ST_EXPIRED_SELECT,
+	ST_AUDIT_INSERT,
+	ST_RBAC_AUDIT_INSERT,
+	ST_EXPIRE_AUDIT,
 	ST_TENANT_ENSURE,
 	ST_TENANT_INSERT,
 	ST_TENANT_STATE,
@@ -99,55 +110,82 @@ enum stmt_id {
 #define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at"
 
 static const char *const stmt_sql[ST__MAX] = {
-	[ST_BEGIN] = "BEGIN",
-	[ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
-	[ST_COMMIT] = "COMMIT",
-	[ST_ROLLBACK] = "ROLLBACK",
-	[ST_PING] = "SELECT 1",
-	[ST_PIN_GET] = "SELECT " PIN_COLS " FROM memory_pins"
-		       " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
-	/* Any row at the key, live or expired, and which it is. */
-	[ST_PIN_FIND] = "SELECT id, pinfs_live(expires_at, ?3) FROM memory_pins"
-			" WHERE tenant_id = ?1 AND key = ?2",
-	[ST_PIN_INSERT] = "INSERT INTO memory_pins"
-			  " (tenant_id, key, value, source, created_at, updated_at,"
-			  " ttl_seconds, expires_at)"
-			  " VALUES (?1, ?2, ?3, coalesce(?4, 'fs'), ?5, ?5, ?6, ?7)"
-			  " RETURNING " META_COLS,
-	/* ?5 non-zero keeps the TTL columns (PIN_TTL_KEEP). */
-	[ST_PIN_UPDATE] = "UPDATE memory_pins SET value = ?2, updated_at = ?3,"
-			  " source = coalesce(?4, source),"
-			  " ttl_seconds = CASE WHEN ?5 THEN ttl_seconds ELSE ?6 END,"
-			  " expires_at = CASE WHEN ?5 THEN expires_at ELSE ?7 END"
-			  " WHERE id = ?1 RETURNING " META_COLS,
-	[ST_PIN_DELETE_ID] = "DELETE FROM memory_pins WHERE id = ?1",
-	[ST_PIN_DELETE_LIVE] = "DELETE FROM memory_pins"
-			       " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
-	[ST_PIN_DELETE_KEY] = "DELETE FROM memory_pins WHERE tenant_id = ?1 AND key = ?2",
-	[ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2 WHERE id = ?1",
-	/* Keyset pagination on the (tenant_id, key) unique index, byte order. */
-	[ST_PIN_LIST] = "SELECT key, " PIN_COLS " FROM memory_pins"
-			" WHERE tenant_id = ?1 AND key > ?2 AND pinfs_live(expires_at, ?3)"
-			" ORDER BY key LIMIT ?4",
-	[ST_TENANT_ENSURE] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)"
-			     " ON CONFLICT (name) DO NOTHING",
-	[ST_TENANT_INSERT] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
-	[ST_TENANT_STATE] = "SELECT EXISTS (SELECT 1 FROM tenants WHERE name = ?1),"
-			    " EXISTS (SELECT 1 FROM memory_pins"
-			    " WHERE tenant_id = ?1 AND pinfs_live(expires_at, ?2))",
-	[ST_TENANT_LIST] = "SELECT name FROM tenants UNION"
-			   " SELECT tenant_id FROM memory_pins WHERE pinfs_live(expires_at, ?1)"
-			   " ORDER BY 1",
-	[ST_TENANT_PURGE_EXPIRED] = "DELETE FROM memory_pins"
-				    " WHERE tenant_id = ?1 AND NOT pinfs_live(expires_at, ?2)",
-	[ST_TENANT_DELETE] = "DELETE FROM tenants WHERE name = ?1",
-	[ST_SCHEMA_TABLE] = "SELECT 1 FROM sqlite_master WHERE type = 'table'"
-			    " AND name = 'pinfs_schema'",
-	[ST_SCHEMA_VERSION] = "SELECT coalesce(max(version), 0) FROM pinfs_schema",
-	[ST_SCHEMA_HAS] = "SELECT 1 FROM pinfs_schema WHERE version = ?1",
-	[ST_SCHEMA_INSERT] = "INSERT INTO pinfs_schema (version, name, applied_at)"
-			     " VALUES (?1, ?2, ?3)",
-	[ST_SCHEMA_DELETE] = "DELETE FROM pinfs_schema WHERE version = ?1",
+    [ST_BEGIN] = "BEGIN",
+    [ST_BEGIN_IMMEDIATE] = "BEGIN IMMEDIATE",
+    [ST_COMMIT] = "COMMIT",
+    [ST_ROLLBACK] = "ROLLBACK",
+    [ST_PING] = "SELECT 1",
+    [ST_PIN_GET] = "SELECT " PIN_COLS " FROM memory_pins"
+		   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
+    /* Any row at the key, live or expired, and which it is. */
+    [ST_PIN_FIND] = "SELECT id, pinfs_live(expires_at, ?3) FROM memory_pins"
+		    " WHERE tenant_id = ?1 AND key = ?2",
+    [ST_PIN_INSERT] = "INSERT INTO memory_pins"
+		      " (tenant_id, key, value, source, created_at, updated_at,"
+		      " ttl_seconds, expires_at)"
+		      " VALUES (?1, ?2, ?3, coalesce(?4, 'fs'), ?5, ?5, ?6, ?7)"
+		      " RETURNING " META_COLS,
+    /* ?5 non-zero keeps the TTL columns (PIN_TTL_KEEP). */
+    [ST_PIN_UPDATE] = "UPDATE memory_pins SET value = ?2, updated_at = ?3,"
+		      " source = coalesce(?4, source),"
+		      " ttl_seconds = CASE WHEN ?5 THEN ttl_seconds ELSE ?6 END,"
+		      " expires_at = CASE WHEN ?5 THEN expires_at ELSE ?7 END"
+		      " WHERE id = ?1 RETURNING " META_COLS,
+    [ST_PIN_DELETE_ID] = "DELETE FROM memory_pins WHERE id = ?1",
+    [ST_PIN_DELETE_LIVE] = "DELETE FROM memory_pins"
+			   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
+    [ST_PIN_DELETE_KEY] = "DELETE FROM memory_pins WHERE tenant_id = ?1 AND key = ?2",
+    [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2 WHERE id = ?1",
+    /* Keyset pagination on the (tenant_id, key) unique index, byte order. */
+    [ST_PIN_LIST] = "SELECT key, " PIN_COLS " FROM memory_pins"
+		    " WHERE tenant_id = ?1 AND key > ?2 AND pinfs_live(expires_at, ?3)"
+		    " ORDER BY key LIMIT ?4",
+    /* Metadata only: value and updated_at stay. ?4 non-zero keeps the TTL columns. */
+    [ST_PIN_SET_META] = "UPDATE memory_pins SET source = coalesce(?3, source),"
+			" ttl_seconds = CASE WHEN ?4 THEN ttl_seconds ELSE ?5 END,"
+			" expires_at = CASE WHEN ?4 THEN expires_at ELSE ?6 END"
+			" WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?7)"
+			" RETURNING " META_COLS,
+    /*
+     * Expired rows, oldest expiry first by the instant (not the text: rows
+     * from other tools use other formats). "IS NOT NULL" lets the partial
+     * index on expires_at skip the pins that never expire.
+     */
+    [ST_EXPIRED_SELECT] = "SELECT id, tenant_id, key, value FROM memory_pins"
+			  " WHERE expires_at IS NOT NULL AND NOT pinfs_live(expires_at, ?1)"
+			  " ORDER BY pinfs_usec(expires_at), id LIMIT ?2",
+    /* The mapping of PostgreSQL's ST_AUDIT: "" and uid -1 are stored as NULL. */
+    [ST_AUDIT_INSERT] = "INSERT INTO memory_audit (created_at, operation, tenant_id, key, uid,"
+			" subject, success, error_code, latency_ms, value_sha256)"
+			" VALUES (?1, ?2, nullif(?3, ''), nullif(?4, ''), nullif(?5, -1),"
+			" nullif(?6, ''), ?7, nullif(?8, ''), ?9, nullif(?10, ''))",
+    [ST_RBAC_AUDIT_INSERT] = "INSERT INTO rbac_audit (created_at, subject, uid, resource,"
+			     " action, decision, reason, tenant_id, key, policy_version)"
+			     " VALUES (?1, nullif(?2, ''), nullif(?3, -1), ?4, ?5, ?6,"
+			     " nullif(?7, ''), nullif(?8, ''), nullif(?9, ''), nullif(?10, ''))",
+    /* One row per expired pin; ?4 is both subject and source, as in PostgreSQL. */
+    [ST_EXPIRE_AUDIT] = "INSERT INTO memory_audit (created_at, operation, tenant_id, key,"
+			" subject, success, value_sha256, source)"
+			" VALUES (?1, 'expire', ?2, ?3, ?4, 1, nullif(?5, ''), ?4)",
+    [ST_TENANT_ENSURE] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)"
+			 " ON CONFLICT (name) DO NOTHING",
+    [ST_TENANT_INSERT] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
+    [ST_TENANT_STATE] = "SELECT EXISTS (SELECT 1 FROM tenants WHERE name = ?1),"
+			" EXISTS (SELECT 1 FROM memory_pins"
+			" WHERE tenant_id = ?1 AND pinfs_live(expires_at, ?2))",
+    [ST_TENANT_LIST] = "SELECT name FROM tenants UNION"
+		       " SELECT tenant_id FROM memory_pins WHERE pinfs_live(expires_at, ?1)"
+		       " ORDER BY 1",
+    [ST_TENANT_PURGE_EXPIRED] = "DELETE FROM memory_pins"
+				" WHERE tenant_id = ?1 AND NOT pinfs_live(expires_at, ?2)",
+    [ST_TENANT_DELETE] = "DELETE FROM tenants WHERE name = ?1",
+    [ST_SCHEMA_TABLE] = "SELECT 1 FROM sqlite_master WHERE type = 'table'"
+			" AND name = 'pinfs_schema'",
+    [ST_SCHEMA_VERSION] = "SELECT coalesce(max(version), 0) FROM pinfs_schema",
+    [ST_SCHEMA_HAS] = "SELECT 1 FROM pinfs_schema WHERE version = ?1",
+    [ST_SCHEMA_INSERT] = "INSERT INTO pinfs_schema (version, name, applied_at)"
+			 " VALUES (?1, ?2, ?3)",
+    [ST_SCHEMA_DELETE] = "DELETE FROM pinfs_schema WHERE version = ?1",
 };
 
 static const char schema_table_sql[] = "CREATE TABLE IF NOT EXISTS pinfs_schema ("
@@ -159,22 +197,22 @@ struct sqlite_backend;
 
 struct sqlite_conn {
 	struct sqlite_backend *sb;
-	sqlite3 *db;			/* NULL: closed, reopened on next use */
-	sqlite3_stmt *stmt[ST__MAX];	/* prepared on first use */
-	struct sqlite_conn *next;	/* idle list link, protected by sb->lock */
+	sqlite3 *db;		     /* NULL: closed, reopened on next use */
+	sqlite3_stmt *stmt[ST__MAX]; /* prepared on first use */
+	struct sqlite_conn *next;    /* idle list link, protected by sb->lock */
 };
 
 struct sqlite_backend {
-	struct backend base;		/* first: the dispatcher casts */
+	struct backend base; /* first: the dispatcher casts */
 	char *path;
 	unsigned busy_ms;
 	unsigned pool_wait_ms;
-	bool sync_ready;		/* lock and conditions initialised */
+	bool sync_ready; /* lock and conditions initialised */
 	pthread_mutex_t lock;
-	pthread_cond_t conn_idle;	/* CLOCK_MONOTONIC; signalled on pool_put */
-	pthread_cond_t writer_done;	/* CLOCK_MONOTONIC; signalled on writer_leave */
-	struct sqlite_conn *idle;	/* protected by lock */
-	bool writer;			/* protected by lock: a write transaction is open */
+	pthread_cond_t conn_idle;   /* CLOCK_MONOTONIC; signalled on pool_put */
+	pthread_cond_t writer_done; /* CLOCK_MONOTONIC; signalled on writer_leave */
+	struct sqlite_conn *idle;   /* protected by lock */
+	bool writer;		    /* protected by lock: a write transaction is open */
 	size_t n_conns;
 	struct sqlite_conn conns[];
 };
@@ -190,17 +228,17 @@ static const struct {
 	int rc;
 	int err;
 } rc_errno_table[] = {
-	{ SQLITE_CONSTRAINT_UNIQUE, -EEXIST },
-	{ SQLITE_CONSTRAINT_PRIMARYKEY, -EEXIST },
-	{ SQLITE_CONSTRAINT_FOREIGNKEY, -ENOENT },
-	{ SQLITE_CONSTRAINT, -EINVAL },	/* CHECK, NOT NULL, ...: the value was refused */
-	{ SQLITE_TOOBIG, -EINVAL },
-	{ SQLITE_MISMATCH, -EINVAL },
-	{ SQLITE_BUSY, -EBUSY },
-	{ SQLITE_LOCKED, -EBUSY },
-	{ SQLITE_NOMEM, -ENOMEM },
-	{ SQLITE_READONLY, -EROFS },	/* the plain code only: READONLY_* are failures */
-	{ SQLITE_FULL, -ENOSPC },
+    {SQLITE_CONSTRAINT_UNIQUE, -EEXIST},
+    {SQLITE_CONSTRAINT_PRIMARYKEY, -EEXIST},
+    {SQLITE_CONSTRAINT_FOREIGNKEY, -ENOENT},
+    {SQLITE_CONSTRAINT, -EINVAL}, /* CHECK, NOT NULL, ...: the value was refused */
+    {SQLITE_TOOBIG, -EINVAL},
+    {SQLITE_MISMATCH, -EINVAL},
+    {SQLITE_BUSY, -EBUSY},
+    {SQLITE_LOCKED, -EBUSY},
+    {SQLITE_NOMEM, -ENOMEM},
+    {SQLITE_READONLY, -EROFS}, /* the plain code only: READONLY_* are failures */
+    {SQLITE_FULL, -ENOSPC},
 };
 
 static int sqlite_errno(int rc)
@@ -210,7 +248,7 @@ static int sqlite_errno(int rc)
 			return rc_errno_table[i].err;
 	if (rc != (rc & 0xff) && (rc & 0xff) != SQLITE_READONLY)
 		return sqlite_errno(rc & 0xff);
-	return -EIO;	/* ERROR, IOERR, CORRUPT, CANTOPEN, NOTADB, SCHEMA, ... */
+	return -EIO; /* ERROR, IOERR, CORRUPT, CANTOPEN, NOTADB, SCHEMA, ... */
 }
 
 /* Logs a failed SQLite call at debug (request path) and returns its errno. */
@@ -299,8 +337,8 @@ static int usec_parse(const char *s, size_t len, pfs_usec_t *ret)
 
 	if (!take_digits(s, len, &i, 4, &year) || i >= len || s[i++] != '-' ||
 	    !take_digits(s, len, &i, 2, &mon) || i >= len || s[i++] != '-' ||
-	    !take_digits(s, len, &i, 2, &day) || i >= len || (s[i] != 'T' && s[i] != 't' &&
-							       s[i] != ' '))
+	    !take_digits(s, len, &i, 2, &day) || i >= len ||
+	    (s[i] != 'T' && s[i] != 't' && s[i] != ' '))
 		return -EINVAL;
 	i++;
 	if (!take_digits(s, len, &i, 2, &hour) || i >= len || s[i++] != ':' ||
@@ -360,8 +398,8 @@ static void usec_format(pfs_usec_t t, char *buf, size_t size)
 	tt = (time_t)secs;
 	if (!gmtime_r(&tt, &tm))
 		memset(&tm, 0, sizeof(tm));
-	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900,
-		 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)usec);
+	snprintf(buf, size, "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)usec);
 }
 
 /*
@@ -389,6 +427,31 @@ static void sql_pinfs_live(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 		return;
 	}
 	sqlite3_result_int(ctx, expires > sqlite3_value_int64(argv[1]));
+}
+
+/*
+ * SQL function pinfs_usec(t): the instant a time column names, in
+ * microseconds since the epoch, or NULL when it is NULL or unparseable.
+ */
+static void sql_pinfs_usec(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *text;
+	pfs_usec_t t;
+
+	(void)argc;
+	if (sqlite3_value_type(argv[0]) == SQLITE_NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	text = sqlite3_value_text(argv[0]);
+	if (!text) {
+		sqlite3_result_error_nomem(ctx);
+		return;
+	}
+	if (usec_parse((const char *)text, (size_t)sqlite3_value_bytes(argv[0]), &t) < 0)
+		sqlite3_result_null(ctx);
+	else
+		sqlite3_result_int64(ctx, t);
 }
 
 /* ---- statements -------------------------------------------------------- */
@@ -499,7 +562,7 @@ static void row_meta(sqlite3_stmt *st, int col, struct pin_meta *m)
 	const unsigned char *source;
 	int64_t ttl;
 
-	*m = (struct pin_meta){ .id = sqlite3_column_int64(st, col) };
+	*m = (struct pin_meta){.id = sqlite3_column_int64(st, col)};
 	source = sqlite3_column_text(st, col + 1);
 	snprintf(m->source, sizeof(m->source), "%s", source ? (const char *)source : "");
 	m->created_at = column_usec(st, col + 2);
@@ -510,8 +573,8 @@ static void row_meta(sqlite3_stmt *st, int col, struct pin_meta *m)
 		ttl = sqlite3_column_int64(st, col + 4);
 		m->ttl_seconds = ttl < 0 ? 0 : ttl > PIN_TTL_MAX ? PIN_TTL_MAX : (int32_t)ttl;
 	}
-	m->expires_at = sqlite3_column_type(st, col + 5) == SQLITE_NULL ?
-				0 : column_usec(st, col + 5);
+	m->expires_at =
+	    sqlite3_column_type(st, col + 5) == SQLITE_NULL ? 0 : column_usec(st, col + 5);
 }
 
 /*
@@ -528,7 +591,7 @@ static int row_pin(sqlite3_stmt *st, int col, bool copy, struct pin *ret)
 	row_meta(st, col, &ret->meta);
 	text = sqlite3_column_text(st, col + 6);
 	if (!text)
-		return -ENOMEM;	/* NOT NULL column: only an allocation failure yields NULL */
+		return -ENOMEM; /* NOT NULL column: only an allocation failure yields NULL */
 	len = (size_t)sqlite3_column_bytes(st, col + 6);
 	if (copy) {
 		value = malloc(len + 1);
@@ -589,9 +652,9 @@ static int conn_open(struct sqlite_backend *sb, struct sqlite_conn *c, struct pf
 	int rc, r;
 
 	c->sb = sb;
-	rc = sqlite3_open_v2(sb->path, &c->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-			     NULL);
+	rc =
+	    sqlite3_open_v2(sb->path, &c->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
 	if (rc != SQLITE_OK) {
 		r = pfs_error_set(reterr, -EIO, 0, "could not open SQLite database \"%s\": %s",
 				  sb->path, c->db ? sqlite3_errmsg(c->db) : sqlite3_errstr(rc));
@@ -603,9 +666,12 @@ static int conn_open(struct sqlite_backend *sb, struct sqlite_conn *c, struct pf
 	rc = sqlite3_busy_timeout(c->db, (int)sb->busy_ms);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_create_function(c->db, "pinfs_live", 2,
-					     SQLITE_UTF8 | SQLITE_DETERMINISTIC |
-						     SQLITE_DIRECTONLY,
+					     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
 					     NULL, sql_pinfs_live, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_create_function(c->db, "pinfs_usec", 1,
+					     SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+					     NULL, sql_pinfs_usec, NULL, NULL);
 	if (rc != SQLITE_OK) {
 		r = pfs_error_set(reterr, -EIO, 0, "could not set up SQLite database \"%s\": %s",
 				  sb->path, sqlite3_errmsg(c->db));
@@ -646,12 +712,12 @@ static int pool_get(struct sqlite_backend *sb, struct sqlite_conn **ret)
 	c->next = NULL;
 	*ret = c;
 	if (!c->db) {
-		struct pfs_error err = { 0 };
+		struct pfs_error err = {0};
 		int r = conn_open(sb, c, &err);
 
 		if (r < 0) {
 			pfs_log(LOG_DEBUG, "%s", err.message);
-			return r;	/* the caller still puts c back */
+			return r; /* the caller still puts c back */
 		}
 	}
 	return 0;
@@ -663,8 +729,10 @@ static void pool_put(struct sqlite_backend *sb, struct sqlite_conn *c)
 	if (c->db && !sqlite3_get_autocommit(c->db)) {
 		(void)exec_cached(c, ST_ROLLBACK);
 		if (!sqlite3_get_autocommit(c->db)) {
-			pfs_log(LOG_DEBUG, "sqlite \"%s\": connection stuck in a transaction, "
-				"reopening it", sb->path);
+			pfs_log(LOG_DEBUG,
+				"sqlite \"%s\": connection stuck in a transaction, "
+				"reopening it",
+				sb->path);
 			conn_close(c);
 		}
 	}
@@ -702,9 +770,9 @@ static void writer_leave(struct sqlite_backend *sb)
 /* ---- transactions ------------------------------------------------------ */
 
 enum txn_mode {
-	TXN_READ,	/* fn runs one statement in autocommit mode: its own snapshot */
-	TXN_SNAPSHOT,	/* fn runs several reads inside BEGIN ... COMMIT */
-	TXN_WRITE,	/* fn runs inside BEGIN IMMEDIATE ... COMMIT */
+	TXN_READ,     /* fn runs one statement in autocommit mode: its own snapshot */
+	TXN_SNAPSHOT, /* fn runs several reads inside BEGIN ... COMMIT */
+	TXN_WRITE,    /* fn runs inside BEGIN IMMEDIATE ... COMMIT */
 };
 
 typedef int (*txn_fn)(struct sqlite_conn *c, void *ctx);
@@ -746,7 +814,7 @@ static int txn_once(struct sqlite_backend *sb, struct sqlite_conn *c, enum txn_m
  */
 static int txn_run(struct sqlite_backend *sb, enum txn_mode mode, txn_fn fn, void *ctx)
 {
-	struct timespec deadline = monotonic_deadline(sb->busy_ms);
+	struct timespec deadline;
 	struct sqlite_conn *c = NULL;
 	unsigned backoff_ms = 1;
 	int r;
@@ -757,11 +825,13 @@ static int txn_run(struct sqlite_backend *sb, enum txn_mode mode, txn_fn fn, voi
 			pool_put(sb, c);
 		return r;
 	}
+	/* The busy budget starts once we hold a connection: the pool wait has its own. */
+	deadline = monotonic_deadline(sb->busy_ms);
 	for (;;) {
 		r = txn_once(sb, c, mode, &deadline, fn, ctx);
 		if (r != -EBUSY || deadline_passed(&deadline))
 			break;
-		(void)nanosleep(&(struct timespec){ .tv_nsec = (long)backoff_ms * 1000000L }, NULL);
+		(void)nanosleep(&(struct timespec){.tv_nsec = (long)backoff_ms * 1000000L}, NULL);
 		if (backoff_ms < 64)
 			backoff_ms *= 2;
 	}
@@ -866,8 +936,8 @@ static int pin_set_key(struct sqlite_conn *c, int64_t id, const char *key)
 }
 
 /* Runs a cached statement whose only parameters are ?1 = text and ?2 = a time. */
-static int exec_name_time(struct sqlite_conn *c, enum stmt_id id, const char *name,
-			  pfs_usec_t t, const char *what)
+static int exec_name_time(struct sqlite_conn *c, enum stmt_id id, const char *name, pfs_usec_t t,
+			  const char *what)
 {
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	int r, rc;
@@ -892,7 +962,7 @@ static int do_pin_get(struct sqlite_conn *c, void *ctx)
 {
 	struct get_args *a = ctx;
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	struct pin p = { 0 };
+	struct pin p = {0};
 	int r;
 
 	r = stmt_get(c, ST_PIN_GET, &st);
@@ -913,7 +983,7 @@ static int do_pin_get(struct sqlite_conn *c, void *ctx)
 
 static int sqlite_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret)
 {
-	struct get_args a = { tenant, key, ret };
+	struct get_args a = {tenant, key, ret};
 
 	return txn_run(to_sqlite(be), TXN_READ, do_pin_get, &a);
 }
@@ -934,7 +1004,7 @@ static int step_returning(struct sqlite_conn *c, sqlite3_stmt *st, const char *w
 	if (r < 0)
 		return r;
 	if (r == 0)
-		return -EIO;	/* the row we just matched by id vanished: cannot happen */
+		return -EIO; /* RETURNING gave no row: cannot happen */
 	row_meta(st, 0, ret_meta);
 	return stmt_run(c, st, what);
 }
@@ -1001,7 +1071,7 @@ static int do_pin_upsert(struct sqlite_conn *c, void *ctx)
 {
 	struct upsert_args *a = ctx;
 	struct pin_meta meta;
-	pfs_usec_t now = realtime_usec();	/* taken under the write lock: ordered */
+	pfs_usec_t now = realtime_usec(); /* taken under the write lock: ordered */
 	int64_t id = 0;
 	bool live = false;
 	int r;
@@ -1032,7 +1102,7 @@ static int do_pin_upsert(struct sqlite_conn *c, void *ctx)
 static int sqlite_pin_upsert(struct backend *be, const char *tenant, const char *key,
 			     const struct pin_write *w, struct pin_meta *ret_meta)
 {
-	struct upsert_args a = { tenant, key, w, ret_meta };
+	struct upsert_args a = {tenant, key, w, ret_meta};
 
 	if (!w || !w->value)
 		return -EINVAL;
@@ -1055,8 +1125,7 @@ static int do_pin_delete(struct sqlite_conn *c, void *ctx)
 	struct delete_args *a = ctx;
 	int r;
 
-	r = exec_key_now(c, ST_PIN_DELETE_LIVE, a->tenant, a->key, realtime_usec(),
-			 "delete a pin");
+	r = exec_key_now(c, ST_PIN_DELETE_LIVE, a->tenant, a->key, realtime_usec(), "delete a pin");
 	if (r < 0)
 		return r;
 	/* An expired row counts as absent; the reaper deletes (and audits) it. */
@@ -1065,7 +1134,7 @@ static int do_pin_delete(struct sqlite_conn *c, void *ctx)
 
 static int sqlite_pin_delete(struct backend *be, const char *tenant, const char *key)
 {
-	struct delete_args a = { tenant, key };
+	struct delete_args a = {tenant, key};
 
 	return txn_run(to_sqlite(be), TXN_WRITE, do_pin_delete, &a);
 }
@@ -1107,7 +1176,7 @@ static int do_pin_rename(struct sqlite_conn *c, void *ctx)
 static int sqlite_pin_rename(struct backend *be, const char *tenant, const char *from,
 			     const char *to, unsigned flags)
 {
-	struct rename_args a = { tenant, from, to, flags };
+	struct rename_args a = {tenant, from, to, flags};
 
 	if (flags & ~BACKEND_RENAME_NOREPLACE)
 		return -EINVAL;
@@ -1139,13 +1208,13 @@ static int do_pin_list(struct sqlite_conn *c, void *ctx)
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 3, realtime_usec());
 	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 4, (int64_t)a->limit);	/* 0: no rows, as in SQL */
+		rc = sqlite3_bind_int64(st, 4, (int64_t)a->limit); /* 0: no rows, as in SQL */
 	if (rc != SQLITE_OK)
 		return conn_error(c, rc, "bind parameters");
 
 	/* Rows are streamed: one page, never the whole tenant, is in memory. */
 	for (;;) {
-		struct pin p = { 0 };
+		struct pin p = {0};
 		const unsigned char *key;
 
 		r = stmt_step(c, st, "list pins");
@@ -1160,14 +1229,14 @@ static int do_pin_list(struct sqlite_conn *c, void *ctx)
 			break;
 	}
 	if (r < 0 && a->delivered > 0 && r == -EBUSY)
-		r = -EIO;	/* rows already went out: a retry would repeat them */
+		r = -EIO; /* rows already went out: a retry would repeat them */
 	return r < 0 ? r : a->delivered;
 }
 
 static int sqlite_pin_list(struct backend *be, const char *tenant, const char *after_key,
 			   unsigned limit, backend_pin_cb cb, void *ctx)
 {
-	struct list_args a = { tenant, after_key, limit, cb, ctx, 0 };
+	struct list_args a = {tenant, after_key, limit, cb, ctx, 0};
 
 	if (!cb)
 		return -EINVAL;
@@ -1215,7 +1284,7 @@ static int do_tenant_list(struct sqlite_conn *c, void *ctx)
 
 static int sqlite_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx)
 {
-	struct tenant_list_args a = { cb, ctx };
+	struct tenant_list_args a = {cb, ctx};
 
 	if (!cb)
 		return -EINVAL;
@@ -1223,8 +1292,8 @@ static int sqlite_tenant_list(struct backend *be, backend_tenant_cb cb, void *ct
 }
 
 /* Whether a tenant has a tenants row and whether it has live pins. */
-static int tenant_state(struct sqlite_conn *c, const char *tenant, pfs_usec_t now,
-			bool *ret_row, bool *ret_live)
+static int tenant_state(struct sqlite_conn *c, const char *tenant, pfs_usec_t now, bool *ret_row,
+			bool *ret_live)
 {
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	int r;
@@ -1385,8 +1454,8 @@ static int do_migration_apply(struct sqlite_conn *c, void *ctx)
 	/* No statement may be active on c while the script changes the schema. */
 	rc = sqlite3_exec(c->db, a->up ? m->up : m->down, NULL, NULL, &errmsg);
 	if (rc != SQLITE_OK) {
-		pfs_log(LOG_ERR, "could not apply migration %04d_%s %s to \"%s\": %s",
-			m->version, m->name, a->up ? "up" : "down", c->sb->path,
+		pfs_log(LOG_ERR, "could not apply migration %04d_%s %s to \"%s\": %s", m->version,
+			m->name, a->up ? "up" : "down", c->sb->path,
 			errmsg ? errmsg : sqlite3_errstr(rc));
 		sqlite3_free(errmsg);
 		r = sqlite_errno(rc);
@@ -1412,11 +1481,344 @@ static int do_migration_apply(struct sqlite_conn *c, void *ctx)
 
 static int sqlite_migration_apply(struct backend *be, const struct migration *m, bool up)
 {
-	struct migration_args a = { m, up };
+	struct migration_args a = {m, up};
 
 	if (!m || m->version <= 0 || !m->name || !(up ? m->up : m->down))
 		return -EINVAL;
 	return txn_run(to_sqlite(be), TXN_WRITE, do_migration_apply, &a);
+}
+
+/* ---- metadata, expiry and audit ---------------------------------------- */
+
+struct set_meta_args {
+	const char *tenant, *key;
+	const struct pin_meta_update *u;
+	struct pin_meta meta;
+};
+
+static int do_pin_set_meta(struct sqlite_conn *c, void *ctx)
+{
+	struct set_meta_args *a = ctx;
+	const struct pin_meta_update *u = a->u;
+	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	pfs_usec_t now = realtime_usec();
+	int r, rc;
+
+	r = stmt_get(c, ST_PIN_SET_META, &st);
+	if (r < 0)
+		return r;
+	rc = bind_text(st, 1, a->tenant);
+	if (rc == SQLITE_OK)
+		rc = bind_text(st, 2, a->key);
+	if (rc == SQLITE_OK)
+		rc = bind_text(st, 3, u->source);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 4, u->ttl_op == PIN_TTL_KEEP);
+	/* PIN_TTL_CLEAR leaves ?5 and ?6 unbound: NULL. */
+	if (rc == SQLITE_OK && u->ttl_op == PIN_TTL_SET) {
+		rc = sqlite3_bind_int(st, 5, u->ttl_seconds);
+		if (rc == SQLITE_OK)
+			rc = bind_time(st, 6, now + (pfs_usec_t)u->ttl_seconds * USEC_PER_SEC);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 7, now);
+	if (rc != SQLITE_OK)
+		return conn_error(c, rc, "bind parameters");
+	r = stmt_step(c, st, "change a pin's metadata");
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT; /* no row, or only an expired one: that pin is gone */
+	row_meta(st, 0, &a->meta);
+	return stmt_run(c, st, "change a pin's metadata");
+}
+
+static int sqlite_pin_set_meta(struct backend *be, const char *tenant, const char *key,
+			       const struct pin_meta_update *u, struct pin_meta *ret_meta)
+{
+	struct set_meta_args a = {.tenant = tenant, .key = key, .u = u};
+	int r;
+
+	if (!u)
+		return -EINVAL;
+	if (u->ttl_op != PIN_TTL_KEEP && u->ttl_op != PIN_TTL_SET && u->ttl_op != PIN_TTL_CLEAR)
+		return -EINVAL;
+	if (u->ttl_op == PIN_TTL_SET && (u->ttl_seconds < 0 || u->ttl_seconds > PIN_TTL_MAX))
+		return -EINVAL;
+	if (u->source && strlen(u->source) >= PIN_SOURCE_MAX)
+		return -EINVAL;
+	r = txn_run(to_sqlite(be), TXN_WRITE, do_pin_set_meta, &a);
+	if (r < 0)
+		return r;
+	if (ret_meta)
+		*ret_meta = a.meta; /* only once committed */
+	return 0;
+}
+
+/* One pin expire found: what its audit row and the callback need. */
+struct expired_pin {
+	int64_t id;
+	char *tenant; /* owned */
+	char *key;    /* owned */
+	char sha[17]; /* audit_hash_value() of the stored value ("" in a dry run) */
+};
+
+struct expire_args {
+	bool dry_run;
+	int64_t limit;
+	const char *source;
+	struct expired_pin *v; /* owned, n used of cap */
+	size_t n, cap;
+};
+
+static void expired_clear(struct expire_args *a)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		free(a->v[i].tenant);
+		free(a->v[i].key);
+	}
+	a->n = 0;
+}
+
+/* Appends the row st is on (ST_EXPIRED_SELECT's columns) to a->v. */
+static int expired_add(struct expire_args *a, sqlite3_stmt *st)
+{
+	const unsigned char *tenant = sqlite3_column_text(st, 1);
+	const unsigned char *key = tenant ? sqlite3_column_text(st, 2) : NULL;
+	struct expired_pin *e;
+
+	if (!tenant || !key)
+		return -ENOMEM; /* NOT NULL columns: only an allocation failure yields NULL */
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 16;
+		struct expired_pin *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		a->v = v;
+		a->cap = cap;
+	}
+	e = &a->v[a->n];
+	*e = (struct expired_pin){.id = sqlite3_column_int64(st, 0)};
+	e->tenant = strdup((const char *)tenant);
+	e->key = strdup((const char *)key);
+	if (!e->tenant || !e->key) {
+		free(e->tenant);
+		free(e->key);
+		return -ENOMEM;
+	}
+	if (!a->dry_run) {
+		const unsigned char *value = sqlite3_column_text(st, 3);
+
+		if (!value) {
+			free(e->tenant);
+			free(e->key);
+			return -ENOMEM;
+		}
+		audit_hash_value((const char *)value, (size_t)sqlite3_column_bytes(st, 3), e->sha);
+	}
+	a->n++;
+	return 0;
+}
+
+/* Writes the memory_audit row for one expired pin. */
+static int expire_audit(struct sqlite_conn *c, const struct expire_args *a,
+			const struct expired_pin *e, pfs_usec_t now)
+{
+	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = stmt_get(c, ST_EXPIRE_AUDIT, &st);
+	if (r < 0)
+		return r;
+	rc = bind_time(st, 1, now);
+	if (rc == SQLITE_OK)
+		rc = bind_text(st, 2, e->tenant);
+	if (rc == SQLITE_OK)
+		rc = bind_text(st, 3, e->key);
+	if (rc == SQLITE_OK)
+		rc = bind_text(st, 4, a->source);
+	if (rc == SQLITE_OK)
+		rc = bind_text(st, 5, e->sha);
+	if (rc != SQLITE_OK)
+		return conn_error(c, rc, "bind parameters");
+	return stmt_run(c, st, "audit an expired pin");
+}
+
+static int do_expire(struct sqlite_conn *c, void *ctx)
+{
+	struct expire_args *a = ctx;
+	pfs_usec_t now = realtime_usec();
+	int r, rc;
+
+	expired_clear(a); /* a retry after -EBUSY starts over */
+	{
+		STMT_AUTORESET sqlite3_stmt *st = NULL;
+
+		r = stmt_get(c, ST_EXPIRED_SELECT, &st);
+		if (r < 0)
+			return r;
+		rc = sqlite3_bind_int64(st, 1, now);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(st, 2, a->limit);
+		if (rc != SQLITE_OK)
+			return conn_error(c, rc, "bind parameters");
+		/* Read them all first: deleting rows under an open SELECT is undefined. */
+		do {
+			r = stmt_step(c, st, "find expired pins");
+			if (r == 1)
+				r = expired_add(a, st);
+		} while (r == 0 && sqlite3_stmt_busy(st));
+		if (r < 0)
+			return r;
+	}
+	if (a->dry_run)
+		return 0;
+	/* Each pin goes with its audit row, all in this one transaction. */
+	for (size_t i = 0; i < a->n; i++) {
+		r = exec_id(c, ST_PIN_DELETE_ID, a->v[i].id, "delete an expired pin");
+		if (r >= 0)
+			r = expire_audit(c, a, &a->v[i], now);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+static int sqlite_expire(struct backend *be, bool dry_run, unsigned limit, const char *source,
+			 backend_expired_cb cb, void *ctx)
+{
+	struct expire_args a = {
+	    .dry_run = dry_run,
+	    .limit = limit > INT_MAX ? INT_MAX : (int64_t)limit, /* the count must fit an int */
+	    .source = source,
+	};
+	int r;
+
+	/* memory_audit.source is NOT NULL: refuse up front, not only when a pin expired. */
+	if (!dry_run && !source)
+		return -EINVAL;
+	/* A dry run is one SELECT: its own snapshot, no write lock. */
+	r = txn_run(to_sqlite(be), dry_run ? TXN_READ : TXN_WRITE, do_expire, &a);
+	if (r >= 0) {
+		/* After the commit, holding no connection: cb may call this backend. */
+		for (size_t i = 0; cb && i < a.n; i++)
+			if (cb(ctx, a.v[i].tenant, a.v[i].key) != 0)
+				break;
+		r = (int)a.n;
+	}
+	expired_clear(&a);
+	free(a.v);
+	return r;
+}
+
+/* Binds a fixed-size char array of a record, which may lack its NUL if full. */
+static int bind_field(sqlite3_stmt *st, int i, const char *s, size_t size)
+{
+	return sqlite3_bind_text(st, i, s, (int)strnlen(s, size), SQLITE_STATIC);
+}
+#define BIND_FIELD(st, i, field) bind_field(st, i, field, sizeof(field))
+
+static int audit_insert(struct sqlite_conn *c, const struct audit_event *e)
+{
+	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = stmt_get(c, ST_AUDIT_INSERT, &st);
+	if (r < 0)
+		return r;
+	rc = bind_time(st, 1, e->time_us);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 2, e->operation);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 3, e->tenant);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 4, e->key);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 5, e->uid);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 6, e->subject);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(st, 7, e->success);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 8, e->error_code);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_double(st, 9, e->latency_ms);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 10, e->value_sha256);
+	if (rc != SQLITE_OK)
+		return conn_error(c, rc, "bind parameters");
+	return stmt_run(c, st, "write an audit row");
+}
+
+static int rbac_audit_insert(struct sqlite_conn *c, const struct rbac_event *e)
+{
+	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	int r, rc;
+
+	r = stmt_get(c, ST_RBAC_AUDIT_INSERT, &st);
+	if (r < 0)
+		return r;
+	rc = bind_time(st, 1, e->time_us);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 2, e->subject);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 3, e->uid);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 4, e->resource);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 5, e->action);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 6, e->decision);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 7, e->reason);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 8, e->tenant);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 9, e->key);
+	if (rc == SQLITE_OK)
+		rc = BIND_FIELD(st, 10, e->policy_version);
+	if (rc != SQLITE_OK)
+		return conn_error(c, rc, "bind parameters");
+	return stmt_run(c, st, "write an RBAC audit row");
+}
+
+struct audit_args {
+	const struct audit_event *ev; /* one of ev and rev */
+	const struct rbac_event *rev;
+	size_t n;
+};
+
+static int do_audit_append(struct sqlite_conn *c, void *ctx)
+{
+	struct audit_args *a = ctx;
+	int r = 0;
+
+	for (size_t i = 0; r >= 0 && i < a->n; i++)
+		r = a->ev ? audit_insert(c, &a->ev[i]) : rbac_audit_insert(c, &a->rev[i]);
+	return r < 0 ? r : 0;
+}
+
+static int sqlite_audit_append(struct backend *be, const struct audit_event *ev, size_t n)
+{
+	struct audit_args a = {.ev = ev, .n = n};
+
+	if (n == 0)
+		return 0;
+	if (!ev)
+		return -EINVAL;
+	return txn_run(to_sqlite(be), TXN_WRITE, do_audit_append, &a);
+}
+
+static int sqlite_rbac_audit_append(struct backend *be, const struct rbac_event *ev, size_t n)
+{
+	struct audit_args a = {.rev = ev, .n = n};
+
+	if (n == 0)
+		return 0;
+	if (!ev)
+		return -EINVAL;
+	return txn_run(to_sqlite(be), TXN_WRITE, do_audit_append, &a);
 }
 
 /* ---- lifecycle --------------------------------------------------------- */
@@ -1536,7 +1938,7 @@ static int sqlite_open(const char *uri, const struct backend_params *params, str
 		return pfs_error_set(reterr, -ENOMEM, 0, "out of memory");
 	sb->base.ops = &backend_sqlite_ops;
 	sb->base.migrations = migrations_sqlite;
-	sb->base.uri_redacted = strdup(uri);	/* no credentials in a file URI */
+	sb->base.uri_redacted = strdup(uri); /* no credentials in a file URI */
 	sb->path = strdup(path);
 	if (!sb->base.uri_redacted || !sb->path)
 		return pfs_error_set(reterr, -ENOMEM, 0, "out of memory");
@@ -1544,8 +1946,8 @@ static int sqlite_open(const char *uri, const struct backend_params *params, str
 							     : SQLITE_DEFAULT_BUSY_MS;
 	if (sb->busy_ms > INT_MAX)
 		sb->busy_ms = INT_MAX;
-	sb->pool_wait_ms = params && params->pool_wait_ms ? params->pool_wait_ms
-							  : SQLITE_DEFAULT_WAIT_MS;
+	sb->pool_wait_ms =
+	    params && params->pool_wait_ms ? params->pool_wait_ms : SQLITE_DEFAULT_WAIT_MS;
 	r = sync_init(sb);
 	if (r < 0)
 		return pfs_error_set(reterr, r, 0, "could not initialise a lock: %s", strerror(-r));
@@ -1570,19 +1972,23 @@ static int sqlite_open(const char *uri, const struct backend_params *params, str
 }
 
 const struct backend_ops backend_sqlite_ops = {
-	.name = "sqlite",
-	.open = sqlite_open,
-	.free = sqlite_free,
-	.schema_version = sqlite_schema_version,
-	.migration_apply = sqlite_migration_apply,
-	.pin_get = sqlite_pin_get,
-	.pin_upsert = sqlite_pin_upsert,
-	.pin_delete = sqlite_pin_delete,
-	.pin_rename = sqlite_pin_rename,
-	.pin_list = sqlite_pin_list,
-	.tenant_list = sqlite_tenant_list,
-	.tenant_exists = sqlite_tenant_exists,
-	.tenant_create = sqlite_tenant_create,
-	.tenant_delete = sqlite_tenant_delete,
-	.ping = sqlite_ping,
+    .name = "sqlite",
+    .open = sqlite_open,
+    .free = sqlite_free,
+    .schema_version = sqlite_schema_version,
+    .migration_apply = sqlite_migration_apply,
+    .pin_get = sqlite_pin_get,
+    .pin_upsert = sqlite_pin_upsert,
+    .pin_delete = sqlite_pin_delete,
+    .pin_rename = sqlite_pin_rename,
+    .pin_list = sqlite_pin_list,
+    .tenant_list = sqlite_tenant_list,
+    .tenant_exists = sqlite_tenant_exists,
+    .tenant_create = sqlite_tenant_create,
+    .tenant_delete = sqlite_tenant_delete,
+    .ping = sqlite_ping,
+    .pin_set_meta = sqlite_pin_set_meta,
+    .expire = sqlite_expire,
+    .audit_append = sqlite_audit_append,
+    .rbac_audit_append = sqlite_rbac_audit_append,
 };

@@ -153,9 +153,9 @@ static int parse_routes(json_t *arr, struct config *cfg, const char *path, struc
 		if (r < 0)
 			return r;
 		if (!json_object_get(v, "tenant") || !json_object_get(v, "backend"))
-			return pfs_error_set(reterr, -EINVAL, 0,
-					     "%s: \"%s\" needs both \"tenant\" and \"backend\"", path,
-					     "routes[]");
+			return pfs_error_set(reterr, -EINVAL, 0, "%s: \"%s%s\" is missing", path,
+					     where,
+					     json_object_get(v, "tenant") ? "backend" : "tenant");
 		cfg->n_routes = i + 1;
 		if (dup_string(v, "tenant", &rt->tenant) < 0 ||
 		    dup_string(v, "backend", &rt->backend) < 0 ||

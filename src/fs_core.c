@@ -18,6 +18,7 @@
  * call except a file's own (which only its handle's requests take).
  */
 #include "pinfs/fs_core.h"
+#include "fs_i.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -34,84 +35,13 @@
 #include "pinfs/migrate.h"
 #include "pinfs/path_codec.h"
 #include "pinfs/pin_json.h"
+#include "pinfs/metrics.h"
 #include "pinfs/route.h"
+#include "pinfs/timeutil.h"
 
 #define DIR_PAGE 256
 /* Tenants can be cached briefly; their attributes reveal nothing. */
 #define TENANT_ATTR_TIMEOUT 1.0
-
-struct pending {
-	struct pending *next;
-	char *tenant;
-	char *key;
-	uid_t uid;		/* only its creator sees it */
-	bool scratch;		/* private until renamed onto a key */
-	bool gone;		/* committed, renamed or unlinked: off the list */
-	unsigned refs;		/* open files + 1 while on the list */
-	char *value;		/* scratch: validated (compact) content, or NULL */
-	size_t value_len;
-	struct timespec mtime;
-};
-
-struct fs {
-	struct fs_options opts;
-	struct backend_set *backends;	/* every backend ever routed to; lives as long as fs */
-	pthread_rwlock_t routes_lock;
-	struct route_table *routes;	/* protected by routes_lock; swapped by fs_reload */
-	size_t max_value_bytes;		/* protected by routes_lock (a reload may change it) */
-	struct inode_table *nodes;
-	const struct policy *policy;
-	struct timespec start;
-
-	pthread_mutex_t pending_lock;
-	struct pending *pending;	/* protected by pending_lock */
-};
-
-struct fs_file {
-	pthread_mutex_t lock;
-	struct pfs_subject who;		/* recorded at open: flush and release act for it */
-	char *tenant;
-	char *key;			/* for pending files, pending->key is authoritative */
-	struct backend *be;
-	unsigned backend_no;
-	struct pending *pending;	/* a created name not yet committed, or NULL */
-	bool writable;
-	bool append;
-
-	/* Staged bytes (writers). */
-	char *buf;
-	size_t len, cap;
-	bool loaded;			/* buf holds a base (current value or truncation) */
-	bool dirty;			/* buf differs from what was last committed */
-	int failed;			/* sticky -EINVAL/-EFBIG: nothing is ever committed */
-	bool reported;			/* the writer was already told why its commit failed */
-	struct pin_scan *scan;
-
-	/* Read snapshot: one value per read pass, so no read is ever torn. */
-	char *snap;
-	size_t snap_len;
-	bool snap_valid;
-	bool at_eof;
-	struct pin_meta snap_meta;
-};
-
-struct dir_entry {
-	char *name;
-	struct stat st;
-};
-
-struct fs_dir {
-	pthread_mutex_t lock;
-	uint64_t nodeid;
-	char *tenant;			/* NULL for the root */
-	struct backend *be;
-	unsigned backend_no;
-	struct dir_entry *ents;		/* the current page */
-	size_t n_ents, pos;
-	char *after_key;		/* last key fetched */
-	bool eof;
-	off_t next_off;			/* offset of ents[pos] */
-};
 
 /* ------------------------------------------------------------------ */
 /* small helpers                                                      */
@@ -198,7 +128,7 @@ static int pin_stat(const struct fs *fs, unsigned backend_no, const struct pin *
 	return 0;
 }
 
-static int route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigned *ret_no)
+int fs_route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigned *ret_no)
 {
 	int r;
 
@@ -207,20 +137,222 @@ static int route(struct fs *fs, const char *tenant, struct backend **ret_be, uns
 	pthread_rwlock_rdlock(&fs->routes_lock);
 	r = route_table_lookup(fs->routes, tenant, ret_be, ret_no);
 	pthread_rwlock_unlock(&fs->routes_lock);
-	if (r == -ENXIO)
+	if (r == -ENXIO) {
+		metrics_missing_route();
 		pfs_log(LOG_INFO, "memory_store.missing_route: no route for tenant \"%s\"", tenant);
+	}
 	return r;
 }
+
+#define route fs_route
+
+/* Supplementary groups of the calling thread, read as libfuse would: /proc/TID/status. */
+static int proc_groups(void *ctx, gid_t *buf, size_t n)
+{
+	const struct pfs_subject *who = ctx;
+	char path[64], line[4096];
+	size_t count = 0;
+	FILE *f;
+
+	if (who->pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)who->pid, (int)who->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = line + 7; count < n; p = end) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			buf[count++] = (gid_t)g;
+		}
+		break;
+	}
+	fclose(f);
+	return (int)count;
+}
+
+static enum metrics_resource metrics_resource_of(const char *res)
+{
+	if (strcmp(res, "prometheus") == 0)
+		return METRICS_RES_PROMETHEUS;
+	if (strcmp(res, "costsim") == 0)
+		return METRICS_RES_COSTSIM;
+	if (strcmp(res, "policy") == 0)
+		return METRICS_RES_POLICY;
+	return METRICS_RES_MEMORY_PIN;
+}
+
+static enum metrics_action metrics_action_of(const char *act)
+{
+	static const char *const names[] = {
+		[METRICS_ACT_READ] = "read",	 [METRICS_ACT_WRITE] = "write",
+		[METRICS_ACT_DELETE] = "delete", [METRICS_ACT_ADMIN] = "admin",
+		[METRICS_ACT_QUERY] = "query",	 [METRICS_ACT_RELOAD] = "reload",
+		[METRICS_ACT_APPROVE] = "approve",
+	};
+
+	for (size_t i = 0; i < PFS_ARRAY_SIZE(names); i++)
+		if (strcmp(names[i], act) == 0)
+			return (enum metrics_action)i;
+	return METRICS_ACT_READ;
+}
+
+static const char *const reason_names[] = {
+	[POLICY_REASON_ROLE] = "role",
+	[POLICY_REASON_OWNER] = "owner",
+	[POLICY_REASON_NO_BINDING] = "no_binding",
+	[POLICY_REASON_NO_PERMISSION] = "no_permission",
+	[POLICY_REASON_OUT_OF_SCOPE] = "out_of_scope",
+	[POLICY_REASON_TOKEN] = "token",
+};
+
+/* The subject's name in audit rows: its token's sub, else "uid:N". */
+static void subject_name(const struct cred_claims *token, uid_t uid, char *buf, size_t len)
+{
+	if (token && token->sub)
+		snprintf(buf, len, "%s", token->sub);
+	else
+		snprintf(buf, len, "uid:%u", (unsigned)uid);
+}
+
+/*
+ * Decides resource:action on tenant for who, counts the decision, and
+ * audits denials (and shadow-mode would-denials) to the tenant's backend.
+ * resource NULL: a file anyone may use once a policy exists (whoami,
+ * health); with no policy only the owner and root may.
+ */
+int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resource,
+		 const char *action, const char *tenant)
+{
+	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
+	struct policy_subject subj = {
+		.uid = who->uid, .gid = who->gid, .groups = proc_groups,
+		.groups_ctx = (void *)who};
+	struct policy_decision d;
+	char version[64] = "";
+	struct backend *be = NULL;
+
+	token = cred_store_lookup(fs->creds, who->uid, time_now_us() / 1000000);
+	subj.token = token;
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	if (!resource) {
+		bool open = fs->policy != NULL;
+
+		pthread_rwlock_unlock(&fs->routes_lock);
+		return open || who->uid == 0 || who->uid == fs->opts.owner_uid ? 0 : -EACCES;
+	}
+	d = policy_decide(fs->policy, fs->opts.owner_uid, &subj, resource, action, tenant);
+	if (fs->policy)
+		snprintf(version, sizeof(version), "%s", policy_version(fs->policy));
+	pthread_rwlock_unlock(&fs->routes_lock);
+
+	metrics_rbac_decision(metrics_resource_of(resource), metrics_action_of(action),
+			      !d.denied ? METRICS_DEC_ALLOW
+			      : d.allowed ? METRICS_DEC_WOULD_DENY
+					  : METRICS_DEC_DENY,
+			      (enum metrics_reason)d.reason);
+	if (d.denied) {
+		struct rbac_event ev = {.time_us = time_now_us(), .uid = who->uid};
+
+		subject_name(token, who->uid, ev.subject, sizeof(ev.subject));
+		snprintf(ev.resource, sizeof(ev.resource), "%s", resource);
+		snprintf(ev.action, sizeof(ev.action), "%s", action);
+		snprintf(ev.decision, sizeof(ev.decision), "%s", d.allowed ? "would_deny" : "deny");
+		snprintf(ev.reason, sizeof(ev.reason), "%s", reason_names[d.reason]);
+		snprintf(ev.tenant, sizeof(ev.tenant), "%s", tenant ? tenant : "");
+		snprintf(ev.policy_version, sizeof(ev.policy_version), "%s", version);
+		if (tenant && strcmp(tenant, "*") != 0)
+			(void)route_table_lookup(fs->routes, tenant, &be, NULL);
+		audit_submit_rbac(fs->audit, be, &ev);
+		pfs_log(LOG_DEBUG, "rbac.denied: uid %u %s:%s on \"%s\" (%s)%s", (unsigned)who->uid,
+			resource, action, tenant ? tenant : "", reason_names[d.reason],
+			d.allowed ? ", allowed in shadow mode" : "");
+	}
+	return d.allowed ? 0 : -EACCES;
+}
+
+static const char *const action_names[] = {
+	[POLICY_READ] = "read",
+	[POLICY_WRITE] = "write",
+	[POLICY_DELETE] = "delete",
+	[POLICY_ADMIN] = "admin",
+};
 
 static int authorize(struct fs *fs, const struct pfs_subject *who, const char *tenant,
 		     enum policy_action action)
 {
-	int r = policy_check(fs->policy, fs->opts.owner_uid, who, tenant, action);
+	return fs_authorize(fs, who, POLICY_RES_MEMORY_PIN, action_names[action], tenant);
+}
 
-	if (r < 0)
-		pfs_log(LOG_DEBUG, "rbac.denied: uid %u on \"%s\"", (unsigned)who->uid,
-			tenant ? tenant : "/");
-	return r;
+/* One stable error code per errno, for audit rows and logs (DESIGN.md section 4). */
+static const char *error_code(const char *operation, int r)
+{
+	switch (-r) {
+	case 0:
+		return "";
+	case EINVAL:
+		return strcmp(operation, "upsert") == 0 ? "memory_pin.invalid_json"
+							 : "memory_pin.invalid";
+	case EFBIG:
+		return "memory_pin.too_large";
+	case ENXIO:
+		return "memory_store.missing_route";
+	case EIO:
+		return "memory_store.backend_error";
+	case EACCES:
+		return "rbac.denied";
+	case ENOENT:
+		return "memory_pin.not_found";
+	case EEXIST:
+		return "memory_pin.exists";
+	case ENOTEMPTY:
+		return "memory_store.not_empty";
+	case ERANGE:
+		return "memory_pin.out_of_range";
+	default:
+		return "memory_store.error";
+	}
+}
+
+static enum metrics_op metrics_op_of(const char *operation)
+{
+	for (int i = 0; i < METRICS__OP_COUNT; i++)
+		if (strcmp(metrics_op_name((enum metrics_op)i), operation) == 0)
+			return (enum metrics_op)i;
+	return METRICS_OP_READ;
+}
+
+void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
+	      const char *operation, const char *tenant, const char *key, int result,
+	      const char *value, size_t value_len, int64_t started_us)
+{
+	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
+	struct audit_event ev = {.uid = who ? (int64_t)who->uid : -1, .success = result >= 0};
+	int64_t now = time_now_us();
+
+	ev.time_us = now;
+	ev.latency_ms = (double)(now - started_us) / 1000.0;
+	snprintf(ev.operation, sizeof(ev.operation), "%s", operation);
+	snprintf(ev.tenant, sizeof(ev.tenant), "%s", tenant ? tenant : "");
+	snprintf(ev.key, sizeof(ev.key), "%s", key ? key : "");
+	snprintf(ev.error_code, sizeof(ev.error_code), "%s", error_code(operation, result));
+	if (who) {
+		token = cred_store_lookup(fs->creds, who->uid, now / 1000000);
+		subject_name(token, who->uid, ev.subject, sizeof(ev.subject));
+	} else {
+		snprintf(ev.subject, sizeof(ev.subject), "pinfs");
+	}
+	if (value && result >= 0)
+		audit_hash_value(value, value_len, ev.value_sha256);
+	metrics_op_done(metrics_op_of(operation), result >= 0, (double)(now - started_us) / 1e6);
+	audit_submit(fs->audit, be, &ev);
 }
 
 /* ------------------------------------------------------------------ */
@@ -296,16 +428,31 @@ static void pending_stat(const struct fs *fs, uint64_t nodeid, const struct pend
 /* ------------------------------------------------------------------ */
 /* lifecycle                                                          */
 
-/*
- * Builds a route table for cfg and checks every backend it routes to: the
- * schema must be current (the embedded default migrates its own file).
- */
-static int build_routes(struct fs *fs, const struct config *cfg, struct route_table **ret,
-			struct pfs_error *reterr)
+/* What a config makes that a reload swaps in as one. */
+struct fs_generation {
+	struct route_table *routes;
+	struct policy *policy;
+	struct cred_verifier *verifier;
+};
+
+static void generation_done(struct fs_generation *g)
 {
-	PFS_CLEANUP(route_table_freep) struct route_table *rt = NULL;
+	route_table_free(g->routes);
+	policy_free(g->policy);
+	cred_verifier_free(g->verifier);
+}
+
+/*
+ * Builds cfg's routes, policy and token verifier, and checks every backend
+ * routed to: the schema must be current (the embedded default migrates its
+ * own file).
+ */
+static int build_generation(struct fs *fs, const struct config *cfg, struct fs_generation *g,
+			    struct pfs_error *reterr)
+{
 	int r;
 
+	memset(g, 0, sizeof(*g));
 	if (cfg->n_routes == 0) {
 		if (cfg->mode != CONFIG_MODE_LAB)
 			return pfs_error_set(reterr, -EINVAL, 0,
@@ -315,31 +462,78 @@ static int build_routes(struct fs *fs, const struct config *cfg, struct route_ta
 					     config_mode_name(cfg->mode));
 		pfs_log(LOG_WARNING, "lab mode with no route: every tenant answers ENXIO");
 	}
-	r = route_table_new(cfg, fs->backends, &rt, reterr);
+	r = route_table_new(cfg, fs->backends, &g->routes, reterr);
 	if (r < 0)
-		return r;
-	for (size_t i = 0; i < route_table_n_backends(rt); i++) {
-		struct backend *be = route_table_backend(rt, i);
+		goto fail;
+	for (size_t i = 0; i < route_table_n_backends(g->routes); i++) {
+		struct backend *be = route_table_backend(g->routes, i);
 
 		if (!cfg->path) {
 			int applied;
 
 			r = migrate_up(be, &applied, reterr);
 			if (r < 0)
-				return r;
+				goto fail;
 		}
 		r = migrate_check(be, reterr);
 		if (r < 0)
-			return r;
+			goto fail;
 	}
-	*ret = steal_ptr(&rt);
+	if (cfg->policy) {
+		r = policy_load_file(cfg->policy, &g->policy, reterr);
+		metrics_policy_load(r == 0);
+		if (r < 0)
+			goto fail;
+	}
+	if (cfg->tokens.algorithm) {
+		r = cred_verifier_new(&cfg->tokens, &g->verifier, reterr);
+		if (r < 0)
+			goto fail;
+	}
+	/* Metrics slots for backends the set gained. */
+	for (size_t i = 0; i < backend_set_size(fs->backends) && i < FS_MAX_BACKENDS; i++) {
+		int slot = metrics_backend_register(backend_name(backend_set_get(fs->backends, i)));
+
+		__atomic_store_n(&fs->metrics_slot[i], slot, __ATOMIC_RELAXED);
+		if (slot >= 0 && !__atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED))
+			metrics_backend_up(slot, true);
+	}
 	return 0;
+fail:
+	generation_done(g);
+	return r;
+}
+
+/* Swaps g in; the old generation is freed. */
+static void install_generation(struct fs *fs, const struct config *cfg, struct fs_generation *g)
+{
+	struct fs_generation old;
+
+	pthread_rwlock_wrlock(&fs->routes_lock);
+	old.routes = fs->routes;
+	old.policy = fs->policy;
+	old.verifier = fs->verifier;
+	fs->routes = g->routes;
+	fs->policy = g->policy;
+	fs->verifier = g->verifier;
+	fs->max_value_bytes = cfg->max_value_bytes;
+	fs->mode = cfg->mode;
+	fs->reaper_interval_s = cfg->reaper_interval_s;
+	pthread_rwlock_unlock(&fs->routes_lock);
+	if (fs->policy)
+		metrics_policy_version(policy_version(fs->policy), policy_hash(fs->policy));
+	/* Readers copy what they need out under the lock: nobody holds old. */
+	generation_done(&old);
+	pthread_mutex_lock(&fs->reaper_lock);
+	pthread_cond_signal(&fs->reaper_wake);	/* the interval may have changed */
+	pthread_mutex_unlock(&fs->reaper_lock);
 }
 
 int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **ret,
 	   struct pfs_error *reterr)
 {
 	PFS_CLEANUP(fs_freep) struct fs *fs = calloc(1, sizeof(*fs));
+	struct fs_generation g;
 	int r;
 
 	if (!fs)
@@ -348,33 +542,31 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	clock_gettime(CLOCK_REALTIME, &fs->start);
 	pthread_mutex_init(&fs->pending_lock, NULL);
 	pthread_rwlock_init(&fs->routes_lock, NULL);
+	pthread_mutex_init(&fs->reaper_lock, NULL);
+	pthread_cond_init(&fs->reaper_wake, NULL);
 	fs->nodes = inode_table_new();
 	fs->backends = backend_set_new();
-	if (!fs->nodes || !fs->backends)
+	fs->audit = audit_new(8192, 1024);
+	fs->creds = cred_store_new();
+	if (!fs->nodes || !fs->backends || !fs->audit || !fs->creds)
 		return -ENOMEM;
-	r = build_routes(fs, cfg, &fs->routes, reterr);
+	r = build_generation(fs, cfg, &g, reterr);
 	if (r < 0)
 		return r;
-	fs->max_value_bytes = cfg->max_value_bytes;
+	install_generation(fs, cfg, &g);
 	*ret = steal_ptr(&fs);
 	return 0;
 }
 
 int fs_reload(struct fs *fs, const struct config *cfg, struct pfs_error *reterr)
 {
-	struct route_table *rt = NULL, *old;
+	struct fs_generation g;
 	int r;
 
-	r = build_routes(fs, cfg, &rt, reterr);
+	r = build_generation(fs, cfg, &g, reterr);
 	if (r < 0)
-		return r;	/* the last good table stays */
-	pthread_rwlock_wrlock(&fs->routes_lock);
-	old = fs->routes;
-	fs->routes = rt;
-	fs->max_value_bytes = cfg->max_value_bytes;
-	pthread_rwlock_unlock(&fs->routes_lock);
-	/* Lookups copy the backend pointer out under the lock: nobody holds old. */
-	route_table_free(old);
+		return r;	/* the last good generation stays */
+	install_generation(fs, cfg, &g);
 	return 0;
 }
 
@@ -388,6 +580,104 @@ static size_t max_value_bytes(struct fs *fs)
 	return v;
 }
 
+/* ------------------------------------------------------------------ */
+/* background work: the reaper                                        */
+
+size_t fs_refresh_backend_health(struct fs *fs)
+{
+	size_t down = 0;
+
+	for (size_t i = 0; i < backend_set_size(fs->backends) && i < FS_MAX_BACKENDS; i++) {
+		int r = backend_ping(backend_set_get(fs->backends, i));
+		int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
+
+		if (r < 0 && !since)
+			__atomic_store_n(&fs->down_since[i], time_now_us(), __ATOMIC_RELAXED);
+		else if (r == 0 && since)
+			__atomic_store_n(&fs->down_since[i], 0, __ATOMIC_RELAXED);
+		metrics_backend_up(__atomic_load_n(&fs->metrics_slot[i], __ATOMIC_RELAXED), r == 0);
+		down += r < 0;
+	}
+	return down;
+}
+
+struct expire_ctx {
+	struct fs *fs;
+	struct backend *be;
+};
+
+/* Each expiry: the kernel forgets the name, and /.system/audit shows it. */
+static int on_expired(void *ctx, const char *tenant, const char *key)
+{
+	struct expire_ctx *c = ctx;
+	int64_t now = time_now_us();
+
+	inode_table_detach(c->fs->nodes, tenant, key);
+	/* The backend wrote the audit row in its transaction: the ring only here. */
+	fs_audit(c->fs, NULL, NULL, "expire", tenant, key, 0, NULL, 0, now);
+	return 0;
+}
+
+int fs_expire_now(struct fs *fs, const char *source)
+{
+	int total = 0, failed = 0;
+
+	for (size_t i = 0; i < backend_set_size(fs->backends); i++) {
+		struct expire_ctx c = {.fs = fs, .be = backend_set_get(fs->backends, i)};
+		int r;
+
+		/* In batches, so one transaction never grows without bound. */
+		do {
+			r = backend_expire(c.be, false, 1000, source, on_expired, &c);
+			if (r > 0)
+				total += r;
+		} while (r == 1000);
+		if (r < 0) {
+			failed = r;
+			pfs_log(LOG_WARNING, "could not expire pins on \"%s\": %s",
+				backend_name(c.be), strerror(-r));
+		}
+	}
+	return failed && !total ? failed : total;
+}
+
+static void *reaper_main(void *arg)
+{
+	struct fs *fs = arg;
+
+	pthread_mutex_lock(&fs->reaper_lock);
+	while (!fs->stopping) {
+		unsigned interval;
+		struct timespec until;
+
+		pthread_rwlock_rdlock(&fs->routes_lock);
+		interval = fs->reaper_interval_s;
+		pthread_rwlock_unlock(&fs->routes_lock);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_sec += interval ? interval : 3600;
+		pthread_cond_timedwait(&fs->reaper_wake, &fs->reaper_lock, &until);
+		if (fs->stopping || !interval)
+			continue;
+		pthread_mutex_unlock(&fs->reaper_lock);
+		(void)fs_expire_now(fs, "reaper");
+		pthread_mutex_lock(&fs->reaper_lock);
+	}
+	pthread_mutex_unlock(&fs->reaper_lock);
+	return NULL;
+}
+
+int fs_start(struct fs *fs)
+{
+	int r = audit_start(fs->audit);
+
+	if (r < 0)
+		return r;
+	if (pthread_create(&fs->reaper, NULL, reaper_main, fs) != 0)
+		return -EAGAIN;
+	fs->reaper_running = true;
+	return 0;
+}
+
 struct fs *fs_free(struct fs *fs)
 {
 	if (!fs)
@@ -398,11 +688,25 @@ struct fs *fs_free(struct fs *fs)
 		fs->pending = p->next;
 		pending_free(p);
 	}
+	if (fs->reaper_running) {
+		pthread_mutex_lock(&fs->reaper_lock);
+		fs->stopping = true;
+		pthread_cond_signal(&fs->reaper_wake);
+		pthread_mutex_unlock(&fs->reaper_lock);
+		pthread_join(fs->reaper, NULL);
+	}
+	/* The audit writer uses backends: it goes first. */
+	audit_free(fs->audit);
 	route_table_free(fs->routes);
+	policy_free(fs->policy);
+	cred_verifier_free(fs->verifier);
+	cred_store_free(fs->creds);
 	backend_set_free(fs->backends);
 	inode_table_free(fs->nodes);
 	pthread_rwlock_destroy(&fs->routes_lock);
 	pthread_mutex_destroy(&fs->pending_lock);
+	pthread_mutex_destroy(&fs->reaper_lock);
+	pthread_cond_destroy(&fs->reaper_wake);
 	free(fs);
 	return NULL;
 }
@@ -421,6 +725,8 @@ static int resolve_dir(struct fs *fs, uint64_t nodeid, char **ret_tenant)
 		*ret_tenant = NULL;
 		return 0;
 	}
+	if (nodeid == INODE_SYSTEM_DIR)
+		return -EACCES;	/* /.system's names are fixed */
 	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
 	if (r < 0)
 		return r == -ESTALE ? -ENOENT : r;
@@ -527,6 +833,18 @@ int fs_lookup(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	memset(ret, 0, sizeof(*ret));
 	if (strlen(name) > PATH_NAME_MAX)
 		return -ENAMETOOLONG;
+	if (parent == INODE_SYSTEM_DIR)
+		return fs_system_lookup(fs, who, name, ret);
+	if (parent == INODE_ROOT && strcmp(name, ".system") == 0) {
+		r = fs_authorize(fs, who, NULL, NULL, NULL);
+		if (r < 0)
+			return r;
+		ret->nodeid = INODE_SYSTEM_DIR;
+		fs_system_dir_stat(fs, &ret->st);
+		ret->entry_timeout = 0;
+		ret->attr_timeout = 3600;
+		return 0;
+	}
 	r = resolve_dir(fs, parent, &tenant);
 	if (r < 0)
 		return r;
@@ -585,6 +903,10 @@ int fs_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	int r;
 
 	(void)who;
+	if (nodeid >= INODE_SYSTEM_DIR && nodeid <= INODE_SYSTEM_LAST) {
+		*ret_timeout = 0;
+		return fs_system_getattr(fs, nodeid, file, ret);
+	}
 	if (file) {
 		file_stat(fs, nodeid, file, ret);
 		*ret_timeout = 0;
@@ -768,9 +1090,12 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 	struct pin pin = {0};
 	struct pending *p;
 	struct fs_file *f;
+	int64_t started = time_now_us();
 	unsigned no;
 	int r;
 
+	if (nodeid >= INODE_SYSTEM_DIR && nodeid <= INODE_SYSTEM_LAST)
+		return fs_system_open(fs, who, nodeid, flags, ret_file, ret_flags);
 	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
 	if (r < 0)
 		return r == -ESTALE ? -ENOENT : r;
@@ -803,11 +1128,13 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 	}
 
 	r = backend_pin_get(be, tenant, key, &pin);
-	if (r < 0)
-		goto fail;
-	/* The first read pass can use what we just fetched. */
-	r = render_pretty(&pin, &f->snap, &f->snap_len);
-	f->snap_meta = pin.meta;
+	if (r == 0) {
+		/* The first read pass can use what we just fetched. */
+		r = render_pretty(&pin, &f->snap, &f->snap_len);
+		f->snap_meta = pin.meta;
+	}
+	if ((flags & O_ACCMODE) != O_WRONLY)
+		fs_audit(fs, be, who, "read", tenant, key, r, pin.value, pin.value_len, started);
 	pin_done(&pin);
 	if (r < 0)
 		goto fail;
@@ -953,6 +1280,8 @@ ssize_t fs_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t 
 
 	if (off < 0)
 		return -EINVAL;
+	if (f->kind == FS_FILE_SYSTEM)
+		return fs_system_read(fs, f, buf, size, off);
 	pthread_mutex_lock(&f->lock);
 	if (f->dirty) {
 		/* A writer reads back what it staged. */
@@ -1002,10 +1331,11 @@ static int buf_reserve(struct fs_file *f, size_t need)
 }
 
 /* Fails the handle for good; nothing from it will be committed. */
-static int file_fail(struct fs_file *f, int err, const char *code)
+static int file_fail(struct fs *fs, struct fs_file *f, int err, const char *code)
 {
 	f->failed = err;
 	f->reported = true;	/* this write() itself returns the error */
+	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, f->key, err, NULL, 0, time_now_us());
 	pfs_log(LOG_INFO, "%s: write to \"%s/%s\" by uid %u rejected", code, f->tenant, f->key,
 		(unsigned)f->who.uid);
 	return err;
@@ -1018,6 +1348,8 @@ ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size
 
 	if (off < 0)
 		return -EINVAL;
+	if (f->kind == FS_FILE_SYSTEM)
+		return fs_system_write(fs, f, data, size, off);
 	pthread_mutex_lock(&f->lock);
 	if (f->failed) {
 		r = f->failed;
@@ -1029,7 +1361,7 @@ ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size
 	if (f->append)
 		off = (off_t)f->len;	/* O_APPEND appends to the staged bytes, whatever off says */
 	if ((size_t)off + size > max_value_bytes(fs)) {
-		r = file_fail(f, -EFBIG, "memory_pin.too_large");
+		r = file_fail(fs, f, -EFBIG, "memory_pin.too_large");
 		goto out;
 	}
 	r = buf_reserve(f, (size_t)off + size + 1);
@@ -1052,7 +1384,7 @@ ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size
 			r = pin_scan_feed(f->scan, f->buf, f->len);
 	}
 	if (r == -EINVAL) {
-		r = file_fail(f, -EINVAL, "memory_pin.invalid_json");
+		r = file_fail(fs, f, -EINVAL, "memory_pin.invalid_json");
 		goto out;
 	}
 	if (r < 0)
@@ -1068,8 +1400,9 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 {
 	struct pfs_error err = {0};
 	PFS_AUTOFREE char *key = NULL;
-	char *value = NULL;
-	size_t len;
+	PFS_AUTOFREE char *value = NULL;
+	int64_t started = time_now_us();
+	size_t len = 0;
 	bool scratch;
 	int r;
 
@@ -1082,18 +1415,17 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 		if (r == -EINVAL)
 			pfs_log(LOG_INFO, "memory_pin.invalid_json: \"%s/%s\" by uid %u: %s",
 				f->tenant, f->key, (unsigned)f->who.uid, err.message);
+		fs_audit(fs, f->be, &f->who, "upsert", f->tenant, f->key, r, NULL, 0, started);
 		return r;
 	}
 	r = file_name(fs, f, &key, &scratch);
-	if (r < 0) {
-		free(value);
+	if (r < 0)
 		return r;
-	}
 	if (scratch) {
 		/* Kept private until renamed onto a key. */
 		pthread_mutex_lock(&fs->pending_lock);
 		free(f->pending->value);
-		f->pending->value = value;
+		f->pending->value = steal_ptr(&value);
 		f->pending->value_len = len;
 		clock_gettime(CLOCK_REALTIME, &f->pending->mtime);
 		pthread_mutex_unlock(&fs->pending_lock);
@@ -1105,12 +1437,14 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 			      .ttl_op = PIN_TTL_KEEP};
 
 	r = backend_pin_upsert(f->be, f->tenant, key, &w, &f->snap_meta);
-	free(value);
+	if (r == -EEXIST)
+		r = -EIO;	/* an upsert cannot collide: the backend misbehaved */
+	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, key, r, value, len, started);
 	if (r < 0) {
 		if (r == -EIO)
 			pfs_log(LOG_WARNING, "memory_store.backend_error: could not write \"%s/%s\"",
 				f->tenant, key);
-		return r == -EEXIST ? -EIO : r;
+		return r;
 	}
 	f->dirty = false;
 	f->snap_valid = false;	/* the next read pass sees what was committed */
@@ -1128,6 +1462,8 @@ int fs_flush(struct fs *fs, struct fs_file *f)
 {
 	int r;
 
+	if (f->kind == FS_FILE_SYSTEM)
+		return fs_system_flush(fs, f);
 	pthread_mutex_lock(&f->lock);
 	r = file_commit(fs, f);
 	if (r < 0)
@@ -1145,6 +1481,10 @@ void fs_release(struct fs *fs, struct fs_file *f)
 {
 	int r;
 
+	if (f->kind == FS_FILE_SYSTEM) {
+		fs_system_release(fs, f);
+		return;
+	}
 	pthread_mutex_lock(&f->lock);
 	/* Only bytes written after the last flush (mmap writeback) get here. */
 	r = f->dirty && !f->failed && !f->reported ? file_commit(fs, f) : 0;
@@ -1168,7 +1508,7 @@ static int truncate_file(struct fs *fs, struct fs_file *f, off_t size)
 		goto out;
 	}
 	if ((size_t)size > max_value_bytes(fs)) {
-		r = file_fail(f, -EFBIG, "memory_pin.too_large");
+		r = file_fail(fs, f, -EFBIG, "memory_pin.too_large");
 		goto out;
 	}
 	if (size == 0) {
@@ -1206,6 +1546,19 @@ int fs_setattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	r = fs_getattr(fs, who, nodeid, file, &cur, ret_timeout);
 	if (r < 0)
 		return r;
+	if (nodeid >= INODE_SYSTEM_DIR && nodeid <= INODE_SYSTEM_LAST) {
+		/* Times are ignored; a size only truncates what a command file was given. */
+		if ((mask & (FS_SET_MODE | FS_SET_UID | FS_SET_GID)) ||
+		    ((mask & FS_SET_SIZE) && (!file || attr->st_size != 0)))
+			return -EACCES;
+		if (mask & FS_SET_SIZE) {
+			pthread_mutex_lock(&file->lock);
+			file->len = 0;
+			pthread_mutex_unlock(&file->lock);
+		}
+		*ret = cur;
+		return 0;
+	}
 	/* Ownership and mode are fixed: setting them to what they are is a no-op. */
 	if ((mask & FS_SET_MODE) && (attr->st_mode & 07777) != (cur.st_mode & 07777))
 		return -EPERM;
@@ -1282,6 +1635,7 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	PFS_AUTOFREE char *tenant = NULL;
 	PFS_AUTOFREE char *key = NULL;
 	struct backend *be;
+	int64_t started = time_now_us();
 	int r;
 
 	r = resolve_dir(fs, parent, &tenant);
@@ -1309,6 +1663,8 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	r = backend_pin_delete(be, tenant, key);
 	if (r == -ENOENT && p)
 		r = 0;	/* it only ever existed here */
+	else
+		fs_audit(fs, be, who, "delete", tenant, key, r, NULL, 0, started);
 	if (r == 0)
 		inode_table_detach(fs->nodes, tenant, key);
 	return r;
@@ -1318,6 +1674,7 @@ int fs_mkdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	     struct fs_entry *ret)
 {
 	struct backend *be;
+	int64_t started = time_now_us();
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
@@ -1333,6 +1690,7 @@ int fs_mkdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	if (r < 0)
 		return r;
 	r = backend_tenant_create(be, name);
+	fs_audit(fs, be, who, "mkdir", name, NULL, r, NULL, 0, started);
 	if (r < 0)
 		return r;
 	return tenant_entry(fs, name, ret);
@@ -1341,6 +1699,7 @@ int fs_mkdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name)
 {
 	struct backend *be;
+	int64_t started = time_now_us();
 	int r;
 
 	if (parent != INODE_ROOT)
@@ -1354,6 +1713,7 @@ int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	if (r < 0)
 		return r;
 	r = backend_tenant_delete(be, name);
+	fs_audit(fs, be, who, "rmdir", name, NULL, r, NULL, 0, started);
 	if (r == 0)
 		inode_table_detach(fs->nodes, name, NULL);
 	return r;
@@ -1425,6 +1785,7 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	PFS_AUTOFREE char *to = NULL;
 	struct pending *p;
 	struct backend *be;
+	int64_t started = time_now_us();
 	int r;
 
 	if (flags & FS_RENAME_EXCHANGE)
@@ -1462,6 +1823,8 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	pthread_mutex_unlock(&fs->pending_lock);
 	if (p) {
 		r = rename_pending(fs, p, be, tenant, from, to, flags);
+		/* The temporary's content becomes the key's: that is the write. */
+		fs_audit(fs, be, who, "upsert", tenant, to, r, NULL, 0, started);
 		pthread_mutex_lock(&fs->pending_lock);
 		pending_unref(fs, p);
 		pthread_mutex_unlock(&fs->pending_lock);
@@ -1470,6 +1833,7 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 
 	r = backend_pin_rename(be, tenant, from, to,
 			       (flags & FS_RENAME_NOREPLACE) ? BACKEND_RENAME_NOREPLACE : 0);
+	fs_audit(fs, be, who, "rename", tenant, to, r, NULL, 0, started);
 	if (r == 0)
 		inode_table_rename(fs->nodes, tenant, from, to);
 	return r;
@@ -1544,8 +1908,14 @@ static int root_fill(struct fs *fs, const struct pfs_subject *who, struct fs_dir
 {
 	struct collect c = {.fs = fs, .dir = d, .who = who};
 	struct backend **bes;
+	struct stat st;
 	size_t n, out = 0;
 	int r = 0;
+
+	fs_system_dir_stat(fs, &st);
+	r = add_ent(&c, ".system", &st);
+	if (r < 0)
+		return r;
 
 	/* Copy the backends out: listing does I/O, and a reload must not wait for it. */
 	pthread_rwlock_rdlock(&fs->routes_lock);
@@ -1556,10 +1926,10 @@ static int root_fill(struct fs *fs, const struct pfs_subject *who, struct fs_dir
 	pthread_rwlock_unlock(&fs->routes_lock);
 	if (!bes)
 		return -ENOMEM;
-	for (size_t i = 0; i < n && r == 0; i++) {
+	for (size_t i = 0; i < n && r >= 0; i++) {
 		c.be = bes[i];
 		r = backend_tenant_list(c.be, collect_tenant, &c);
-		if (r == 0)
+		if (r >= 0 && c.err)
 			r = c.err;
 	}
 	free(bes);
@@ -1575,6 +1945,36 @@ static int root_fill(struct fs *fs, const struct pfs_subject *who, struct fs_dir
 	}
 	d->n_ents = out;
 	d->eof = true;
+	return 0;
+}
+
+static int add_ent_cb(void *ctx, const char *name, const struct stat *st)
+{
+	return add_ent(ctx, name, st);
+}
+
+/* /.system's listing: fixed names, read whole at opendir. */
+static int system_opendir(struct fs *fs, const struct pfs_subject *who, struct fs_dir **ret_dir)
+{
+	struct fs_dir *d;
+	struct collect c = {.fs = fs, .who = who};
+	int r = fs_authorize(fs, who, NULL, NULL, NULL);
+
+	if (r < 0)
+		return r;
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return -ENOMEM;
+	pthread_mutex_init(&d->lock, NULL);
+	d->nodeid = INODE_SYSTEM_DIR;
+	c.dir = d;
+	r = fs_system_list(fs, who, add_ent_cb, &c);
+	if (r < 0) {
+		fs_releasedir(fs, d);
+		return r;
+	}
+	d->eof = true;
+	*ret_dir = d;
 	return 0;
 }
 
@@ -1622,6 +2022,8 @@ int fs_opendir(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	char *tenant = NULL;
 	int r;
 
+	if (nodeid == INODE_SYSTEM_DIR)
+		return system_opendir(fs, who, ret_dir);
 	r = resolve_dir(fs, nodeid, &tenant);
 	if (r < 0)
 		return r;
@@ -1638,7 +2040,8 @@ int fs_opendir(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		if (r == 0)
 			r = authorize(fs, who, tenant, POLICY_READ);
 	} else {
-		r = authorize(fs, who, NULL, POLICY_READ);
+		/* Anyone a policy knows may list the root: they see their tenants and .system. */
+		r = fs_authorize(fs, who, NULL, NULL, NULL);
 		if (r == 0)
 			r = root_fill(fs, who, d);
 	}
@@ -1671,7 +2074,7 @@ int fs_readdir(struct fs *fs, struct fs_dir *d, off_t off, fs_dir_filler fill, v
 	/* Offsets: 1 after ".", 2 after "..", then one per entry. */
 	if (off == 0) {
 		dir_rewind(d);
-		fill_dir_stat(fs, d->tenant ? tenant_ino(d->tenant) : INODE_ROOT, &st);
+		fill_dir_stat(fs, d->tenant ? tenant_ino(d->tenant) : d->nodeid, &st);
 		if (fill(ctx, ".", &st, 1))
 			goto out;
 		off = 1;

@@ -247,6 +247,8 @@ int inode_table_resolve(struct inode_table *t, uint64_t nodeid, enum inode_kind 
 		return 0;
 	}
 	if (nodeid < INODE_FIRST_DYNAMIC) {
+		if (nodeid < INODE_SYSTEM_DIR || nodeid > INODE_SYSTEM_LAST)
+			return -ENOENT;
 		*ret_kind = INODE_KIND_SYSTEM;
 		*ret_tenant = *ret_key = NULL;
 		return 0;

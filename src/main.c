@@ -49,17 +49,27 @@ struct reloader {
 	bool running;
 };
 
+/* Re-reads the config (and with it routes, mode and policy); the fs keeps the last good one. */
+static int reload_config(void *ctx, struct pfs_error *reterr)
+{
+	struct reloader *rl = ctx;
+	PFS_CLEANUP(config_freep) struct config *cfg = NULL;
+	int r;
+
+	if (!rl->config_path)
+		return pfs_error_set(reterr, -EOPNOTSUPP, 0,
+				     "the embedded default has no config file to re-read");
+	r = config_load_file(rl->config_path, &cfg, reterr);
+	if (r < 0)
+		return r;
+	return fs_reload(rl->fs, cfg, reterr);
+}
+
 static void reload_now(struct reloader *rl)
 {
-	PFS_CLEANUP(config_freep) struct config *cfg = NULL;
 	struct pfs_error err = {0};
 
-	if (!rl->config_path) {
-		pfs_log(LOG_NOTICE, "reload requested: the embedded default has nothing to re-read");
-		return;
-	}
-	if (config_load_file(rl->config_path, &cfg, &err) < 0 ||
-	    fs_reload(rl->fs, cfg, &err) < 0) {
+	if (reload_config(rl, &err) < 0) {
 		pfs_log(LOG_ERR, "reload refused, keeping the last good config: %s", err.message);
 		return;
 	}
@@ -212,10 +222,13 @@ int main(int argc, char **argv)
 		pfs_log(LOG_NOTICE, "no config given: embedded default, lab mode, %s",
 			cfg->routes[0].backend);
 
+	rl.config_path = opts.config;
 	fsopts = (struct fs_options){
 		.owner_uid = getuid(),
 		.owner_gid = getgid(),
 		.only_tenant = opts.tenant,
+		.reload = reload_config,
+		.reload_ctx = &rl,
 	};
 
 	/* Preflight: routes, backends and schemas, while errors still reach the caller. */
@@ -249,10 +262,11 @@ int main(int argc, char **argv)
 	}
 	pfs_log(LOG_INFO, "mounted on %s", opts.mountpoint);
 	rl.fs = ctx.fs;
-	rl.config_path = opts.config;
-	r = reloader_start(&rl);
+	r = fs_start(ctx.fs);
+	if (r == 0)
+		r = reloader_start(&rl);
 	if (r < 0) {
-		pfs_log(LOG_ERR, "could not start the reload thread: %s", strerror(-r));
+		pfs_log(LOG_ERR, "could not start the daemon's threads: %s", strerror(-r));
 		goto out_unmount;
 	}
 

@@ -103,6 +103,10 @@ int path_key_decode(const char *name, char **ret_key)
 		return -ENOMEM;
 	o = key;
 	for (size_t i = 0; i < len; i++) {
+		if (name[i] == '/') {
+			free(key);
+			return -EINVAL;	/* a file name never holds one; "%2F" does */
+		}
 		if (name[i] != '%') {
 			*o++ = name[i];
 			continue;
@@ -133,6 +137,9 @@ int path_key_encode(const char *key, char **ret_name)
 	size_t len = 0;
 	char *name, *o;
 
+	/* Keys other tools wrote are served whatever their bytes, but these are no file name. */
+	if (key[0] == '\0' || strcmp(key, ".") == 0 || strcmp(key, "..") == 0)
+		return -EINVAL;
 	for (const char *p = key; *p; p++)
 		len += (*p == '/' || *p == '%') ? 3 : 1;
 	if (len > PATH_NAME_MAX)

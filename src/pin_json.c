@@ -19,7 +19,100 @@
 
 #include <yajl/yajl_parse.h>
 
+/*
+ * What yajl lets through and JSON (and PostgreSQL's jsonb) does not: form
+ * feed and vertical tab as whitespace, \u0000, and unpaired UTF-16
+ * surrogates in \u escapes (yajl turns them into "?" or CESU-8 bytes).
+ * This guard walks the raw bytes, across feeds, and refuses those.
+ */
+struct lexguard {
+	bool in_string;
+	bool escape;
+	bool in_hex;		/* reading the four digits of a \u escape */
+	unsigned ndigits;
+	unsigned code;
+	enum { LG_FREE, LG_WANT_BACKSLASH, LG_WANT_U, LG_WANT_LOW } pair;
+};
+
+static int hexval(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Judges a complete \u escape; false if it can be in no valid document. */
+static bool lexguard_escape(struct lexguard *g)
+{
+	bool high = g->code >= 0xd800 && g->code <= 0xdbff;
+	bool low = g->code >= 0xdc00 && g->code <= 0xdfff;
+
+	if (g->pair == LG_WANT_LOW) {
+		g->pair = LG_FREE;
+		return low;
+	}
+	if (high) {
+		g->pair = LG_WANT_BACKSLASH;
+		return true;
+	}
+	return !low && g->code != 0;
+}
+
+/* Returns false at the first byte that can be in no valid document. */
+static bool lexguard_feed(struct lexguard *g, const char *buf, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)buf[i];
+
+		if (!g->in_string) {
+			if (c == '"')
+				g->in_string = true;
+			else if (c == '\f' || c == '\v')
+				return false;
+		} else if (g->in_hex) {
+			int v = hexval(c);
+
+			if (v < 0)
+				return false;
+			g->code = g->code * 16 + (unsigned)v;
+			if (++g->ndigits == 4) {
+				g->in_hex = false;
+				if (!lexguard_escape(g))
+					return false;
+			}
+		} else if (g->pair == LG_WANT_BACKSLASH) {
+			if (c != '\\')
+				return false;
+			g->pair = LG_WANT_U;
+		} else if (g->pair == LG_WANT_U) {
+			if (c != 'u')
+				return false;
+			g->pair = LG_WANT_LOW;
+			g->in_hex = true;
+			g->ndigits = g->code = 0;
+		} else if (g->escape) {
+			g->escape = false;
+			if (c == 'u') {
+				g->in_hex = true;
+				g->ndigits = g->code = 0;
+			}
+		} else if (c == '\\') {
+			g->escape = true;
+		} else if (c == '"') {
+			g->in_string = false;
+		}
+	}
+	return true;
+}
+
 struct render {
+	yajl_handle h;
+	bool done;		/* the top-level value is complete */
+	size_t done_at;		/* where in the current chunk it completed */
 	bool emit;		/* false: scan only */
 	bool pretty;
 	bool after_key;		/* the next value follows "key": */
@@ -86,6 +179,16 @@ static int before_value(struct render *r)
 	return newline_indent(r, r->depth);
 }
 
+/* After a value: at depth 0 that was the whole document. */
+static int after_value(struct render *r)
+{
+	if (r->depth == 0 && !r->done) {
+		r->done = true;
+		r->done_at = yajl_get_bytes_consumed(r->h);
+	}
+	return 1;
+}
+
 static int put_string(struct render *r, const unsigned char *s, size_t n)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -125,28 +228,28 @@ static int cb_null(void *ctx)
 {
 	struct render *r = ctx;
 
-	return before_value(r) && puts_(r, "null");
+	return before_value(r) && puts_(r, "null") && after_value(r);
 }
 
 static int cb_boolean(void *ctx, int v)
 {
 	struct render *r = ctx;
 
-	return before_value(r) && puts_(r, v ? "true" : "false");
+	return before_value(r) && puts_(r, v ? "true" : "false") && after_value(r);
 }
 
 static int cb_number(void *ctx, const char *s, size_t n)
 {
 	struct render *r = ctx;
 
-	return before_value(r) && put(r, s, n);
+	return before_value(r) && put(r, s, n) && after_value(r);
 }
 
 static int cb_string(void *ctx, const unsigned char *s, size_t n)
 {
 	struct render *r = ctx;
 
-	return before_value(r) && put_string(r, s, n);
+	return before_value(r) && put_string(r, s, n) && after_value(r);
 }
 
 static int open_container(struct render *r, const char *brace)
@@ -167,7 +270,7 @@ static int close_container(struct render *r, const char *brace)
 	if (r->count[r->depth] > 0 && !newline_indent(r, r->depth - 1))
 		return 0;
 	r->depth--;
-	return puts_(r, brace);
+	return puts_(r, brace) && after_value(r);
 }
 
 static int cb_start_map(void *ctx)
@@ -254,15 +357,21 @@ int pin_json_render(const char *in, size_t len, enum pin_json_style style, char 
 		    size_t *ret_len, struct pfs_error *reterr)
 {
 	struct render r = {.emit = true, .pretty = style == PIN_JSON_PRETTY};
+	struct lexguard g = {0};
 	yajl_handle h;
 	yajl_status st;
 	int ret;
 
 	if (only_space(in, len))
 		return pfs_error_set(reterr, -EINVAL, 0, "invalid JSON: empty value");
+	if (!lexguard_feed(&g, in, len) || g.in_hex || g.pair != LG_FREE)
+		return pfs_error_set(reterr, -EINVAL, 0,
+				     "invalid JSON: \\u0000, an unpaired surrogate, or a form feed "
+				     "or vertical tab outside a string");
 	h = yajl_alloc(&callbacks, NULL, &r);
 	if (!h)
 		return -ENOMEM;
+	r.h = h;
 	st = yajl_parse(h, (const unsigned char *)in, len);
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
@@ -284,6 +393,7 @@ int pin_json_render(const char *in, size_t len, enum pin_json_style style, char 
 
 struct pin_scan {
 	struct render r;
+	struct lexguard g;
 	yajl_handle h;
 	size_t fed;
 	bool failed;
@@ -317,9 +427,11 @@ int pin_scan_reset(struct pin_scan *s)
 	if (s->h)
 		yajl_free(s->h);
 	memset(&s->r, 0, sizeof(s->r));
+	memset(&s->g, 0, sizeof(s->g));
 	s->fed = 0;
 	s->failed = false;
 	s->h = yajl_alloc(&callbacks, NULL, &s->r);
+	s->r.h = s->h;
 	return s->h ? 0 : -ENOMEM;
 }
 
@@ -329,8 +441,21 @@ int pin_scan_feed(struct pin_scan *s, const char *buf, size_t len)
 		return -EINVAL;
 	if (!s->h)
 		return -ENOMEM;
+	bool was_done = s->r.done;
+
 	s->fed += len;
-	if (yajl_parse(s->h, (const unsigned char *)buf, len) != yajl_status_ok) {
+	if (!lexguard_feed(&s->g, buf, len) ||
+	    yajl_parse(s->h, (const unsigned char *)buf, len) != yajl_status_ok) {
+		s->failed = true;
+		return -EINVAL;
+	}
+	/*
+	 * yajl holds an unfinished token without judging it, so a second value
+	 * ("1 2") would pass until the end; after a complete document only
+	 * whitespace may follow.
+	 */
+	if (s->r.done && !only_space(buf + (was_done ? 0 : s->r.done_at),
+				     len - (was_done ? 0 : s->r.done_at))) {
 		s->failed = true;
 		return -EINVAL;
 	}

@@ -23,11 +23,17 @@ int route_match(const struct config_route *routes, size_t n, const char *tenant)
 	return -ENXIO;
 }
 
+#define BACKEND_SET_MAX 64
+
+/*
+ * Fixed arrays, so readers never race with an addition: a slot is written
+ * before n is published (release), and read after n is loaded (acquire).
+ */
 struct backend_set {
-	pthread_mutex_t lock;	/* serializes additions; entries never move or go */
-	struct backend **backends;
-	char **uris;		/* secret: may hold passwords */
-	size_t n, cap;
+	pthread_mutex_t lock;	/* serializes additions */
+	struct backend *backends[BACKEND_SET_MAX];
+	char *uris[BACKEND_SET_MAX];	/* secret: may hold passwords */
+	size_t n;		/* atomic: written under lock, read without */
 };
 
 struct backend_set *backend_set_new(void)
@@ -48,8 +54,6 @@ struct backend_set *backend_set_free(struct backend_set *set)
 		explicit_bzero(set->uris[i], strlen(set->uris[i]));
 		free(set->uris[i]);
 	}
-	free(set->backends);
-	free(set->uris);
 	pthread_mutex_destroy(&set->lock);
 	free(set);
 	return NULL;
@@ -57,12 +61,12 @@ struct backend_set *backend_set_free(struct backend_set *set)
 
 size_t backend_set_size(const struct backend_set *set)
 {
-	return set->n;
+	return __atomic_load_n(&set->n, __ATOMIC_ACQUIRE);
 }
 
 struct backend *backend_set_get(const struct backend_set *set, size_t i)
 {
-	return i < set->n ? set->backends[i] : NULL;
+	return i < backend_set_size(set) ? set->backends[i] : NULL;
 }
 
 /* The index of the backend for uri, opening it if the set lacks it. */
@@ -80,21 +84,10 @@ static int backend_set_obtain(struct backend_set *set, const struct config_route
 			return (int)i;
 		}
 	}
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 4;
-		struct backend **nb = realloc(set->backends, cap * sizeof(*nb));
-		char **nu;
-
-		if (nb)
-			set->backends = nb;
-		nu = nb ? realloc(set->uris, cap * sizeof(*nu)) : NULL;
-		if (nu)
-			set->uris = nu;
-		if (!nb || !nu) {
-			pthread_mutex_unlock(&set->lock);
-			return -ENOMEM;
-		}
-		set->cap = cap;
+	if (set->n == BACKEND_SET_MAX) {
+		pthread_mutex_unlock(&set->lock);
+		return pfs_error_set(reterr, -ENOSPC, 0, "more than %d distinct backends",
+				     BACKEND_SET_MAX);
 	}
 	params.password_file = route->password_file;
 	r = backend_open(route->backend, &params, &be, reterr);
@@ -109,7 +102,8 @@ static int backend_set_obtain(struct backend_set *set, const struct config_route
 		return -ENOMEM;
 	}
 	set->backends[set->n] = be;
-	r = (int)set->n++;
+	r = (int)set->n;
+	__atomic_store_n(&set->n, set->n + 1, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&set->lock);
 	return r;
 }

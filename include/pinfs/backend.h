@@ -5,12 +5,13 @@
  * sibling files (backend_pg.c, backend_sqlite.c) that fill a
  * struct backend_ops; everything above this header is driver-agnostic.
  *
- * Contract every driver keeps (tests/unit/test_backend_conformance.c runs it
- * against both):
+ * Contract every driver keeps (tests/conformance/backend_conformance.c runs
+ * it against both):
  *   - every call is one transaction: it either happens whole or not at all;
  *   - an expired pin (expires_at <= now) is invisible to get and list;
  *   - errors are negative errnos: -ENOENT (no such pin or tenant), -EEXIST,
- *     -ENOTEMPTY, -EINVAL (the database refused the value), -EIO (the
+ *     -ENOTEMPTY, -EINVAL (the database refused the value), -EROFS (the
+ *     database is read-only), -ENOSPC (the database is full), -EIO (the
  *     backend failed or is unreachable, after the retry budget), -ENOMEM;
  *   - nothing is ever served from memory: there is no cache in a driver;
  *   - all calls are safe from any thread.
@@ -22,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "pinfs/audit_event.h"
 #include "pinfs/error.h"
 #include "pinfs/macro.h"
 
@@ -66,7 +68,22 @@ struct pin_write {
 	int32_t ttl_seconds;		/* with PIN_TTL_SET */
 };
 
-/* Called once per pin by backend_pin_list; a non-zero return stops the listing. */
+/* A metadata change that leaves the value and updated_at alone (xattrs). */
+struct pin_meta_update {
+	enum pin_ttl_op ttl_op;
+	int32_t ttl_seconds;		/* with PIN_TTL_SET */
+	const char *source;		/* NULL: unchanged */
+};
+
+/* Called once per expired pin by backend_expire. */
+typedef int (*backend_expired_cb)(void *ctx, const char *tenant, const char *key);
+
+/*
+ * Called once per pin by backend_pin_list; a non-zero return stops the
+ * listing. p and its value are borrowed, valid only during the call. The
+ * call runs while the driver holds a pooled connection: it may call the
+ * same backend only if pool_size > 1.
+ */
 typedef int (*backend_pin_cb)(void *ctx, const char *key, const struct pin *p);
 /* Called once per tenant name by backend_tenant_list; non-zero stops. */
 typedef int (*backend_tenant_cb)(void *ctx, const char *tenant);
@@ -102,17 +119,29 @@ struct backend_ops {
 
 	/* Schema: the highest applied migration (0 when none) and applying one. */
 	int (*schema_version)(struct backend *be, int *ret_version);
+	/* Applies m up or down: one transaction with its version row. */
 	int (*migration_apply)(struct backend *be, const struct migration *m, bool up);
 
 	int (*pin_get)(struct backend *be, const char *tenant, const char *key, struct pin *ret);
+	/*
+	 * -EINVAL for a TTL outside 0..PIN_TTL_MAX or a source of
+	 * PIN_SOURCE_MAX bytes or more. Onto an expired row: a new pin
+	 * (created_at, source and TTL reset); whether the id is kept is
+	 * driver-defined.
+	 */
 	int (*pin_upsert)(struct backend *be, const char *tenant, const char *key,
 			  const struct pin_write *w, struct pin_meta *ret_meta);
 	int (*pin_delete)(struct backend *be, const char *tenant, const char *key);
 	int (*pin_rename)(struct backend *be, const char *tenant, const char *from, const char *to,
 			  unsigned flags);
+	/*
+	 * Keys > after_key (NULL: from the start) in byte order, at most
+	 * limit of them; returns the number delivered or -errno.
+	 */
 	int (*pin_list)(struct backend *be, const char *tenant, const char *after_key,
 			unsigned limit, backend_pin_cb cb, void *ctx);
 
+	/* Tenants with a tenants row or a live pin, in byte order, no duplicates. */
 	int (*tenant_list)(struct backend *be, backend_tenant_cb cb, void *ctx);
 	int (*tenant_exists)(struct backend *be, const char *tenant);
 	int (*tenant_create)(struct backend *be, const char *tenant);
@@ -120,6 +149,21 @@ struct backend_ops {
 
 	/* A cheap round trip: 0 when the backend answers. */
 	int (*ping)(struct backend *be);
+
+	/* Changes TTL and/or source of a live pin; -ENOENT if there is none. */
+	int (*pin_set_meta)(struct backend *be, const char *tenant, const char *key,
+			    const struct pin_meta_update *u, struct pin_meta *ret_meta);
+	/*
+	 * Deletes every pin whose expires_at has passed, at most limit of them,
+	 * writing one memory_audit row per pin (operation "expire", source and
+	 * subject as given) in the same transaction; with dry_run it only
+	 * reports them. Calls cb for each. Returns how many, or -errno.
+	 */
+	int (*expire)(struct backend *be, bool dry_run, unsigned limit, const char *source,
+		      backend_expired_cb cb, void *ctx);
+	/* Appends audit rows; one transaction for the batch. */
+	int (*audit_append)(struct backend *be, const struct audit_event *ev, size_t n);
+	int (*rbac_audit_append)(struct backend *be, const struct rbac_event *ev, size_t n);
 };
 
 /* Every driver's object starts with this. */
@@ -164,6 +208,12 @@ int backend_tenant_exists(struct backend *be, const char *tenant);
 int backend_tenant_create(struct backend *be, const char *tenant);
 int backend_tenant_delete(struct backend *be, const char *tenant);
 int backend_ping(struct backend *be);
+int backend_pin_set_meta(struct backend *be, const char *tenant, const char *key,
+			 const struct pin_meta_update *u, struct pin_meta *ret_meta);
+int backend_expire(struct backend *be, bool dry_run, unsigned limit, const char *source,
+		   backend_expired_cb cb, void *ctx);
+int backend_audit_append(struct backend *be, const struct audit_event *ev, size_t n);
+int backend_rbac_audit_append(struct backend *be, const struct rbac_event *ev, size_t n);
 
 /* Driver constructors' tables (backend.c picks one by scheme). */
 extern const struct backend_ops backend_pg_ops;

@@ -52,6 +52,9 @@ struct fs_options {
 	uid_t owner_uid;	/* the mounting user: owns every file, allowed with no policy */
 	gid_t owner_gid;
 	const char *only_tenant;	/* -o tenant=NAME, or NULL */
+	/* Re-reads the config and calls fs_reload (a write to /.system/reload). */
+	int (*reload)(void *ctx, struct pfs_error *reterr);
+	void *reload_ctx;
 };
 
 /*
@@ -66,6 +69,8 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
  * new config cannot be served, nothing changes: the last good table stays.
  */
 int fs_reload(struct fs *fs, const struct config *cfg, struct pfs_error *reterr);
+/* Starts the background threads (audit writer, reaper): after fuse_daemonize's fork. */
+int fs_start(struct fs *fs);
 struct fs *fs_free(struct fs *fs);
 PFS_DEFINE_FREEP(struct fs, fs_free)
 

@@ -6,7 +6,8 @@
  * references after its name went away resolves no further (-ESTALE).
  * Node ids are never reused while the daemon runs.
  *
- * Fixed ids: 1 is the root, 2 is /.system, 3..1023 are /.system files.
+ * Fixed ids: 1 is the root, 2 is /.system, 3..63 are /.system files;
+ * 0 and 64..1023 are never used.
  * Thread-safe (one mutex); never calls out while holding it.
  */
 #ifndef PINFS_INODE_TABLE_H
@@ -18,6 +19,7 @@
 
 #define INODE_ROOT 1
 #define INODE_SYSTEM_DIR 2
+#define INODE_SYSTEM_LAST 63
 #define INODE_FIRST_DYNAMIC 1024
 
 enum inode_kind { INODE_KIND_ROOT, INODE_KIND_TENANT, INODE_KIND_PIN, INODE_KIND_SYSTEM };

@@ -3,7 +3,7 @@
  * Names: tenant names, and the codec between pin keys and file names.
  *
  * A key is any UTF-8 string of 1..1024 bytes without NUL or control
- * characters. In a file name "/" is written "%2F" and "%" is written "%25";
+ * characters (C0, DEL, C1). In a file name "/" is written "%2F" and "%" is written "%25";
  * every other byte is itself, so the codec round-trips exactly and a file
  * name with any other "%" sequence is not a valid key name. An encoded name
  * longer than 255 bytes cannot be a file name (-ENAMETOOLONG).
@@ -29,7 +29,11 @@ int path_key_validate(const char *key);
 /* File name -> key. *ret_key is new (free()). -EINVAL, -ENAMETOOLONG, -ENOMEM. */
 int path_key_decode(const char *name, char **ret_key);
 
-/* Key -> file name. *ret_name is new (free()). -ENAMETOOLONG if over 255 bytes. */
+/*
+ * Key -> file name. *ret_name is new (free()). -ENAMETOOLONG if over 255
+ * bytes, -EINVAL for "", "." and "..". Keys other tools wrote are encoded
+ * whatever else they hold (control characters included).
+ */
 int path_key_encode(const char *key, char **ret_name);
 
 enum path_create_class {
@@ -46,7 +50,11 @@ enum path_create_class {
  */
 enum path_create_class path_key_create_class(const char *key);
 
-/* True if s is valid UTF-8 without control characters (< 0x20, 0x7f). */
+/*
+ * True if s is valid UTF-8 (no overlong forms, surrogates or code points
+ * past U+10FFFF) without control characters: C0 (< 0x20), DEL (0x7f) and
+ * C1 (U+0080..U+009F).
+ */
 bool path_is_clean_utf8(const char *s, size_t len);
 
 #endif /* PINFS_PATH_CODEC_H */

@@ -51,8 +51,7 @@ static struct {
 	struct backend *be;
 	char uri[PATH_MAX + 16];
 	bool is_sqlite;
-	char scratch[PATH_MAX];	/* SQLite only: a directory this run owns */
-	bool own_db;		/* the database file lives in scratch */
+	char scratch[PATH_MAX]; /* SQLite only: a directory this run owns */
 	char prefix[32];	/* per run, for tenant names */
 } S;
 
@@ -93,7 +92,7 @@ static pfs_usec_t wall_usec(void)
 
 static void sleep_ms(long ms)
 {
-	struct timespec ts = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
+	struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
 
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
@@ -103,11 +102,11 @@ static int upsert_full(const char *t, const char *key, const char *value, const 
 		       enum pin_ttl_op op, int32_t ttl, struct pin_meta *ret_meta)
 {
 	struct pin_write w = {
-		.value = value,
-		.value_len = strlen(value),
-		.source = source,
-		.ttl_op = op,
-		.ttl_seconds = ttl,
+	    .value = value,
+	    .value_len = strlen(value),
+	    .source = source,
+	    .ttl_op = op,
+	    .ttl_seconds = ttl,
 	};
 
 	return backend_pin_upsert(S.be, t, key, &w, ret_meta);
@@ -133,10 +132,9 @@ static void put_expired(const char *t, const char *key, const char *value, const
 }
 
 /* Asserts that key reads back as value and returns its metadata. */
-static void expect_pin(const char *t, const char *key, const char *value,
-			 struct pin_meta *ret_meta)
+static void expect_pin(const char *t, const char *key, const char *value, struct pin_meta *ret_meta)
 {
-	struct pin p = { 0 };
+	struct pin p = {0};
 
 	assert_int_equal(backend_pin_get(S.be, t, key, &p), 0);
 	assert_non_null(p.value);
@@ -149,7 +147,7 @@ static void expect_pin(const char *t, const char *key, const char *value,
 
 static void expect_no_pin(const char *t, const char *key)
 {
-	struct pin p = { 0 };
+	struct pin p = {0};
 
 	assert_int_equal(backend_pin_get(S.be, t, key, &p), -ENOENT);
 	assert_null(p.value);
@@ -171,7 +169,7 @@ struct rows {
 	char **keys;
 	char **values;
 	int64_t *ids;
-	size_t stop_after;	/* non-zero: the callback stops at this row */
+	size_t stop_after; /* non-zero: the callback stops at this row */
 	bool oom;
 };
 
@@ -214,7 +212,7 @@ static void rows_done(struct rows *rs)
 	free(rs->keys);
 	free(rs->values);
 	free(rs->ids);
-	*rs = (struct rows){ 0 };
+	*rs = (struct rows){0};
 }
 
 /* Lists a whole tenant in pages of page rows, appending to rs; returns the page count. */
@@ -276,7 +274,7 @@ static void names_done(struct names *ns)
 	for (size_t i = 0; i < ns->n; i++)
 		free(ns->v[i]);
 	free(ns->v);
-	*ns = (struct names){ 0 };
+	*ns = (struct names){0};
 }
 
 static void list_tenants(struct names *ns)
@@ -284,7 +282,7 @@ static void list_tenants(struct names *ns)
 	int r = backend_tenant_list(S.be, names_cb, ns);
 
 	assert_false(ns->oom);
-	assert_true(r >= 0);	/* backend.h does not say what it counts */
+	assert_true(r >= 0); /* backend.h does not say what it counts */
 	/* Sorted byte-wise, no duplicates. */
 	for (size_t i = 1; i < ns->n; i++)
 		assert_true(strcmp(ns->v[i - 1], ns->v[i]) < 0);
@@ -329,7 +327,7 @@ static int open_params(const char *uri, unsigned pool_size, unsigned pool_wait_m
 		       struct backend **ret)
 {
 	struct backend_params params;
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	int r;
 
 	backend_params_default(&params);
@@ -355,6 +353,16 @@ static int rm_rf(const char *dir)
 	return system(cmd);
 }
 
+static int suite_teardown(void **state)
+{
+	(void)state;
+	S.be = backend_free(S.be);
+	if (S.scratch[0])
+		(void)rm_rf(S.scratch);
+	S.scratch[0] = '\0';
+	return 0;
+}
+
 static int suite_setup(void **state)
 {
 	const char *env = getenv("PINFS_TEST_BACKEND_URI");
@@ -363,11 +371,11 @@ static int suite_setup(void **state)
 
 	(void)state;
 	snprintf(S.prefix, sizeof(S.prefix), "ct%lx",
-		 (unsigned long)((uint64_t)wall_usec() ^ ((uint64_t)getpid() << 20)) & 0xffffffffffUL);
+		 (unsigned long)((uint64_t)wall_usec() ^ ((uint64_t)getpid() << 20)) &
+		     0xffffffffffUL);
 
 	if (!tmp || !tmp[0])
 		tmp = "/tmp";
-	S.is_sqlite = !env || !env[0] || strncmp(env, "sqlite://", 9) == 0;
 	if (S.is_sqlite) {
 		snprintf(S.scratch, sizeof(S.scratch), "%s/pinfs-conformance-XXXXXX", tmp);
 		if (!mkdtemp(S.scratch)) {
@@ -381,26 +389,19 @@ static int suite_setup(void **state)
 	} else {
 		/* A missing parent directory: the driver must create it. */
 		fmt(S.uri, sizeof(S.uri), "sqlite://%s/db/pins.db", S.scratch);
-		S.own_db = true;
 	}
 
 	r = open_params(S.uri, 0, 0, &S.be);
-	if (r < 0)
-		return -1;
-	r = migrate_up(S.be);
+	if (r >= 0) {
+		r = migrate_up(S.be);
+		if (r < 0)
+			fprintf(stderr, "# could not migrate \"%s\": %s\n", backend_name(S.be),
+				strerror(-r));
+	}
 	if (r < 0) {
-		fprintf(stderr, "# could not migrate \"%s\": %s\n", backend_name(S.be), strerror(-r));
+		(void)suite_teardown(state); /* cmocka may not run it after a failed setup */
 		return -1;
 	}
-	return 0;
-}
-
-static int suite_teardown(void **state)
-{
-	(void)state;
-	S.be = backend_free(S.be);
-	if (S.scratch[0])
-		(void)rm_rf(S.scratch);
 	return 0;
 }
 
@@ -419,7 +420,7 @@ static void test_backend_schema_version_is_newest_embedded(void **state)
 	(void)state;
 	assert_non_null(S.be->migrations);
 	for (const struct migration *m = S.be->migrations; m->version; m++) {
-		assert_true(m->version > newest);	/* ascending, no duplicates */
+		assert_true(m->version > newest); /* ascending, no duplicates */
 		assert_non_null(m->name);
 		assert_non_null(m->up);
 		assert_non_null(m->down);
@@ -451,14 +452,22 @@ static void test_backend_pin_get_missing_is_enoent(void **state)
 	expect_no_pin(t, "nothing");
 	put(t, "present", "1", NULL);
 	expect_no_pin(t, "absent");
-	expect_no_pin(t, "Present");	/* keys are case-sensitive */
+	expect_no_pin(t, "Present"); /* keys are case-sensitive */
 }
 
 static void test_backend_pin_upsert_new_then_get_roundtrips(void **state)
 {
 	static const char *const values[] = {
-		"{\"a\": 1, \"b\": [1, 2]}", "\"a string\"", "42", "-1.5", "true", "false",
-		"null", "[]", "{}", "{\"nested\": {\"deep\": [true, null, \"x\"]}}",
+	    "{\"a\": 1, \"b\": [1, 2]}",
+	    "\"a string\"",
+	    "42",
+	    "-1.5",
+	    "true",
+	    "false",
+	    "null",
+	    "[]",
+	    "{}",
+	    "{\"nested\": {\"deep\": [true, null, \"x\"]}}",
 	};
 	TENANT(t, "roundtrip");
 	pfs_usec_t before = wall_usec();
@@ -508,7 +517,7 @@ static void test_backend_pin_upsert_ids_are_distinct(void **state)
 	(void)state;
 	put(t, "a", "1", &a);
 	put(t, "b", "1", &b);
-	put(u, "a", "1", &c);	/* same key, other tenant: another pin */
+	put(u, "a", "1", &c); /* same key, other tenant: another pin */
 	assert_true(a.id != b.id);
 	assert_true(a.id != c.id);
 	assert_true(b.id != c.id);
@@ -544,7 +553,7 @@ static void test_backend_pin_upsert_invalid_json_is_einval(void **state)
 	expect_no_pin(t, "k");
 	put(t, "k", "[1]", NULL);
 	assert_int_equal(upsert_full(t, "k", "[1,", NULL, PIN_TTL_KEEP, 0, NULL), -EINVAL);
-	expect_pin(t, "k", "[1]", NULL);	/* the previous value, untouched */
+	expect_pin(t, "k", "[1]", NULL); /* the previous value, untouched */
 }
 
 static void test_backend_pin_upsert_ttl_out_of_range_is_einval(void **state)
@@ -556,7 +565,7 @@ static void test_backend_pin_upsert_ttl_out_of_range_is_einval(void **state)
 			 -EINVAL);
 	assert_int_equal(upsert_full(t, "k", "1", NULL, PIN_TTL_SET, -1, NULL), -EINVAL);
 	expect_no_pin(t, "k");
-	assert_int_equal(backend_tenant_exists(S.be, t), -ENOENT);	/* rolled back whole */
+	assert_int_equal(backend_tenant_exists(S.be, t), -ENOENT); /* rolled back whole */
 }
 
 static void test_backend_pin_delete_removes_then_enoent(void **state)
@@ -582,7 +591,7 @@ static void test_backend_pin_delete_then_upsert_is_new_pin(void **state)
 	put(t, "k", "1", &m1);
 	assert_int_equal(backend_pin_delete(S.be, t, "k"), 0);
 	put(t, "k", "2", &m2);
-	assert_true(m2.id != m1.id);	/* ids are never reused */
+	assert_true(m2.id != m1.id); /* ids are never reused */
 	assert_true(m2.created_at >= m1.created_at);
 }
 
@@ -605,7 +614,7 @@ static void test_backend_pin_rename_moves_and_keeps_id(void **state)
 static void test_backend_pin_rename_onto_existing_replaces_it(void **state)
 {
 	struct pin_meta src, dst, got;
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	TENANT(t, "rename-replace");
 
 	(void)state;
@@ -645,7 +654,7 @@ static void test_backend_pin_rename_missing_source_is_enoent(void **state)
 	put(t, "y", "1", NULL);
 	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0), -ENOENT);
 	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", BACKEND_RENAME_NOREPLACE), -ENOENT);
-	expect_pin(t, "y", "1", NULL);	/* untouched */
+	expect_pin(t, "y", "1", NULL); /* untouched */
 	expect_no_pin(t, "x");
 }
 
@@ -661,7 +670,7 @@ static void test_backend_pin_rename_onto_expired_target_succeeds(void **state)
 	expect_no_pin(t, "a");
 	expect_pin(t, "b", "\"live\"", &got);
 	assert_int_equal(got.id, src.id);
-	assert_int_equal(got.ttl_seconds, -1);	/* the source's metadata, not the target's */
+	assert_int_equal(got.ttl_seconds, -1); /* the source's metadata, not the target's */
 	assert_int_equal(got.expires_at, 0);
 }
 
@@ -677,7 +686,7 @@ static void test_backend_pin_rename_expired_source_is_enoent(void **state)
 
 static void test_backend_pin_rename_across_many_keeps_other_pins(void **state)
 {
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	TENANT(t, "rename-others");
 
 	(void)state;
@@ -697,7 +706,7 @@ static void test_backend_pin_rename_across_many_keeps_other_pins(void **state)
 
 static void test_backend_pin_list_pages_of_7_cover_1000_keys(void **state)
 {
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	int pages;
 	TENANT(t, "list-1000");
 
@@ -719,7 +728,7 @@ static void test_backend_pin_list_pages_of_7_cover_1000_keys(void **state)
 
 		snprintf(key, sizeof(key), "key-%04u", i);
 		snprintf(value, sizeof(value), "%u", i);
-		assert_string_equal(rs.keys[i], key);	/* in order, no gap, no duplicate */
+		assert_string_equal(rs.keys[i], key); /* in order, no gap, no duplicate */
 		assert_string_equal(rs.values[i], value);
 		assert_true(rs.ids[i] > 0);
 	}
@@ -739,12 +748,12 @@ static void test_backend_pin_list_orders_keys_bytewise(void **state)
 {
 	/* Byte order, not locale order: "B" < "a", "a/b" < "a0", UTF-8 after ASCII. */
 	static const char *const keys[] = {
-		"a",  "B",   "a/b", "a0",  "a%2F", "\xc3\xa9t\xc3\xa9", "z", "~tilde",
-		"A b", "a.b", "Z",  "a-b", "aa",  "\xe2\x82\xac",        "0", "a b",
+	    "a",   "B",	  "a/b", "a0",	"a%2F", "\xc3\xa9t\xc3\xa9", "z", "~tilde",
+	    "A b", "a.b", "Z",	 "a-b", "aa",	"\xe2\x82\xac",	     "0", "a b",
 	};
 	enum { N = sizeof(keys) / sizeof(keys[0]) };
 	const char *sorted[N];
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	TENANT(t, "list-order");
 
 	(void)state;
@@ -767,7 +776,7 @@ static void test_backend_pin_list_orders_keys_bytewise(void **state)
 
 static void test_backend_pin_list_skips_expired(void **state)
 {
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	TENANT(t, "list-expired");
 
 	(void)state;
@@ -775,7 +784,7 @@ static void test_backend_pin_list_skips_expired(void **state)
 	put_expired(t, "k2", "2", NULL);
 	put(t, "k3", "3", NULL);
 	put(t, "k4", "4", NULL);
-	put_expired(t, "k4", "4", NULL);	/* a live pin made to expire */
+	put_expired(t, "k4", "4", NULL); /* a live pin made to expire */
 	put(t, "k5", "5", NULL);
 	list_all(t, 2, &rs);
 	assert_int_equal(rs.n, 3);
@@ -787,7 +796,7 @@ static void test_backend_pin_list_skips_expired(void **state)
 
 static void test_backend_pin_list_unknown_tenant_is_empty(void **state)
 {
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	TENANT(t, "list-nobody");
 
 	(void)state;
@@ -797,7 +806,7 @@ static void test_backend_pin_list_unknown_tenant_is_empty(void **state)
 
 static void test_backend_pin_list_isolates_tenants(void **state)
 {
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	TENANT(t, "list-iso-a");
 	TENANT(u, "list-iso-b");
 
@@ -812,7 +821,7 @@ static void test_backend_pin_list_isolates_tenants(void **state)
 
 static void test_backend_pin_list_callback_nonzero_stops(void **state)
 {
-	struct rows rs = { .stop_after = 3 };
+	struct rows rs = {.stop_after = 3};
 	TENANT(t, "list-stop");
 
 	(void)state;
@@ -879,7 +888,7 @@ static void test_backend_pin_ttl_set_keep_clear(void **state)
 
 static void test_backend_pin_ttl_zero_expires_at_once(void **state)
 {
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	TENANT(t, "ttl-zero");
 
 	(void)state;
@@ -926,7 +935,7 @@ static void test_backend_pin_upsert_onto_expired_is_new_pin(void **state)
 
 static void test_backend_tenant_create_exists_delete(void **state)
 {
-	struct names ns = { 0 };
+	struct names ns = {0};
 	TENANT(t, "tenant");
 
 	(void)state;
@@ -951,11 +960,11 @@ static void test_backend_tenant_create_exists_delete(void **state)
 
 static void test_backend_tenant_with_pins_is_not_empty(void **state)
 {
-	struct names ns = { 0 };
+	struct names ns = {0};
 	TENANT(t, "tenant-pins");
 
 	(void)state;
-	put(t, "k", "1", NULL);	/* an upsert makes the tenant exist */
+	put(t, "k", "1", NULL); /* an upsert makes the tenant exist */
 	assert_int_equal(backend_tenant_exists(S.be, t), 0);
 	assert_int_equal(backend_tenant_create(S.be, t), -EEXIST);
 	assert_int_equal(backend_tenant_delete(S.be, t), -ENOTEMPTY);
@@ -972,7 +981,7 @@ static void test_backend_tenant_with_pins_is_not_empty(void **state)
 
 static void test_backend_tenant_expired_pins_do_not_block_delete(void **state)
 {
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	TENANT(t, "tenant-expired");
 
 	(void)state;
@@ -988,7 +997,7 @@ static void test_backend_tenant_expired_pins_do_not_block_delete(void **state)
 
 static void test_backend_tenant_list_sorted_and_unique(void **state)
 {
-	struct names ns = { 0 };
+	struct names ns = {0};
 	TENANT(a, "tl-a");
 	TENANT(b, "tl-B");
 	TENANT(c, "tl-c");
@@ -996,11 +1005,11 @@ static void test_backend_tenant_list_sorted_and_unique(void **state)
 	(void)state;
 	assert_int_equal(backend_tenant_create(S.be, c), 0);
 	assert_int_equal(backend_tenant_create(S.be, a), 0);
-	put(a, "k", "1", NULL);	/* a record and pins: listed once */
+	put(a, "k", "1", NULL); /* a record and pins: listed once */
 	put(a, "l", "1", NULL);
 	put(b, "k", "1", NULL);
 	assert_int_equal(backend_pin_delete(S.be, b, "k"), 0);
-	list_tenants(&ns);	/* checks order and uniqueness of the whole list */
+	list_tenants(&ns); /* checks order and uniqueness of the whole list */
 	assert_int_equal(count_name(&ns, a), 1);
 	assert_int_equal(count_name(&ns, b), 1);
 	assert_int_equal(count_name(&ns, c), 1);
@@ -1031,7 +1040,7 @@ static void *worker_main(void *arg)
 
 	for (int i = 0; i < THREAD_WRITES; i++) {
 		char key[32], value[32];
-		struct pin p = { 0 };
+		struct pin p = {0};
 		int n = 0, r;
 
 		snprintf(key, sizeof(key), "w%d-%03d", w->index, i);
@@ -1064,7 +1073,7 @@ static void test_backend_threads_write_and_read_concurrently(void **state)
 
 	(void)state;
 	for (int i = 0; i < THREADS; i++) {
-		workers[i] = (struct worker){ .index = i, .tenant = t };
+		workers[i] = (struct worker){.index = i, .tenant = t};
 		assert_int_equal(pthread_create(&workers[i].thread, NULL, worker_main, &workers[i]),
 				 0);
 	}
@@ -1083,9 +1092,9 @@ static void test_backend_threads_write_and_read_concurrently(void **state)
 static void test_backend_failed_calls_return_their_connection(void **state)
 {
 	struct backend *be = NULL;
-	struct pin p = { 0 };
-	struct pin_write bad = { .value = "{", .value_len = 1, .ttl_op = PIN_TTL_KEEP };
-	struct pin_write ok = { .value = "1", .value_len = 1, .ttl_op = PIN_TTL_KEEP };
+	struct pin p = {0};
+	struct pin_write bad = {.value = "{", .value_len = 1, .ttl_op = PIN_TTL_KEEP};
+	struct pin_write ok = {.value = "1", .value_len = 1, .ttl_op = PIN_TTL_KEEP};
 	TENANT(t, "pool-errors");
 
 	(void)state;
@@ -1120,7 +1129,7 @@ struct reenter {
 static int reenter_cb(void *ctx, const char *key, const struct pin *p)
 {
 	struct reenter *re = ctx;
-	struct pin q = { 0 };
+	struct pin q = {0};
 	int r;
 
 	(void)p;
@@ -1134,7 +1143,7 @@ static int reenter_cb(void *ctx, const char *key, const struct pin *p)
 
 static void test_backend_list_callback_reentry_never_hangs(void **state)
 {
-	struct reenter re = { 0 };
+	struct reenter re = {0};
 	TENANT(t, "reenter");
 
 	(void)state;
@@ -1157,14 +1166,12 @@ static void test_backend_list_callback_reentry_never_hangs(void **state)
 
 static void test_sqlite_uri_relative_or_directory_is_einval(void **state)
 {
-	static const char *const bad[] = { "sqlite://relative.db", "sqlite://", "sqlite:///tmp/" };
+	static const char *const bad[] = {"sqlite://relative.db", "sqlite://", "sqlite:///tmp/"};
 	struct backend *be = NULL;
 
 	(void)state;
-	if (!S.is_sqlite)
-		skip();
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		struct pfs_error err = { 0 };
+		struct pfs_error err = {0};
 
 		assert_int_equal(backend_open(bad[i], NULL, &be, &err), -EINVAL);
 		assert_null(be);
@@ -1179,8 +1186,6 @@ static void test_sqlite_open_creates_parent_directories(void **state)
 	struct stat st;
 
 	(void)state;
-	if (!S.is_sqlite)
-		skip();
 	fmt(dir, sizeof(dir), "%s/made/here", S.scratch);
 	fmt(file, sizeof(file), "%s/new.db", dir);
 	fmt(uri, sizeof(uri), "sqlite://%s", file);
@@ -1199,13 +1204,11 @@ static void test_sqlite_commits_survive_reopen_in_wal_mode(void **state)
 {
 	char wal[PATH_MAX + 32];
 	struct backend *other = NULL;
-	struct pin p = { 0 };
+	struct pin p = {0};
 	struct stat st;
 	TENANT(t, "sqlite-reopen");
 
 	(void)state;
-	if (!S.is_sqlite)
-		skip();
 	put(t, "k", "{\"kept\": true}", NULL);
 	/* journal_mode=WAL leaves a -wal file next to an open database. */
 	fmt(wal, sizeof(wal), "%s-wal", S.uri + strlen("sqlite://"));
@@ -1231,8 +1234,8 @@ static int sqlite_shell(const char *sql)
 	fprintf(f, ".timeout 5000\n%s\n", sql);
 	if (fclose(f) != 0)
 		return -1;
-	fmt(cmd, sizeof(cmd), "sqlite3 -bail '%s' < '%s' >/dev/null",
-		 S.uri + strlen("sqlite://"), script);
+	fmt(cmd, sizeof(cmd), "sqlite3 -bail '%s' < '%s' >/dev/null", S.uri + strlen("sqlite://"),
+	    script);
 	r = system(cmd);
 	return r == 0 ? 0 : -1;
 }
@@ -1240,13 +1243,11 @@ static int sqlite_shell(const char *sql)
 static void test_sqlite_rows_from_other_tools_are_served(void **state)
 {
 	char sql[1024];
-	struct rows rs = { 0 };
+	struct rows rs = {0};
 	struct pin_meta m;
 	TENANT(t, "sqlite-foreign");
 
 	(void)state;
-	if (!S.is_sqlite || strchr(S.uri, '\'') || system("command -v sqlite3 >/dev/null 2>&1") != 0)
-		skip();
 	/*
 	 * Rows as another tool writes them: column defaults (millisecond
 	 * times), SQLite's "YYYY-MM-DD HH:MM:SS" format, an offset zone.
@@ -1286,9 +1287,10 @@ static void test_sqlite_rows_from_other_tools_are_served(void **state)
 static void test_sqlite_locked_by_another_process_is_eio_then_recovers(void **state)
 {
 	char script[PATH_MAX + 32];
+	struct pin_write two = {.value = "2", .value_len = 1, .ttl_op = PIN_TTL_KEEP};
 	struct backend_params params;
 	struct backend *be = NULL;
-	struct pfs_error err = { 0 };
+	struct pfs_error err = {0};
 	struct timespec t0, t1;
 	bool saw_eio = false;
 	long waited_ms = 0;
@@ -1298,19 +1300,19 @@ static void test_sqlite_locked_by_another_process_is_eio_then_recovers(void **st
 	TENANT(t, "sqlite-busy");
 
 	(void)state;
-	if (!S.is_sqlite || system("command -v sqlite3 >/dev/null 2>&1") != 0)
-		skip();
 	put(t, "k", "1", NULL);
 	backend_params_default(&params);
-	params.statement_timeout_ms = 300;	/* the busy timeout */
+	params.statement_timeout_ms = 300; /* the busy timeout */
 	assert_int_equal(backend_open(S.uri, &params, &be, &err), 0);
 
-	/* Another process holds the write lock for three seconds. */
+	/* Another process holds the write lock for two seconds. */
 	fmt(script, sizeof(script), "%s/lock.sql", S.scratch);
 	f = fopen(script, "w");
 	assert_non_null(f);
-	fprintf(f, "BEGIN IMMEDIATE;\nINSERT INTO tenants (name) VALUES ('%s-lock');\n"
-		   ".shell sleep 3\nROLLBACK;\n", S.prefix);
+	fprintf(f,
+		"BEGIN IMMEDIATE;\nINSERT INTO tenants (name) VALUES ('%s-lock');\n"
+		".shell sleep 2\nROLLBACK;\n",
+		S.prefix);
 	assert_int_equal(fclose(f), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -1325,16 +1327,17 @@ static void test_sqlite_locked_by_another_process_is_eio_then_recovers(void **st
 	for (int i = 0; i < 20 && !saw_eio; i++) {
 		sleep_ms(100);
 		clock_gettime(CLOCK_MONOTONIC, &t0);
-		r = upsert_full(t, "k", "2", NULL, PIN_TTL_KEEP, 0, NULL);
+		r = backend_pin_upsert(be, t, "k", &two, NULL);
 		clock_gettime(CLOCK_MONOTONIC, &t1);
 		assert_true(r == 0 || r == -EIO);
 		if (r == -EIO) {
 			saw_eio = true;
-			waited_ms = (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
+			waited_ms =
+			    (t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000;
 		}
 	}
 	if (saw_eio) {
-		struct pin p = { 0 };
+		struct pin p = {0};
 
 		assert_int_equal(backend_pin_get(be, t, "k", &p), 0);
 		pin_done(&p);
@@ -1345,9 +1348,9 @@ static void test_sqlite_locked_by_another_process_is_eio_then_recovers(void **st
 	assert_true(saw_eio);
 	assert_true(waited_ms >= 250);
 	/* The lock is gone: writes work again, on the same connections. */
-	assert_int_equal(backend_pin_upsert(be, t, "k",
-					    &(struct pin_write){ .value = "3", .value_len = 1 }, NULL),
-			 0);
+	assert_int_equal(
+	    backend_pin_upsert(be, t, "k", &(struct pin_write){.value = "3", .value_len = 1}, NULL),
+	    0);
 	expect_pin(t, "k", "3", NULL);
 	backend_free(be);
 }
@@ -1357,7 +1360,7 @@ static void test_sqlite_locked_by_another_process_is_eio_then_recovers(void **st
 static void test_backend_migrations_down_then_up_again(void **state)
 {
 	const struct migration *last = NULL;
-	struct pin p = { 0 };
+	struct pin p = {0};
 	int version = -1, newest;
 	TENANT(t, "migrate");
 
@@ -1382,7 +1385,7 @@ static void test_backend_migrations_down_then_up_again(void **state)
 			break;
 	}
 	assert_int_equal(version, 0);
-	assert_true(backend_pin_get(S.be, t, "before", &p) < 0);	/* no tables */
+	assert_true(backend_pin_get(S.be, t, "before", &p) < 0); /* no tables */
 	assert_null(p.value);
 	assert_int_equal(backend_ping(S.be), 0);
 
@@ -1394,53 +1397,87 @@ static void test_backend_migrations_down_then_up_again(void **state)
 	expect_pin(t, "after", "2", NULL);
 }
 
+/*
+ * Tests that do not apply to the backend under test are left out of the
+ * plan rather than skipped: cmocka 1.1.5 reports a skip as "not ok ...
+ * # SKIP", which meson's TAP parser counts as a failure.
+ */
+enum needs {
+	NEEDS_ANY,
+	NEEDS_SQLITE,	    /* the SQLite driver's own behaviour */
+	NEEDS_SQLITE_SHELL, /* that, and the sqlite3 shell as "another tool" */
+};
+
+static const struct {
+	struct CMUnitTest test;
+	enum needs needs;
+} all_tests[] = {
+    {cmocka_unit_test(test_backend_ping_answers_zero), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_schema_version_is_newest_embedded), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_uri_redacted_is_set), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_get_missing_is_enoent), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_upsert_new_then_get_roundtrips), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_upsert_existing_keeps_id_and_created_at), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_upsert_ids_are_distinct), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_upsert_source_is_kept_or_set), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_upsert_invalid_json_is_einval), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_upsert_ttl_out_of_range_is_einval), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_delete_removes_then_enoent), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_delete_then_upsert_is_new_pin), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_rename_moves_and_keeps_id), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_rename_onto_existing_replaces_it), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_rename_noreplace_onto_existing_is_eexist), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_rename_missing_source_is_enoent), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_rename_onto_expired_target_succeeds), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_rename_expired_source_is_enoent), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_rename_across_many_keeps_other_pins), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_list_pages_of_7_cover_1000_keys), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_list_orders_keys_bytewise), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_list_skips_expired), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_list_unknown_tenant_is_empty), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_list_isolates_tenants), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_list_callback_nonzero_stops), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_ttl_set_keep_clear), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_ttl_zero_expires_at_once), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_ttl_expires_after_its_time), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_upsert_onto_expired_is_new_pin), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_tenant_create_exists_delete), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_tenant_with_pins_is_not_empty), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_tenant_expired_pins_do_not_block_delete), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_tenant_list_sorted_and_unique), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_threads_write_and_read_concurrently), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_failed_calls_return_their_connection), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_list_callback_reentry_never_hangs), NEEDS_ANY},
+    {cmocka_unit_test(test_sqlite_uri_relative_or_directory_is_einval), NEEDS_SQLITE},
+    {cmocka_unit_test(test_sqlite_open_creates_parent_directories), NEEDS_SQLITE},
+    {cmocka_unit_test(test_sqlite_commits_survive_reopen_in_wal_mode), NEEDS_SQLITE},
+    {cmocka_unit_test(test_sqlite_rows_from_other_tools_are_served), NEEDS_SQLITE_SHELL},
+    {cmocka_unit_test(test_sqlite_locked_by_another_process_is_eio_then_recovers),
+     NEEDS_SQLITE_SHELL},
+    {cmocka_unit_test(test_backend_migrations_down_then_up_again), NEEDS_ANY},
+};
+
 int main(void)
 {
-	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_backend_ping_answers_zero),
-		cmocka_unit_test(test_backend_schema_version_is_newest_embedded),
-		cmocka_unit_test(test_backend_uri_redacted_is_set),
-		cmocka_unit_test(test_backend_pin_get_missing_is_enoent),
-		cmocka_unit_test(test_backend_pin_upsert_new_then_get_roundtrips),
-		cmocka_unit_test(test_backend_pin_upsert_existing_keeps_id_and_created_at),
-		cmocka_unit_test(test_backend_pin_upsert_ids_are_distinct),
-		cmocka_unit_test(test_backend_pin_upsert_source_is_kept_or_set),
-		cmocka_unit_test(test_backend_pin_upsert_invalid_json_is_einval),
-		cmocka_unit_test(test_backend_pin_upsert_ttl_out_of_range_is_einval),
-		cmocka_unit_test(test_backend_pin_delete_removes_then_enoent),
-		cmocka_unit_test(test_backend_pin_delete_then_upsert_is_new_pin),
-		cmocka_unit_test(test_backend_pin_rename_moves_and_keeps_id),
-		cmocka_unit_test(test_backend_pin_rename_onto_existing_replaces_it),
-		cmocka_unit_test(test_backend_pin_rename_noreplace_onto_existing_is_eexist),
-		cmocka_unit_test(test_backend_pin_rename_missing_source_is_enoent),
-		cmocka_unit_test(test_backend_pin_rename_onto_expired_target_succeeds),
-		cmocka_unit_test(test_backend_pin_rename_expired_source_is_enoent),
-		cmocka_unit_test(test_backend_pin_rename_across_many_keeps_other_pins),
-		cmocka_unit_test(test_backend_pin_list_pages_of_7_cover_1000_keys),
-		cmocka_unit_test(test_backend_pin_list_orders_keys_bytewise),
-		cmocka_unit_test(test_backend_pin_list_skips_expired),
-		cmocka_unit_test(test_backend_pin_list_unknown_tenant_is_empty),
-		cmocka_unit_test(test_backend_pin_list_isolates_tenants),
-		cmocka_unit_test(test_backend_pin_list_callback_nonzero_stops),
-		cmocka_unit_test(test_backend_pin_ttl_set_keep_clear),
-		cmocka_unit_test(test_backend_pin_ttl_zero_expires_at_once),
-		cmocka_unit_test(test_backend_pin_ttl_expires_after_its_time),
-		cmocka_unit_test(test_backend_pin_upsert_onto_expired_is_new_pin),
-		cmocka_unit_test(test_backend_tenant_create_exists_delete),
-		cmocka_unit_test(test_backend_tenant_with_pins_is_not_empty),
-		cmocka_unit_test(test_backend_tenant_expired_pins_do_not_block_delete),
-		cmocka_unit_test(test_backend_tenant_list_sorted_and_unique),
-		cmocka_unit_test(test_backend_threads_write_and_read_concurrently),
-		cmocka_unit_test(test_backend_failed_calls_return_their_connection),
-		cmocka_unit_test(test_backend_list_callback_reentry_never_hangs),
-		cmocka_unit_test(test_sqlite_uri_relative_or_directory_is_einval),
-		cmocka_unit_test(test_sqlite_open_creates_parent_directories),
-		cmocka_unit_test(test_sqlite_commits_survive_reopen_in_wal_mode),
-		cmocka_unit_test(test_sqlite_rows_from_other_tools_are_served),
-		cmocka_unit_test(test_sqlite_locked_by_another_process_is_eio_then_recovers),
-		cmocka_unit_test(test_backend_migrations_down_then_up_again),
-	};
+	const char *env = getenv("PINFS_TEST_BACKEND_URI");
+	struct CMUnitTest tests[sizeof(all_tests) / sizeof(all_tests[0])];
+	bool shell;
+	size_t n = 0;
 
-	return cmocka_run_group_tests_name("backend conformance", tests, suite_setup,
-					   suite_teardown);
+	S.is_sqlite = !env || !env[0] || strncmp(env, "sqlite://", 9) == 0;
+	shell = S.is_sqlite && (!env || !strchr(env, '\'')) &&
+		system("command -v sqlite3 >/dev/null 2>&1") == 0;
+	for (size_t i = 0; i < sizeof(all_tests) / sizeof(all_tests[0]); i++) {
+		bool run = all_tests[i].needs == NEEDS_ANY ||
+			   (all_tests[i].needs == NEEDS_SQLITE && S.is_sqlite) ||
+			   (all_tests[i].needs == NEEDS_SQLITE_SHELL && shell);
+
+		if (run)
+			tests[n++] = all_tests[i].test;
+		else
+			fprintf(stderr, "# not applicable here: %s\n", all_tests[i].test.name);
+	}
+	/* What cmocka_run_group_tests_name() expands to, with a count known at run time. */
+	return _cmocka_run_group_tests("backend conformance", tests, n, suite_setup,
+				       suite_teardown);
 }

@@ -132,7 +132,8 @@ chmod 700 "$pg_data"
 # Copies every uid can execute (a clone under /root is not traversable).
 cp "$build_dir/pinfs" "$build_dir/pinctl" "$build_dir/tests/integration/probe" "$PIT_BIN/"
 chmod 755 "$PIT_BIN" "$PIT_BIN"/*
-export PIT_WORK PIT_BIN PIT_PG_BIN PIT_PG_SOCK
+PIT_SRC=$(cd -- "$here/../.." && pwd)
+export PIT_WORK PIT_BIN PIT_PG_BIN PIT_PG_SOCK PIT_SRC
 
 # A pid is ours to stop only if it still runs our copy of pinfs.
 is_our_pinfs()
@@ -148,6 +149,11 @@ pid_running()
     [[ "${stat:0:1}" != Z ]]
 }
 
+mounted()
+{
+    awk -v d="$1" '$5 == d { found = 1 } END { exit !found }' /proc/self/mountinfo
+}
+
 # Unmounts every mount a case recorded and stops its daemon. Prints what it
 # had to clean up; returns 1 if there was anything.
 cleanup_mounts()
@@ -157,10 +163,12 @@ cleanup_mounts()
         [[ -e "$f" ]] || continue
         pid=$(basename -- "$f")
         mnt=$(cat -- "$f")
-        if awk -v d="$mnt" '$5 == d { found = 1 } END { exit !found }' /proc/self/mountinfo; then
+        if mounted "$mnt"; then
             left=1
             echo "cleanup: unmounting $mnt (pinfs pid $pid)"
-            fusermount3 -u -- "$mnt" 2>/dev/null || fusermount3 -u -z -- "$mnt" || true
+            if ! fusermount3 -u -- "$mnt" 2>/dev/null && mounted "$mnt"; then
+                fusermount3 -u -z -- "$mnt" || true
+            fi
         fi
         for ((i = 0; i < 100; i++)); do
             pid_running "$pid" || break
@@ -299,7 +307,7 @@ for name in "${cases[@]}"; do
         start=$SECONDS
         rc=0
         # shellcheck disable=SC2016 # expanded by the inner bash
-        timeout -k 10 "$case_timeout" bash -c 'source "$1"; pit_run_case "$2"' case \
+        timeout -k 10 "$case_timeout" bash -c 'source "$1"; pit_case_setup; source "$2"' case \
             "$here/lib/common.sh" "$here/cases/$name.sh" </dev/null >>"$CASE_DIR/case.log" 2>&1 &
         case_pid=$!
         wait "$case_pid" || rc=$?
@@ -330,7 +338,7 @@ for name in "${cases[@]}"; do
                 fi
             done
         fi
-        note="${note:+$note, }$((SECONDS - start)) s"
+        echo "(case took $((SECONDS - start)) s)" >>"$CASE_DIR/case.log"
     fi
 
     case $result in
@@ -338,8 +346,9 @@ for name in "${cases[@]}"; do
     SKIP) n_skip=$((n_skip + 1)) ;;
     FAIL) n_fail=$((n_fail + 1)) ;;
     esac
-    echo "$result $name ($note)"
+    echo "$result $name"
     if [[ $result == FAIL ]]; then
+        echo "  reason: $note"
         print_logs "$CASE_DIR"
     elif [[ $result == SKIP ]]; then
         grep -h '^SKIPPED:' "$CASE_DIR/case.log" | sed 's/^/  /' || true

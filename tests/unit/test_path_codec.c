@@ -326,16 +326,15 @@ static void test_path_codec_clean_utf8_refuses_controls_and_nul(void **state)
 	assert_true(path_is_clean_utf8("~", 1));
 }
 
-static void test_path_codec_clean_utf8_c1_range_is_accepted(void **state)
+static void test_path_codec_clean_utf8_c1_range_is_refused(void **state)
 {
 	(void)state;
-	/*
-	 * The header defines the refused control characters as bytes < 0x20
-	 * and 0x7f; U+0080..U+009F (C2 80..C2 9F) are valid UTF-8 outside that set.
-	 */
-	assert_true(path_is_clean_utf8("\xc2\x85", 2));
-	assert_true(path_is_clean_utf8("a\xc2\x80\xc2\x9f", 5));
-	assert_int_equal(path_key_validate("next\xc2\x85line"), 0);
+	/* C1 controls (U+0080..U+009F, C2 80..C2 9F) are control characters too. */
+	assert_false(path_is_clean_utf8("\xc2\x85", 2));
+	assert_false(path_is_clean_utf8("a\xc2\x80\xc2\x9f", 5));
+	assert_int_equal(path_key_validate("next\xc2\x85line"), -EINVAL);
+	/* The next code point, U+00A0, is ordinary. */
+	assert_true(path_is_clean_utf8("\xc2\xa0", 2));
 }
 
 static void test_path_codec_clean_utf8_refuses_bad_sequences(void **state)
@@ -830,7 +829,7 @@ int main(void)
 	    cmocka_unit_test(test_path_codec_clean_utf8_respects_len),
 	    cmocka_unit_test(test_path_codec_clean_utf8_refuses_controls_and_nul),
 	    cmocka_unit_test(test_path_codec_clean_utf8_refuses_bad_sequences),
-	    cmocka_unit_test(test_path_codec_clean_utf8_c1_range_is_accepted),
+	    cmocka_unit_test(test_path_codec_clean_utf8_c1_range_is_refused),
 	    cmocka_unit_test(test_path_codec_decode_plain_name_is_itself),
 	    cmocka_unit_test(test_path_codec_decode_slash_escape_gives_slash),
 	    cmocka_unit_test(test_path_codec_decode_percent_escape_gives_percent),

@@ -697,8 +697,8 @@ static void test_pin_scan_impossible_starts_fail(void **state)
 {
 	static const char *const bad[] = {
 	    "}",       "]",	   ",",	 ":",  "x",	 "'",	    "no",   "nx", "tx",
-	    "trux",    "fa1",	   "+",	 "-a", "1.e",	 "01",	    "[1,]", "{,", "{1",
-	    "{\"a\",", "{\"a\" 1", "[}", "{]", "\"\xff", "\"a\x01", "N",    "T",
+	    "trux",    "fa1",	   "+",	 "-a", "1.e",	 "01",	    "[1,]", "{,",
+	    "{\"a\",", "[}", "{]", "\"\xff", "\"a\x01", "N",    "T",
 	};
 	struct pin_scan *sc = *state;
 
@@ -712,6 +712,29 @@ static void test_pin_scan_impossible_starts_fail(void **state)
 		}
 	}
 	assert_int_equal(failures, 0);
+}
+
+/*
+ * yajl holds a number or literal token until it ends, without checking that
+ * the parser can take one there; those prefixes pass the write() check and
+ * are refused when the whole document is judged at close.
+ */
+static void test_pin_scan_unfinished_token_in_wrong_place_is_caught_at_render(void **state)
+{
+	static const char *const late[] = {"{1", "{\"a\" 1"};
+	struct pin_scan *sc = *state;
+
+	for (size_t i = 0; i < sizeof(late) / sizeof(late[0]); i++) {
+		char *out = NULL;
+		size_t len = 0;
+
+		assert_int_equal(pin_scan_reset(sc), 0);
+		assert_int_equal(pin_scan_feed(sc, late[i], strlen(late[i])), 0);
+		assert_int_equal(pin_json_render(late[i], strlen(late[i]), PIN_JSON_COMPACT, &out,
+						 &len, NULL),
+				 -EINVAL);
+		assert_null(out);
+	}
 }
 
 static void test_pin_scan_formfeed_and_vtab_fail(void **state)
@@ -920,6 +943,9 @@ int main(void)
 					    teardown_scan),
 	    cmocka_unit_test_setup_teardown(test_pin_scan_literal_prefixes_are_ok, setup_scan,
 					    teardown_scan),
+	    cmocka_unit_test_setup_teardown(
+		test_pin_scan_unfinished_token_in_wrong_place_is_caught_at_render, setup_scan,
+		teardown_scan),
 	    cmocka_unit_test_setup_teardown(test_pin_scan_impossible_starts_fail, setup_scan,
 					    teardown_scan),
 	    cmocka_unit_test_setup_teardown(test_pin_scan_formfeed_and_vtab_fail, setup_scan,

@@ -8,6 +8,7 @@
 #   PIT_WORK     the run's work dir (/var/tmp/pinfs-it.XXXXXX, readable by all)
 #   PIT_BIN      pinfs, pinctl and probe, copied where every uid can run them
 #   PIT_PG_BIN   the PostgreSQL bin dir;  PIT_PG_SOCK  its private socket dir
+#   PIT_SRC      the source tree (for migrations/, policies/, examples/)
 #   CASE_NAME    the case's name;  CASE_DIR  its own dir (the case's cwd)
 #   CASE_DB      a fresh database, a copy of the migrated template
 #
@@ -222,6 +223,15 @@ start_pinfs()
     step "started pinfs pid $PINFS_PID (log $PINFS_LOG)"
 }
 
+# forget_pinfs_if_unmounted: drops the exited daemon's record unless it left
+# its mount behind (then run.sh's cleanup unmounts it).
+forget_pinfs_if_unmounted()
+{
+    if ! is_mounted "$MNT"; then
+        rm -f -- "$PIT_WORK/mounts.d/$PINFS_PID"
+    fi
+}
+
 # mount_pinfs [ARGS...]: start_pinfs, then waits (10 s deadline) until the
 # mount exists and answers.
 mount_pinfs()
@@ -235,7 +245,7 @@ mount_pinfs()
         if ! pid_running "$PINFS_PID"; then
             rc=0
             wait "$PINFS_PID" || rc=$?
-            rm -f -- "$PIT_WORK/mounts.d/$PINFS_PID"
+            forget_pinfs_if_unmounted
             cat -- "$PINFS_LOG" >&2
             fail "pinfs exited with status $rc before the mount appeared"
         fi
@@ -253,7 +263,7 @@ wait_pinfs_exit()
         if ! pid_running "$PINFS_PID"; then
             PINFS_RC=0
             wait "$PINFS_PID" || PINFS_RC=$?
-            rm -f -- "$PIT_WORK/mounts.d/$PINFS_PID"
+            forget_pinfs_if_unmounted
             return 0
         fi
         sleep 0.05
@@ -302,13 +312,14 @@ check_daemon_log()
 
 # ---- case runner (called by run.sh) -----------------------------------------
 
-# pit_run_case FILE: sources one case with strict mode in its own directory.
-pit_run_case()
+# pit_case_setup: strict mode, a located message for a failing command, and
+# the case's directory as cwd. run.sh then sources the case at top level
+# (not from a function, so that `exit` from the ERR trap unwinds cleanly).
+pit_case_setup()
 {
     set -euo pipefail
     set -E
-    trap 'echo "FAILED: ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (status $?)" >&2' ERR
+    # Only the case's own shell reports: a failing $(...) reports once.
+    trap '((BASH_SUBSHELL)) || echo "FAILED at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (status $?)" >&2' ERR
     cd -- "$CASE_DIR"
-    # shellcheck source=/dev/null
-    source "$1"
 }

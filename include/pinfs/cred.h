@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Credentials: JWTs users present by writing them to /.system/credentials.
+ * The only module that includes <jwt.h> (libjwt 1.10).
+ *
+ * Verification pins the configured algorithm before any crypto (the header
+ * is decoded and checked here, so "alg": "none" and algorithm switching
+ * never reach libjwt's verifier) and again after jwt_decode; refuses tokens
+ * over CRED_TOKEN_MAX bytes before libjwt sees them (libjwt 1.10 alloca()s
+ * the token's length); and checks every claim itself: "exp" required,
+ * "nbf" and "iat" optional, 30 s leeway at most, "iss" and "aud" equal to
+ * the configured ones when configured, "sub" a non-empty string, "roles"
+ * and "tenants" arrays of strings. HS256/384/512 secrets shorter than 32
+ * bytes are refused when the verifier is created.
+ *
+ * A struct cred_store binds verified claims to uids until they expire, and
+ * caches verified tokens by SHA-256 so a token is verified once.
+ * Thread-safe.
+ */
+#ifndef PINFS_CRED_H
+#define PINFS_CRED_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "pinfs/config.h"
+#include "pinfs/error.h"
+#include "pinfs/macro.h"
+#include "pinfs/policy.h"
+
+#define CRED_TOKEN_MAX 8192
+#define CRED_LEEWAY_S 30
+
+struct cred_verifier;
+
+/*
+ * Reads a key file the way the verifier does (and pinctl token mint must):
+ * for HS* the secret's raw bytes, with one trailing "\n" (or "\r\n")
+ * dropped, at least as long as the hash (32/48/64 bytes); for RS* and ES*
+ * the PEM text as it is. At most 64 KiB. *ret is new: release it with
+ * cred_key_free(*ret, *ret_len), which wipes it.
+ */
+int cred_key_read(const char *algorithm, const char *path, unsigned char **ret, size_t *ret_len,
+		  struct pfs_error *reterr);
+void cred_key_free(unsigned char *key, size_t len);
+
+/* From the config's "tokens" object (algorithm, secret_file or public_key_file, issuer, audience). */
+int cred_verifier_new(const struct config_tokens *cfg, struct cred_verifier **ret,
+		      struct pfs_error *reterr);
+struct cred_verifier *cred_verifier_free(struct cred_verifier *v);
+PFS_DEFINE_FREEP(struct cred_verifier, cred_verifier_free)
+
+/*
+ * Verifies token[0..len) (surrounding whitespace ignored) at time now.
+ * On success *ret owns new claims (cred_claims_free). -EINVAL for a
+ * malformed token, -EACCES for a bad signature, wrong algorithm, or a
+ * claim that fails (reterr says which), -E2BIG over CRED_TOKEN_MAX.
+ */
+int cred_verify(const struct cred_verifier *v, const char *token, size_t len, int64_t now,
+		struct cred_claims **ret, struct pfs_error *reterr);
+
+struct cred_claims *cred_claims_free(struct cred_claims *c);
+PFS_DEFINE_FREEP(struct cred_claims, cred_claims_free)
+/* A deep copy, or NULL. */
+struct cred_claims *cred_claims_dup(const struct cred_claims *c);
+
+/* Signs a token (pinctl token mint, tests). *ret is new (free()). */
+int cred_mint(const char *algorithm, const unsigned char *key, size_t key_len, const char *sub,
+	      const char *const *roles, size_t n_roles, const char *const *tenants,
+	      size_t n_tenants, int64_t iat, int64_t exp, const char *issuer, const char *audience,
+	      char **ret, struct pfs_error *reterr);
+
+struct cred_store;
+
+struct cred_store *cred_store_new(void);
+struct cred_store *cred_store_free(struct cred_store *s);
+PFS_DEFINE_FREEP(struct cred_store, cred_store_free)
+
+/*
+ * Verifies token (through the cache) and binds its claims to uid, replacing
+ * any earlier binding of that uid. Errors as cred_verify.
+ */
+int cred_store_bind(struct cred_store *s, const struct cred_verifier *v, uid_t uid,
+		    const char *token, size_t len, int64_t now, struct pfs_error *reterr);
+/* Removes uid's binding (0, or -ENOENT if there was none). */
+int cred_store_unbind(struct cred_store *s, uid_t uid);
+/*
+ * A copy of uid's claims if bound and not expired at now (cred_claims_free),
+ * else NULL. Expired bindings are dropped.
+ */
+struct cred_claims *cred_store_lookup(struct cred_store *s, uid_t uid, int64_t now);
+
+#endif /* PINFS_CRED_H */

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Private to the filesystem core (fs_core.c, fs_system.c, fs_xattr.c):
+ * the state they share. Nothing outside src/fs_*.c includes this.
+ */
+#ifndef PINFS_FS_I_H
+#define PINFS_FS_I_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "pinfs/audit.h"
+#include "pinfs/backend.h"
+#include "pinfs/config.h"
+#include "pinfs/cred.h"
+#include "pinfs/policy.h"
+#include "pinfs/fs_core.h"
+#include "pinfs/inode_table.h"
+#include "pinfs/route.h"
+
+struct pending {
+	struct pending *next;
+	char *tenant;
+	char *key;
+	uid_t uid;		/* only its creator sees it */
+	bool scratch;		/* private until renamed onto a key */
+	bool gone;		/* committed, renamed or unlinked: off the list */
+	unsigned refs;		/* open files + 1 while on the list */
+	char *value;		/* scratch: validated (compact) content, or NULL */
+	size_t value_len;
+	struct timespec mtime;
+};
+
+#define FS_MAX_BACKENDS 64
+
+struct fs {
+	struct fs_options opts;
+	struct backend_set *backends;	/* every backend ever routed to; lives as long as fs */
+	struct inode_table *nodes;
+	struct audit *audit;
+	struct cred_store *creds;
+	struct timespec start;
+
+	/* What a reload swaps, together: */
+	pthread_rwlock_t routes_lock;
+	struct route_table *routes;	/* protected by routes_lock */
+	struct policy *policy;		/* protected by routes_lock; NULL: owner and root only */
+	struct cred_verifier *verifier;	/* protected by routes_lock; NULL: tokens disabled */
+	size_t max_value_bytes;		/* protected by routes_lock */
+	enum config_mode mode;		/* protected by routes_lock */
+	unsigned reaper_interval_s;	/* protected by routes_lock */
+
+	/* Per backend number: since when it failed (0: up), its metrics slot. Atomics. */
+	int64_t down_since[FS_MAX_BACKENDS];
+	int metrics_slot[FS_MAX_BACKENDS];
+
+	/* The reaper thread (expired pins). */
+	pthread_t reaper;
+	bool reaper_running;
+	pthread_mutex_t reaper_lock;
+	pthread_cond_t reaper_wake;
+	bool stopping;			/* protected by reaper_lock */
+
+	pthread_mutex_t pending_lock;
+	struct pending *pending;	/* protected by pending_lock */
+};
+
+enum fs_file_kind { FS_FILE_PIN, FS_FILE_SYSTEM };
+
+struct fs_file {
+	pthread_mutex_t lock;
+	enum fs_file_kind kind;
+	unsigned sysid;			/* FS_FILE_SYSTEM: which /.system file */
+	uint64_t cursor;		/* stream files: the next event number */
+	uint64_t stream_base;		/* stream files: file offset of snap[0] */
+	struct pfs_subject who;		/* recorded at open: flush and release act for it */
+	char *tenant;
+	char *key;			/* for pending files, pending->key is authoritative */
+	struct backend *be;
+	unsigned backend_no;
+	struct pending *pending;	/* a created name not yet committed, or NULL */
+	bool writable;
+	bool append;
+
+	/* Staged bytes (writers). */
+	char *buf;
+	size_t len, cap;
+	bool loaded;			/* buf holds a base (current value or truncation) */
+	bool dirty;			/* buf differs from what was last committed */
+	int failed;			/* sticky -EINVAL/-EFBIG: nothing is ever committed */
+	bool reported;			/* the writer was already told why its commit failed */
+	struct pin_scan *scan;
+
+	/* Read snapshot: one value per read pass, so no read is ever torn. */
+	char *snap;
+	size_t snap_len;
+	bool snap_valid;
+	bool at_eof;
+	struct pin_meta snap_meta;
+};
+
+struct dir_entry {
+	char *name;
+	struct stat st;
+};
+
+struct fs_dir {
+	pthread_mutex_t lock;
+	uint64_t nodeid;
+	char *tenant;			/* NULL for the root */
+	struct backend *be;
+	unsigned backend_no;
+	struct dir_entry *ents;		/* the current page */
+	size_t n_ents, pos;
+	char *after_key;		/* last key fetched */
+	bool eof;
+	off_t next_off;			/* offset of ents[pos] */
+};
+
+
+/* Helpers fs_core.c shares with its sibling files. */
+int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resource,
+		 const char *action, const char *tenant);
+int fs_route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigned *ret_no);
+void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
+	      const char *operation, const char *tenant, const char *key, int result,
+	      const char *value, size_t value_len, int64_t started_us);
+
+/* Pings every backend, updates down_since and pinfs_backend_up; returns how many are down. */
+size_t fs_refresh_backend_health(struct fs *fs);
+/* Deletes expired pins on every backend now (the reaper's work); returns how many. */
+int fs_expire_now(struct fs *fs, const char *source);
+
+/* /.system (fs_system.c). Node ids INODE_SYSTEM_DIR and up. */
+int fs_system_lookup(struct fs *fs, const struct pfs_subject *who, const char *name,
+		     struct fs_entry *ret);
+int fs_system_getattr(struct fs *fs, uint64_t nodeid, struct fs_file *file, struct stat *ret);
+int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
+		   struct fs_file **ret_file, struct fs_open_flags *ret_flags);
+ssize_t fs_system_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t off);
+ssize_t fs_system_write(struct fs *fs, struct fs_file *f, const char *buf, size_t size,
+			off_t off);
+int fs_system_flush(struct fs *fs, struct fs_file *f);
+void fs_system_release(struct fs *fs, struct fs_file *f);
+/* Adds /.system's files to a directory listing of it. */
+int fs_system_list(struct fs *fs, const struct pfs_subject *who,
+		   int (*add)(void *ctx, const char *name, const struct stat *st), void *ctx);
+void fs_system_dir_stat(const struct fs *fs, struct stat *st);
+
+#endif /* PINFS_FS_I_H */
