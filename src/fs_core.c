@@ -359,8 +359,8 @@ void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 /* pending names                                                      */
 
 /* Finds a listed pending name visible to uid (any uid if uid_any). Caller holds the lock. */
-static struct pending *pending_find(struct fs *fs, const char *tenant, const char *key, uid_t uid,
-				    bool uid_any)
+struct pending *fs_pending_find(struct fs *fs, const char *tenant, const char *key, uid_t uid,
+				bool uid_any)
 {
 	for (struct pending *p = fs->pending; p; p = p->next)
 		if (strcmp(p->tenant, tenant) == 0 && strcmp(p->key, key) == 0 &&
@@ -808,7 +808,7 @@ static int lookup_key(struct fs *fs, const struct pfs_subject *who, const char *
 
 	/* Not committed: maybe the caller's own pending creation. */
 	pthread_mutex_lock(&fs->pending_lock);
-	struct pending *p = pending_find(fs, tenant, key, who->uid, false);
+	struct pending *p = fs_pending_find(fs, tenant, key, who->uid, false);
 
 	if (p) {
 		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
@@ -884,7 +884,7 @@ static int pin_getattr(struct fs *fs, uint64_t nodeid, const char *tenant, const
 		return r;
 	/* The kernel holds this node, so whoever asks already looked it up. */
 	pthread_mutex_lock(&fs->pending_lock);
-	struct pending *p = pending_find(fs, tenant, key, 0, true);
+	struct pending *p = fs_pending_find(fs, tenant, key, 0, true);
 
 	if (p)
 		pending_stat(fs, nodeid, p, ret);
@@ -1116,7 +1116,7 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 		goto fail;
 
 	pthread_mutex_lock(&fs->pending_lock);
-	p = pending_find(fs, tenant, key, who->uid, false);
+	p = fs_pending_find(fs, tenant, key, who->uid, false);
 	if (p) {
 		p->refs++;
 		f->pending = p;
@@ -1435,7 +1435,18 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 
 	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
 			      .ttl_op = PIN_TTL_KEEP};
+	char source[PIN_SOURCE_MAX] = "";
 
+	if (f->pending) {
+		/* xattrs set on the new file before this first commit go with it. */
+		pthread_mutex_lock(&fs->pending_lock);
+		w.ttl_op = f->pending->ttl_op;
+		w.ttl_seconds = f->pending->ttl_seconds;
+		memcpy(source, f->pending->source, sizeof(source));
+		pthread_mutex_unlock(&fs->pending_lock);
+		if (source[0])
+			w.source = source;
+	}
 	r = backend_pin_upsert(f->be, f->tenant, key, &w, &f->snap_meta);
 	if (r == -EEXIST)
 		r = -EIO;	/* an upsert cannot collide: the backend misbehaved */
@@ -1654,7 +1665,7 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		return r;
 
 	pthread_mutex_lock(&fs->pending_lock);
-	struct pending *p = pending_find(fs, tenant, key, who->uid, false);
+	struct pending *p = fs_pending_find(fs, tenant, key, who->uid, false);
 
 	if (p)
 		pending_drop(fs, p);
@@ -1765,7 +1776,15 @@ static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
 
 	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
 			      .ttl_op = PIN_TTL_KEEP};
+	char source[PIN_SOURCE_MAX] = "";
 
+	pthread_mutex_lock(&fs->pending_lock);
+	w.ttl_op = p->ttl_op;
+	w.ttl_seconds = p->ttl_seconds;
+	memcpy(source, p->source, sizeof(source));
+	pthread_mutex_unlock(&fs->pending_lock);
+	if (source[0])
+		w.source = source;
 	r = backend_pin_upsert(be, tenant, to, &w, NULL);
 	if (r < 0)
 		return r == -EEXIST ? -EIO : r;
@@ -1817,7 +1836,7 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		return r;
 
 	pthread_mutex_lock(&fs->pending_lock);
-	p = pending_find(fs, tenant, from, who->uid, false);
+	p = fs_pending_find(fs, tenant, from, who->uid, false);
 	if (p)
 		p->refs++;
 	pthread_mutex_unlock(&fs->pending_lock);

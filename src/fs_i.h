@@ -31,6 +31,10 @@ struct pending {
 	char *value;		/* scratch: validated (compact) content, or NULL */
 	size_t value_len;
 	struct timespec mtime;
+	/* xattrs set before the first commit, applied by it */
+	enum pin_ttl_op ttl_op;
+	int32_t ttl_seconds;
+	char source[PIN_SOURCE_MAX];	/* "" : the default, "fs" */
 };
 
 #define FS_MAX_BACKENDS 64
@@ -121,6 +125,9 @@ struct fs_dir {
 
 
 /* Helpers fs_core.c shares with its sibling files. */
+/* A listed pending name visible to uid (any uid if uid_any). Caller holds fs->pending_lock. */
+struct pending *fs_pending_find(struct fs *fs, const char *tenant, const char *key, uid_t uid,
+				bool uid_any);
 int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resource,
 		 const char *action, const char *tenant);
 int fs_route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigned *ret_no);

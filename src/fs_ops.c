@@ -379,6 +379,60 @@ static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 	fuse_reply_err(req, EPERM);
 }
 
+/* Answers a size probe (size 0) with the length, else the bytes or ERANGE. */
+static void reply_xattr_bytes(fuse_req_t req, const char *v, size_t len, size_t size)
+{
+	if (size == 0)
+		fuse_reply_xattr(req, len);
+	else if (len > size)
+		fuse_reply_err(req, ERANGE);
+	else
+		fuse_reply_buf(req, v, len);
+}
+
+static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
+{
+	struct pfs_subject who = subject_of(req);
+	char *v = NULL;
+	size_t len = 0;
+	int r = fs_getxattr(fs_of(req), &who, ino, name, &v, &len);
+
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_xattr_bytes(req, v, len, size);
+	free(v);
+}
+
+static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
+{
+	struct pfs_subject who = subject_of(req);
+	char *list = NULL;
+	size_t len = 0;
+	int r = fs_listxattr(fs_of(req), &who, ino, &list, &len);
+
+	if (r < 0)
+		fuse_reply_err(req, -r);
+	else
+		reply_xattr_bytes(req, list, len, size);
+	free(list);
+}
+
+static void ll_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+			size_t size, int flags)
+{
+	struct pfs_subject who = subject_of(req);
+
+	fuse_reply_err(req, -fs_setxattr(fs_of(req), &who, ino, name, value, size, flags));
+}
+
+static void ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
+{
+	struct pfs_subject who = subject_of(req);
+
+	fuse_reply_err(req, -fs_removexattr(fs_of(req), &who, ino, name));
+}
+
 const struct fuse_lowlevel_ops fs_ops = {
 	.init = ll_init,
 	.lookup = ll_lookup,
@@ -404,6 +458,10 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.fsyncdir = ll_fsyncdir,
 	.statfs = ll_statfs,
 	.ioctl = ll_ioctl,
+	.getxattr = ll_getxattr,
+	.listxattr = ll_listxattr,
+	.setxattr = ll_setxattr,
+	.removexattr = ll_removexattr,
 	.symlink = ll_symlink,
 	.link = ll_link,
 	.mknod = ll_mknod,

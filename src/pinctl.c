@@ -14,10 +14,13 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "pinctl_rbac.h"
 #include "pinfs/config.h"
 #include "pinfs/log.h"
 #include "pinfs/migrate.h"
+#include "pinfs/pin_json.h"
 #include "pinfs/route.h"
+#include "pinfs/seed.h"
 
 #define DEFAULT_CONFIG PINFS_SYSCONFDIR "/pinfs.json"
 
@@ -30,6 +33,15 @@ static void usage(FILE *out)
 		"  migrate up        apply every migration this build knows\n"
 		"  migrate down      revert the newest applied migration\n"
 		"  migrate status    show each backend's schema version\n"
+		"  seed --file F [--dry-run] [--verify] [--wait SECONDS]\n"
+		"                    upsert the pins of a seed file (idempotent)\n"
+		"  expire [--dry-run]\n"
+		"                    delete every expired pin now, auditing each\n"
+		"  policy check FILE...\n"
+		"                    validate RBAC policy files\n"
+		"  token mint --sub S --roles R,... --tenants T,... --ttl SECONDS\n"
+		"             [--key FILE] [--algorithm ALG] [--issuer I] [--audience A]\n"
+		"                    sign a JWT for /.system/credentials\n"
 		"\n"
 		"Options:\n"
 		"  -c, --config FILE  config file (default %s if it exists,\n"
@@ -124,6 +136,155 @@ static int cmd_migrate(struct route_table *rt, const char *what)
 	return failed;
 }
 
+static int print_expired(void *ctx, const char *tenant, const char *key)
+{
+	const char *verb = ctx;
+
+	printf("%s %s/%s\n", verb, tenant, key);
+	return 0;
+}
+
+static int cmd_expire(struct backend_set *set, int argc, char **argv)
+{
+	bool dry_run = argc > 1 && strcmp(argv[1], "--dry-run") == 0;
+	int failed = 0;
+
+	if (argc > (dry_run ? 2 : 1)) {
+		fprintf(stderr, "pinctl: expire takes only --dry-run\n");
+		return 2;
+	}
+	for (size_t i = 0; i < backend_set_size(set); i++) {
+		struct backend *be = backend_set_get(set, i);
+		int r, total = 0;
+
+		char verb[16];
+
+		snprintf(verb, sizeof(verb), "%s", dry_run ? "would expire" : "expired");
+		do {
+			r = backend_expire(be, dry_run, 1000, "pinctl", print_expired, verb);
+			total += r > 0 ? r : 0;
+		} while (r == 1000 && !dry_run);
+		if (r < 0) {
+			fprintf(stderr, "pinctl: %s: could not expire pins: %s\n", backend_name(be),
+				strerror(-r));
+			failed = 1;
+			continue;
+		}
+		printf("%s: %d pin%s %s\n", backend_name(be), total, total == 1 ? "" : "s",
+		       dry_run ? "would expire" : "expired");
+	}
+	return failed;
+}
+
+/* Waits until every backend answers, for at most seconds. */
+static int wait_backends(struct backend_set *set, unsigned seconds)
+{
+	for (unsigned waited = 0;; waited++) {
+		size_t down = 0;
+
+		for (size_t i = 0; i < backend_set_size(set); i++)
+			down += backend_ping(backend_set_get(set, i)) < 0;
+		if (!down)
+			return 0;
+		if (waited >= seconds)
+			return -EIO;
+		sleep(1);
+	}
+}
+
+static int cmd_seed(struct route_table *rt, struct backend_set *set, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"file", required_argument, NULL, 'f'},
+		{"dry-run", no_argument, NULL, 'n'},
+		{"verify", no_argument, NULL, 'v'},
+		{"wait", required_argument, NULL, 'w'},
+		{NULL, 0, NULL, 0},
+	};
+	PFS_CLEANUP(seed_freep) struct seed *seed = NULL;
+	struct pfs_error err = {0};
+	const char *file = NULL;
+	bool dry_run = false, verify = false;
+	unsigned wait_s = 0;
+	int c, failed = 0, written = 0;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "f:nvw:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'f':
+			file = optarg;
+			break;
+		case 'n':
+			dry_run = true;
+			break;
+		case 'v':
+			verify = true;
+			break;
+		case 'w':
+			wait_s = (unsigned)strtoul(optarg, NULL, 10);
+			break;
+		default:
+			return 2;
+		}
+	}
+	if (!file || optind != argc) {
+		fprintf(stderr, "pinctl: seed needs --file FILE\n");
+		return 2;
+	}
+	if (seed_load_file(file, &seed, &err) < 0) {
+		fprintf(stderr, "pinctl: %s\n", err.message);
+		return 1;
+	}
+	if (wait_s && wait_backends(set, wait_s) < 0) {
+		fprintf(stderr, "pinctl: the backends did not answer within %u s\n", wait_s);
+		return 1;
+	}
+	for (size_t i = 0; i < seed->n; i++) {
+		const struct seed_pin *p = &seed->pins[i];
+		struct pin_write w = {.value = p->value, .value_len = p->value_len,
+				      .source = p->source ? p->source : "seed",
+				      .ttl_op = p->ttl_seconds >= 0 ? PIN_TTL_SET : PIN_TTL_KEEP,
+				      .ttl_seconds = p->ttl_seconds};
+		struct backend *be;
+		int r = route_table_lookup(rt, p->tenant, &be, NULL);
+
+		if (r < 0) {
+			fprintf(stderr, "pinctl: %s/%s: no route for tenant \"%s\"\n", p->tenant,
+				p->key, p->tenant);
+			failed = 1;
+			continue;
+		}
+		if (dry_run) {
+			printf("would write %s/%s (%zu bytes) to %s\n", p->tenant, p->key,
+			       p->value_len, backend_name(be));
+			continue;
+		}
+		r = backend_pin_upsert(be, p->tenant, p->key, &w, NULL);
+		if (r < 0) {
+			fprintf(stderr, "pinctl: %s/%s: %s\n", p->tenant, p->key, strerror(-r));
+			failed = 1;
+			continue;
+		}
+		written++;
+		if (verify) {
+			struct pin got = {0};
+
+			/* Equal as JSON: PostgreSQL's jsonb keeps its own key order. */
+			r = backend_pin_get(be, p->tenant, p->key, &got);
+			if (r < 0 || !seed_value_equal(got.value, got.value_len, p->value,
+						       p->value_len)) {
+				fprintf(stderr, "pinctl: %s/%s: read back %s\n", p->tenant, p->key,
+					r < 0 ? strerror(-r) : "a different value");
+				failed = 1;
+			}
+			pin_done(&got);
+		}
+	}
+	if (!dry_run)
+		printf("seeded %d of %zu pins%s\n", written, seed->n, verify ? ", verified" : "");
+	return failed;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -162,24 +323,50 @@ int main(int argc, char **argv)
 	pfs_log_open("pinctl", PFS_LOG_STDERR, getenv("PINFS_DEBUG") ? LOG_DEBUG : LOG_WARNING);
 
 	const char *cmd = argv[optind];
+	int sub_argc = argc - optind - 1;
+	char **sub_argv = argv + optind + 1;
 
+	if (strcmp(cmd, "policy") == 0) {
+		if (sub_argc < 1 || strcmp(sub_argv[0], "check") != 0) {
+			fprintf(stderr, "pinctl: policy needs check FILE...\n");
+			return 2;
+		}
+		return pinctl_policy_check(sub_argc, sub_argv);
+	}
+	if (strcmp(cmd, "token") == 0) {
+		if (sub_argc < 1 || strcmp(sub_argv[0], "mint") != 0) {
+			fprintf(stderr, "pinctl: token needs mint ...\n");
+			return 2;
+		}
+		/* The config only gives defaults here: a missing one is no error. */
+		if ((config_path || access(DEFAULT_CONFIG, F_OK) == 0) &&
+		    load_config(config_path, &cfg) < 0)
+			return 1;
+		return pinctl_token_mint(cfg, sub_argc, sub_argv);
+	}
+	if (strcmp(cmd, "migrate") != 0 && strcmp(cmd, "seed") != 0 && strcmp(cmd, "expire") != 0) {
+		fprintf(stderr, "pinctl: unrecognized command \"%s\" (try --help)\n", cmd);
+		return 2;
+	}
 	if (strcmp(cmd, "migrate") == 0) {
-		const char *what = optind + 1 < argc ? argv[optind + 1] : "";
+		const char *what = sub_argc > 0 ? sub_argv[0] : "";
 
 		if (strcmp(what, "up") != 0 && strcmp(what, "down") != 0 &&
 		    strcmp(what, "status") != 0) {
 			fprintf(stderr, "pinctl: migrate needs up, down or status\n");
 			return 2;
 		}
-		if (load_config(config_path, &cfg) < 0)
-			return 1;
-		set = backend_set_new();
-		if (!set || route_table_new(cfg, set, &rt, &err) < 0) {
-			fprintf(stderr, "pinctl: %s\n", err.message);
-			return 1;
-		}
-		return cmd_migrate(rt, what);
 	}
-	fprintf(stderr, "pinctl: unrecognized command \"%s\" (try --help)\n", cmd);
-	return 2;
+	if (load_config(config_path, &cfg) < 0)
+		return 1;
+	set = backend_set_new();
+	if (!set || route_table_new(cfg, set, &rt, &err) < 0) {
+		fprintf(stderr, "pinctl: %s\n", err.message[0] ? err.message : "out of memory");
+		return 1;
+	}
+	if (strcmp(cmd, "migrate") == 0)
+		return cmd_migrate(rt, sub_argv[0]);
+	if (strcmp(cmd, "seed") == 0)
+		return cmd_seed(rt, set, sub_argc + 1, sub_argv - 1);
+	return cmd_expire(set, sub_argc + 1, sub_argv - 1);
 }

@@ -131,4 +131,18 @@ void fs_releasedir(struct fs *fs, struct fs_dir *dir);
 
 int fs_statfs(struct fs *fs, struct statvfs *ret);
 
+/*
+ * Extended attributes (user.pin.*). getxattr: *ret_value is new (free()).
+ * listxattr: NUL-separated names, new (free()); may be empty (NULL, 0).
+ * flags: XATTR_CREATE / XATTR_REPLACE.
+ */
+int fs_getxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, const char *name,
+		char **ret_value, size_t *ret_len);
+int fs_listxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, char **ret_list,
+		 size_t *ret_len);
+int fs_setxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, const char *name,
+		const char *value, size_t len, int flags);
+int fs_removexattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+		   const char *name);
+
 #endif /* PINFS_FS_CORE_H */

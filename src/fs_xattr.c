@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Extended attributes: a pin's TTL and metadata as user.pin.* (DESIGN.md
+ * section 7 and 11).
+ *
+ *   user.pin.ttl         read/write/remove: seconds 0..31536000, as last set
+ *   user.pin.expires_at  read: RFC 3339 UTC, only while a TTL is set
+ *   user.pin.created_at  read
+ *   user.pin.updated_at  read
+ *   user.pin.source      read/write: who wrote it ("fs" by default)
+ *   user.pin.id          read: the backend's row id
+ *
+ * security.*, system.* and trusted.* never reach a backend: reading one is
+ * ENODATA at once (the kernel asks for security.capability on every write).
+ * Setting anything but ttl and source is ENOTSUP, so cp -a and rsync -X copy
+ * what can be copied and skip the rest quietly. On a file created but not
+ * yet committed, changes are staged and applied by its first commit.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/xattr.h>
+
+#include "fs_i.h"
+#include "pinfs/inode_table.h"
+#include "pinfs/path_codec.h"
+#include "pinfs/timeutil.h"
+
+enum xattr_id { XA_TTL, XA_EXPIRES_AT, XA_CREATED_AT, XA_UPDATED_AT, XA_SOURCE, XA_ID, XA__COUNT };
+
+static const char *const xattr_names[XA__COUNT] = {
+	[XA_TTL] = "user.pin.ttl",		 [XA_EXPIRES_AT] = "user.pin.expires_at",
+	[XA_CREATED_AT] = "user.pin.created_at", [XA_UPDATED_AT] = "user.pin.updated_at",
+	[XA_SOURCE] = "user.pin.source",	 [XA_ID] = "user.pin.id",
+};
+
+static int xattr_lookup(const char *name)
+{
+	for (int i = 0; i < XA__COUNT; i++)
+		if (strcmp(xattr_names[i], name) == 0)
+			return i;
+	return -1;
+}
+
+/* Namespaces pinfs never stores: answered without a round trip. */
+static bool foreign_namespace(const char *name)
+{
+	return strncmp(name, "security.", 9) == 0 || strncmp(name, "system.", 7) == 0 ||
+	       strncmp(name, "trusted.", 8) == 0;
+}
+
+/* What the attributes are read from: a committed pin or a pending creation. */
+struct xattr_target {
+	char *tenant;
+	char *key;
+	struct backend *be;
+	bool pending;
+	struct pin_meta meta;	/* committed pins */
+};
+
+static void target_done(struct xattr_target *t)
+{
+	free(t->tenant);
+	free(t->key);
+}
+
+/* Resolves nodeid to a pin (or pending file) and checks who may do action. */
+static int target_get(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+		      const char *action, struct xattr_target *t)
+{
+	enum inode_kind kind;
+	struct pin pin = {0};
+	int r;
+
+	memset(t, 0, sizeof(*t));
+	if (nodeid < INODE_FIRST_DYNAMIC)
+		return -ENODATA;	/* the root and /.system have none */
+	r = inode_table_resolve(fs->nodes, nodeid, &kind, &t->tenant, &t->key);
+	if (r < 0)
+		return r == -ESTALE ? -ENOENT : r;
+	if (kind != INODE_KIND_PIN) {
+		target_done(t);
+		return -ENODATA;	/* tenants have none */
+	}
+	r = fs_route(fs, t->tenant, &t->be, NULL);
+	if (r == 0)
+		r = fs_authorize(fs, who, "memory_pin", action, t->tenant);
+	if (r < 0) {
+		target_done(t);
+		return r;
+	}
+	r = backend_pin_get(t->be, t->tenant, t->key, &pin);
+	if (r == 0) {
+		t->meta = pin.meta;
+		pin_done(&pin);
+		return 0;
+	}
+	if (r == -ENOENT) {
+		pthread_mutex_lock(&fs->pending_lock);
+		t->pending = fs_pending_find(fs, t->tenant, t->key, who->uid, false) != NULL;
+		pthread_mutex_unlock(&fs->pending_lock);
+		if (t->pending)
+			return 0;
+	}
+	target_done(t);
+	return r;
+}
+
+/* The value of attribute id, or -ENODATA. buf holds at least 64 bytes. */
+static int format_attr(struct fs *fs, const struct xattr_target *t, int id, char *buf,
+		       size_t len)
+{
+	struct pin_meta m = t->meta;
+
+	if (t->pending) {
+		/* Not a row yet: only what was staged on it. */
+		struct pending *p;
+
+		pthread_mutex_lock(&fs->pending_lock);
+		p = fs_pending_find(fs, t->tenant, t->key, 0, true);
+		memset(&m, 0, sizeof(m));
+		m.ttl_seconds = -1;
+		if (p && p->ttl_op == PIN_TTL_SET)
+			m.ttl_seconds = p->ttl_seconds;
+		snprintf(m.source, sizeof(m.source), "%s", p && p->source[0] ? p->source : "fs");
+		pthread_mutex_unlock(&fs->pending_lock);
+		if (id != XA_TTL && id != XA_SOURCE)
+			return -ENODATA;
+	}
+	switch (id) {
+	case XA_TTL:
+		if (m.ttl_seconds < 0)
+			return -ENODATA;
+		return snprintf(buf, len, "%d", (int)m.ttl_seconds);
+	case XA_EXPIRES_AT:
+		if (!m.expires_at)
+			return -ENODATA;
+		time_rfc3339(m.expires_at, 0, buf);
+		return (int)strlen(buf);
+	case XA_CREATED_AT:
+		time_rfc3339(m.created_at, 0, buf);
+		return (int)strlen(buf);
+	case XA_UPDATED_AT:
+		time_rfc3339(m.updated_at, 0, buf);
+		return (int)strlen(buf);
+	case XA_SOURCE:
+		return snprintf(buf, len, "%s", m.source);
+	case XA_ID:
+		return snprintf(buf, len, "%lld", (long long)m.id);
+	default:
+		return -ENODATA;
+	}
+}
+
+int fs_getxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, const char *name,
+		char **ret_value, size_t *ret_len)
+{
+	struct xattr_target t;
+	int64_t started = time_now_us();
+	char buf[TIME_RFC3339_LEN + PIN_SOURCE_MAX];
+	int id, r;
+
+	if (foreign_namespace(name))
+		return -ENODATA;
+	id = xattr_lookup(name);
+	if (id < 0)
+		return -ENODATA;
+	r = target_get(fs, who, nodeid, "read", &t);
+	if (r < 0)
+		return r;
+	r = format_attr(fs, &t, id, buf, sizeof(buf));
+	if (r >= 0) {
+		*ret_value = strndup(buf, (size_t)r);
+		*ret_len = (size_t)r;
+		if (!*ret_value)
+			r = -ENOMEM;
+	}
+	fs_audit(fs, NULL, who, "xattr_read", t.tenant, t.key, r == -ENODATA ? 0 : r, NULL, 0,
+		 started);
+	target_done(&t);
+	return r < 0 ? r : 0;
+}
+
+int fs_listxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, char **ret_list,
+		 size_t *ret_len)
+{
+	struct xattr_target t;
+	char buf[TIME_RFC3339_LEN + PIN_SOURCE_MAX];
+	char *list;
+	size_t len = 0;
+	int r;
+
+	*ret_list = NULL;
+	*ret_len = 0;
+	r = target_get(fs, who, nodeid, "read", &t);
+	if (r == -ENODATA)
+		return 0;	/* directories: an empty list */
+	if (r < 0)
+		return r;
+	list = malloc(256);
+	if (!list) {
+		target_done(&t);
+		return -ENOMEM;
+	}
+	/* Exactly the attributes that exist. */
+	for (int i = 0; i < XA__COUNT; i++) {
+		if (format_attr(fs, &t, i, buf, sizeof(buf)) < 0)
+			continue;
+		memcpy(list + len, xattr_names[i], strlen(xattr_names[i]) + 1);
+		len += strlen(xattr_names[i]) + 1;
+	}
+	target_done(&t);
+	*ret_list = list;
+	*ret_len = len;
+	return 0;
+}
+
+/* "3600": decimal digits only, 0..PIN_TTL_MAX. */
+static int parse_ttl(const char *value, size_t len, int32_t *ret)
+{
+	long long v = 0;
+
+	if (len == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < len; i++) {
+		if (value[i] < '0' || value[i] > '9')
+			return -EINVAL;
+		if (v <= PIN_TTL_MAX)
+			v = v * 10 + (value[i] - '0');
+	}
+	if (v > PIN_TTL_MAX)
+		return -ERANGE;
+	*ret = (int32_t)v;
+	return 0;
+}
+
+static int parse_source(const char *value, size_t len, char out[PIN_SOURCE_MAX])
+{
+	if (len == 0 || len >= PIN_SOURCE_MAX || !path_is_clean_utf8(value, len))
+		return -EINVAL;
+	memcpy(out, value, len);
+	out[len] = '\0';
+	return 0;
+}
+
+/* Applies u to the target: to the backend, or staged on a pending file. */
+static int apply(struct fs *fs, struct xattr_target *t, const struct pin_meta_update *u)
+{
+	struct pending *p;
+
+	if (!t->pending)
+		return backend_pin_set_meta(t->be, t->tenant, t->key, u, NULL);
+	pthread_mutex_lock(&fs->pending_lock);
+	p = fs_pending_find(fs, t->tenant, t->key, 0, true);
+	if (p) {
+		if (u->ttl_op != PIN_TTL_KEEP) {
+			p->ttl_op = u->ttl_op;
+			p->ttl_seconds = u->ttl_seconds;
+		}
+		if (u->source)
+			snprintf(p->source, sizeof(p->source), "%s", u->source);
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+	return p ? 0 : -ENOENT;
+}
+
+int fs_setxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, const char *name,
+		const char *value, size_t len, int flags)
+{
+	struct pin_meta_update u = {.ttl_op = PIN_TTL_KEEP};
+	char source[PIN_SOURCE_MAX];
+	char cur[TIME_RFC3339_LEN + PIN_SOURCE_MAX];
+	struct xattr_target t;
+	int64_t started = time_now_us();
+	int id = xattr_lookup(name);
+	bool exists;
+	int r;
+
+	if (id != XA_TTL && id != XA_SOURCE)
+		return -ENOTSUP;	/* read-only, unknown, or not ours */
+	/* Check the value before anything else: a bad one changes nothing. */
+	if (id == XA_TTL) {
+		r = parse_ttl(value, len, &u.ttl_seconds);
+		u.ttl_op = PIN_TTL_SET;
+	} else {
+		r = parse_source(value, len, source);
+		u.source = source;
+	}
+	if (r < 0)
+		return r;
+	r = target_get(fs, who, nodeid, "write", &t);
+	if (r < 0)
+		return r == -ENODATA ? -ENOTSUP : r;
+	exists = format_attr(fs, &t, id, cur, sizeof(cur)) >= 0;
+	if ((flags & XATTR_CREATE) && exists)
+		r = -EEXIST;
+	else if ((flags & XATTR_REPLACE) && !exists)
+		r = -ENODATA;
+	else
+		r = apply(fs, &t, &u);
+	fs_audit(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started);
+	target_done(&t);
+	return r;
+}
+
+int fs_removexattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+		   const char *name)
+{
+	struct pin_meta_update u = {.ttl_op = PIN_TTL_CLEAR};
+	char cur[TIME_RFC3339_LEN + PIN_SOURCE_MAX];
+	struct xattr_target t;
+	int64_t started = time_now_us();
+	int id = xattr_lookup(name);
+	int r;
+
+	if (foreign_namespace(name))
+		return -ENODATA;
+	if (id < 0)
+		return -ENODATA;
+	if (id != XA_TTL)
+		return -ENOTSUP;	/* the others always exist and cannot go */
+	r = target_get(fs, who, nodeid, "write", &t);
+	if (r < 0)
+		return r == -ENODATA ? -ENOTSUP : r;
+	if (format_attr(fs, &t, XA_TTL, cur, sizeof(cur)) < 0)
+		r = -ENODATA;
+	else
+		r = apply(fs, &t, &u);
+	fs_audit(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started);
+	target_done(&t);
+	return r;
+}
