@@ -27,7 +27,8 @@
  *     sqlite_errno(), the one table for this edge;
  *   - times are TEXT, RFC 3339 UTC with microseconds, written by us from
  *     CLOCK_REALTIME (never by SQLite's clock, which has milliseconds) and
- *     compared through the pinfs_live() SQL function, which parses them, so
+ *     compared (pinfs_live()) and ordered (pinfs_usec()) through SQL
+ *     functions that parse them, so
  *     rows written by other tools in other valid formats ("2026-11-22
  *     10:00:00", "...+02:00") expire correctly too. An unparseable
  *     expires_at counts as no expiry (and reads back as 0);
@@ -1664,11 +1665,14 @@ static int do_expire(struct sqlite_conn *c, void *ctx)
 		if (rc != SQLITE_OK)
 			return conn_error(c, rc, "bind parameters");
 		/* Read them all first: deleting rows under an open SELECT is undefined. */
-		do {
+		for (;;) {
 			r = stmt_step(c, st, "find expired pins");
-			if (r == 1)
-				r = expired_add(a, st);
-		} while (r == 0 && sqlite3_stmt_busy(st));
+			if (r <= 0)
+				break;
+			r = expired_add(a, st);
+			if (r < 0)
+				break;
+		}
 		if (r < 0)
 			return r;
 	}

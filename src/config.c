@@ -311,11 +311,28 @@ static int load(json_t *doc, const json_error_t *jerr, const char *path, struct 
 	return 0;
 }
 
+/* A relative path in the config is relative to the config file's directory. */
+static int absolutize(char **p, const char *config_path)
+{
+	const char *slash = strrchr(config_path, '/');
+	char *abs;
+
+	if (!*p || (*p)[0] == '/')
+		return 0;
+	if (asprintf(&abs, "%.*s%s", slash ? (int)(slash - config_path + 1) : 2,
+		     slash ? config_path : "./", *p) < 0)
+		return -ENOMEM;
+	free(*p);
+	*p = abs;
+	return 0;
+}
+
 int config_load_file(const char *path, struct config **ret, struct pfs_error *reterr)
 {
 	PFS_CLEANUP(json_decrefp) json_t *doc = NULL;
 	json_error_t jerr;
 	FILE *f;
+	int r;
 
 	f = fopen(path, "re");
 	if (!f)
@@ -323,7 +340,16 @@ int config_load_file(const char *path, struct config **ret, struct pfs_error *re
 				     strerror(errno));
 	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);
-	return load(doc, &jerr, path, ret, reterr);
+	r = load(doc, &jerr, path, ret, reterr);
+	if (r < 0)
+		return r;
+	if (absolutize(&(*ret)->policy, path) < 0 ||
+	    absolutize(&(*ret)->tokens.secret_file, path) < 0 ||
+	    absolutize(&(*ret)->tokens.public_key_file, path) < 0) {
+		*ret = config_free(*ret);
+		return -ENOMEM;
+	}
+	return 0;
 }
 
 int config_load_string(const char *text, size_t len, const char *path, struct config **ret,

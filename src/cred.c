@@ -61,6 +61,7 @@
 #include <jansson.h>
 #include <jwt.h>
 #include <openssl/bio.h>
+#include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
@@ -254,6 +255,7 @@ static int check_public_key(const struct alg_info *ai, const unsigned char *pem,
 		return -ENOMEM;
 	pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
 	BIO_free(bio);
+	ERR_clear_error();	/* OpenSSL's queue is per thread: leave nothing behind */
 	if (!pkey)
 		return pfs_error_set(reterr, -EINVAL, 0,
 				     "tokens.public_key_file: \"%s\" holds no PEM public key "

@@ -57,6 +57,10 @@ static int commit_reload(struct fs *fs, const struct pfs_subject *who, const cha
 			 size_t len);
 static int commit_expire(struct fs *fs, const struct pfs_subject *who, const char *buf,
 			 size_t len);
+static int render_credentials(struct fs *fs, const struct pfs_subject *who, char **ret,
+			      size_t *len);
+static int commit_credentials(struct fs *fs, const struct pfs_subject *who, const char *buf,
+			      size_t len);
 
 static const struct sysfile sysfiles[] = {
 	{"metrics", SYS_SNAPSHOT, 0444, "prometheus", "query", NULL, NULL, false, render_metrics,
@@ -70,6 +74,9 @@ static const struct sysfile sysfiles[] = {
 	{"expire", SYS_COMMAND, 0200, NULL, NULL, "memory_pin", "admin", false, NULL,
 	 commit_expire},
 	{"health", SYS_SNAPSHOT, 0444, NULL, NULL, NULL, NULL, false, render_health, NULL},
+	/* Each uid reads and writes only its own binding. */
+	{"credentials", SYS_SNAPSHOT, 0666, NULL, NULL, NULL, NULL, false, render_credentials,
+	 commit_credentials},
 };
 
 #define N_SYSFILES PFS_ARRAY_SIZE(sysfiles)
@@ -570,4 +577,65 @@ static int commit_expire(struct fs *fs, const struct pfs_subject *who, const cha
 	if (r >= 0)
 		pfs_log(LOG_INFO, "expire by uid %u: %d pin(s) deleted", (unsigned)who->uid, r);
 	return r < 0 ? r : 0;
+}
+
+static int render_credentials(struct fs *fs, const struct pfs_subject *who, char **ret,
+			      size_t *len)
+{
+	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
+	json_t *doc = json_object();
+	char when[TIME_RFC3339_LEN];
+	bool enabled;
+
+	if (!doc)
+		return -ENOMEM;
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	enabled = fs->verifier != NULL;
+	pthread_rwlock_unlock(&fs->routes_lock);
+	token = cred_store_lookup(fs->creds, who->uid, time_now_us() / 1000000);
+	json_object_set_new(doc, "uid", json_integer(who->uid));
+	json_object_set_new(doc, "tokens_enabled", json_boolean(enabled));
+	json_object_set_new(doc, "bound", json_boolean(token != NULL));
+	if (token) {
+		time_rfc3339(token->exp * 1000000, 0, when);
+		json_object_set_new(doc, "subject", json_string(token->sub));
+		json_object_set_new(doc, "roles", string_array(token->roles, token->n_roles));
+		json_object_set_new(doc, "tenants", string_array(token->tenants, token->n_tenants));
+		json_object_set_new(doc, "expires_at", json_string(when));
+	}
+	return dump_json(doc, ret, len);
+}
+
+/*
+ * A token written here binds to the writer's uid until it expires; an
+ * empty write removes the binding. The error is close()'s: EACCES for a
+ * token that does not verify, E2BIG past the size cap, EOPNOTSUPP when no
+ * "tokens" are configured.
+ */
+static int commit_credentials(struct fs *fs, const struct pfs_subject *who, const char *buf,
+			      size_t len)
+{
+	struct pfs_error err = {0};
+	size_t n = len;
+	int r;
+
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0) {
+		r = cred_store_unbind(fs->creds, who->uid);
+		return r == -ENOENT ? 0 : r;
+	}
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	if (!fs->verifier)
+		r = -EOPNOTSUPP;
+	else
+		r = cred_store_bind(fs->creds, fs->verifier, who->uid, buf, n,
+				    time_now_us() / 1000000, &err);
+	pthread_rwlock_unlock(&fs->routes_lock);
+	if (r < 0)
+		pfs_log(LOG_NOTICE, "rbac.token_rejected: uid %u: %s", (unsigned)who->uid,
+			r == -EOPNOTSUPP ? "no \"tokens\" configured" : err.message);
+	else
+		pfs_log(LOG_INFO, "uid %u bound a token", (unsigned)who->uid);
+	return r;
 }

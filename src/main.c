@@ -9,11 +9,14 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <libgen.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -47,7 +50,51 @@ struct reloader {
 	const char *config_path;	/* NULL: the embedded default, nothing to re-read */
 	pthread_t thread;
 	bool running;
+	/*
+	 * inotify on the directories of the config and the policy file (editors
+	 * save by rename, which a watch on the file itself would miss).
+	 */
+	int inotify_fd;
+	pthread_mutex_t lock;		/* the two fields below */
+	char *watched[2];		/* full paths of the files that trigger a reload */
 };
+
+/* Watches path's directory so that changes to path trigger a reload. Caller holds rl->lock. */
+static void watch_file(struct reloader *rl, int slot, const char *path)
+{
+	char *copy;
+
+	free(rl->watched[slot]);
+	rl->watched[slot] = path ? strdup(path) : NULL;
+	if (!path || rl->inotify_fd < 0)
+		return;
+	copy = strdup(path);
+	if (!copy)
+		return;
+	if (inotify_add_watch(rl->inotify_fd, dirname(copy),
+			      IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE) < 0)
+		pfs_log(LOG_WARNING, "could not watch \"%s\" for changes: %s", path, strerror(errno));
+	free(copy);
+}
+
+/* Whether an inotify event names one of the watched files. */
+static bool event_matches(struct reloader *rl, const struct inotify_event *ev)
+{
+	bool match = false;
+
+	if (!ev->len)
+		return false;
+	pthread_mutex_lock(&rl->lock);
+	for (int i = 0; i < 2; i++) {
+		char *copy = rl->watched[i] ? strdup(rl->watched[i]) : NULL;
+
+		if (copy && strcmp(basename(copy), ev->name) == 0)
+			match = true;
+		free(copy);
+	}
+	pthread_mutex_unlock(&rl->lock);
+	return match;
+}
 
 /* Re-reads the config (and with it routes, mode and policy); the fs keeps the last good one. */
 static int reload_config(void *ctx, struct pfs_error *reterr)
@@ -62,7 +109,14 @@ static int reload_config(void *ctx, struct pfs_error *reterr)
 	r = config_load_file(rl->config_path, &cfg, reterr);
 	if (r < 0)
 		return r;
-	return fs_reload(rl->fs, cfg, reterr);
+	r = fs_reload(rl->fs, cfg, reterr);
+	if (r == 0) {
+		/* The policy file may have moved with the config. */
+		pthread_mutex_lock(&rl->lock);
+		watch_file(rl, 1, cfg->policy);
+		pthread_mutex_unlock(&rl->lock);
+	}
+	return r;
 }
 
 static void reload_now(struct reloader *rl)
@@ -82,22 +136,52 @@ static void *reload_thread(void *arg)
 	char c;
 
 	for (;;) {
-		ssize_t n = read(reload_pipe[0], &c, 1);
+		struct pollfd fds[2] = {{.fd = reload_pipe[0], .events = POLLIN},
+					{.fd = rl->inotify_fd, .events = POLLIN}};
+		bool reload = false;
 
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0 || c == 'q')
+		if (poll(fds, rl->inotify_fd >= 0 ? 2 : 1, -1) < 0) {
+			if (errno == EINTR)
+				continue;
 			return NULL;
-		reload_now(rl);
+		}
+		if (fds[0].revents) {
+			ssize_t n = read(reload_pipe[0], &c, 1);
+
+			if (n == 0 || (n == 1 && c == 'q'))
+				return NULL;
+			reload = n == 1;
+		}
+		if (rl->inotify_fd >= 0 && fds[1].revents) {
+			char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+			ssize_t n = read(rl->inotify_fd, buf, sizeof(buf));
+
+			for (char *p = buf; n > 0 && p < buf + n;) {
+				const struct inotify_event *ev = (const struct inotify_event *)p;
+
+				if (event_matches(rl, ev))
+					reload = true;
+				p += sizeof(*ev) + ev->len;
+			}
+			if (reload)
+				usleep(50000);	/* let a burst of editor events settle */
+		}
+		if (reload)
+			reload_now(rl);
 	}
 }
 
-static int reloader_start(struct reloader *rl)
+static int reloader_start(struct reloader *rl, const struct config *cfg)
 {
 	struct sigaction sa = {.sa_handler = on_sighup};
 
 	if (pipe2(reload_pipe, O_CLOEXEC) < 0)
 		return -errno;
+	rl->inotify_fd = rl->config_path ? inotify_init1(IN_CLOEXEC | IN_NONBLOCK) : -1;
+	pthread_mutex_lock(&rl->lock);
+	watch_file(rl, 0, rl->config_path);
+	watch_file(rl, 1, cfg->policy);
+	pthread_mutex_unlock(&rl->lock);
 	sigemptyset(&sa.sa_mask);
 	sa.sa_flags = SA_RESTART;
 	/* After fuse_set_signal_handlers, which would make SIGHUP unmount. */
@@ -124,6 +208,12 @@ static void reloader_stop(struct reloader *rl)
 		close(reload_pipe[1]);
 		reload_pipe[0] = reload_pipe[1] = -1;
 	}
+	if (rl->inotify_fd >= 0)
+		close(rl->inotify_fd);
+	rl->inotify_fd = -1;
+	free(rl->watched[0]);
+	free(rl->watched[1]);
+	rl->watched[0] = rl->watched[1] = NULL;
 }
 
 static void fuse_log_bridge(enum fuse_log_level level, const char *fmt, va_list ap)
@@ -188,7 +278,7 @@ int main(int argc, char **argv)
 	struct cli_options opts;
 	PFS_CLEANUP(config_freep) struct config *cfg = NULL;
 	struct fs_ops_ctx ctx = {0};
-	struct reloader rl = {0};
+	struct reloader rl = {.inotify_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
 	struct fuse_session *se = NULL;
 	struct fs_options fsopts;
 	struct pfs_error err = {0};
@@ -213,6 +303,18 @@ int main(int argc, char **argv)
 	}
 
 	pfs_log_open("pinfs", PFS_LOG_STDERR, opts.debug ? LOG_DEBUG : LOG_NOTICE);
+	if (opts.config) {
+		/* After daemonizing the working directory is "/": keep an absolute path. */
+		char *abs = realpath(opts.config, NULL);
+
+		if (!abs) {
+			fprintf(stderr, "pinfs: could not open config file \"%s\": %s\n",
+				opts.config, strerror(errno));
+			goto out;
+		}
+		free(opts.config);
+		opts.config = abs;
+	}
 	fuse_set_log_func(fuse_log_bridge);
 	if (load_config(opts.config, &cfg) < 0)
 		goto out;
@@ -264,7 +366,7 @@ int main(int argc, char **argv)
 	rl.fs = ctx.fs;
 	r = fs_start(ctx.fs);
 	if (r == 0)
-		r = reloader_start(&rl);
+		r = reloader_start(&rl, cfg);
 	if (r < 0) {
 		pfs_log(LOG_ERR, "could not start the daemon's threads: %s", strerror(-r));
 		goto out_unmount;
