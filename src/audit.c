@@ -52,6 +52,7 @@ struct audit {
 
 	unsigned long long dropped_since_warn;
 	time_t last_warn;
+	bool changes;			/* a change feed's ring: rendered as {time, op, tenant, key} */
 };
 
 void audit_hash_value(const char *value, size_t len, char out[17])
@@ -210,6 +211,15 @@ static void *writer(void *arg)
 	return NULL;
 }
 
+struct audit *audit_new_changes(size_t ring_cap)
+{
+	struct audit *a = audit_new(1, ring_cap);
+
+	if (a)
+		a->changes = true;
+	return a;
+}
+
 int audit_start(struct audit *a)
 {
 	if (pthread_create(&a->thread, NULL, writer, a) != 0)
@@ -258,19 +268,25 @@ uint64_t audit_next_seq(struct audit *a)
 	return seq;
 }
 
-static char *event_json(const struct audit_event *e)
+static char *event_json(const struct audit *a, const struct audit_event *e)
 {
 	char when[TIME_RFC3339_LEN];
 	json_t *o;
 	char *s;
 
 	time_rfc3339(e->time_us, 1, when);
+	if (a->changes) {
+		o = json_pack("{s:s, s:s, s:s, s:s}", "time", when, "op", e->operation, "tenant",
+			      e->tenant, "key", e->key);
+		goto dump;
+	}
 	o = json_pack("{s:s, s:s, s:s, s:s, s:I, s:s, s:b, s:s?, s:f, s:s?}", "time", when,
 		      "operation", e->operation, "tenant", e->tenant, "key", e->key, "uid",
 		      (json_int_t)e->uid, "subject", e->subject, "success", e->success,
 		      "error_code", e->error_code[0] ? e->error_code : NULL, "latency_ms",
 		      e->latency_ms, "value_sha256",
 		      e->value_sha256[0] ? e->value_sha256 : NULL);
+dump:
 	if (!o)
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
@@ -328,7 +344,7 @@ int audit_read(struct audit *a, uint64_t *cursor, audit_filter filter, void *fil
 
 		if (filter && !filter(filter_ctx, copy[i].tenant))
 			continue;
-		line = event_json(&copy[i]);
+		line = event_json(a, &copy[i]);
 		if (!line) {
 			free(copy);
 			return -ENOMEM;

@@ -189,3 +189,14 @@ int backend_rbac_audit_append(struct backend *be, const struct rbac_event *ev, s
 {
 	return be->ops->rbac_audit_append(be, ev, n);
 }
+
+int backend_feed_start(struct backend *be, backend_change_cb cb, void *ctx)
+{
+	return be->ops->feed_start ? be->ops->feed_start(be, cb, ctx) : -ENOTSUP;
+}
+
+void backend_feed_stop(struct backend *be)
+{
+	if (be->ops->feed_stop)
+		be->ops->feed_stop(be);
+}

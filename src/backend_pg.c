@@ -14,6 +14,7 @@
 #include "pinfs/backend.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -190,6 +191,14 @@ struct backend_pg {
 	unsigned n_slots;
 	struct timespec retry_at;	/* no new connection before this; protected by lock */
 	unsigned backoff_ms;		/* protected by lock */
+
+	/* The change feed: its own connection and thread (LISTEN needs a session). */
+	pthread_t feed_thread;
+	bool feed_running;
+	bool feed_stop;			/* protected by lock */
+	pthread_cond_t feed_cond;	/* wakes the feed to stop; not the pool's cond */
+	backend_change_cb feed_cb;
+	void *feed_ctx;
 };
 
 static struct backend_pg *to_pg(struct backend *be)
@@ -1028,16 +1037,170 @@ static int pg_rbac_audit_append(struct backend *be, const struct rbac_event *ev,
 	return pg_run(to_pg(be), op_audit, &a);
 }
 
+/* ------------------------------------------------------------------ */
+/* change feed                                                        */
+
+#define FEED_CHANNEL "pinfs_changes"
+
+/* Parses "OP:TENANT_LEN:TENANTKEY" (see migrations/postgres/0002). */
+static bool parse_payload(const char *payload, struct pin_change *c, char *tenant, size_t tcap)
+{
+	char *end;
+	unsigned long tlen;
+
+	switch (payload[0]) {
+	case 'u':
+		c->op = PIN_CHANGE_UPSERT;
+		break;
+	case 'd':
+		c->op = PIN_CHANGE_DELETE;
+		break;
+	case 'e':
+		c->op = PIN_CHANGE_EXPIRE;
+		break;
+	default:
+		return false;
+	}
+	if (payload[1] != ':')
+		return false;
+	tlen = strtoul(payload + 2, &end, 10);
+	if (*end != ':' || tlen >= tcap || strlen(end + 1) < tlen)
+		return false;
+	memcpy(tenant, end + 1, tlen);
+	tenant[tlen] = '\0';
+	c->tenant = tenant;
+	c->key = end + 1 + tlen;
+	return true;
+}
+
+static bool feed_should_stop(struct backend_pg *pg, unsigned wait_ms)
+{
+	struct timespec until;
+	bool stop;
+
+	pthread_mutex_lock(&pg->lock);
+	if (wait_ms && !pg->feed_stop) {
+		clock_gettime(CLOCK_REALTIME, &until);
+		timespec_add_ms(&until, wait_ms);
+		pthread_cond_timedwait(&pg->feed_cond, &pg->lock, &until);
+	}
+	stop = pg->feed_stop;
+	pthread_mutex_unlock(&pg->lock);
+	return stop;
+}
+
+static void feed_emit(struct backend_pg *pg, enum pin_change_op op)
+{
+	struct pin_change c = {.op = op};
+
+	pg->feed_cb(pg->feed_ctx, &c);
+}
+
+/*
+ * LISTENs on its own connection; after every (re)connect it reports RESYNC
+ * (notifications sent while disconnected are lost, so whatever was cached
+ * must go), and DOWN as soon as the connection is lost.
+ */
+static void *feed_main(void *arg)
+{
+	struct backend_pg *pg = arg;
+	unsigned backoff = 0;
+	PGconn *conn = NULL;
+
+	while (!feed_should_stop(pg, backoff)) {
+		struct pollfd pfd;
+		PGnotify *n;
+
+		if (!conn) {
+			PGresult *res;
+
+			conn = pg_connect(pg);
+			if (conn) {
+				res = PQexec(conn, "LISTEN " FEED_CHANNEL);
+				if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+					PQfinish(conn);
+					conn = NULL;
+				}
+				PQclear(res);
+			}
+			if (!conn) {
+				backoff = backoff ? (backoff * 2 > 5000 ? 5000 : backoff * 2) : 100;
+				continue;
+			}
+			backoff = 0;
+			pfs_log(LOG_INFO, "change feed of \"%s\" connected", pg->base.uri_redacted);
+			feed_emit(pg, PIN_CHANGE_RESYNC);
+		}
+		pfd.fd = PQsocket(conn);
+		pfd.events = POLLIN;
+		pfd.revents = 0;
+		/* Wake up now and then to notice feed_stop. */
+		if (poll(&pfd, 1, 250) < 0 && errno != EINTR)
+			pfd.revents = POLLERR;
+		if (pfd.revents && !PQconsumeInput(conn)) {
+			pfs_log(LOG_WARNING, "change feed of \"%s\" lost its connection",
+				pg->base.uri_redacted);
+			PQfinish(conn);
+			conn = NULL;
+			feed_emit(pg, PIN_CHANGE_DOWN);
+			backoff = 100;
+			continue;
+		}
+		while ((n = PQnotifies(conn)) != NULL) {
+			struct pin_change c;
+			char tenant[256];
+
+			if (parse_payload(n->extra, &c, tenant, sizeof(tenant)))
+				pg->feed_cb(pg->feed_ctx, &c);
+			PQfreemem(n);
+		}
+	}
+	if (conn)
+		PQfinish(conn);
+	return NULL;
+}
+
+static int pg_feed_start(struct backend *be, backend_change_cb cb, void *ctx)
+{
+	struct backend_pg *pg = to_pg(be);
+
+	if (pg->feed_running)
+		return -EALREADY;
+	pg->feed_cb = cb;
+	pg->feed_ctx = ctx;
+	pg->feed_stop = false;
+	if (pthread_create(&pg->feed_thread, NULL, feed_main, pg) != 0)
+		return -EAGAIN;
+	pg->feed_running = true;
+	return 0;
+}
+
+static void pg_feed_stop(struct backend *be)
+{
+	struct backend_pg *pg = to_pg(be);
+
+	if (!pg->feed_running)
+		return;
+	pthread_mutex_lock(&pg->lock);
+	pg->feed_stop = true;
+	pthread_cond_broadcast(&pg->feed_cond);
+	pthread_mutex_unlock(&pg->lock);
+	pthread_join(pg->feed_thread, NULL);
+	pg->feed_running = false;
+}
+
 static void pg_free(struct backend *be)
 {
 	struct backend_pg *pg = to_pg(be);
 
+	pg_feed_stop(be);
 	for (unsigned i = 0; i < pg->n_slots; i++)
 		if (pg->slots[i].conn)
 			PQfinish(pg->slots[i].conn);
 	free(pg->slots);
 	pthread_mutex_destroy(&pg->lock);
 	pthread_cond_destroy(&pg->cond);
+	pthread_cond_destroy(&pg->feed_cond);
 	if (pg->uri) {
 		explicit_bzero(pg->uri, strlen(pg->uri));
 		free(pg->uri);
@@ -1080,6 +1243,7 @@ static int pg_open(const char *uri, const struct backend_params *params, struct 
 		pg->password_file = strdup(params->password_file);
 	pthread_mutex_init(&pg->lock, NULL);
 	pthread_cond_init(&pg->cond, NULL);
+	pthread_cond_init(&pg->feed_cond, NULL);
 	if (!pg->uri || !pg->base.uri_redacted || !pg->slots ||
 	    (params->password_file && !pg->password_file)) {
 		pg_free(&pg->base);
@@ -1109,4 +1273,6 @@ const struct backend_ops backend_pg_ops = {
 	.expire = pg_expire,
 	.audit_append = pg_audit_append,
 	.rbac_audit_append = pg_rbac_audit_append,
+	.feed_start = pg_feed_start,
+	.feed_stop = pg_feed_stop,
 };

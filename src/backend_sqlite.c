@@ -28,10 +28,10 @@
  *   - times are TEXT, RFC 3339 UTC with microseconds, written by us from
  *     CLOCK_REALTIME (never by SQLite's clock, which has milliseconds) and
  *     compared (pinfs_live()) and ordered (pinfs_usec()) through SQL
- *     functions that parse them, so
- *     rows written by other tools in other valid formats ("2026-11-22
- *     10:00:00", "...+02:00") expire correctly too. An unparseable
- *     expires_at counts as no expiry (and reads back as 0);
+ *     functions that parse them, so rows written by other tools in other
+ *     valid formats ("2026-11-22 10:00:00", "...+02:00") expire correctly
+ *     too. An unparseable expires_at counts as no expiry (and reads back
+ *     as 0);
  *   - an upsert onto an expired row deletes it and inserts a new row: a new
  *     id (AUTOINCREMENT never reuses one), a new created_at, source "fs" or
  *     the given one, and with PIN_TTL_KEEP no TTL, exactly as if the key had

@@ -229,10 +229,11 @@ int cred_key_read(const char *algorithm, const char *path, unsigned char **ret, 
 		}
 		if (len < ai->min_secret) {
 			wipe_free(buf, len + 2);
-			return pfs_error_set(reterr, -EINVAL, 0,
-					     "secret file \"%s\" holds %zu bytes; %s needs at least "
-					     "%zu",
-					     path, len, ai->name, ai->min_secret);
+			return pfs_error_set(
+			    reterr, -EINVAL, 0,
+			    "secret file \"%s\" holds %zu bytes; %s needs at least "
+			    "%zu",
+			    path, len, ai->name, ai->min_secret);
 		}
 	} else if (len == 0) {
 		free(buf);
@@ -264,10 +265,11 @@ static int check_public_key(const struct alg_info *ai, const unsigned char *pem,
 	id = EVP_PKEY_get_base_id(pkey);
 	bits = EVP_PKEY_get_bits(pkey);
 	if (ai->family == FAMILY_RS && (id != EVP_PKEY_RSA || bits < 2048))
-		r = pfs_error_set(reterr, -EINVAL, 0,
-				  "tokens.public_key_file: \"%s\" is not an RSA key of at least 2048 "
-				  "bits, as %s needs",
-				  path, ai->name);
+		r = pfs_error_set(
+		    reterr, -EINVAL, 0,
+		    "tokens.public_key_file: \"%s\" is not an RSA key of at least 2048 "
+		    "bits, as %s needs",
+		    path, ai->name);
 	else if (ai->family == FAMILY_ES && (id != EVP_PKEY_EC || bits != ai->ec_bits))
 		r = pfs_error_set(reterr, -EINVAL, 0,
 				  "tokens.public_key_file: \"%s\" is not an EC key on the %d-bit "
@@ -292,7 +294,8 @@ static void fingerprint(struct cred_verifier *v)
 	    EVP_DigestUpdate(ctx, &n, sizeof(n)) == 1 &&
 	    EVP_DigestUpdate(ctx, v->key, v->key_len) == 1 &&
 	    EVP_DigestUpdate(ctx, v->issuer ? "i" : "-", 1) == 1 &&
-	    EVP_DigestUpdate(ctx, v->issuer ? v->issuer : "", v->issuer ? strlen(v->issuer) + 1 : 1) == 1 &&
+	    EVP_DigestUpdate(ctx, v->issuer ? v->issuer : "",
+			     v->issuer ? strlen(v->issuer) + 1 : 1) == 1 &&
 	    EVP_DigestUpdate(ctx, v->audience ? "a" : "-", 1) == 1 &&
 	    EVP_DigestUpdate(ctx, v->audience ? v->audience : "",
 			     v->audience ? strlen(v->audience) + 1 : 1) == 1)
@@ -474,7 +477,8 @@ static int numeric_claim(json_t *claims, const char *name, bool round_up, bool *
 		if (round_up && (double)t < d)
 			t++;
 	} else {
-		return pfs_error_set(reterr, -EACCES, 0, "token claim \"%s\" is not a number", name);
+		return pfs_error_set(reterr, -EACCES, 0, "token claim \"%s\" is not a number",
+				     name);
 	}
 	*ret = t;
 	return 0;
@@ -496,8 +500,8 @@ static int string_list_claim(json_t *claims, const char *name, char ***ret, size
 	}
 	if (!json_is_array(arr) || json_array_size(arr) > CLAIM_LIST_MAX)
 		return pfs_error_set(reterr, -EACCES, 0,
-				     "token claim \"%s\" is not an array of at most %d strings", name,
-				     CLAIM_LIST_MAX);
+				     "token claim \"%s\" is not an array of at most %d strings",
+				     name, CLAIM_LIST_MAX);
 	n = json_array_size(arr);
 	for (size_t i = 0; i < n; i++) {
 		json_t *e = json_array_get(arr, i);
@@ -853,10 +857,11 @@ int cred_mint(const char *algorithm, const unsigned char *key, size_t key_len, c
 	char *out;
 
 	if (!ai)
-		return pfs_error_set(reterr, -EINVAL, 0,
-				     "unsupported algorithm \"%s\" (use HS256, HS384, HS512, RS256, "
-				     "RS384, RS512, ES256, ES384 or ES512)",
-				     algorithm ? algorithm : "");
+		return pfs_error_set(
+		    reterr, -EINVAL, 0,
+		    "unsupported algorithm \"%s\" (use HS256, HS384, HS512, RS256, "
+		    "RS384, RS512, ES256, ES384 or ES512)",
+		    algorithm ? algorithm : "");
 	if (!key || key_len == 0 || key_len > INT_MAX)
 		return pfs_error_set(reterr, -EINVAL, 0, "no signing key");
 	if (ai->family == FAMILY_HS && key_len < ai->min_secret)

@@ -504,6 +504,10 @@ fail:
 	return r;
 }
 
+static void start_feeds(struct fs *fs);
+static void local_change(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
+			 const char *key);
+
 /* Swaps g in; the old generation is freed. */
 static void install_generation(struct fs *fs, const struct config *cfg, struct fs_generation *g)
 {
@@ -527,6 +531,8 @@ static void install_generation(struct fs *fs, const struct config *cfg, struct f
 	pthread_mutex_lock(&fs->reaper_lock);
 	pthread_cond_signal(&fs->reaper_wake);	/* the interval may have changed */
 	pthread_mutex_unlock(&fs->reaper_lock);
+	if (fs->started)
+		start_feeds(fs);	/* backends the reload added */
 }
 
 int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **ret,
@@ -543,12 +549,14 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	pthread_mutex_init(&fs->pending_lock, NULL);
 	pthread_rwlock_init(&fs->routes_lock, NULL);
 	pthread_mutex_init(&fs->reaper_lock, NULL);
+	pthread_mutex_init(&fs->sys_lock, NULL);
 	pthread_cond_init(&fs->reaper_wake, NULL);
 	fs->nodes = inode_table_new();
 	fs->backends = backend_set_new();
 	fs->audit = audit_new(8192, 1024);
+	fs->events = audit_new_changes(1024);
 	fs->creds = cred_store_new();
-	if (!fs->nodes || !fs->backends || !fs->audit || !fs->creds)
+	if (!fs->nodes || !fs->backends || !fs->audit || !fs->events || !fs->creds)
 		return -ENOMEM;
 	r = build_generation(fs, cfg, &g, reterr);
 	if (r < 0)
@@ -604,6 +612,7 @@ size_t fs_refresh_backend_health(struct fs *fs)
 struct expire_ctx {
 	struct fs *fs;
 	struct backend *be;
+	unsigned no;
 };
 
 /* Each expiry: the kernel forgets the name, and /.system/audit shows it. */
@@ -613,6 +622,7 @@ static int on_expired(void *ctx, const char *tenant, const char *key)
 	int64_t now = time_now_us();
 
 	inode_table_detach(c->fs->nodes, tenant, key);
+	local_change(c->fs, c->no, PIN_CHANGE_EXPIRE, tenant, key);
 	/* The backend wrote the audit row in its transaction: the ring only here. */
 	fs_audit(c->fs, NULL, NULL, "expire", tenant, key, 0, NULL, 0, now);
 	return 0;
@@ -623,7 +633,8 @@ int fs_expire_now(struct fs *fs, const char *source)
 	int total = 0, failed = 0;
 
 	for (size_t i = 0; i < backend_set_size(fs->backends); i++) {
-		struct expire_ctx c = {.fs = fs, .be = backend_set_get(fs->backends, i)};
+		struct expire_ctx c = {
+			.fs = fs, .be = backend_set_get(fs->backends, i), .no = (unsigned)i};
 		int r;
 
 		/* In batches, so one transaction never grows without bound. */
@@ -666,6 +677,77 @@ static void *reaper_main(void *arg)
 	return NULL;
 }
 
+/* ------------------------------------------------------------------ */
+/* the change feed                                                    */
+
+static const char *const change_names[] = {
+	[PIN_CHANGE_UPSERT] = "upsert",
+	[PIN_CHANGE_DELETE] = "delete",
+	[PIN_CHANGE_EXPIRE] = "expire",
+};
+
+/* One line in /.system/events. */
+static void event_append(struct fs *fs, enum pin_change_op op, const char *tenant,
+			 const char *key)
+{
+	struct audit_event ev = {.time_us = time_now_us(), .uid = -1, .success = true};
+
+	snprintf(ev.operation, sizeof(ev.operation), "%s", change_names[op]);
+	snprintf(ev.tenant, sizeof(ev.tenant), "%s", tenant);
+	snprintf(ev.key, sizeof(ev.key), "%s", key);
+	audit_submit(fs->events, NULL, &ev);
+}
+
+/*
+ * A change this mount made, on a backend without a feed (SQLite: this
+ * daemon is its only writer). Backends with a feed announce every change,
+ * this mount's included, through on_change.
+ */
+static void local_change(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
+			 const char *key)
+{
+	if (no < FS_MAX_BACKENDS && !__atomic_load_n(&fs->has_feed[no], __ATOMIC_RELAXED))
+		event_append(fs, op, tenant, key);
+}
+
+/* Runs on a backend's feed thread: never a request handler. */
+static void on_change(void *ctx, const struct pin_change *c)
+{
+	struct fs_feed_ctx *fc = ctx;
+
+	switch (c->op) {
+	case PIN_CHANGE_RESYNC:
+		__atomic_store_n(&fc->fs->feed_up[fc->no], 1, __ATOMIC_RELAXED);
+		break;
+	case PIN_CHANGE_DOWN:
+		__atomic_store_n(&fc->fs->feed_up[fc->no], 0, __ATOMIC_RELAXED);
+		break;
+	default:
+		event_append(fc->fs, c->op, c->tenant, c->key);
+		break;
+	}
+}
+
+/* Starts the feed of every backend that has one and is not yet followed. */
+static void start_feeds(struct fs *fs)
+{
+	for (size_t i = 0; i < backend_set_size(fs->backends) && i < FS_MAX_BACKENDS; i++) {
+		int r;
+
+		if (__atomic_load_n(&fs->has_feed[i], __ATOMIC_RELAXED) ||
+		    fs->feed_ctx[i].fs)
+			continue;
+		fs->feed_ctx[i] = (struct fs_feed_ctx){.fs = fs, .no = (unsigned)i};
+		r = backend_feed_start(backend_set_get(fs->backends, i), on_change,
+				       &fs->feed_ctx[i]);
+		if (r == 0)
+			__atomic_store_n(&fs->has_feed[i], 1, __ATOMIC_RELAXED);
+		else if (r != -ENOTSUP)
+			pfs_log(LOG_WARNING, "could not start the change feed of \"%s\": %s",
+				backend_name(backend_set_get(fs->backends, i)), strerror(-r));
+	}
+}
+
 int fs_start(struct fs *fs)
 {
 	int r = audit_start(fs->audit);
@@ -675,6 +757,8 @@ int fs_start(struct fs *fs)
 	if (pthread_create(&fs->reaper, NULL, reaper_main, fs) != 0)
 		return -EAGAIN;
 	fs->reaper_running = true;
+	fs->started = true;
+	start_feeds(fs);
 	return 0;
 }
 
@@ -695,8 +779,11 @@ struct fs *fs_free(struct fs *fs)
 		pthread_mutex_unlock(&fs->reaper_lock);
 		pthread_join(fs->reaper, NULL);
 	}
-	/* The audit writer uses backends: it goes first. */
+	/* Feeds call into fs, and the audit writer uses backends: they go first. */
+	for (size_t i = 0; fs->backends && i < backend_set_size(fs->backends); i++)
+		backend_feed_stop(backend_set_get(fs->backends, i));
 	audit_free(fs->audit);
+	audit_free(fs->events);
 	route_table_free(fs->routes);
 	policy_free(fs->policy);
 	cred_verifier_free(fs->verifier);
@@ -706,6 +793,7 @@ struct fs *fs_free(struct fs *fs)
 	pthread_rwlock_destroy(&fs->routes_lock);
 	pthread_mutex_destroy(&fs->pending_lock);
 	pthread_mutex_destroy(&fs->reaper_lock);
+	pthread_mutex_destroy(&fs->sys_lock);
 	pthread_cond_destroy(&fs->reaper_wake);
 	free(fs);
 	return NULL;
@@ -905,7 +993,7 @@ int fs_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	(void)who;
 	if (nodeid >= INODE_SYSTEM_DIR && nodeid <= INODE_SYSTEM_LAST) {
 		*ret_timeout = 0;
-		return fs_system_getattr(fs, nodeid, file, ret);
+		return fs_system_getattr(fs, who, nodeid, file, ret);
 	}
 	if (file) {
 		file_stat(fs, nodeid, file, ret);
@@ -1459,6 +1547,7 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 	}
 	f->dirty = false;
 	f->snap_valid = false;	/* the next read pass sees what was committed */
+	local_change(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key);
 	if (f->pending) {
 		pthread_mutex_lock(&fs->pending_lock);
 		pending_drop(fs, f->pending);	/* now a real pin */
@@ -1646,6 +1735,7 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	PFS_AUTOFREE char *tenant = NULL;
 	PFS_AUTOFREE char *key = NULL;
 	struct backend *be;
+	unsigned no;
 	int64_t started = time_now_us();
 	int r;
 
@@ -1657,7 +1747,7 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	r = path_key_decode(name, &key);
 	if (r < 0)
 		return r == -ENAMETOOLONG ? r : -ENOENT;
-	r = route(fs, tenant, &be, NULL);
+	r = route(fs, tenant, &be, &no);
 	if (r < 0)
 		return r;
 	r = authorize(fs, who, tenant, POLICY_DELETE);
@@ -1672,10 +1762,13 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	pthread_mutex_unlock(&fs->pending_lock);
 
 	r = backend_pin_delete(be, tenant, key);
-	if (r == -ENOENT && p)
+	if (r == -ENOENT && p) {
 		r = 0;	/* it only ever existed here */
-	else
+	} else {
 		fs_audit(fs, be, who, "delete", tenant, key, r, NULL, 0, started);
+		if (r == 0)
+			local_change(fs, no, PIN_CHANGE_DELETE, tenant, key);
+	}
 	if (r == 0)
 		inode_table_detach(fs->nodes, tenant, key);
 	return r;
@@ -1805,6 +1898,7 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	struct pending *p;
 	struct backend *be;
 	int64_t started = time_now_us();
+	unsigned no;
 	int r;
 
 	if (flags & FS_RENAME_EXCHANGE)
@@ -1826,7 +1920,7 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		return r;
 	if (path_key_create_class(to) == PATH_CREATE_REFUSED)
 		return -EACCES;	/* vim's "f~" backup: refused so it writes in place */
-	r = route(fs, tenant, &be, NULL);
+	r = route(fs, tenant, &be, &no);
 	if (r < 0)
 		return r;
 	r = authorize(fs, who, tenant, POLICY_WRITE);
@@ -1844,6 +1938,8 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		r = rename_pending(fs, p, be, tenant, from, to, flags);
 		/* The temporary's content becomes the key's: that is the write. */
 		fs_audit(fs, be, who, "upsert", tenant, to, r, NULL, 0, started);
+		if (r == 0)
+			local_change(fs, no, PIN_CHANGE_UPSERT, tenant, to);
 		pthread_mutex_lock(&fs->pending_lock);
 		pending_unref(fs, p);
 		pthread_mutex_unlock(&fs->pending_lock);
@@ -1853,8 +1949,11 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	r = backend_pin_rename(be, tenant, from, to,
 			       (flags & FS_RENAME_NOREPLACE) ? BACKEND_RENAME_NOREPLACE : 0);
 	fs_audit(fs, be, who, "rename", tenant, to, r, NULL, 0, started);
-	if (r == 0)
+	if (r == 0) {
 		inode_table_rename(fs->nodes, tenant, from, to);
+		local_change(fs, no, PIN_CHANGE_DELETE, tenant, from);
+		local_change(fs, no, PIN_CHANGE_UPSERT, tenant, to);
+	}
 	return r;
 }
 

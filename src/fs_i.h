@@ -44,6 +44,7 @@ struct fs {
 	struct backend_set *backends;	/* every backend ever routed to; lives as long as fs */
 	struct inode_table *nodes;
 	struct audit *audit;
+	struct audit *events;		/* the change feed's ring (/.system/events) */
 	struct cred_store *creds;
 	struct timespec start;
 
@@ -59,6 +60,18 @@ struct fs {
 	/* Per backend number: since when it failed (0: up), its metrics slot. Atomics. */
 	int64_t down_since[FS_MAX_BACKENDS];
 	int metrics_slot[FS_MAX_BACKENDS];
+	/* Per backend number: 1 feed running, 0 none (local events instead). Atomics. */
+	int has_feed[FS_MAX_BACKENDS];
+	int feed_up[FS_MAX_BACKENDS];
+	struct fs_feed_ctx {
+		struct fs *fs;
+		unsigned no;
+	} feed_ctx[FS_MAX_BACKENDS];
+	bool started;
+
+	/* Open /.system files, so fstat (which carries no handle) finds the caller's. */
+	pthread_mutex_t sys_lock;
+	struct fs_file *sys_files;	/* protected by sys_lock */
 
 	/* The reaper thread (expired pins). */
 	pthread_t reaper;
@@ -79,6 +92,7 @@ struct fs_file {
 	unsigned sysid;			/* FS_FILE_SYSTEM: which /.system file */
 	uint64_t cursor;		/* stream files: the next event number */
 	uint64_t stream_base;		/* stream files: file offset of snap[0] */
+	struct fs_file *next_open;	/* /.system files: fs->sys_files, under fs->sys_lock */
 	struct pfs_subject who;		/* recorded at open: flush and release act for it */
 	char *tenant;
 	char *key;			/* for pending files, pending->key is authoritative */
@@ -143,7 +157,8 @@ int fs_expire_now(struct fs *fs, const char *source);
 /* /.system (fs_system.c). Node ids INODE_SYSTEM_DIR and up. */
 int fs_system_lookup(struct fs *fs, const struct pfs_subject *who, const char *name,
 		     struct fs_entry *ret);
-int fs_system_getattr(struct fs *fs, uint64_t nodeid, struct fs_file *file, struct stat *ret);
+int fs_system_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+		      struct fs_file *file, struct stat *ret);
 int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
 		   struct fs_file **ret_file, struct fs_open_flags *ret_flags);
 ssize_t fs_system_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t off);

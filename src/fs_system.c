@@ -66,6 +66,7 @@ static const struct sysfile sysfiles[] = {
 	{"metrics", SYS_SNAPSHOT, 0444, "prometheus", "query", NULL, NULL, false, render_metrics,
 	 NULL},
 	{"audit", SYS_STREAM, 0444, "memory_pin", "admin", NULL, NULL, false, NULL, NULL},
+	{"events", SYS_STREAM, 0444, NULL, NULL, NULL, NULL, false, NULL, NULL},
 	{"policy", SYS_SNAPSHOT, 0444, "policy", "read", NULL, NULL, false, render_policy, NULL},
 	{"reload", SYS_COMMAND, 0200, NULL, NULL, "policy", "write", false, NULL, commit_reload},
 	{"routes", SYS_SNAPSHOT, 0444, "prometheus", "query", NULL, NULL, true, render_routes,
@@ -183,8 +184,11 @@ static int stream_pull(struct fs *fs, struct fs_file *f)
 	size_t cap = f->snap_len;
 	int r;
 
+	const struct sysfile *sf = sysfile_of(f->sysid);
+	struct audit *ring = sf && strcmp(sf->name, "events") == 0 ? fs->events : fs->audit;
+
 	/* snap holds the file's bytes [stream_base, stream_base + snap_len). */
-	r = audit_read(fs->audit, &f->cursor, stream_filter, &c, &f->snap, &f->snap_len, &cap);
+	r = audit_read(ring, &f->cursor, stream_filter, &c, &f->snap, &f->snap_len, &cap);
 	if (r < 0)
 		return r;
 	if (f->snap_len > STREAM_TRIM) {
@@ -198,7 +202,49 @@ static int stream_pull(struct fs *fs, struct fs_file *f)
 	return 0;
 }
 
-int fs_system_getattr(struct fs *fs, uint64_t nodeid, struct fs_file *f, struct stat *ret)
+/*
+ * fstat(2) reaches FUSE without the file handle, so a stream's size is
+ * taken from the handle the calling thread opened on that node, if any:
+ * tail -f opens, fstats and reads from one thread.
+ */
+/* The size one open file of a stream or command can read. Caller holds f's node. */
+static off_t handle_size(struct fs *fs, const struct sysfile *sf, struct fs_file *f)
+{
+	off_t size;
+
+	pthread_mutex_lock(&f->lock);
+	if (sf->kind == SYS_STREAM)
+		(void)stream_pull(fs, f);
+	/* What this reader can read: everything rendered for it so far. */
+	size = (off_t)(sf->kind == SYS_COMMAND ? f->len : f->stream_base + f->snap_len);
+	pthread_mutex_unlock(&f->lock);
+	return size;
+}
+
+/*
+ * fstat(2) reaches FUSE without the file handle, so a stream's size is
+ * taken from the handle the calling thread opened on that node, if any:
+ * tail -f opens, fstats and reads from one thread. sys_lock keeps the
+ * handle from being released meanwhile (lock order: sys_lock, then f->lock).
+ */
+static off_t caller_handle_size(struct fs *fs, const struct sysfile *sf,
+				const struct pfs_subject *who, uint64_t nodeid)
+{
+	off_t size = 0;
+
+	pthread_mutex_lock(&fs->sys_lock);
+	for (struct fs_file *f = fs->sys_files; f; f = f->next_open) {
+		if (f->sysid == nodeid && f->who.pid == who->pid && f->who.uid == who->uid) {
+			size = handle_size(fs, sf, f);
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fs->sys_lock);
+	return size;
+}
+
+int fs_system_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+		      struct fs_file *f, struct stat *ret)
 {
 	const struct sysfile *sf;
 	off_t size = 0;
@@ -210,14 +256,10 @@ int fs_system_getattr(struct fs *fs, uint64_t nodeid, struct fs_file *f, struct 
 	sf = sysfile_of(nodeid);
 	if (!sf)
 		return -ENOENT;
-	if (f && f->kind == FS_FILE_SYSTEM) {
-		pthread_mutex_lock(&f->lock);
-		if (sf->kind == SYS_STREAM)
-			(void)stream_pull(fs, f);
-		/* What this reader can read: everything rendered for it so far. */
-		size = (off_t)(sf->kind == SYS_COMMAND ? f->len : f->stream_base + f->snap_len);
-		pthread_mutex_unlock(&f->lock);
-	}
+	if (f && f->kind == FS_FILE_SYSTEM)
+		size = handle_size(fs, sf, f);
+	else if (sf->kind == SYS_STREAM)
+		size = caller_handle_size(fs, sf, who, nodeid);
 	file_attr(fs, sf, nodeid, size, ret);
 	return 0;
 }
@@ -264,6 +306,10 @@ int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 		f->cursor = 0;	/* from the oldest event still kept */
 	}
 	*ret_flags = (struct fs_open_flags){.direct_io = true};
+	pthread_mutex_lock(&fs->sys_lock);
+	f->next_open = fs->sys_files;
+	fs->sys_files = f;
+	pthread_mutex_unlock(&fs->sys_lock);
 	*ret_file = f;
 	return 0;
 }
@@ -350,7 +396,14 @@ int fs_system_flush(struct fs *fs, struct fs_file *f)
 
 void fs_system_release(struct fs *fs, struct fs_file *f)
 {
-	(void)fs;
+	pthread_mutex_lock(&fs->sys_lock);
+	for (struct fs_file **pp = &fs->sys_files; *pp; pp = &(*pp)->next_open) {
+		if (*pp == f) {
+			*pp = f->next_open;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fs->sys_lock);
 	if (f->buf)
 		explicit_bzero(f->buf, f->cap);
 	free(f->buf);

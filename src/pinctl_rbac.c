@@ -49,7 +49,8 @@ int pinctl_policy_check(int argc, char **argv)
 		int r = policy_load_file(argv[i], &pol, &err);
 
 		if (r < 0) {
-			fprintf(stderr, "pinctl: %s\n", err.message[0] ? err.message : strerror(-r));
+			fprintf(stderr, "pinctl: %s\n",
+				err.message[0] ? err.message : strerror(-r));
 			failed = 1;
 			continue;
 		}

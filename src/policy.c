@@ -282,9 +282,10 @@ static int parse_roles(json_t *obj, struct policy *pol, const char *path, struct
 					     "(1-64 of A-Z a-z 0-9 _ . -)",
 					     path, name);
 		if (!json_is_object(rv))
-			return pfs_error_set(reterr, -EINVAL, 0,
-					     "%s: roles.%s: must be an object of resource: [action, ...]",
-					     path, name);
+			return pfs_error_set(
+			    reterr, -EINVAL, 0,
+			    "%s: roles.%s: must be an object of resource: [action, ...]", path,
+			    name);
 		ro->name = strdup(name);
 		if (!ro->name)
 			return -ENOMEM;
@@ -302,8 +303,8 @@ static int parse_roles(json_t *obj, struct policy *pol, const char *path, struct
 			snprintf(where, sizeof(where), "roles.%s.%s", name, res);
 			if (!valid_name(res))
 				return pfs_error_set(reterr, -EINVAL, 0,
-						     "%s: roles.%s: invalid resource name \"%s\"", path,
-						     name, res);
+						     "%s: roles.%s: invalid resource name \"%s\"",
+						     path, name, res);
 			g->resource = strdup(res);
 			if (!g->resource)
 				return -ENOMEM;
@@ -419,10 +420,11 @@ static int parse_binding(json_t *obj, size_t idx, struct policy *pol, struct bin
 			n_subjects++;
 	}
 	if (n_subjects != 1)
-		return pfs_error_set(reterr, -EINVAL, 0,
-				     "%s: %s: must have exactly one of \"uid\", \"user\", \"group\", "
-				     "\"sub\"",
-				     path, where);
+		return pfs_error_set(
+		    reterr, -EINVAL, 0,
+		    "%s: %s: must have exactly one of \"uid\", \"user\", \"group\", "
+		    "\"sub\"",
+		    path, where);
 
 	b->resolved = true;
 	if ((v = json_object_get(obj, "uid"))) {
@@ -491,8 +493,9 @@ static int parse_binding(json_t *obj, size_t idx, struct policy *pol, struct bin
 		ssize_t ri = find_role(pol, role_names[i]);
 
 		if (ri < 0) {
-			r = pfs_error_set(reterr, -EINVAL, 0, "%s: %s.roles[%zu]: unknown role \"%s\"",
-					  path, where, i, role_names[i]);
+			r = pfs_error_set(reterr, -EINVAL, 0,
+					  "%s: %s.roles[%zu]: unknown role \"%s\"", path, where, i,
+					  role_names[i]);
 			strv_free(role_names, n_role_names);
 			return r;
 		}
@@ -528,8 +531,8 @@ static int compile(json_t *doc, struct policy *pol, const char *path, struct war
 			if (strcmp(keys[i], key) == 0)
 				known = true;
 		if (!known)
-			return pfs_error_set(reterr, -EINVAL, 0, "%s: unrecognized key \"%s\"", path,
-					     key);
+			return pfs_error_set(reterr, -EINVAL, 0, "%s: unrecognized key \"%s\"",
+					     path, key);
 	}
 
 	v = json_object_get(doc, "$schema");
@@ -539,7 +542,8 @@ static int compile(json_t *doc, struct policy *pol, const char *path, struct war
 	v = json_object_get(doc, "version");
 	if (!v)
 		return pfs_error_set(reterr, -EINVAL, 0, "%s: missing \"version\"", path);
-	if (!json_is_string(v) || json_string_length(v) == 0 || !printable(json_string_value(v), 128))
+	if (!json_is_string(v) || json_string_length(v) == 0 ||
+	    !printable(json_string_value(v), 128))
 		return pfs_error_set(reterr, -EINVAL, 0,
 				     "%s: version: must be a non-empty string (at most 128 "
 				     "printable bytes)",
@@ -550,7 +554,8 @@ static int compile(json_t *doc, struct policy *pol, const char *path, struct war
 
 	v = json_object_get(doc, "enforce");
 	if (v && !json_is_boolean(v))
-		return pfs_error_set(reterr, -EINVAL, 0, "%s: enforce: must be true or false", path);
+		return pfs_error_set(reterr, -EINVAL, 0, "%s: enforce: must be true or false",
+				     path);
 	pol->enforce = v ? json_is_true(v) : true;
 
 	v = json_object_get(doc, "roles");
@@ -605,8 +610,8 @@ int policy_load_string(const char *text, size_t len, const char *path, struct po
 		return pfs_error_set(reterr, -EINVAL, 0, "%s: no policy text", path);
 	if (len > POLICY_MAX_BYTES)
 		return pfs_error_set(reterr, -EFBIG, 0,
-				     "%s: policy file is %zu bytes, over the limit of %d", path, len,
-				     POLICY_MAX_BYTES);
+				     "%s: policy file is %zu bytes, over the limit of %d", path,
+				     len, POLICY_MAX_BYTES);
 
 	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)

@@ -28,6 +28,11 @@ struct audit;
 
 /* queue_cap: events waiting for the writer; ring_cap: recent events kept for readers. */
 struct audit *audit_new(size_t queue_cap, size_t ring_cap);
+/*
+ * A ring only, for a change feed (/.system/events): events are submitted
+ * with a NULL backend and render as {"time", "op", "tenant", "key"}.
+ */
+struct audit *audit_new_changes(size_t ring_cap);
 /* Stops the writer after it wrote what was queued (bounded wait), then frees. */
 struct audit *audit_free(struct audit *a);
 PFS_DEFINE_FREEP(struct audit, audit_free)

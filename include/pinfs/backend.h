@@ -75,6 +75,24 @@ struct pin_meta_update {
 	const char *source;		/* NULL: unchanged */
 };
 
+/* A change announced by the backend's change feed (every writer, every host). */
+enum pin_change_op {
+	PIN_CHANGE_UPSERT,
+	PIN_CHANGE_DELETE,
+	PIN_CHANGE_EXPIRE,
+	PIN_CHANGE_RESYNC,	/* the feed (re)connected: changes may have been missed */
+	PIN_CHANGE_DOWN,	/* the feed lost its connection */
+};
+
+struct pin_change {
+	enum pin_change_op op;
+	const char *tenant;	/* NULL for RESYNC and DOWN */
+	const char *key;	/* "" when too long to announce: any key of tenant */
+};
+
+/* Called from the feed's own thread; must not block for long. */
+typedef void (*backend_change_cb)(void *ctx, const struct pin_change *c);
+
 /* Called once per expired pin by backend_expire. */
 typedef int (*backend_expired_cb)(void *ctx, const char *tenant, const char *key);
 
@@ -164,6 +182,15 @@ struct backend_ops {
 	/* Appends audit rows; one transaction for the batch. */
 	int (*audit_append)(struct backend *be, const struct audit_event *ev, size_t n);
 	int (*rbac_audit_append)(struct backend *be, const struct rbac_event *ev, size_t n);
+
+	/*
+	 * The change feed (optional: NULL where the backend has none, as
+	 * SQLite, whose only writer is this daemon). feed_start runs cb from a
+	 * thread of the driver's own until feed_stop; it reports RESYNC on every
+	 * (re)connect and DOWN when the connection is lost.
+	 */
+	int (*feed_start)(struct backend *be, backend_change_cb cb, void *ctx);
+	void (*feed_stop)(struct backend *be);
 };
 
 /* Every driver's object starts with this. */
@@ -214,6 +241,9 @@ int backend_expire(struct backend *be, bool dry_run, unsigned limit, const char 
 		   backend_expired_cb cb, void *ctx);
 int backend_audit_append(struct backend *be, const struct audit_event *ev, size_t n);
 int backend_rbac_audit_append(struct backend *be, const struct rbac_event *ev, size_t n);
+/* -ENOTSUP where the backend has no change feed. */
+int backend_feed_start(struct backend *be, backend_change_cb cb, void *ctx);
+void backend_feed_stop(struct backend *be);
 
 /* Driver constructors' tables (backend.c picks one by scheme). */
 extern const struct backend_ops backend_pg_ops;

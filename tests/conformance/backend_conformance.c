@@ -1014,32 +1014,22 @@ static void test_backend_pin_set_meta_missing_is_enoent(void **state)
 
 static void test_backend_pin_set_meta_ttl_out_of_range_is_einval(void **state)
 {
+	const struct pin_meta_update negative = {.ttl_op = PIN_TTL_SET, .ttl_seconds = -1};
+	const struct pin_meta_update too_long = {
+	    .ttl_op = PIN_TTL_SET, .ttl_seconds = PIN_TTL_MAX + 1, .source = "bad"};
+	const struct pin_meta_update max = {.ttl_op = PIN_TTL_SET, .ttl_seconds = PIN_TTL_MAX};
 	struct pin_meta before, got;
 	TENANT(t, "meta-badttl");
 
 	(void)state;
 	assert_int_equal(upsert_full(t, "k", "1", NULL, PIN_TTL_SET, 600, &before), 0);
-	assert_int_equal(backend_pin_set_meta(S.be, t, "k",
-					      &(struct pin_meta_update){.ttl_op = PIN_TTL_SET,
-									.ttl_seconds = -1},
-					      NULL),
-			 -EINVAL);
-	assert_int_equal(backend_pin_set_meta(S.be, t, "k",
-					      &(struct pin_meta_update){.ttl_op = PIN_TTL_SET,
-									.ttl_seconds =
-									    PIN_TTL_MAX + 1,
-									.source = "bad"},
-					      NULL),
-			 -EINVAL);
+	assert_int_equal(backend_pin_set_meta(S.be, t, "k", &negative, NULL), -EINVAL);
+	assert_int_equal(backend_pin_set_meta(S.be, t, "k", &too_long, NULL), -EINVAL);
 	/* Nothing changed, the source of the refused call included. */
 	expect_pin(t, "k", "1", &got);
 	assert_meta_equal(&before, &got);
 	/* The bound itself is fine. */
-	assert_int_equal(backend_pin_set_meta(S.be, t, "k",
-					      &(struct pin_meta_update){.ttl_op = PIN_TTL_SET,
-									.ttl_seconds = PIN_TTL_MAX},
-					      &got),
-			 0);
+	assert_int_equal(backend_pin_set_meta(S.be, t, "k", &max, &got), 0);
 	assert_int_equal(got.ttl_seconds, PIN_TTL_MAX);
 }
 
@@ -1051,6 +1041,7 @@ static void test_backend_pin_set_meta_ttl_out_of_range_is_einval(void **state)
 static void test_backend_pin_set_meta_long_source_is_einval(void **state)
 {
 	char longsrc[PIN_SOURCE_MAX + 1];
+	const struct pin_meta_update u = {.ttl_op = PIN_TTL_KEEP, .source = longsrc};
 	struct pin_meta before, got;
 	TENANT(t, "meta-longsrc");
 
@@ -1058,20 +1049,12 @@ static void test_backend_pin_set_meta_long_source_is_einval(void **state)
 	memset(longsrc, 's', PIN_SOURCE_MAX);
 	longsrc[PIN_SOURCE_MAX] = '\0';
 	put(t, "k", "1", &before);
-	assert_int_equal(backend_pin_set_meta(S.be, t, "k",
-					      &(struct pin_meta_update){.ttl_op = PIN_TTL_KEEP,
-									.source = longsrc},
-					      NULL),
-			 -EINVAL);
+	assert_int_equal(backend_pin_set_meta(S.be, t, "k", &u, NULL), -EINVAL);
 	expect_pin(t, "k", "1", &got);
 	assert_meta_equal(&before, &got);
 	/* PIN_SOURCE_MAX - 1 bytes fit. */
 	longsrc[PIN_SOURCE_MAX - 1] = '\0';
-	assert_int_equal(backend_pin_set_meta(S.be, t, "k",
-					      &(struct pin_meta_update){.ttl_op = PIN_TTL_KEEP,
-									.source = longsrc},
-					      &got),
-			 0);
+	assert_int_equal(backend_pin_set_meta(S.be, t, "k", &u, &got), 0);
 	assert_string_equal(got.source, longsrc);
 }
 
@@ -1172,9 +1155,10 @@ static int sqlite_exec(const char *sql)
 		rc = sqlite3_busy_timeout(db, 5000);
 	if (rc == SQLITE_OK)
 		rc = sqlite3_exec(db, sql, NULL, NULL, &err);
+	if (rc != SQLITE_OK && !err)
+		err = sqlite3_mprintf("%s", db ? sqlite3_errmsg(db) : "out of memory");
 	if (rc != SQLITE_OK)
-		fprintf(stderr, "# could not run \"%s\": %s\n", sql,
-			err ? err : db ? sqlite3_errmsg(db) : "out of memory");
+		fprintf(stderr, "# could not run \"%s\": %s\n", sql, err ? err : "?");
 	sqlite3_free(err);
 	sqlite3_close(db);
 	return rc == SQLITE_OK ? 0 : -1;
@@ -1241,12 +1225,13 @@ static void test_backend_expire_dry_run_reports_then_real_deletes_once(void **st
 	if (S.is_sqlite) {
 		assert_int_equal(sqlite_audit_rows(t, "1"), 2);
 		assert_int_equal(
-		    sqlite_audit_rows(t, "operation = 'expire' AND subject = '" EXPIRE_SOURCE
-					 "' AND source = '" EXPIRE_SOURCE "' AND success = 1"
-					 " AND uid IS NULL AND error_code IS NULL"
-					 " AND length(value_sha256) = 16"
-					 " AND created_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-*T*.[0-9]"
-					 "[0-9][0-9][0-9][0-9][0-9]Z'"),
+		    sqlite_audit_rows(
+			t, "operation = 'expire' AND subject = '" EXPIRE_SOURCE
+			   "' AND source = '" EXPIRE_SOURCE "' AND success = 1"
+			   " AND uid IS NULL AND error_code IS NULL"
+			   " AND length(value_sha256) = 16"
+			   " AND created_at GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-*T*.[0-9]"
+			   "[0-9][0-9][0-9][0-9][0-9]Z'"),
 		    2);
 		audit_hash_value("{\"a\": 1}", strlen("{\"a\": 1}"), hash);
 		fmt(cond, sizeof(cond), "key = 'e1' AND value_sha256 = '%s'", hash);
@@ -1362,9 +1347,10 @@ static void test_backend_audit_append_writes_a_batch(void **state)
 					 " AND length(value_sha256) = 16 AND source = 'fs'"
 					 " AND created_at = '2023-11-14T22:13:20.123456Z'"),
 		    1);
-		assert_int_equal(sqlite_audit_rows(t, "key = 'k1' AND operation = 'upsert'"
-						      " AND created_at = '2023-11-14T22:13:20.123457Z'"),
-				 1);
+		assert_int_equal(
+		    sqlite_audit_rows(t, "key = 'k1' AND operation = 'upsert'"
+					 " AND created_at = '2023-11-14T22:13:20.123457Z'"),
+		    1);
 		/* Empty strings and uid -1 are stored as NULL, as in PostgreSQL. */
 		assert_int_equal(
 		    sqlite_audit_rows(t, "key = 'k2' AND operation = 'delete' AND uid IS NULL"

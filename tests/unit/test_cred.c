@@ -94,8 +94,8 @@ static int setup(void **state)
 		return -1;
 	now = (int64_t)time(NULL);
 	write_file(hs_path, sizeof(hs_path), "hs.secret", SECRET "\n", strlen(SECRET) + 1);
-	write_file(short_path, sizeof(short_path), "short.secret", "0123456789abcdef0123456789abcde\n",
-		   32);
+	write_file(short_path, sizeof(short_path), "short.secret",
+		   "0123456789abcdef0123456789abcde\n", 32);
 
 	rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
 	ec = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
@@ -634,8 +634,8 @@ static void test_cred_exp_missing_string_or_odd(void **state)
 					"exp"),
 			 -EACCES);
 	assert_int_equal(verify_crafted(HS_HEADER,
-					"{\"sub\":\"a\",\"exp\":-5,\"iss\":\"" ISS "\",\"aud\":\"" AUD
-					"\"}",
+					"{\"sub\":\"a\",\"exp\":-5,\"iss\":\"" ISS
+					"\",\"aud\":\"" AUD "\"}",
 					"exp"),
 			 -EACCES);
 	/* a fractional exp is fine */
@@ -684,17 +684,16 @@ static void test_cred_issuer_and_audience(void **state)
 static void test_cred_sub_roles_tenants_types(void **state)
 {
 	static const char *const bodies[] = {
-		"{\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
-		"{\"sub\":\"\",\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
-		"{\"sub\":7,\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
-		"{\"sub\":\"a\\nb\",\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
-		"{\"sub\":\"a\",\"roles\":\"infra\",\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD
-		"\"}",
-		"{\"sub\":\"a\",\"roles\":[1],\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
-		"{\"sub\":\"a\",\"tenants\":{},\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD
-		"\"}",
-		"{\"sub\":\"a\",\"tenants\":[\"\"],\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD
-		"\"}",
+	    "{\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
+	    "{\"sub\":\"\",\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
+	    "{\"sub\":7,\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
+	    "{\"sub\":\"a\\nb\",\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
+	    "{\"sub\":\"a\",\"roles\":\"infra\",\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD
+	    "\"}",
+	    "{\"sub\":\"a\",\"roles\":[1],\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
+	    "{\"sub\":\"a\",\"tenants\":{},\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD "\"}",
+	    "{\"sub\":\"a\",\"tenants\":[\"\"],\"exp\":%lld,\"iss\":\"" ISS "\",\"aud\":\"" AUD
+	    "\"}",
 	};
 	char *b;
 
@@ -771,7 +770,8 @@ static void test_cred_verifier_config_errors(void **state)
 	assert_int_equal(verifier_error("none", hs_path, NULL, "none"), -EINVAL);
 	assert_int_equal(verifier_error("PS256", NULL, rsa_pub_path, "PS256"), -EINVAL);
 	assert_int_equal(verifier_error("HS256", NULL, NULL, "secret_file"), -EINVAL);
-	assert_int_equal(verifier_error("HS256", hs_path, rsa_pub_path, "public_key_file"), -EINVAL);
+	assert_int_equal(verifier_error("HS256", hs_path, rsa_pub_path, "public_key_file"),
+			 -EINVAL);
 	assert_int_equal(verifier_error("RS256", hs_path, NULL, "secret_file"), -EINVAL);
 	assert_int_equal(verifier_error("RS256", NULL, NULL, "public_key_file"), -EINVAL);
 	assert_int_equal(verifier_error("RS256", NULL, "/nonexistent/key.pem", "key.pem"), -ENOENT);

@@ -57,8 +57,8 @@ static void expect_refused_len(const char *text, size_t len, int code, ...)
 	va_list ap;
 
 	if (r != code)
-		fail_msg("policy_load_string = %d (%s), want %d, for:\n%.300s", r, err.message, code,
-			 text);
+		fail_msg("policy_load_string = %d (%s), want %d, for:\n%.300s", r, err.message,
+			 code, text);
 	assert_ptr_equal(pol, sentinel);
 	assert_int_equal(err.code, code);
 	va_start(ap, code);
@@ -244,9 +244,10 @@ static void test_policy_null_allows_owner_and_root_only(void **state)
 
 static void test_policy_scope_globs_match_with_fnmatch(void **state)
 {
-	struct policy *pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
-				     "{\"uid\": 1000, \"roles\": [\"dev\"],"
-				     " \"tenants\": [\"global\", \"lab-*\", \"team-[ab]\", \"q?\"]}]}");
+	struct policy *pol =
+	    load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+		    "{\"uid\": 1000, \"roles\": [\"dev\"],"
+		    " \"tenants\": [\"global\", \"lab-*\", \"team-[ab]\", \"q?\"]}]}");
 	struct policy_subject s = unix_subject(1000, 1000, NULL);
 
 	(void)state;
@@ -271,10 +272,11 @@ static void test_policy_scope_globs_match_with_fnmatch(void **state)
 
 static void test_policy_tenant_star_needs_literal_star(void **state)
 {
-	struct policy *pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
-				     "{\"uid\": 1, \"roles\": [\"dev\"], \"tenants\": [\"*\"]},"
-				     "{\"uid\": 2, \"roles\": [\"dev\"], \"tenants\": [\"[*]\", \"*?\"]},"
-				     "{\"uid\": 3, \"roles\": [\"dev\"], \"tenants\": []}]}");
+	struct policy *pol =
+	    load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+		    "{\"uid\": 1, \"roles\": [\"dev\"], \"tenants\": [\"*\"]},"
+		    "{\"uid\": 2, \"roles\": [\"dev\"], \"tenants\": [\"a*\", \"*?\"]},"
+		    "{\"uid\": 3, \"roles\": [\"dev\"], \"tenants\": []}]}");
 	struct policy_subject s1 = unix_subject(1, 1, NULL), s2 = unix_subject(2, 2, NULL);
 	struct policy_subject s3 = unix_subject(3, 3, NULL);
 	char *star = (char *)"*", *glob = (char *)"a*", *role = (char *)"dev";
@@ -298,10 +300,11 @@ static void test_policy_tenant_star_needs_literal_star(void **state)
 
 static void test_policy_uid_user_group_bindings_match(void **state)
 {
-	struct policy *pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
-				     "{\"uid\": 1000, \"roles\": [\"dev\"], \"tenants\": [\"a\"]},"
-				     "{\"user\": \"root\", \"roles\": [\"machine\"], \"tenants\": [\"b\"]},"
-				     "{\"group\": \"root\", \"roles\": [\"readonly\"], \"tenants\": [\"c\"]}]}");
+	struct policy *pol =
+	    load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+		    "{\"uid\": 1000, \"roles\": [\"dev\"], \"tenants\": [\"a\"]},"
+		    "{\"user\": \"root\", \"roles\": [\"machine\"], \"tenants\": [\"b\"]},"
+		    "{\"group\": \"root\", \"roles\": [\"readonly\"], \"tenants\": [\"c\"]}]}");
 	struct policy_subject dev = unix_subject(1000, 1000, NULL);
 	struct policy_subject root = unix_subject(0, 5000, NULL);
 	struct policy_subject gid0 = unix_subject(2000, 0, NULL);
@@ -323,9 +326,10 @@ static void test_policy_uid_user_group_bindings_match(void **state)
 static void test_policy_union_is_per_binding(void **state)
 {
 	/* admin on acme plus readonly on everything must not become admin on everything */
-	struct policy *pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
-				     "{\"uid\": 1000, \"roles\": [\"infra\"], \"tenants\": [\"acme\"]},"
-				     "{\"uid\": 1000, \"roles\": [\"readonly\"], \"tenants\": [\"*\"]}]}");
+	struct policy *pol =
+	    load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+		    "{\"uid\": 1000, \"roles\": [\"infra\"], \"tenants\": [\"acme\"]},"
+		    "{\"uid\": 1000, \"roles\": [\"readonly\"], \"tenants\": [\"*\"]}]}");
 	struct policy_subject s = unix_subject(1000, 1000, NULL);
 
 	(void)state;
@@ -377,8 +381,9 @@ static void test_policy_clean_load_clears_reterr(void **state)
 
 static void test_policy_groups_not_asked_without_group_bindings(void **state)
 {
-	struct policy *pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
-				     "{\"uid\": 1000, \"roles\": [\"dev\"], \"tenants\": [\"*\"]}]}");
+	struct policy *pol =
+	    load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+		    "{\"uid\": 1000, \"roles\": [\"dev\"], \"tenants\": [\"*\"]}]}");
 	struct groups_fake g = {.gids = (gid_t[]){10, 20}, .n = 2};
 	struct policy_subject s = unix_subject(1000, 1000, &g), o = unix_subject(7, 7, &g);
 
@@ -392,10 +397,11 @@ static void test_policy_groups_not_asked_without_group_bindings(void **state)
 
 static void test_policy_groups_asked_once_and_only_when_needed(void **state)
 {
-	struct policy *pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
-				     "{\"uid\": 1000, \"roles\": [\"dev\"], \"tenants\": [\"*\"]},"
-				     "{\"group\": \"root\", \"roles\": [\"machine\"], \"tenants\": [\"m\"]},"
-				     "{\"group\": \"root\", \"roles\": [\"infra\"], \"tenants\": [\"i\"]}]}");
+	struct policy *pol =
+	    load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+		    "{\"uid\": 1000, \"roles\": [\"dev\"], \"tenants\": [\"*\"]},"
+		    "{\"group\": \"root\", \"roles\": [\"machine\"], \"tenants\": [\"m\"]},"
+		    "{\"group\": \"root\", \"roles\": [\"infra\"], \"tenants\": [\"i\"]}]}");
 	struct groups_fake member = {.gids = (gid_t[]){5, 0, 7}, .n = 3};
 	struct groups_fake outsider = {.gids = (gid_t[]){5, 7}, .n = 2};
 	struct policy_subject s = unix_subject(1000, 1000, &member);
@@ -421,8 +427,9 @@ static void test_policy_groups_asked_once_and_only_when_needed(void **state)
 
 static void test_policy_primary_gid_needs_no_group_list(void **state)
 {
-	struct policy *pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
-				     "{\"group\": \"root\", \"roles\": [\"dev\"], \"tenants\": [\"*\"]}]}");
+	struct policy *pol =
+	    load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+		    "{\"group\": \"root\", \"roles\": [\"dev\"], \"tenants\": [\"*\"]}]}");
 	struct groups_fake g = {.gids = NULL, .n = 0};
 	struct policy_subject s = unix_subject(1000, 0, &g);
 
@@ -434,8 +441,9 @@ static void test_policy_primary_gid_needs_no_group_list(void **state)
 
 static void test_policy_many_groups_and_group_errors(void **state)
 {
-	struct policy *pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
-				     "{\"group\": \"root\", \"roles\": [\"dev\"], \"tenants\": [\"*\"]}]}");
+	struct policy *pol =
+	    load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+		    "{\"group\": \"root\", \"roles\": [\"dev\"], \"tenants\": [\"*\"]}]}");
 	gid_t many[200];
 	struct groups_fake g = {.gids = many, .n = 200};
 	struct groups_fake broken = {.ret = -EIO};
@@ -457,7 +465,7 @@ static void test_policy_many_groups_and_group_errors(void **state)
 /* ---- tokens -------------------------------------------------------------- */
 
 #define TOKEN_POLICY                                                                               \
-	"{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["                                      \
+	"{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["                                     \
 	"{\"uid\": 1000, \"roles\": [\"infra\"], \"tenants\": [\"*\"]},"                           \
 	"{\"group\": \"root\", \"roles\": [\"infra\"], \"tenants\": [\"*\"]},"                     \
 	"{\"sub\": \"ci-bot\", \"roles\": [\"machine\"], \"tenants\": [\"lab-*\"]}]}"
@@ -510,8 +518,9 @@ static void test_policy_token_sub_binding_adds_per_binding(void **state)
 
 static void test_policy_sub_binding_needs_a_token(void **state)
 {
-	struct policy *pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
-				     "{\"sub\": \"0\", \"roles\": [\"infra\"], \"tenants\": [\"*\"]}]}");
+	struct policy *pol =
+	    load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+		    "{\"sub\": \"0\", \"roles\": [\"infra\"], \"tenants\": [\"*\"]}]}");
 	struct policy_subject s = unix_subject(0, 0, NULL);
 
 	(void)state;
