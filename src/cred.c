@@ -37,7 +37,8 @@
  * verified tokens keyed by SHA-256(verifier fingerprint || token), so a
  * token is verified once (RS/ES verification re-parses the PEM: ~0.6 ms) and
  * a cache entry can never outlive a change of key, issuer or audience. The
- * cache holds CRED_CACHE_SIZE entries; an entry dies with its token's "exp".
+ * cache holds CRED_CACHE_SIZE entries. Bindings and cache entries die with
+ * their token's "exp" plus CRED_LEEWAY_S, the same rule as verification.
  * One mutex protects both; verification runs outside it.
  *
  * Token bytes are copied only into buffers that are wiped (explicit_bzero)

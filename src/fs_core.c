@@ -128,6 +128,23 @@ static int pin_stat(const struct fs *fs, unsigned backend_no, const struct pin *
 	return 0;
 }
 
+/* Whether tenant's missing route is news: true once per name (up to a bound). */
+static bool first_miss(struct fs *fs, const char *tenant)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	bool first = true;
+
+	for (const char *p = tenant; *p; p++)
+		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
+	pthread_mutex_lock(&fs->miss_lock);
+	for (size_t i = 0; i < fs->n_missed && first; i++)
+		first = fs->missed[i] != h;
+	if (first && fs->n_missed < PFS_ARRAY_SIZE(fs->missed))
+		fs->missed[fs->n_missed++] = h;
+	pthread_mutex_unlock(&fs->miss_lock);
+	return first;
+}
+
 int fs_route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigned *ret_no)
 {
 	int r;
@@ -139,7 +156,11 @@ int fs_route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigne
 	pthread_rwlock_unlock(&fs->routes_lock);
 	if (r == -ENXIO) {
 		metrics_missing_route();
-		pfs_log(LOG_INFO, "memory_store.missing_route: no route for tenant \"%s\"", tenant);
+		if (first_miss(fs, tenant))
+			pfs_log(LOG_NOTICE,
+				"memory_store.missing_route: no route for tenant \"%s\": ENXIO "
+				"(logged once per tenant; pinfs_missing_route_total counts them all)",
+				tenant);
 	}
 	return r;
 }
@@ -550,6 +571,7 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	pthread_rwlock_init(&fs->routes_lock, NULL);
 	pthread_mutex_init(&fs->reaper_lock, NULL);
 	pthread_mutex_init(&fs->sys_lock, NULL);
+	pthread_mutex_init(&fs->miss_lock, NULL);
 	pthread_cond_init(&fs->reaper_wake, NULL);
 	fs->nodes = inode_table_new();
 	fs->backends = backend_set_new();
@@ -794,6 +816,7 @@ struct fs *fs_free(struct fs *fs)
 	pthread_mutex_destroy(&fs->pending_lock);
 	pthread_mutex_destroy(&fs->reaper_lock);
 	pthread_mutex_destroy(&fs->sys_lock);
+	pthread_mutex_destroy(&fs->miss_lock);
 	pthread_cond_destroy(&fs->reaper_wake);
 	free(fs);
 	return NULL;

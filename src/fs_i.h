@@ -69,6 +69,11 @@ struct fs {
 	} feed_ctx[FS_MAX_BACKENDS];
 	bool started;
 
+	/* Tenants whose missing route was already logged (name hashes). */
+	pthread_mutex_t miss_lock;
+	uint64_t missed[256];		/* protected by miss_lock */
+	size_t n_missed;		/* protected by miss_lock */
+
 	/* Open /.system files, so fstat (which carries no handle) finds the caller's. */
 	pthread_mutex_t sys_lock;
 	struct fs_file *sys_files;	/* protected by sys_lock */

@@ -8,7 +8,9 @@
  * (duplicate keys refused), validates every field, naming it in the error
  * ("bindings[2].roles[0]: unknown role \"x\""), resolves "user" and "group"
  * names with getpwnam_r/getgrnam_r, and hashes the bytes (SHA-256, first 16
- * hex). A name that does not resolve is not an error: the binding is kept
+ * hex). Besides the keys in policy.h, a top-level "$schema" string is
+ * accepted (and ignored) so editors can find the JSON Schema; any other
+ * unknown key is refused. A name that does not resolve is not an error: the binding is kept
  * but never matches, and a warning is returned through reterr with code 0
  * while the load succeeds (callers log err.message when it is non-empty).
  *
