@@ -501,10 +501,17 @@ static int build_generation(struct fs *fs, const struct config *cfg, struct fs_g
 			goto fail;
 	}
 	if (cfg->policy) {
-		r = policy_load_file(cfg->policy, &g->policy, reterr);
+		struct pfs_error warn = {0};
+
+		r = policy_load_file(cfg->policy, &g->policy, &warn);
 		metrics_policy_load(r == 0);
-		if (r < 0)
+		if (r < 0) {
+			if (reterr)
+				*reterr = warn;
 			goto fail;
+		}
+		if (warn.message[0])
+			pfs_log(LOG_WARNING, "%s", warn.message);
 	}
 	if (cfg->tokens.algorithm) {
 		r = cred_verifier_new(&cfg->tokens, &g->verifier, reterr);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
+#include <jansson.h>
 
 #include "config.h"
 #include "pinfs/cli.h"
@@ -303,6 +304,8 @@ int main(int argc, char **argv)
 	}
 
 	pfs_log_open("pinfs", PFS_LOG_STDERR, opts.debug ? LOG_DEBUG : LOG_NOTICE);
+	/* jansson seeds its hash function lazily, which is not thread-safe: do it now. */
+	json_object_seed(0);
 	if (opts.config) {
 		/* After daemonizing the working directory is "/": keep an absolute path. */
 		char *abs = realpath(opts.config, NULL);

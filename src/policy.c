@@ -10,9 +10,10 @@
  * names with getpwnam_r/getgrnam_r, and hashes the bytes (SHA-256, first 16
  * hex). Besides the keys in policy.h, a top-level "$schema" string is
  * accepted (and ignored) so editors can find the JSON Schema; any other
- * unknown key is refused. A name that does not resolve is not an error: the binding is kept
- * but never matches, and a warning is returned through reterr with code 0
- * while the load succeeds (callers log err.message when it is non-empty).
+ * unknown key is refused. A name that does not resolve is not an error:
+ * the binding is kept but never matches, and a warning is returned through
+ * reterr with code 0 while the load succeeds (callers log err.message when
+ * it is non-empty).
  *
  * Evaluation is pure and lock-free: a loaded policy is never modified.
  * Grants are per binding: a binding allows resource:action on tenant when
