@@ -167,8 +167,11 @@ int fs_route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigne
 
 #define route fs_route
 
-/* Supplementary groups of the calling thread, read as libfuse would: /proc/TID/status. */
-static int proc_groups(void *ctx, gid_t *buf, size_t n)
+/*
+ * Supplementary groups of the calling thread, read as libfuse would:
+ * /proc/TID/status. Writes at most n and returns how many there are.
+ */
+int fs_proc_groups(void *ctx, gid_t *buf, size_t n)
 {
 	const struct pfs_subject *who = ctx;
 	char path[64], line[4096];
@@ -186,12 +189,14 @@ static int proc_groups(void *ctx, gid_t *buf, size_t n)
 
 		if (strncmp(line, "Groups:", 7) != 0)
 			continue;
-		for (p = line + 7; count < n; p = end) {
+		for (p = line + 7;; p = end) {
 			unsigned long g = strtoul(p, &end, 10);
 
 			if (end == p)
 				break;
-			buf[count++] = (gid_t)g;
+			if (count < n)
+				buf[count] = (gid_t)g;
+			count++;
 		}
 		break;
 	}
@@ -254,7 +259,7 @@ int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resou
 {
 	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
 	struct policy_subject subj = {
-		.uid = who->uid, .gid = who->gid, .groups = proc_groups,
+		.uid = who->uid, .gid = who->gid, .groups = fs_proc_groups,
 		.groups_ctx = (void *)who};
 	struct policy_decision d;
 	char version[64] = "";

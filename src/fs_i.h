@@ -144,6 +144,8 @@ struct fs_dir {
 
 
 /* Helpers fs_core.c shares with its sibling files. */
+/* A policy_subject groups callback: ctx is the struct pfs_subject. */
+int fs_proc_groups(void *ctx, gid_t *buf, size_t n);
 /* A listed pending name visible to uid (any uid if uid_any). Caller holds fs->pending_lock. */
 struct pending *fs_pending_find(struct fs *fs, const char *tenant, const char *key, uid_t uid,
 				bool uid_any);

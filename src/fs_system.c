@@ -529,6 +529,22 @@ static json_t *string_array(char *const *v, size_t n)
 	return a;
 }
 
+static json_t *cstring_array(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static void add_grant(void *ctx, const char *const *roles, size_t n_roles,
+		      const char *const *tenants, size_t n_tenants)
+{
+	json_array_append_new(ctx, json_pack("{s:o, s:o}", "roles", cstring_array(roles, n_roles),
+					     "tenants", cstring_array(tenants, n_tenants)));
+}
+
 static int render_whoami(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
 {
 	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
@@ -548,8 +564,17 @@ static int render_whoami(struct fs *fs, const struct pfs_subject *who, char **re
 	json_object_set_new(doc, "subject", json_string(subject));
 	pthread_rwlock_rdlock(&fs->routes_lock);
 	if (fs->policy) {
+		struct policy_subject subj = {.uid = who->uid, .gid = who->gid,
+					      .groups = fs_proc_groups,
+					      .groups_ctx = (void *)who, .token = token};
+		json_t *grants = json_array();
+
 		json_object_set_new(doc, "policy_version", json_string(policy_version(fs->policy)));
 		json_object_set_new(doc, "enforce", json_boolean(policy_enforcing(fs->policy)));
+		/* Each binding that applies: its roles hold on its tenants only. */
+		if (grants)
+			policy_describe(fs->policy, &subj, add_grant, grants);
+		json_object_set_new(doc, "grants", grants ? grants : json_array());
 	} else {
 		json_object_set_new(doc, "policy_version", json_null());
 		json_object_set_new(doc, "note",

@@ -935,6 +935,79 @@ struct policy_decision policy_decide(const struct policy *pol, uid_t owner_uid,
 	return finish(pol, best, false);
 }
 
+/* Whether b binds subject (without a token); groups are read once, lazily. */
+static bool binding_matches(const struct binding *b, const struct policy_subject *subject,
+			    gid_t **groups, size_t *n_groups, bool *fetched, gid_t *small,
+			    size_t n_small)
+{
+	if (!b->resolved)
+		return false;
+	switch (b->kind) {
+	case BINDING_UID:
+	case BINDING_USER:
+		return b->uid == subject->uid;
+	case BINDING_GROUP:
+		if (b->gid == subject->gid)
+			return true;
+		if (!subject->groups)
+			return false;
+		if (!*fetched) {
+			gid_t *heap = NULL;
+
+			*n_groups = read_groups(subject, small, n_small, &heap);
+			*groups = heap ? heap : small;
+			*fetched = true;
+		}
+		return gid_in(b->gid, *groups, *n_groups);
+	default:
+		return false;
+	}
+}
+
+int policy_describe(const struct policy *pol, const struct policy_subject *subject,
+		    policy_grant_cb cb, void *ctx)
+{
+	gid_t small[64], *groups = NULL;
+	size_t n_groups = 0;
+	bool fetched = false;
+	int count = 0;
+
+	if (!pol || !subject)
+		return 0;
+	if (subject->token) {
+		const struct cred_claims *tok = subject->token;
+
+		cb(ctx, (const char *const *)tok->roles, tok->n_roles,
+		   (const char *const *)tok->tenants, tok->n_tenants);
+		count++;
+	}
+	for (size_t i = 0; i < pol->n_bindings; i++) {
+		const struct binding *b = &pol->bindings[i];
+		const char **roles;
+		bool match;
+
+		if (subject->token)
+			match = b->kind == BINDING_SUB && subject->token->sub &&
+				strcmp(b->sub, subject->token->sub) == 0;
+		else
+			match = binding_matches(b, subject, &groups, &n_groups, &fetched, small,
+						PFS_ARRAY_SIZE(small));
+		if (!match)
+			continue;
+		roles = calloc(b->n_roles + 1, sizeof(*roles));
+		if (!roles)
+			break;
+		for (size_t k = 0; k < b->n_roles; k++)
+			roles[k] = pol->roles[b->roles[k]].name;
+		cb(ctx, roles, b->n_roles, (const char *const *)b->tenants, b->n_tenants);
+		free(roles);
+		count++;
+	}
+	if (groups != small)
+		free(groups);
+	return count;
+}
+
 int policy_check(const struct policy *pol, uid_t owner_uid, const struct pfs_subject *subject,
 		 const char *tenant, enum policy_action action)
 {

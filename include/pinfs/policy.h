@@ -125,6 +125,16 @@ struct policy_decision policy_decide(const struct policy *pol, uid_t owner_uid,
 int policy_check(const struct policy *pol, uid_t owner_uid, const struct pfs_subject *subject,
 		 const char *tenant, enum policy_action action);
 
+/*
+ * Calls cb once for every binding that applies to subject (what whoami
+ * shows): its role names and tenant scope, borrowed for the call. A bound
+ * token comes first as one more such pair (its claims). Returns how many.
+ */
+typedef void (*policy_grant_cb)(void *ctx, const char *const *roles, size_t n_roles,
+				const char *const *tenants, size_t n_tenants);
+int policy_describe(const struct policy *pol, const struct policy_subject *subject,
+		    policy_grant_cb cb, void *ctx);
+
 /* The file's "version", enforce flag, SHA-256 of its bytes (first 16 hex), load time. */
 const char *policy_version(const struct policy *pol);
 bool policy_enforcing(const struct policy *pol);
