@@ -8,7 +8,6 @@ import re
 import sys
 
 out_path, root = sys.argv[1], sys.argv[2]
-listed = set(os.path.relpath(os.path.abspath(p), root) for p in sys.argv[3:])
 pattern = re.compile(r'^(\d{4})_([a-z0-9_]+)\.(up|down)\.sql$')
 
 

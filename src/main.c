@@ -1,11 +1,19 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pinfs: argv -> config -> preflight -> mount -> daemonize -> loop.
+ * pinfs: argv -> config -> preflight -> mount -> daemonize -> serve -> loop.
  *
  * Everything that can fail because of the configuration or the databases
  * is checked before mounting, while stderr still reaches whoever ran us
  * (mount(8), systemd, a shell). The check's connections are closed before
- * fork (fuse_daemonize), and the child opens its own.
+ * the fork, and the child opens its own; the parent (the process mount(8)
+ * waits for) exits only once the child serves the mount, 0 if it does and
+ * 1 if it could not, so "mount" fails visibly instead of leaving a dead
+ * mount behind.
+ *
+ * Readiness (sd_notify.h): READY=1 is sent once the mount exists, every
+ * backend answered and the daemon's threads run; STATUS= lines follow
+ * reloads; STOPPING=1 starts the shutdown. SIGTERM and SIGINT end the loop
+ * (libfuse's handlers), and pinfs unmounts and exits 0; SIGHUP reloads.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +26,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fuse_lowlevel.h>
@@ -29,6 +38,7 @@
 #include "pinfs/fs_core.h"
 #include "pinfs/fs_ops.h"
 #include "pinfs/log.h"
+#include "pinfs/sd_notify.h"
 
 /*
  * SIGHUP reloads the config: the handler only writes a byte to a pipe, and
@@ -97,6 +107,22 @@ static bool event_matches(struct reloader *rl, const struct inotify_event *ev)
 	return match;
 }
 
+struct time_text {
+	char s[32];
+};
+
+/* The local time as "YYYY-MM-DD HH:MM:SS", for STATUS= lines. */
+static struct time_text now_text(void)
+{
+	struct time_text t = {""};
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm))
+		strftime(t.s, sizeof(t.s), "%Y-%m-%d %H:%M:%S", &tm);
+	return t;
+}
+
 /* Re-reads the config (and with it routes, mode and policy); the fs keeps the last good one. */
 static int reload_config(void *ctx, struct pfs_error *reterr)
 {
@@ -108,16 +134,20 @@ static int reload_config(void *ctx, struct pfs_error *reterr)
 		return pfs_error_set(reterr, -EOPNOTSUPP, 0,
 				     "the embedded default has no config file to re-read");
 	r = config_load_file(rl->config_path, &cfg, reterr);
-	if (r < 0)
+	if (r == 0)
+		r = fs_reload(rl->fs, cfg, reterr);
+	if (r < 0) {
+		(void)sdnotify_sendf("STATUS=reload refused at %s, serving the last good config: %s",
+				     now_text().s, reterr ? reterr->message : strerror(-r));
 		return r;
-	r = fs_reload(rl->fs, cfg, reterr);
-	if (r == 0) {
-		/* The policy file may have moved with the config. */
-		pthread_mutex_lock(&rl->lock);
-		watch_file(rl, 1, cfg->policy);
-		pthread_mutex_unlock(&rl->lock);
 	}
-	return r;
+	/* The policy file may have moved with the config. */
+	pthread_mutex_lock(&rl->lock);
+	watch_file(rl, 1, cfg->policy);
+	pthread_mutex_unlock(&rl->lock);
+	(void)sdnotify_sendf("STATUS=reloaded %s at %s: %zu route%s", rl->config_path,
+			     now_text().s, cfg->n_routes, cfg->n_routes == 1 ? "" : "s");
+	return 0;
 }
 
 static void reload_now(struct reloader *rl)
