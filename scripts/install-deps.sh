@@ -15,6 +15,7 @@ packages=(
 	vim nano jq moreutils attr tmux python3 util-linux procps coreutils
 	# checks
 	prometheus systemd valgrind
+	bindfs # benchmarks: bench/run.sh's FUSE floor (bindfs over tmpfs)
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -114,18 +114,77 @@ static int render_pretty(const struct pin *p, char **ret, size_t *ret_len)
 	return r;
 }
 
-static int pin_stat(const struct fs *fs, unsigned backend_no, const struct pin *p,
-		    struct stat *st)
+/* Whether backend no's change feed vouches for what we cached (connected now). */
+static bool feed_vouches(struct fs *fs, unsigned no)
 {
-	PFS_AUTOFREE char *text = NULL;
-	struct timespec mtime = usec_to_ts(p->meta.updated_at);
-	size_t len;
-	int r = render_pretty(p, &text, &len);
+	return no < FS_MAX_BACKENDS && __atomic_load_n(&fs->has_feed[no], __ATOMIC_ACQUIRE) &&
+	       __atomic_load_n(&fs->feed_up[no], __ATOMIC_ACQUIRE);
+}
 
+#define KEY_CACHE_S 60.0
+
+/*
+ * How long the kernel may keep a key's entry and attributes: while the
+ * feed vouches (every change then invalidates them), and never past the
+ * pin's expiry.
+ */
+static double key_timeout(struct fs *fs, unsigned no, const struct pin_meta *meta)
+{
+	double t = KEY_CACHE_S;
+
+	if (!feed_vouches(fs, no))
+		return 0;
+	if (meta->expires_at) {
+		double left = (double)(meta->expires_at - time_now_us()) / 1e6;
+
+		if (left < t)
+			t = left > 0 ? left : 0;
+	}
+	return t;
+}
+
+/*
+ * A pin's text as read (canonical) and its metadata: from the cache while
+ * the backend's feed vouches for it, else from the backend (and then
+ * cached). *ret_text is new (free()).
+ */
+int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *tenant,
+		 const char *key, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta)
+{
+	bool cacheable = feed_vouches(fs, no);
+	struct pin pin = {0};
+	uint64_t gen = 0;
+	int r;
+
+	if (cacheable) {
+		if (pin_cache_get(fs->cache, no, tenant, key, time_now_us(), ret_text, ret_len,
+				  ret_meta) == 0)
+			return 0;
+		gen = pin_cache_generation(fs->cache, no);	/* before asking: see pin_cache.h */
+	}
+	r = backend_pin_get(be, tenant, key, &pin);
 	if (r < 0)
 		return r;
-	fill_pin_stat(fs, pin_ino(backend_no, p->meta.id), len, &mtime, st);
-	return 0;
+	r = render_pretty(&pin, ret_text, ret_len);
+	*ret_meta = pin.meta;
+	pin_done(&pin);
+	if (r == 0 && cacheable)
+		pin_cache_put(fs->cache, no, gen, tenant, key, *ret_text, *ret_len, ret_meta);
+	return r;
+}
+
+void fs_forget_pin(struct fs *fs, unsigned no, const char *tenant, const char *key)
+{
+	pin_cache_invalidate(fs->cache, no, tenant, key);
+}
+
+/* Attributes of a committed pin from its text's length and metadata. */
+static void pin_stat(const struct fs *fs, unsigned backend_no, size_t len,
+		     const struct pin_meta *meta, struct stat *st)
+{
+	struct timespec mtime = usec_to_ts(meta->updated_at);
+
+	fill_pin_stat(fs, pin_ino(backend_no, meta->id), len, &mtime, st);
 }
 
 /* Whether tenant's missing route is news: true once per name (up to a bound). */
@@ -589,8 +648,9 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	fs->backends = backend_set_new();
 	fs->audit = audit_new(8192, 1024);
 	fs->events = audit_new_changes(1024);
+	fs->cache = pin_cache_new(16u << 20);
 	fs->creds = cred_store_new();
-	if (!fs->nodes || !fs->backends || !fs->audit || !fs->events || !fs->creds)
+	if (!fs->nodes || !fs->backends || !fs->audit || !fs->events || !fs->creds || !fs->cache)
 		return -ENOMEM;
 	r = build_generation(fs, cfg, &g, reterr);
 	if (r < 0)
@@ -656,6 +716,7 @@ static int on_expired(void *ctx, const char *tenant, const char *key)
 	int64_t now = time_now_us();
 
 	inode_table_detach(c->fs->nodes, tenant, key);
+	fs_forget_pin(c->fs, c->no, tenant, key);
 	local_change(c->fs, c->no, PIN_CHANGE_EXPIRE, tenant, key);
 	/* The backend wrote the audit row in its transaction: the ring only here. */
 	fs_audit(c->fs, NULL, NULL, "expire", tenant, key, 0, NULL, 0, now);
@@ -744,20 +805,67 @@ static void local_change(struct fs *fs, unsigned no, enum pin_change_op op, cons
 		event_append(fs, op, tenant, key);
 }
 
-/* Runs on a backend's feed thread: never a request handler. */
+/* Asks the kernel to drop its entry and attributes for (tenant, key). */
+static void kernel_forget(struct fs *fs, const char *tenant, const char *key, bool gone)
+{
+	PFS_AUTOFREE char *name = NULL;
+	uint64_t parent, nodeid;
+
+	if (!fs->opts.kernel_inval || !key || !key[0])
+		return;
+	nodeid = inode_table_peek(fs->nodes, tenant, key);
+	parent = gone ? inode_table_peek(fs->nodes, tenant, NULL) : 0;
+	if (parent && path_key_encode(key, &name) < 0)
+		parent = 0;
+	if (nodeid || parent)
+		fs->opts.kernel_inval(fs->opts.kernel_inval_ctx, nodeid, parent, name);
+}
+
+struct forget_all_ctx {
+	struct fs *fs;
+	unsigned no;
+};
+
+static void forget_node(void *ctx, uint64_t nodeid, const char *tenant, const char *key)
+{
+	struct forget_all_ctx *c = ctx;
+	struct backend *be;
+	unsigned no;
+
+	/* Only what this backend serves. */
+	if (!key || fs_route(c->fs, tenant, &be, &no) < 0 || no != c->no)
+		return;
+	c->fs->opts.kernel_inval(c->fs->opts.kernel_inval_ctx, nodeid, 0, NULL);
+}
+
+/*
+ * Runs on a backend's feed thread, never a request handler. The daemon's
+ * cache is dropped first, then the kernel's, so a lookup that races with
+ * this refetches from the database.
+ */
 static void on_change(void *ctx, const struct pin_change *c)
 {
 	struct fs_feed_ctx *fc = ctx;
+	struct fs *fs = fc->fs;
 
 	switch (c->op) {
 	case PIN_CHANGE_RESYNC:
-		__atomic_store_n(&fc->fs->feed_up[fc->no], 1, __ATOMIC_RELAXED);
-		break;
 	case PIN_CHANGE_DOWN:
-		__atomic_store_n(&fc->fs->feed_up[fc->no], 0, __ATOMIC_RELAXED);
+		/* Changes may have been missed: nothing cached can be trusted. */
+		__atomic_store_n(&fs->feed_up[fc->no], 0, __ATOMIC_RELEASE);
+		pin_cache_invalidate_backend(fs->cache, fc->no);
+		if (fs->opts.kernel_inval) {
+			struct forget_all_ctx fa = {.fs = fs, .no = fc->no};
+
+			inode_table_foreach(fs->nodes, forget_node, &fa);
+		}
+		if (c->op == PIN_CHANGE_RESYNC)
+			__atomic_store_n(&fs->feed_up[fc->no], 1, __ATOMIC_RELEASE);
 		break;
 	default:
-		event_append(fc->fs, c->op, c->tenant, c->key);
+		pin_cache_invalidate(fs->cache, fc->no, c->tenant, c->key);
+		kernel_forget(fs, c->tenant, c->key, c->op != PIN_CHANGE_UPSERT);
+		event_append(fs, c->op, c->tenant, c->key);
 		break;
 	}
 }
@@ -818,6 +926,7 @@ struct fs *fs_free(struct fs *fs)
 		backend_feed_stop(backend_set_get(fs->backends, i));
 	audit_free(fs->audit);
 	audit_free(fs->events);
+	pin_cache_free(fs->cache);
 	route_table_free(fs->routes);
 	policy_free(fs->policy);
 	cred_verifier_free(fs->verifier);
@@ -878,20 +987,28 @@ static int lookup_tenant(struct fs *fs, const struct pfs_subject *who, const cha
 			 struct fs_entry *ret)
 {
 	struct backend *be;
+	unsigned no;
 	int r;
 
 	/* A name that cannot be a tenant cannot exist. */
 	if (path_tenant_validate(name) < 0)
 		return -ENOENT;
-	r = route(fs, name, &be, NULL);
+	r = route(fs, name, &be, &no);
 	if (r < 0)
 		return r;
 	r = authorize(fs, who, name, POLICY_READ);
 	if (r < 0)
 		return r;
-	r = backend_tenant_exists(be, name);
-	if (r < 0)
-		return r;
+	/* Every path walk comes here (tenant entries are never cached by the kernel). */
+	if (!feed_vouches(fs, no) || !pin_cache_tenant_known(fs->cache, no, name)) {
+		uint64_t gen = pin_cache_generation(fs->cache, no);
+
+		r = backend_tenant_exists(be, name);
+		if (r < 0)
+			return r;
+		if (feed_vouches(fs, no))
+			pin_cache_tenant_put(fs->cache, no, gen, name);
+	}
 	return tenant_entry(fs, name, ret);
 }
 
@@ -899,7 +1016,9 @@ static int lookup_key(struct fs *fs, const struct pfs_subject *who, const char *
 		      const char *name, struct fs_entry *ret)
 {
 	PFS_AUTOFREE char *key = NULL;
-	struct pin pin = {0};
+	PFS_AUTOFREE char *text = NULL;
+	struct pin_meta meta;
+	size_t len;
 	struct backend *be;
 	unsigned no;
 	int r;
@@ -913,17 +1032,13 @@ static int lookup_key(struct fs *fs, const struct pfs_subject *who, const char *
 	r = authorize(fs, who, tenant, POLICY_READ);
 	if (r < 0)
 		return r;
-	r = backend_pin_get(be, tenant, key, &pin);
+	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
 	if (r == 0) {
-		r = pin_stat(fs, no, &pin, &ret->st);
-		pin_done(&pin);
-		if (r < 0)
-			return r;
+		pin_stat(fs, no, len, &meta, &ret->st);
 		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
 		if (r < 0)
 			return r;
-		ret->entry_timeout = 0;
-		ret->attr_timeout = 0;
+		ret->entry_timeout = ret->attr_timeout = key_timeout(fs, no, &meta);
 		return 0;
 	}
 	if (r != -ENOENT)
@@ -987,21 +1102,24 @@ void fs_forget(struct fs *fs, uint64_t nodeid, uint64_t nlookup)
 static void file_stat(struct fs *fs, uint64_t nodeid, struct fs_file *f, struct stat *st);
 
 static int pin_getattr(struct fs *fs, uint64_t nodeid, const char *tenant, const char *key,
-		       struct stat *ret)
+		       struct stat *ret, double *ret_timeout)
 {
-	struct pin pin = {0};
+	PFS_AUTOFREE char *text = NULL;
+	struct pin_meta meta;
 	struct backend *be;
+	size_t len;
 	unsigned no;
 	int r;
 
+	*ret_timeout = 0;
 	r = route(fs, tenant, &be, &no);
 	if (r < 0)
 		return r;
-	r = backend_pin_get(be, tenant, key, &pin);
+	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
 	if (r == 0) {
-		r = pin_stat(fs, no, &pin, ret);
-		pin_done(&pin);
-		return r;
+		pin_stat(fs, no, len, &meta, ret);
+		*ret_timeout = key_timeout(fs, no, &meta);
+		return 0;
 	}
 	if (r != -ENOENT)
 		return r;
@@ -1045,8 +1163,7 @@ int fs_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		*ret_timeout = TENANT_ATTR_TIMEOUT;
 		return 0;
 	case INODE_KIND_PIN:
-		*ret_timeout = 0;
-		return pin_getattr(fs, nodeid, tenant, key, ret);
+		return pin_getattr(fs, nodeid, tenant, key, ret, ret_timeout);
 	default:
 		return -ENOENT;
 	}
@@ -1122,7 +1239,7 @@ static int file_name(struct fs *fs, struct fs_file *f, char **ret_key, bool *ret
 /* Loads the current value (pretty) as the base of the staged buffer. */
 static int file_load(struct fs *fs, struct fs_file *f)
 {
-	struct pin pin = {0};
+	struct pin_meta meta;
 	char *text;
 	size_t len;
 	int r;
@@ -1133,18 +1250,13 @@ static int file_load(struct fs *fs, struct fs_file *f)
 		f->loaded = true;	/* a new file starts empty */
 		return 0;
 	}
-	r = backend_pin_get(f->be, f->tenant, f->key, &pin);
-	if (r < 0)
-		return r;
-	r = render_pretty(&pin, &text, &len);
-	pin_done(&pin);
+	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &meta);
 	if (r < 0)
 		return r;
 	free(f->buf);
 	f->buf = text;
 	f->len = f->cap = len;
 	f->loaded = true;
-	(void)fs;
 	return pin_scan_reset(f->scan) < 0 ? -ENOMEM : pin_scan_feed(f->scan, f->buf, f->len);
 }
 
@@ -1162,7 +1274,9 @@ static void file_stat(struct fs *fs, uint64_t nodeid, struct fs_file *f, struct 
 		return;
 	}
 	pthread_mutex_unlock(&f->lock);
-	if (pin_getattr(fs, nodeid, f->tenant, f->key, st) < 0) {
+	double timeout;
+
+	if (pin_getattr(fs, nodeid, f->tenant, f->key, st, &timeout) < 0) {
 		/* Deleted under an open file: report it empty, as a removed file. */
 		clock_gettime(CLOCK_REALTIME, &now);
 		fill_pin_stat(fs, (1ull << 63) | nodeid, 0, &now, st);
@@ -1210,7 +1324,6 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 	PFS_AUTOFREE char *tenant = NULL;
 	PFS_AUTOFREE char *key = NULL;
 	struct backend *be;
-	struct pin pin = {0};
 	struct pending *p;
 	struct fs_file *f;
 	int64_t started = time_now_us();
@@ -1250,15 +1363,10 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 		return 0;
 	}
 
-	r = backend_pin_get(be, tenant, key, &pin);
-	if (r == 0) {
-		/* The first read pass can use what we just fetched. */
-		r = render_pretty(&pin, &f->snap, &f->snap_len);
-		f->snap_meta = pin.meta;
-	}
+	/* The first read pass can use what we fetch now. */
+	r = fs_pin_fetch(fs, be, no, tenant, key, &f->snap, &f->snap_len, &f->snap_meta);
 	if ((flags & O_ACCMODE) != O_WRONLY)
-		fs_audit(fs, be, who, "read", tenant, key, r, pin.value, pin.value_len, started);
-	pin_done(&pin);
+		fs_audit(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started);
 	if (r < 0)
 		goto fail;
 	f->snap_valid = true;
@@ -1362,7 +1470,6 @@ int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 /* Takes a fresh snapshot of the file's current value. Caller holds f->lock. */
 static int file_snapshot(struct fs *fs, struct fs_file *f)
 {
-	struct pin pin = {0};
 	char *text = NULL;
 	size_t len = 0;
 	int r;
@@ -1379,12 +1486,7 @@ static int file_snapshot(struct fs *fs, struct fs_file *f)
 	}
 	pthread_mutex_unlock(&fs->pending_lock);
 
-	r = backend_pin_get(f->be, f->tenant, f->key, &pin);
-	if (r < 0)
-		return r;
-	r = render_pretty(&pin, &text, &len);
-	f->snap_meta = pin.meta;
-	pin_done(&pin);
+	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &f->snap_meta);
 	if (r < 0)
 		return r;
 done:
@@ -1582,6 +1684,7 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 	}
 	f->dirty = false;
 	f->snap_valid = false;	/* the next read pass sees what was committed */
+	fs_forget_pin(fs, f->backend_no, f->tenant, key);
 	local_change(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key);
 	if (f->pending) {
 		pthread_mutex_lock(&fs->pending_lock);
@@ -1801,8 +1904,10 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		r = 0;	/* it only ever existed here */
 	} else {
 		fs_audit(fs, be, who, "delete", tenant, key, r, NULL, 0, started);
-		if (r == 0)
+		if (r == 0) {
+			fs_forget_pin(fs, no, tenant, key);
 			local_change(fs, no, PIN_CHANGE_DELETE, tenant, key);
+		}
 	}
 	if (r == 0)
 		inode_table_detach(fs->nodes, tenant, key);
@@ -1839,13 +1944,14 @@ int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 {
 	struct backend *be;
 	int64_t started = time_now_us();
+	unsigned no;
 	int r;
 
 	if (parent != INODE_ROOT)
 		return -ENOTDIR;
 	if (path_tenant_validate(name) < 0)
 		return -ENOENT;
-	r = route(fs, name, &be, NULL);
+	r = route(fs, name, &be, &no);
 	if (r < 0)
 		return r;
 	r = authorize(fs, who, name, POLICY_ADMIN);
@@ -1853,8 +1959,10 @@ int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 		return r;
 	r = backend_tenant_delete(be, name);
 	fs_audit(fs, be, who, "rmdir", name, NULL, r, NULL, 0, started);
-	if (r == 0)
+	if (r == 0) {
 		inode_table_detach(fs->nodes, name, NULL);
+		fs_forget_pin(fs, no, name, NULL);
+	}
 	return r;
 }
 
@@ -1973,8 +2081,10 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		r = rename_pending(fs, p, be, tenant, from, to, flags);
 		/* The temporary's content becomes the key's: that is the write. */
 		fs_audit(fs, be, who, "upsert", tenant, to, r, NULL, 0, started);
-		if (r == 0)
+		if (r == 0) {
+			fs_forget_pin(fs, no, tenant, to);
 			local_change(fs, no, PIN_CHANGE_UPSERT, tenant, to);
+		}
 		pthread_mutex_lock(&fs->pending_lock);
 		pending_unref(fs, p);
 		pthread_mutex_unlock(&fs->pending_lock);
@@ -1986,6 +2096,8 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	fs_audit(fs, be, who, "rename", tenant, to, r, NULL, 0, started);
 	if (r == 0) {
 		inode_table_rename(fs->nodes, tenant, from, to);
+		fs_forget_pin(fs, no, tenant, from);
+		fs_forget_pin(fs, no, tenant, to);
 		local_change(fs, no, PIN_CHANGE_DELETE, tenant, from);
 		local_change(fs, no, PIN_CHANGE_UPSERT, tenant, to);
 	}

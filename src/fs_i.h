@@ -18,6 +18,7 @@
 #include "pinfs/policy.h"
 #include "pinfs/fs_core.h"
 #include "pinfs/inode_table.h"
+#include "pinfs/pin_cache.h"
 #include "pinfs/route.h"
 
 struct pending {
@@ -45,6 +46,7 @@ struct fs {
 	struct inode_table *nodes;
 	struct audit *audit;
 	struct audit *events;		/* the change feed's ring (/.system/events) */
+	struct pin_cache *cache;	/* trusted only while a backend's feed vouches */
 	struct cred_store *creds;
 	struct timespec start;
 
@@ -144,6 +146,11 @@ struct fs_dir {
 
 
 /* Helpers fs_core.c shares with its sibling files. */
+/* A pin's canonical text and metadata, through the cache (see pin_fetch in fs_core.c). */
+int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *tenant,
+		 const char *key, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta);
+/* Drops what this mount cached about (tenant, key) after changing it itself. */
+void fs_forget_pin(struct fs *fs, unsigned no, const char *tenant, const char *key);
 /* A policy_subject groups callback: ctx is the struct pfs_subject. */
 int fs_proc_groups(void *ctx, gid_t *buf, size_t n);
 /* A listed pending name visible to uid (any uid if uid_any). Caller holds fs->pending_lock. */

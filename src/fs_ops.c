@@ -433,6 +433,19 @@ static void ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	fuse_reply_err(req, -fs_removexattr(fs_of(req), &who, ino, name));
 }
 
+void fs_ops_kernel_inval(void *ctx, uint64_t nodeid, uint64_t parent, const char *name)
+{
+	struct fs_ops_ctx *c = ctx;
+
+	if (!c->se)
+		return;
+	/* -ENOENT means the kernel had nothing cached: that is fine. */
+	if (nodeid)
+		(void)fuse_lowlevel_notify_inval_inode(c->se, nodeid, -1, 0);	/* attributes only */
+	if (parent && name)
+		(void)fuse_lowlevel_notify_inval_entry(c->se, parent, name, strlen(name));
+}
+
 const struct fuse_lowlevel_ops fs_ops = {
 	.init = ll_init,
 	.lookup = ll_lookup,

@@ -55,6 +55,7 @@ struct xattr_target {
 	char *tenant;
 	char *key;
 	struct backend *be;
+	unsigned no;
 	bool pending;
 	struct pin_meta meta;	/* committed pins */
 };
@@ -70,7 +71,8 @@ static int target_get(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 		      const char *action, struct xattr_target *t)
 {
 	enum inode_kind kind;
-	struct pin pin = {0};
+	char *text = NULL;
+	size_t len;
 	int r;
 
 	memset(t, 0, sizeof(*t));
@@ -83,19 +85,17 @@ static int target_get(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 		target_done(t);
 		return -ENODATA;	/* tenants have none */
 	}
-	r = fs_route(fs, t->tenant, &t->be, NULL);
+	r = fs_route(fs, t->tenant, &t->be, &t->no);
 	if (r == 0)
 		r = fs_authorize(fs, who, "memory_pin", action, t->tenant);
 	if (r < 0) {
 		target_done(t);
 		return r;
 	}
-	r = backend_pin_get(t->be, t->tenant, t->key, &pin);
-	if (r == 0) {
-		t->meta = pin.meta;
-		pin_done(&pin);
+	r = fs_pin_fetch(fs, t->be, t->no, t->tenant, t->key, &text, &len, &t->meta);
+	free(text);
+	if (r == 0)
 		return 0;
-	}
 	if (r == -ENOENT) {
 		pthread_mutex_lock(&fs->pending_lock);
 		t->pending = fs_pending_find(fs, t->tenant, t->key, who->uid, false) != NULL;
@@ -249,8 +249,12 @@ static int apply(struct fs *fs, struct xattr_target *t, const struct pin_meta_up
 {
 	struct pending *p;
 
-	if (!t->pending)
-		return backend_pin_set_meta(t->be, t->tenant, t->key, u, NULL);
+	if (!t->pending) {
+		int r = backend_pin_set_meta(t->be, t->tenant, t->key, u, NULL);
+
+		fs_forget_pin(fs, t->no, t->tenant, t->key);
+		return r;
+	}
 	pthread_mutex_lock(&fs->pending_lock);
 	p = fs_pending_find(fs, t->tenant, t->key, 0, true);
 	if (p) {

@@ -326,3 +326,39 @@ void inode_table_detach(struct inode_table *t, const char *tenant, const char *k
 		name_unlink(t, n);
 	pthread_mutex_unlock(&t->lock);
 }
+
+struct snap {
+	uint64_t id;
+	char *tenant;
+	char *key;
+};
+
+int inode_table_foreach(struct inode_table *t, inode_table_cb cb, void *ctx)
+{
+	struct snap *v;
+	size_t n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	v = calloc(t->count + 1, sizeof(*v));
+	for (size_t i = 0; v && i < t->nbuckets; i++) {
+		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id) {
+			if (!nd->attached)
+				continue;
+			v[n].id = nd->id;
+			v[n].tenant = strdup(nd->tenant);
+			v[n].key = nd->key ? strdup(nd->key) : NULL;
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].tenant)
+			cb(ctx, v[i].id, v[i].tenant, v[i].key);
+		free(v[i].tenant);
+		free(v[i].key);
+	}
+	free(v);
+	return 0;
+}

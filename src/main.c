@@ -304,6 +304,69 @@ static int load_config(const char *path, struct config **ret)
 	return r;
 }
 
+/*
+ * Daemonizing, in the shape of libfuse's fuse_daemonize() but with a parent
+ * that tells the truth: fuse_daemonize()'s parent exits 0 as soon as the
+ * child has called setsid(), before the child has connected anything. Here
+ * the parent waits for one status byte (0: serving) or for the pipe to close
+ * without one (the child gave up after unmounting), and exits 0 or 1.
+ * Returns 0 in the child with *ret_fd the write end, or -errno (no fork).
+ */
+static int daemon_fork(int *ret_fd)
+{
+	int p[2];
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		int r = -errno;
+
+		close(p[0]);
+		close(p[1]);
+		return r;
+	}
+	if (pid > 0) {
+		char status = 1;
+		ssize_t n;
+
+		close(p[1]);
+		do
+			n = read(p[0], &status, 1);
+		while (n < 0 && errno == EINTR);
+		/* No atexit handlers, no stdio flush: the child owns the session now. */
+		_exit(n == 1 && status == 0 ? 0 : 1);
+	}
+	close(p[0]);
+	if (setsid() < 0)
+		pfs_log(LOG_WARNING, "could not start a new session: %s, ignoring", strerror(errno));
+	*ret_fd = p[1];
+	return 0;
+}
+
+/* Detaches from the terminal and releases the waiting parent with exit status 0. */
+static void daemon_ready(int *fd)
+{
+	char status = 0;
+	int null_fd;
+
+	if (*fd < 0)
+		return;
+	null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null_fd >= 0) {
+		(void)dup2(null_fd, STDIN_FILENO);
+		(void)dup2(null_fd, STDOUT_FILENO);
+		(void)dup2(null_fd, STDERR_FILENO);
+		if (null_fd > STDERR_FILENO)
+			close(null_fd);
+	}
+	(void)!write(*fd, &status, 1);
+	close(*fd);
+	*fd = -1;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_options opts;
@@ -314,7 +377,14 @@ int main(int argc, char **argv)
 	struct fs_options fsopts;
 	struct pfs_error err = {0};
 	char fsname[4200];
+	int daemon_fd = -1;
 	int r, ret = 1;
+
+	/*
+	 * Before anything can fork (fuse_session_mount runs fusermount3 for
+	 * auto_unmount): take NOTIFY_SOCKET out of the environment.
+	 */
+	r = sdnotify_init();
 
 	if (cli_parse(argc, argv, &opts) < 0)
 		return 2;
@@ -334,8 +404,8 @@ int main(int argc, char **argv)
 	}
 
 	pfs_log_open("pinfs", PFS_LOG_STDERR, opts.debug ? LOG_DEBUG : LOG_NOTICE);
-	/* jansson seeds its hash function lazily, which is not thread-safe: do it now. */
-	json_object_seed(0);
+	if (r < 0)
+		pfs_log(LOG_WARNING, "NOTIFY_SOCKET is not an AF_UNIX socket address, ignoring");
 	if (opts.config) {
 		/* After daemonizing the working directory is "/": keep an absolute path. */
 		char *abs = realpath(opts.config, NULL);
@@ -364,15 +434,22 @@ int main(int argc, char **argv)
 		.only_tenant = opts.tenant,
 		.reload = reload_config,
 		.reload_ctx = &rl,
+		.kernel_inval = fs_ops_kernel_inval,
+		.kernel_inval_ctx = &ctx,
 	};
 
 	/* Preflight: routes, backends and schemas, while errors still reach the caller. */
+	(void)sdnotify_sendf("STATUS=connecting to the backends of %zu route%s", cfg->n_routes,
+			     cfg->n_routes == 1 ? "" : "s");
 	r = fs_new(cfg, &fsopts, &ctx.fs, &err);
 	if (r < 0) {
 		fprintf(stderr, "pinfs: %s\n", err.message);
+		(void)sdnotify_sendf("STATUS=could not start: %s", err.message);
 		goto out;
 	}
-	ctx.fs = fs_free(ctx.fs);
+	/* A fork keeps only the calling thread: the child opens its own connections. */
+	if (!opts.foreground)
+		ctx.fs = fs_free(ctx.fs);
 
 	snprintf(fsname, sizeof(fsname), "-osubtype=pinfs,fsname=%s",
 		 opts.config ? opts.config : "pinfs");
@@ -385,25 +462,49 @@ int main(int argc, char **argv)
 		goto out_destroy;
 	if (fuse_session_mount(se, opts.mountpoint) != 0)
 		goto out_signals;
-	if (fuse_daemonize(opts.foreground) != 0)
-		goto out_unmount;
+	ctx.se = se;
+	if (!opts.foreground) {
+		r = daemon_fork(&daemon_fd);
+		if (r < 0) {
+			fprintf(stderr, "pinfs: could not fork: %s\n", strerror(-r));
+			goto out_unmount;
+		}
+	}
+	if (chdir("/") < 0)
+		pfs_log(LOG_WARNING, "could not change to \"/\": %s, ignoring", strerror(errno));
+
+	if (!ctx.fs) {
+		/* Still on the caller's stderr: a failure here fails "mount" with this message. */
+		r = fs_new(cfg, &fsopts, &ctx.fs, &err);
+		if (r < 0) {
+			fprintf(stderr, "pinfs: %s\n", err.message);
+			(void)sdnotify_sendf("STATUS=could not start: %s", err.message);
+			goto out_unmount;
+		}
+	}
+	/* The target is fixed before the daemon's threads start (log.c). */
 	if (!opts.foreground)
 		pfs_log_open("pinfs", PFS_LOG_SYSLOG, -1);
-
-	r = fs_new(cfg, &fsopts, &ctx.fs, &err);
-	if (r < 0) {
-		pfs_log(LOG_ERR, "%s", err.message);
-		goto out_unmount;
-	}
-	pfs_log(LOG_INFO, "mounted on %s", opts.mountpoint);
 	rl.fs = ctx.fs;
 	r = fs_start(ctx.fs);
 	if (r == 0)
 		r = reloader_start(&rl, cfg);
 	if (r < 0) {
 		pfs_log(LOG_ERR, "could not start the daemon's threads: %s", strerror(-r));
+		fprintf(stderr, "pinfs: could not start the daemon's threads: %s\n", strerror(-r));
 		goto out_unmount;
 	}
+	daemon_ready(&daemon_fd);
+	pfs_log(LOG_INFO, "mounted on %s", opts.mountpoint);
+	/*
+	 * The mount exists (fuse_session_mount returned), every backend answered
+	 * (fs_new) and the threads run: ready. MAINPID because a daemonized
+	 * pinfs is not the process its manager started.
+	 */
+	(void)sdnotify_sendf("READY=1\nSTATUS=serving %zu route%s from %s on %s\nMAINPID=%ld",
+			     cfg->n_routes, cfg->n_routes == 1 ? "" : "s",
+			     opts.config ? opts.config : "the embedded default", opts.mountpoint,
+			     (long)getpid());
 
 	if (opts.singlethread) {
 		r = fuse_session_loop(se);
@@ -419,10 +520,17 @@ int main(int argc, char **argv)
 	}
 	/* libfuse returns the signal number after SIGTERM/SIGINT/SIGHUP: a clean stop. */
 	ret = (r == 0 || r == SIGTERM || r == SIGINT || r == SIGHUP) ? 0 : 1;
-	if (ret)
+	if (ret) {
 		pfs_log(LOG_ERR, "session loop failed: %s", strerror(r < 0 ? -r : r));
+		(void)sdnotify_sendf("STOPPING=1\nSTATUS=session loop failed: %s\nERRNO=%d",
+				     strerror(r < 0 ? -r : r), r < 0 ? -r : r);
+	} else {
+		(void)sdnotify_sendf("STOPPING=1\nSTATUS=unmounting %s", opts.mountpoint);
+	}
 out_unmount:
 	reloader_stop(&rl);
+	/* The daemon's threads may notify the kernel: they stop before the session goes. */
+	ctx.fs = fs_free(ctx.fs);
 	fuse_session_unmount(se);
 out_signals:
 	fuse_remove_signal_handlers(se);
@@ -431,5 +539,8 @@ out_destroy:
 out:
 	ctx.fs = fs_free(ctx.fs);
 	cli_options_done(&opts);
+	/* A daemon child that never got ready closes the pipe here: its parent exits 1. */
+	if (daemon_fd >= 0)
+		close(daemon_fd);
 	return ret;
 }

@@ -55,6 +55,14 @@ struct fs_options {
 	/* Re-reads the config and calls fs_reload (a write to /.system/reload). */
 	int (*reload)(void *ctx, struct pfs_error *reterr);
 	void *reload_ctx;
+	/*
+	 * Tells the kernel to forget what it cached: nodeid's attributes (0:
+	 * none) and the name in directory parent (0 or name NULL: none). Called
+	 * only from the daemon's own threads (change feeds), never from a
+	 * request handler and never under a lock a request takes.
+	 */
+	void (*kernel_inval)(void *ctx, uint64_t nodeid, uint64_t parent, const char *name);
+	void *kernel_inval_ctx;
 };
 
 /*

@@ -13,8 +13,12 @@
 
 struct fs_ops_ctx {
 	struct fs *fs;
+	struct fuse_session *se;	/* for kernel notifications; set once mounted */
 };
 
 extern const struct fuse_lowlevel_ops fs_ops;
+
+/* struct fs_options.kernel_inval over a struct fs_ops_ctx (see fs_core.h). */
+void fs_ops_kernel_inval(void *ctx, uint64_t nodeid, uint64_t parent, const char *name);
 
 #endif /* PINFS_FS_OPS_H */

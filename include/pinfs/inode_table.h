@@ -55,6 +55,13 @@ void inode_table_rename(struct inode_table *t, const char *tenant, const char *f
 /* Detaches the node at (tenant, key) (key NULL: the tenant). */
 void inode_table_detach(struct inode_table *t, const char *tenant, const char *key);
 
+/*
+ * Calls cb for every attached node (a snapshot taken under the lock; cb
+ * runs without it, so it may call the kernel). key is NULL for tenants.
+ */
+typedef void (*inode_table_cb)(void *ctx, uint64_t nodeid, const char *tenant, const char *key);
+int inode_table_foreach(struct inode_table *t, inode_table_cb cb, void *ctx);
+
 /* The node attached to (tenant, key) without adding a reference, or 0. */
 uint64_t inode_table_peek(struct inode_table *t, const char *tenant, const char *key);
 

@@ -323,3 +323,704 @@ pit_case_setup()
     trap '((BASH_SUBSHELL)) || echo "FAILED at ${BASH_SOURCE[0]##*/}:$LINENO: $BASH_COMMAND (status $?)" >&2' ERR
     cd -- "$CASE_DIR"
 }
+
+# --- tool- helpers ---
+# Used by cases/tool-*.sh (real shell tools and editors on a real mount).
+
+# tool_pins: every pin in the case database, "tenant|key" per line, sorted.
+tool_pins()
+{
+    pg_sql "SELECT tenant_id, key FROM system.memory_pins ORDER BY 1, 2"
+}
+
+# tool_assert_pins [TENANT|KEY...]: the database holds exactly these pins
+# (give them in "ORDER BY tenant_id, key" order; none: no pin at all).
+tool_assert_pins()
+{
+    local expected=
+    if (($#)); then
+        expected=$(printf '%s\n' "$@")
+    fi
+    assert_eq "$(tool_pins)" "$expected" "the set of pins in system.memory_pins"
+}
+
+# tool_value TENANT KEY: the stored JSONB value as text (empty if no row).
+tool_value()
+{
+    pg_sql "SELECT value::text FROM system.memory_pins WHERE tenant_id = '$1' AND key = '$2'"
+}
+
+# tool_write_config_policy UID TENANT...: $CONFIG with one route "*" to the
+# case database and $CASE_DIR/policy.json, which gives root infra on every
+# tenant and UID the admin role on the TENANTs only.
+tool_write_config_policy()
+{
+    local uid=$1 tenants
+    shift
+    tenants=$(printf '"%s",' "$@")
+    tenants=${tenants%,}
+    cat >"$CASE_DIR/policy.json" <<EOP
+{
+  "version": "tool-tests",
+  "enforce": true,
+  "roles": {
+    "infra": {"memory_pin": ["read", "write", "delete", "admin"]},
+    "admin": {"memory_pin": ["read", "write", "delete", "admin"]}
+  },
+  "bindings": [
+    {"uid": 0, "roles": ["infra"], "tenants": ["*"]},
+    {"uid": $uid, "roles": ["admin"], "tenants": [$tenants]}
+  ]
+}
+EOP
+    cat >"$CONFIG" <<EOC
+{
+  "mode": "saas",
+  "routes": [
+    {"tenant": "*", "backend": "postgresql:///$CASE_DB?host=$PIT_PG_SOCK"}
+  ],
+  "policy": "$CASE_DIR/policy.json"
+}
+EOC
+}
+
+# tool_home UID: creates (once) and prints a private, writable home directory
+# for UID under the case dir, with ~/tmp (vim's second swap directory), so
+# editors keep their swap, backup and lock files there and nowhere shared.
+tool_home()
+{
+    local home=$CASE_DIR/home-$1
+    if [[ ! -d "$home" ]]; then
+        mkdir -p -- "$home/tmp"
+        chown -R "$1:$1" -- "$home"
+        chmod 700 -- "$home"
+    fi
+    printf '%s\n' "$home"
+}
+
+# tool_as_user UID CMD...: like as_user, with HOME=$(tool_home UID) and a
+# terminal type, in that home directory.
+tool_as_user()
+{
+    local uid=$1 home
+    shift
+    home=$(tool_home "$uid")
+    (cd -- "$home" && setpriv --reuid "$uid" --regid "$uid" --clear-groups \
+        env -i PATH=/usr/bin:/bin LC_ALL=C.UTF-8 HOME="$home" TERM=xterm-256color "$@")
+}
+
+# tool_home_files UID: what the editor left in its home, one path per line
+# (relative, sorted; ~/tmp itself not listed).
+tool_home_files()
+{
+    (cd -- "$(tool_home "$1")" && find . -mindepth 1 ! -path ./tmp | sort)
+}
+
+# ---- tmux: an editor on a real terminal --------------------------------------
+#
+# One tmux server per case, running as TOOL_TMUX_UID with its socket in that
+# uid's home. tool_tmux_cleanup (installed as the EXIT/TERM trap by
+# tool_tmux_start) kills the sessions this case started, by name.
+
+TOOL_TMUX_UID=
+TOOL_TMUX_SOCK=
+TOOL_TMUX_SESSIONS=()
+
+# tool_tmux UID ARGS...: runs tmux ARGS as UID on the case's server.
+tool_tmux()
+{
+    local uid=$1
+    shift
+    tool_as_user "$uid" tmux -S "$TOOL_TMUX_SOCK" "$@"
+}
+
+# tool_tmux_cleanup: kills every session started by this case (by name).
+tool_tmux_cleanup()
+{
+    local s
+    [[ -n "$TOOL_TMUX_SOCK" ]] || return 0
+    for s in "${TOOL_TMUX_SESSIONS[@]}"; do
+        tool_tmux "$TOOL_TMUX_UID" kill-session -t "$s" 2>/dev/null || true
+    done
+}
+
+# tool_tmux_start UID NAME CMD: starts session NAME (120x40) running the shell
+# command CMD as UID in its home directory.
+tool_tmux_start()
+{
+    TOOL_TMUX_UID=$1
+    TOOL_TMUX_SOCK=$(tool_home "$1")/tmux.sock
+    TOOL_TMUX_SESSIONS+=("$2")
+    trap tool_tmux_cleanup EXIT
+    trap 'exit 143' TERM
+    tool_tmux "$1" new-session -d -s "$2" -x 120 -y 40 "$3"
+}
+
+# tool_tmux_screen NAME: the visible screen of session NAME.
+tool_tmux_screen()
+{
+    tool_tmux "$TOOL_TMUX_UID" capture-pane -p -t "$1"
+}
+
+# tool_tmux_wait NAME ERE [SECONDS]: waits (default 10 s) until the screen of
+# session NAME matches ERE; fails with the screen if it never does.
+tool_tmux_wait()
+{
+    local i screen=
+    for ((i = 0; i < ${3:-10} * 10; i++)); do
+        screen=$(tool_tmux_screen "$1" 2>/dev/null || true)
+        if [[ "$screen" =~ $2 ]]; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    printf 'screen of tmux session %s:\n%s\n' "$1" "$screen" >&2
+    fail "tmux session $1: the screen never matched /$2/"
+}
+
+# tool_tmux_keys NAME KEYS...: tmux send-keys to session NAME.
+tool_tmux_keys()
+{
+    local name=$1
+    shift
+    tool_tmux "$TOOL_TMUX_UID" send-keys -t "$name" "$@"
+}
+
+# tool_tmux_wait_gone NAME [SECONDS]: waits until session NAME has ended
+# (its program exited); fails if it is still there.
+tool_tmux_wait_gone()
+{
+    local i
+    for ((i = 0; i < ${2:-10} * 10; i++)); do
+        if ! tool_tmux "$TOOL_TMUX_UID" has-session -t "$1" 2>/dev/null; then
+            return 0
+        fi
+        sleep 0.1
+    done
+    printf 'screen of tmux session %s:\n%s\n' "$1" "$(tool_tmux_screen "$1" || true)" >&2
+    fail "tmux session $1 is still running"
+}
+
+# --- rbac-/sys- helpers ---
+# Helpers for the rbac-* and sys-* cases (RBAC, tokens, /.system). Policy
+# files live in a directory of their own ($RB_POLICY_DIR), which the daemon
+# watches with inotify; token secrets and keys live in $CASE_DIR.
+
+RB_POLICY_DIR="$CASE_DIR/policy"
+RB_POLICY="$RB_POLICY_DIR/rbac.json"
+RB_SECRET="$CASE_DIR/jwt.secret"
+RB_ISSUER="https://auth.pinfs.test"
+RB_AUDIENCE="pinfs"
+
+# rb_policy_text BINDINGS_JSON [ENFORCE] [VERSION]: a policy with the seed's
+# role matrix (policies/rbac_policies.json) and these bindings.
+rb_policy_text()
+{
+    jq --argjson b "$1" --argjson e "${2:-true}" --arg v "${3:-test-1}" \
+        '.bindings = $b | .enforce = $e | .version = $v' "$PIT_SRC/policies/rbac_policies.json"
+}
+
+# rb_policy BINDINGS_JSON [ENFORCE] [VERSION]: writes $RB_POLICY (before mounting).
+rb_policy()
+{
+    mkdir -p -- "$RB_POLICY_DIR"
+    rb_policy_text "$@" >"$RB_POLICY"
+}
+
+# rb_policy_save_raw: an editor-style save of stdin over $RB_POLICY (write a
+# temporary file in the same directory, then rename it over the policy).
+rb_policy_save_raw()
+{
+    local tmp
+    tmp=$(mktemp "$RB_POLICY_DIR/.rbac.json.XXXXXX")
+    cat >"$tmp"
+    chmod 644 "$tmp"
+    mv -f -- "$tmp" "$RB_POLICY"
+}
+
+# rb_policy_save BINDINGS_JSON [ENFORCE] [VERSION]: the same with a generated policy.
+rb_policy_save()
+{
+    rb_policy_text "$@" | rb_policy_save_raw
+}
+
+# rb_hs_secret [FILE] [BYTES]: writes a random HS256 secret (default
+# $RB_SECRET, 48 bytes of base64 text, no newline).
+rb_hs_secret()
+{
+    local file=${1:-$RB_SECRET} n=${2:-48}
+    head -c 256 /dev/urandom | base64 -w0 | head -c "$n" >"$file"
+}
+
+# rb_tokens_json ALG KEYFILE [ISSUER] [AUDIENCE]: the config's "tokens" object.
+rb_tokens_json()
+{
+    local field=secret_file
+    [[ "$1" == HS* ]] || field=public_key_file
+    jq -n --arg a "$1" --arg f "$2" --arg i "${3:-$RB_ISSUER}" --arg au "${4:-$RB_AUDIENCE}" \
+        --arg field "$field" '{algorithm: $a, ($field): $f, issuer: $i, audience: $au}'
+}
+
+# rb_config [POLICY|-] [TOKENS_JSON]: writes $CONFIG with route "*" to the
+# case database, "policy" (default $RB_POLICY; "-": none) and "tokens" if given.
+rb_config()
+{
+    local policy=${1:-$RB_POLICY} tokens=${2:-null}
+    jq -n --arg be "postgresql:///$CASE_DB?host=$PIT_PG_SOCK" --arg p "$policy" \
+        --argjson t "$tokens" \
+        '{mode: "saas", routes: [{tenant: "*", backend: $be}]}
+         + (if $p == "-" then {} else {policy: $p} end)
+         + (if $t == null then {} else {tokens: $t} end)' >"$CONFIG"
+}
+
+# rb_mint SUB ROLES TENANTS TTL [pinctl token mint options...]: a token
+# signed by pinctl with the config's "tokens" settings.
+rb_mint()
+{
+    local sub=$1 roles=$2 tenants=$3 ttl=$4
+    shift 4
+    "$PINCTL" --config "$CONFIG" token mint --sub "$sub" --roles "$roles" --tenants "$tenants" \
+        --ttl "$ttl" "$@"
+}
+
+# rb_jwt ALG KEYFILE HEADER_EXTRA_JSON CLAIMS_JSON: a hand-made token (python3
+# stdlib). ALG "HS256"/"HS384"/"HS512": HMAC keyed with KEYFILE's bytes, one
+# trailing newline dropped (as the verifier reads secrets); "HS256-raw": the
+# bytes exactly (e.g. an RSA public key PEM); "none": an empty signature.
+# HEADER_EXTRA_JSON is merged into {"alg": ..., "typ": "JWT"}.
+rb_jwt()
+{
+    /usr/bin/python3 - "$@" <<'PY'
+import base64, hashlib, hmac, json, sys
+alg, keyfile, extra, claims = sys.argv[1:5]
+def b64(b):
+    return base64.urlsafe_b64encode(b).rstrip(b"=").decode()
+name = "HS256" if alg == "HS256-raw" else alg
+header = {"alg": name, "typ": "JWT"}
+header.update(json.loads(extra))
+signing = b64(json.dumps(header, separators=(",", ":")).encode()) + "." + \
+    b64(json.dumps(json.loads(claims), separators=(",", ":")).encode())
+if alg == "none":
+    sig = ""
+else:
+    key = open(keyfile, "rb").read()
+    if alg != "HS256-raw":
+        if key.endswith(b"\r\n"):
+            key = key[:-2]
+        elif key.endswith(b"\n"):
+            key = key[:-1]
+    h = {"HS256": hashlib.sha256, "HS384": hashlib.sha384, "HS512": hashlib.sha512}[name]
+    sig = b64(hmac.new(key, signing.encode(), h).digest())
+print(signing + "." + sig)
+PY
+}
+
+# rb_claims SUB ROLES_CSV TENANTS_CSV [EXTRA_JSON]: claims with iss, aud
+# ($RB_ISSUER, $RB_AUDIENCE), iat now and exp now+600, merged with EXTRA_JSON
+# (use null values to drop a claim).
+rb_claims()
+{
+    local extra=${4:-}
+    [[ -n "$extra" ]] || extra='{}'
+    jq -nc --arg s "$1" --arg r "$2" --arg t "$3" --argjson x "$extra" \
+        --arg i "$RB_ISSUER" --arg a "$RB_AUDIENCE" --argjson now "$(date +%s)" \
+        '{sub: $s, roles: ($r | split(",")), tenants: ($t | split(",")), iss: $i, aud: $a,
+          iat: $now, exp: ($now + 600)} + $x | with_entries(select(.value != null))'
+}
+
+# rb_cred UID TOKEN|-: writes TOKEN (or stdin) to /.system/credentials as
+# UID; prints probe's "write=X close=Y" (or "open=X").
+rb_cred()
+{
+    as_user "$1" probe write-trunc "$MNT/.system/credentials" "$2"
+}
+
+# rb_as_groups UID GID GROUPS CMD...: as_user with primary gid GID and the
+# supplementary groups GROUPS ("4,24"; "" for none).
+rb_as_groups()
+{
+    local uid=$1 gid=$2 groups=$3
+    shift 3
+    if [[ "$1" == probe ]]; then
+        shift
+        set -- "$PROBE" "$@"
+    fi
+    if [[ -n "$groups" ]]; then
+        setpriv --reuid "$uid" --regid "$gid" --groups "$groups" \
+            env -i PATH=/usr/bin:/bin LC_ALL=C HOME=/ "$@"
+    else
+        setpriv --reuid "$uid" --regid "$gid" --clear-groups \
+            env -i PATH=/usr/bin:/bin LC_ALL=C HOME=/ "$@"
+    fi
+}
+
+# rb_poll SECONDS EXPECTED CMD...: runs CMD every 0.1 s until its output is
+# EXPECTED or SECONDS passed; prints the last output (compare it with assert_eq).
+rb_poll()
+{
+    local secs=$1 expected=$2 out i
+    shift 2
+    for ((i = 0; i <= secs * 10; i++)); do
+        out=$("$@" 2>&1) || true
+        [[ "$out" == "$expected" ]] && break
+        sleep 0.1
+    done
+    printf '%s\n' "$out"
+}
+
+# rb_poll_match SECONDS ERE CMD...: the same until the output matches ERE.
+rb_poll_match()
+{
+    local secs=$1 re=$2 out i
+    shift 2
+    for ((i = 0; i <= secs * 10; i++)); do
+        out=$("$@" 2>&1) || true
+        [[ "$out" =~ $re ]] && break
+        sleep 0.1
+    done
+    printf '%s\n' "$out"
+}
+
+# rb_metric SAMPLE [FILE]: the value of the sample line whose name and labels
+# are exactly SAMPLE (e.g. 'x_total{a="b"}'), from /.system/metrics read as
+# root (or from FILE); "absent" if there is no such line.
+rb_metric()
+{
+    awk -v s="$1" '$1 == s { print $2; found = 1; exit } END { if (!found) print "absent" }' \
+        "${2:-$MNT/.system/metrics}"
+}
+
+# rb_sha16 STRING: the first 16 hex digits of SHA-256(STRING).
+rb_sha16()
+{
+    printf '%s' "$1" | sha256sum | cut -c1-16
+}
+
+# rb_daemon_alive: the daemon runs and its mount answers.
+rb_daemon_alive()
+{
+    pid_running "$PINFS_PID" && timeout 5 stat -- "$MNT/.system" >/dev/null 2>&1
+}
+
+# rb_audit_json_check FILE: every line of FILE is one JSON object with exactly
+# the audit event's fields; prints "OK N" or the first problem.
+rb_audit_json_check()
+{
+    /usr/bin/python3 - "$1" <<'PY'
+import json, sys
+want = {"time", "operation", "tenant", "key", "uid", "subject", "success", "error_code",
+        "latency_ms", "value_sha256"}
+n = 0
+for i, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
+    try:
+        o = json.loads(line)
+    except ValueError as e:
+        print(f"line {i}: not JSON ({e}): {line!r}")
+        sys.exit(0)
+    if not isinstance(o, dict) or set(o) != want:
+        print(f"line {i}: fields {sorted(o) if isinstance(o, dict) else type(o)}")
+        sys.exit(0)
+    n += 1
+print(f"OK {n}")
+PY
+}
+
+# --- route-/ttl- helpers ---
+# Used by cases/route-*.sh and cases/ttl-*.sh. Every name starts with rt_.
+
+# rt_pg_uri [DB]: the libpq URI of DB (default: the case database).
+rt_pg_uri()
+{
+    echo "postgresql:///${1:-$CASE_DB}?host=$PIT_PG_SOCK"
+}
+
+# rt_sqlite_uri PATH: the route backend of an SQLite file (absolute path).
+rt_sqlite_uri()
+{
+    echo "sqlite://$1"
+}
+
+# rt_config_to FILE MODE [TENANT=BACKEND...]: writes a config with those
+# routes, in that order. RT_EXTRA, if set, is a JSON object merged into the
+# top level (e.g. '{"pool": {"size": 2}}'). Written to a temporary name and
+# renamed, so a watcher never reads half a file.
+rt_config_to()
+{
+    local file=$1 mode=$2 r routes='[]' extra=${RT_EXTRA:-'{}'}
+    shift 2
+    for r in "$@"; do
+        routes=$(jq -c --arg t "${r%%=*}" --arg b "${r#*=}" '. + [{tenant: $t, backend: $b}]' <<<"$routes")
+    done
+    jq -n --arg mode "$mode" --argjson routes "$routes" --argjson extra "$extra" \
+        '{mode: $mode, routes: $routes} + $extra' >"$file.rt-tmp"
+    mv -f -- "$file.rt-tmp" "$file"
+}
+
+# rt_config MODE [TENANT=BACKEND...]: rt_config_to "$CONFIG" ...
+rt_config()
+{
+    rt_config_to "$CONFIG" "$@"
+}
+
+# rt_migrate [CONFIG]: pinctl migrate up on every route of CONFIG.
+rt_migrate()
+{
+    "$PINCTL" --config "${1:-$CONFIG}" migrate up >>"$CASE_DIR/pinctl.log" 2>&1 || {
+        cat -- "$CASE_DIR/pinctl.log" >&2
+        fail "pinctl --config ${1:-$CONFIG} migrate up failed"
+    }
+}
+
+# rt_sqlite DBFILE SQL: runs SQL with the sqlite3 shell ("a|b" per row).
+rt_sqlite()
+{
+    sqlite3 -batch -bail -noheader -cmd '.timeout 5000' "$1" "$2"
+}
+
+# rt_policy BINDINGS_JSON [ROLES_JSON]: writes $CASE_DIR/policy.json: the
+# shipped seed policy with these bindings (and, if given, these extra roles
+# added to the seed matrix). Prints its path.
+rt_policy()
+{
+    local out=$CASE_DIR/policy.json
+    jq --argjson b "$1" --argjson r "${2:-"{}"}" '.bindings = $b | .roles += $r' \
+        "$PIT_SRC/policies/rbac_policies.json" >"$out.rt-tmp"
+    mv -f -- "$out.rt-tmp" "$out"
+    echo "$out"
+}
+
+# rt_now_ms: wall-clock milliseconds.
+rt_now_ms()
+{
+    echo $(($(date +%s%N) / 1000000))
+}
+
+# rt_wait_until SECONDS CMD...: runs CMD every 0.1 s until it succeeds
+# (returns 0) or SECONDS pass (returns 1). RT_WAITED_MS: the time it took.
+rt_wait_until()
+{
+    local limit=$(($1 * 1000)) t0
+    shift
+    t0=$(rt_now_ms)
+    while :; do
+        if "$@" >/dev/null 2>&1; then
+            RT_WAITED_MS=$(($(rt_now_ms) - t0))
+            return 0
+        fi
+        if (($(rt_now_ms) - t0 > limit)); then
+            RT_WAITED_MS=$(($(rt_now_ms) - t0))
+            return 1
+        fi
+        sleep 0.1
+    done
+}
+
+# rt_timed VAR CMD...: runs CMD, stores its stdout in VAR and its duration
+# in milliseconds in RT_MS. CMD's exit status is ignored.
+rt_timed()
+{
+    local __var=$1 __out __t0
+    shift
+    __t0=$(rt_now_ms)
+    __out=$("$@" 2>&1) || true
+    RT_MS=$(($(rt_now_ms) - __t0))
+    printf -v "$__var" '%s' "$__out"
+}
+
+# rt_metric NAME: the sum of the samples of metric NAME (any labels) in
+# /.system/metrics; empty if there is none.
+rt_metric()
+{
+    awk -v n="$1" '$1 == n || index($1, n "{") == 1 { s += $NF; found = 1 }
+        END { if (found) printf "%d\n", s }' "$MNT/.system/metrics"
+}
+
+# rt_log_count ERE: lines of the current daemon log matching ERE.
+rt_log_count()
+{
+    grep -c -E -- "$1" "$PINFS_LOG" || true
+}
+
+# rt_wait_log_count ERE N SECONDS: waits until at least N lines match.
+rt_wait_log_count()
+{
+    local i
+    for ((i = 0; i < $3 * 10; i++)); do
+        (($(rt_log_count "$1") >= $2)) && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# ---- the harness's PostgreSQL, stopped and started by a case ----
+
+RT_PG_DATA=$PIT_WORK/pg/data
+RT_PG_STOPPED=0
+
+rt_pg_ctl()
+{
+    (cd "$PIT_WORK" && runuser -u postgres -- "$PIT_PG_BIN/pg_ctl" "$@")
+}
+
+# rt_pg_stop: stops the cluster (fast mode) and arranges for it to be
+# started again when the case ends, however it ends.
+rt_pg_stop()
+{
+    trap rt_pg_restore EXIT
+    trap 'exit 143' TERM
+    RT_PG_STOPPED=1
+    rt_pg_ctl -D "$RT_PG_DATA" -m fast -w -t 30 stop >/dev/null || fail "pg_ctl stop failed"
+    step "PostgreSQL stopped"
+}
+
+# rt_pg_start: starts it again on the same socket dir, port and settings
+# that run.sh used.
+rt_pg_start()
+{
+    rt_pg_ctl -D "$RT_PG_DATA" -l "$PIT_WORK/pg/postgres.log" -w -t 60 \
+        -o "-k $PIT_PG_SOCK -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+        start >/dev/null || fail "pg_ctl start failed"
+    RT_PG_STOPPED=0
+    step "PostgreSQL started"
+}
+
+# The EXIT trap: a case that stopped PostgreSQL never leaves it stopped.
+rt_pg_restore()
+{
+    local rc=$?
+    if ((RT_PG_STOPPED)) && ! rt_pg_ctl -D "$RT_PG_DATA" status >/dev/null 2>&1; then
+        echo "rt_pg_restore: starting PostgreSQL again" >&2
+        rt_pg_ctl -D "$RT_PG_DATA" -l "$PIT_WORK/pg/postgres.log" -w -t 60 \
+            -o "-k $PIT_PG_SOCK -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+            start >/dev/null 2>&1 || echo "rt_pg_restore: pg_ctl start failed" >&2
+        RT_PG_STOPPED=0
+    fi
+    return "$rc"
+}
+
+# ---- the embedded default (pinfs MOUNTPOINT, no config) ----
+
+# rt_mount_embedded [VAR=VALUE...]: starts "pinfs MNT -f -o allow_other"
+# with those environment variables (e.g. HOME=..., XDG_DATA_HOME=...), as
+# start_pinfs does for a config, and waits (10 s) for the mount.
+rt_mount_embedded()
+{
+    local i rc
+    mkdir -p -- "$MNT"
+    PIT_MOUNT_SEQ=$((PIT_MOUNT_SEQ + 1))
+    PINFS_LOG="$CASE_DIR/pinfs-$PIT_MOUNT_SEQ.log"
+    env "$@" "$PINFS" "$MNT" -f -o allow_other </dev/null >"$PINFS_LOG" 2>&1 &
+    PINFS_PID=$!
+    echo "$MNT" >"$PIT_WORK/mounts.d/$PINFS_PID"
+    step "started embedded-default pinfs pid $PINFS_PID ($*) (log $PINFS_LOG)"
+    for ((i = 0; i < 200; i++)); do
+        if is_mounted "$MNT" && timeout 5 mountpoint -q -- "$MNT"; then
+            return 0
+        fi
+        if ! pid_running "$PINFS_PID"; then
+            rc=0
+            wait "$PINFS_PID" || rc=$?
+            forget_pinfs_if_unmounted
+            cat -- "$PINFS_LOG" >&2
+            fail "pinfs (embedded default) exited with status $rc before the mount appeared"
+        fi
+        sleep 0.05
+    done
+    fail "pinfs (embedded default) did not mount $MNT within 10 s"
+}
+
+# ---- the backend conformance binary ----
+
+# rt_conformance_bin: prints the path of backend_conformance from the build
+# dir run.sh was given (found from run.sh's command line, else the build
+# dir under the source tree whose pinfs is the one under test).
+rt_conformance_bin()
+{
+    local pid=$$ args dir i d
+    for ((i = 0; i < 8 && pid > 1; i++)); do
+        mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || args=()
+        if [[ "${args[1]:-}" == */run.sh ]]; then
+            for ((d = 0; d < ${#args[@]}; d++)); do
+                case ${args[d]} in
+                --build-dir) dir=${args[d + 1]:-} ;;
+                --build-dir=*) dir=${args[d]#*=} ;;
+                esac
+            done
+            if [[ -n "${dir:-}" ]]; then
+                [[ "$dir" == /* ]] || dir=$(readlink "/proc/$pid/cwd")/$dir
+                if [[ -x "$dir/tests/conformance/backend_conformance" ]]; then
+                    echo "$dir/tests/conformance/backend_conformance"
+                    return 0
+                fi
+            fi
+        fi
+        pid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null) || break
+    done
+    for d in "$PIT_SRC"/*/; do
+        if [[ -x "$d/tests/conformance/backend_conformance" ]] && cmp -s -- "$d/pinfs" "$PINFS"; then
+            echo "${d%/}/tests/conformance/backend_conformance"
+            return 0
+        fi
+    done
+    return 1
+}
+
+# ---- extended attributes ----
+
+# RFC 3339 UTC, as user.pin.*_at report it.
+RT_RFC3339_RE='^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?Z$'
+
+# rt_xattrs FILE: listxattr's names, sorted, one line.
+rt_xattrs()
+{
+    local out names
+    out=$(probe listxattr "$1")
+    [[ "$out" == OK* ]] || {
+        echo "$out"
+        return
+    }
+    read -r -a names <<<"${out#OK}"
+    printf '%s\n' "${names[@]}" | sort | paste -sd ' '
+}
+
+# rt_epoch RFC3339: seconds since the epoch.
+rt_epoch()
+{
+    date -u -d "$1" +%s
+}
+
+# rt_db BACKEND SQL: runs SQL on BACKEND, "pg" (the case database) or an
+# SQLite file, with @pins, @audit and @tenants standing for the tables
+# (system.memory_pins ... on PostgreSQL, memory_pins ... on SQLite).
+rt_db()
+{
+    local sql=$2 schema=
+    [[ "$1" == pg ]] && schema=system.
+    sql=${sql//@pins/${schema}memory_pins}
+    sql=${sql//@audit/${schema}memory_audit}
+    sql=${sql//@tenants/${schema}tenants}
+    if [[ "$1" == pg ]]; then
+        pg_sql "$sql"
+    else
+        rt_sqlite "$1" "$sql"
+    fi
+}
+
+# rt_ttl_row BACKEND TENANT KEY: "TTL|set" or "TTL|null" (expires_at) or ""
+# when there is no row.
+rt_ttl_row()
+{
+    rt_db "$1" "SELECT coalesce(CAST(ttl_seconds AS TEXT), 'none') || '|' ||
+                       CASE WHEN expires_at IS NULL THEN 'null' ELSE 'set' END
+                FROM @pins WHERE tenant_id = '$2' AND key = '$3'"
+}
+
+# rt_pg_sqlite_config [EXTRA TENANT=BACKEND...]: the config most cases use:
+# saas mode, tenant "acme" on the case's PostgreSQL database and tenant
+# "lab" on $CASE_DIR/lab.db (RT_SQLITE), migrated. Extra routes follow.
+rt_pg_sqlite_config()
+{
+    RT_SQLITE=$CASE_DIR/lab.db
+    rt_config saas "acme=$(rt_pg_uri)" "lab=$(rt_sqlite_uri "$RT_SQLITE")" "$@"
+    rt_migrate
+}
