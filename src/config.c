@@ -179,6 +179,8 @@ static int parse_doc(json_t *doc, struct config *cfg, const char *path, struct p
 		{"tokens", F_OBJECT, 0, 0},
 		{"pool", F_OBJECT, 0, 0},
 		{"max_value_bytes", F_UINT, 2, 64ull << 20},
+		{"max_open_files", F_UINT, 1, 1u << 20},
+		{"max_staged_bytes", F_UINT, 1u << 20, 1ull << 40},
 		{"reaper_interval_s", F_UINT, 0, 86400},
 		{"log_level", F_STRING, 0, 0},
 	};
@@ -259,6 +261,8 @@ static int parse_doc(json_t *doc, struct config *cfg, const char *path, struct p
 	}
 
 	cfg->max_value_bytes = (size_t)get_uint(doc, "max_value_bytes", cfg->max_value_bytes);
+	cfg->max_open_files = (size_t)get_uint(doc, "max_open_files", cfg->max_open_files);
+	cfg->max_staged_bytes = (size_t)get_uint(doc, "max_staged_bytes", cfg->max_staged_bytes);
 	cfg->reaper_interval_s =
 		(unsigned)get_uint(doc, "reaper_interval_s", cfg->reaper_interval_s);
 
@@ -287,6 +291,8 @@ static struct config *config_alloc(const char *path)
 	cfg->mode = CONFIG_MODE_SAAS;
 	backend_params_default(&cfg->backend);
 	cfg->max_value_bytes = 1048576;
+	cfg->max_open_files = 8192;
+	cfg->max_staged_bytes = 256u << 20;
 	cfg->reaper_interval_s = 60;
 	cfg->log_level = -1;
 	return cfg;

@@ -40,6 +40,10 @@
 #include "pinfs/timeutil.h"
 
 #define DIR_PAGE 256
+/* Names created and not committed yet (scratch files included) at once. */
+#define FS_MAX_PENDING 4096
+/* How long an abandoned scratch file (no open handle) is kept for its rename. */
+#define FS_SCRATCH_TTL_S 300
 /* Tenants can be cached briefly; their attributes reveal nothing. */
 #define TENANT_ATTR_TIMEOUT 1.0
 
@@ -466,6 +470,7 @@ static void pending_unlist(struct fs *fs, struct pending *p)
 	*pp = p->next;
 	p->next = NULL;
 	p->gone = true;
+	fs->n_pending--;
 }
 
 static void pending_free(struct pending *p)
@@ -491,6 +496,26 @@ static void pending_drop(struct fs *fs, struct pending *p)
 		return;
 	pending_unlist(fs, p);
 	pending_unref(fs, p);
+}
+
+/*
+ * Forgets scratch files nobody has open and nobody renamed for a while:
+ * their writer died or gave up (a live sed or Python renames at once).
+ * Caller holds the lock.
+ */
+static void pending_sweep(struct fs *fs)
+{
+	struct timespec now;
+	struct pending *p = fs->pending;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	while (p) {
+		struct pending *next = p->next;
+
+		if (p->refs == 1 && now.tv_sec - p->mtime.tv_sec > FS_SCRATCH_TTL_S)
+			pending_drop(fs, p);
+		p = next;
+	}
 }
 
 /* Attributes of a pending name: what its creator staged or validated. */
@@ -613,6 +638,8 @@ static void install_generation(struct fs *fs, const struct config *cfg, struct f
 	fs->policy = g->policy;
 	fs->verifier = g->verifier;
 	fs->max_value_bytes = cfg->max_value_bytes;
+	fs->max_open_files = cfg->max_open_files;
+	fs->max_staged_bytes = cfg->max_staged_bytes;
 	fs->mode = cfg->mode;
 	fs->reaper_interval_s = cfg->reaper_interval_s;
 	pthread_rwlock_unlock(&fs->routes_lock);
@@ -670,6 +697,17 @@ int fs_reload(struct fs *fs, const struct config *cfg, struct pfs_error *reterr)
 		return r;	/* the last good generation stays */
 	install_generation(fs, cfg, &g);
 	return 0;
+}
+
+/* A limit that a reload may change. */
+static size_t limit_of(struct fs *fs, const size_t *field)
+{
+	size_t v;
+
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	v = *field;
+	pthread_rwlock_unlock(&fs->routes_lock);
+	return v;
 }
 
 static size_t max_value_bytes(struct fs *fs)
@@ -1172,13 +1210,28 @@ int fs_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 /* ------------------------------------------------------------------ */
 /* open files                                                         */
 
-static struct fs_file *file_new(const struct pfs_subject *who, const char *tenant,
-				const char *key, struct backend *be, unsigned no)
+/*
+ * A new open pin file, or NULL: out of memory, or past max_open_files
+ * (*ret_err says which: -ENOMEM or -ENFILE).
+ */
+static struct fs_file *file_new(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+				const char *key, struct backend *be, unsigned no, int *ret_err)
 {
-	struct fs_file *f = calloc(1, sizeof(*f));
+	struct fs_file *f;
 
-	if (!f)
+	*ret_err = -ENFILE;
+	if (__atomic_add_fetch(&fs->open_files, 1, __ATOMIC_RELAXED) >
+	    limit_of(fs, &fs->max_open_files)) {
+		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+		pfs_log(LOG_WARNING, "too many open pin files (max_open_files): ENFILE");
 		return NULL;
+	}
+	*ret_err = -ENOMEM;
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
 	pthread_mutex_init(&f->lock, NULL);
 	f->who = *who;
 	f->be = be;
@@ -1189,6 +1242,7 @@ static struct fs_file *file_new(const struct pfs_subject *who, const char *tenan
 		free(f->tenant);
 		free(f->key);
 		free(f);
+		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
 	return f;
@@ -1207,6 +1261,8 @@ static void file_free(struct fs *fs, struct fs_file *f)
 		pthread_mutex_unlock(&fs->pending_lock);
 	}
 	pin_scan_free(f->scan);
+	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
 	free(f->buf);
 	free(f->snap);
 	free(f->tenant);
@@ -1253,6 +1309,9 @@ static int file_load(struct fs *fs, struct fs_file *f)
 	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &meta);
 	if (r < 0)
 		return r;
+	/* Staged bytes are accounted by capacity (see buf_reserve). */
+	__atomic_add_fetch(&fs->staged_bytes, len, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
 	free(f->buf);
 	f->buf = text;
 	f->len = f->cap = len;
@@ -1344,9 +1403,9 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 	if (r < 0)
 		return r;
 
-	f = file_new(who, tenant, key, be, no);
+	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
-		return -ENOMEM;
+		return r;
 	r = file_setup(f, flags, ret_flags);
 	if (r < 0)
 		goto fail;
@@ -1425,9 +1484,9 @@ int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	if (r != -ENOENT)
 		return r;
 
-	f = file_new(who, tenant, key, be, no);
+	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
-		return -ENOMEM;
+		return r;
 	r = file_setup(f, flags | O_TRUNC, ret_flags);
 	if (r == 0) {
 		p = calloc(1, sizeof(*p));
@@ -1437,6 +1496,16 @@ int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	if (r < 0) {
 		if (p)
 			pending_free(p);
+		file_free(fs, f);
+		return r;
+	}
+	pthread_mutex_lock(&fs->pending_lock);
+	pending_sweep(fs);
+	r = fs->n_pending >= FS_MAX_PENDING ? -ENFILE : 0;
+	pthread_mutex_unlock(&fs->pending_lock);
+	if (r < 0) {
+		pfs_log(LOG_WARNING, "too many files created and not yet committed: ENFILE");
+		pending_free(p);
 		file_free(fs, f);
 		return r;
 	}
@@ -1456,6 +1525,7 @@ int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	pthread_mutex_lock(&fs->pending_lock);
 	p->next = fs->pending;
 	fs->pending = p;
+	fs->n_pending++;
 	pending_stat(fs, ret_entry->nodeid, p, &ret_entry->st);
 	pthread_mutex_unlock(&fs->pending_lock);
 	ret_entry->entry_timeout = 0;
@@ -1537,7 +1607,8 @@ ssize_t fs_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t 
 /* ------------------------------------------------------------------ */
 /* writing                                                            */
 
-static int buf_reserve(struct fs_file *f, size_t need)
+/* Grows the staged buffer, within max_staged_bytes over all open files (-ENOMEM). */
+static int buf_reserve(struct fs *fs, struct fs_file *f, size_t need)
 {
 	size_t cap;
 	char *nb;
@@ -1547,9 +1618,17 @@ static int buf_reserve(struct fs_file *f, size_t need)
 	cap = f->cap ? f->cap : 256;
 	while (cap < need)
 		cap *= 2;
-	nb = realloc(f->buf, cap);
-	if (!nb)
+	if (__atomic_add_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED) >
+	    limit_of(fs, &fs->max_staged_bytes)) {
+		__atomic_sub_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED);
+		pfs_log(LOG_WARNING, "staged writes exceed max_staged_bytes: ENOMEM");
 		return -ENOMEM;
+	}
+	nb = realloc(f->buf, cap);
+	if (!nb) {
+		__atomic_sub_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED);
+		return -ENOMEM;
+	}
 	f->buf = nb;
 	f->cap = cap;
 	return 0;
@@ -1589,9 +1668,12 @@ ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size
 		r = file_fail(fs, f, -EFBIG, "memory_pin.too_large");
 		goto out;
 	}
-	r = buf_reserve(f, (size_t)off + size + 1);
-	if (r < 0)
+	r = buf_reserve(fs, f, (size_t)off + size + 1);
+	if (r < 0) {
+		/* Sticky: committing without these bytes would store a value nobody wrote. */
+		r = file_fail(fs, f, r, "memory_store.out_of_memory");
 		goto out;
+	}
 	old_len = f->len;
 	if ((size_t)off > f->len)
 		memset(f->buf + f->len, 0, (size_t)off - f->len);
@@ -1756,9 +1838,11 @@ static int truncate_file(struct fs *fs, struct fs_file *f, off_t size)
 		r = file_load(fs, f);
 		if (r < 0)
 			goto out;
-		r = buf_reserve(f, (size_t)size + 1);
-		if (r < 0)
+		r = buf_reserve(fs, f, (size_t)size + 1);
+		if (r < 0) {
+			r = file_fail(fs, f, r, "memory_store.out_of_memory");
 			goto out;
+		}
 		if ((size_t)size > f->len)
 			memset(f->buf + f->len, 0, (size_t)size - f->len);
 		f->len = (size_t)size;

@@ -56,6 +56,8 @@ struct fs {
 	struct policy *policy;		/* protected by routes_lock; NULL: owner and root only */
 	struct cred_verifier *verifier;	/* protected by routes_lock; NULL: tokens disabled */
 	size_t max_value_bytes;		/* protected by routes_lock */
+	size_t max_open_files;		/* protected by routes_lock */
+	size_t max_staged_bytes;	/* protected by routes_lock */
 	enum config_mode mode;		/* protected by routes_lock */
 	unsigned reaper_interval_s;	/* protected by routes_lock */
 
@@ -70,6 +72,11 @@ struct fs {
 		unsigned no;
 	} feed_ctx[FS_MAX_BACKENDS];
 	bool started;
+
+	/* Resource bounds: what users can make the daemon hold. Atomics. */
+	size_t open_files;
+	size_t staged_bytes;
+	size_t n_pending;		/* protected by pending_lock */
 
 	/* Tenants whose missing route was already logged (name hashes). */
 	pthread_mutex_t miss_lock;

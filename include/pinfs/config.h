@@ -46,6 +46,8 @@ struct config {
 	struct config_tokens tokens;
 	struct backend_params backend;	/* pool and timeouts */
 	size_t max_value_bytes;		/* staged bytes per handle; default 1 MiB */
+	size_t max_open_files;		/* open pin files at once; default 8192 */
+	size_t max_staged_bytes;	/* staged bytes over all handles; default 256 MiB */
 	unsigned reaper_interval_s;	/* 0 disables the reaper */
 	int log_level;			/* syslog priority; -1: unset */
 };

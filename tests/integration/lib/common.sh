@@ -1024,3 +1024,91 @@ rt_pg_sqlite_config()
     rt_config saas "acme=$(rt_pg_uri)" "lab=$(rt_sqlite_uri "$RT_SQLITE")" "$@"
     rt_migrate
 }
+
+# rt_extra_db NAME [migrated]: creates database "${CASE_DB}_NAME" (empty, or
+# a copy of the migrated template with "migrated") and prints its name.
+# rt_drop_extra_dbs drops every one of them (call it after unmounting).
+rt_extra_db()
+{
+    local db=${CASE_DB}_$1
+    pg_admin "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+    if [[ "${2:-}" == migrated ]]; then
+        pg_admin "CREATE DATABASE \"$db\" TEMPLATE tmpl" >/dev/null
+    else
+        pg_admin "CREATE DATABASE \"$db\" TEMPLATE template0" >/dev/null
+    fi
+    echo "$db"
+}
+
+rt_drop_extra_dbs()
+{
+    local db
+    for db in $(pg_admin "SELECT datname FROM pg_database WHERE datname LIKE '${CASE_DB}\\_%'"); do
+        pg_admin "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+    done
+}
+
+# rt_hup_and_settle: sends SIGHUP to the daemon and waits (10 s) until it
+# has logged one more line about a reload; fails if it logs none.
+rt_hup_and_settle()
+{
+    local before
+    before=$(rt_log_count '[Rr]eload')
+    kill -HUP "$PINFS_PID"
+    rt_wait_log_count '[Rr]eload' $((before + 1)) 10 ||
+        fail "no reload was logged within 10 s of SIGHUP"
+    sleep 0.3
+}
+
+# rt_config_symlinked MODE [TENANT=BACKEND...]: like rt_config, but $CONFIG
+# becomes a symbolic link to $CASE_DIR/cfg/pinfs.json (RT_REAL_CONFIG),
+# which later rt_config_real calls rewrite. The daemon watches the
+# directory of the path it was given, so edits of the link's target are
+# seen only when something asks for a reload (SIGHUP, /.system/reload).
+rt_config_symlinked()
+{
+    RT_REAL_CONFIG=$CASE_DIR/cfg/pinfs.json
+    mkdir -p -- "$CASE_DIR/cfg"
+    rt_config_to "$RT_REAL_CONFIG" "$@"
+    ln -sfn -- "$RT_REAL_CONFIG" "$CONFIG"
+}
+
+# rt_config_real MODE [TENANT=BACKEND...]: rewrites the link's target.
+rt_config_real()
+{
+    rt_config_to "$RT_REAL_CONFIG" "$@"
+}
+
+# rt_reload_isolated TENANT: true if TENANT is still ENXIO (no route): the
+# config edit was not picked up on its own. Notes in the log otherwise.
+rt_reload_isolated()
+{
+    sleep 1
+    if [[ "$(probe stat "$MNT/$1")" == ENXIO ]]; then
+        return 0
+    fi
+    step "note: the config edit was picked up without an explicit reload ($1 is routed already)"
+    return 1
+}
+
+# ---- handshakes with a background process ----------------------------------
+#
+# A process that holds a pin open must not start other programs: every exec
+# closes its (close-on-exec) descriptors, and each close is a FUSE flush,
+# which commits. Such a process talks to the case through two FIFOs instead:
+# it writes a line to "ready" when it has reached a point, and waits for a
+# line on "go" before going on.
+
+# tool_fifo_wait FIFO: reads one line from FIFO (10 s deadline) and prints it.
+tool_fifo_wait()
+{
+    timeout 10 bash -c 'IFS= read -r line <"$1" && printf "%s\n" "$line"' _ "$1" ||
+        fail "nothing arrived on $1 within 10 s"
+}
+
+# tool_fifo_send FIFO [LINE]: writes LINE (default "go") to FIFO (10 s deadline).
+tool_fifo_send()
+{
+    timeout 10 bash -c 'printf "%s\n" "$2" >"$1"' _ "$1" "${2:-go}" ||
+        fail "nobody read $1 within 10 s"
+}
