@@ -1702,6 +1702,21 @@ out:
 	return r;
 }
 
+/*
+ * Audits a commit. The hash is of the canonical text, what a reader gets:
+ * "cat PIN | sha256sum" starts with the audit's value_sha256.
+ */
+static void audit_commit(struct fs *fs, struct fs_file *f, const char *key, int r,
+			 const char *compact, size_t len, int64_t started)
+{
+	PFS_AUTOFREE char *pretty = NULL;
+	size_t plen = 0;
+
+	if (r == 0 && pin_json_render(compact, len, PIN_JSON_PRETTY, &pretty, &plen, NULL) < 0)
+		pretty = NULL;
+	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, key, r, pretty, plen, started);
+}
+
 /* Validates and commits the staged bytes. Caller holds f->lock. */
 static int file_commit(struct fs *fs, struct fs_file *f)
 {
@@ -1757,7 +1772,7 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 	r = backend_pin_upsert(f->be, f->tenant, key, &w, &f->snap_meta);
 	if (r == -EEXIST)
 		r = -EIO;	/* an upsert cannot collide: the backend misbehaved */
-	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, key, r, value, len, started);
+	audit_commit(fs, f, key, r, value, len, started);
 	if (r < 0) {
 		if (r == -EIO)
 			pfs_log(LOG_WARNING, "memory_store.backend_error: could not write \"%s/%s\"",

@@ -12,7 +12,9 @@ u=20001
 
 signed_with_pad() # BYTES: a correctly signed token padded with a claim
 {
-    rb_jwt HS256 "$RB_SECRET" '{}' "$(rb_claims big admin acme "{\"pad\": \"$(head -c "$1" /dev/zero | tr '\0' a)\"}")"
+    rb_claims big admin acme | jq -c --rawfile pad <(head -c "$1" /dev/zero | tr '\0' a) \
+        '. + {pad: $pad}' >"$CASE_DIR/claims.json"
+    rb_jwt HS256 "$RB_SECRET" '{}' "@$CASE_DIR/claims.json"
 }
 
 step "just under the cap binds"

@@ -20,8 +20,8 @@ rt_reload_isolated beta && isolated=1
 step "SIGHUP"
 pid=$PINFS_PID
 kill -HUP "$PINFS_PID"
-rt_wait_until 5 test "$(probe stat "$MNT/beta")" = ENOENT ||
-    fail "beta is still $(probe stat "$MNT/beta") 5 s after SIGHUP (expected ENOENT: routed, not created)"
+rt_wait_probe 5 ENOENT stat "$MNT/beta" ||
+    fail "beta is still $RT_PROBE_LAST 5 s after SIGHUP (expected ENOENT: routed, not created)"
 step "beta routed $RT_WAITED_MS ms after SIGHUP (isolated from the watcher: $isolated)"
 mkdir "$MNT/beta"
 echo '{"b":2}' >"$MNT/beta/k"
@@ -37,8 +37,8 @@ assert_eq "$(pg_sql "SELECT value::text FROM system.memory_pins WHERE key = 'k'"
 step "a second SIGHUP with a config that drops beta: beta is ENXIO again"
 rt_config_real saas "acme=$(rt_pg_uri)"
 kill -HUP "$PINFS_PID"
-rt_wait_until 5 test "$(probe stat "$MNT/beta")" = ENXIO ||
-    fail "beta is $(probe stat "$MNT/beta") 5 s after SIGHUP with a config without its route"
+rt_wait_probe 5 ENXIO stat "$MNT/beta" ||
+    fail "beta is $RT_PROBE_LAST 5 s after SIGHUP with a config without its route"
 assert_eq "$(ls "$MNT")" acme "ls / without beta's route"
 assert_eq "$(cat "$MNT/acme/k")" $'{\n  "a": 2\n}' "acme/k"
 assert_eq "$(rt_sqlite "$beta" "SELECT count(*) FROM memory_pins")" 1 "beta's row is still in its file"

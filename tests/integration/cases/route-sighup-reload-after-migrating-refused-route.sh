@@ -26,8 +26,8 @@ assert_eq "$(probe stat "$MNT/beta")" ENXIO "beta after migrating, before SIGHUP
 
 step "SIGHUP"
 kill -HUP "$PINFS_PID"
-rt_wait_until 5 test "$(probe stat "$MNT/beta")" = ENOENT ||
-    fail "beta is still $(probe stat "$MNT/beta") 5 s after SIGHUP (expected ENOENT: routed, not created)"
+rt_wait_probe 5 ENOENT stat "$MNT/beta" ||
+    fail "beta is still $RT_PROBE_LAST 5 s after SIGHUP (expected ENOENT: routed, not created)"
 step "route appeared $RT_WAITED_MS ms after SIGHUP"
 mkdir "$MNT/beta"
 echo '{"b":2}' >"$MNT/beta/k"

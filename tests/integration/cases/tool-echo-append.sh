@@ -1,26 +1,32 @@
 # O_APPEND appends to the handle's staged buffer:
-# - one open in append mode that writes '[1,' and then '2]' commits [1,2]
-#   at close, and nothing is visible before the close;
+# - one open in append mode that writes '[1,' and then ' 2]' (two write()
+#   calls) commits [1, 2] at close; in between, no other process sees the
+#   key and nothing is in the database;
 # - echo >> of a blank line onto a pin keeps it valid (same value);
 # - echo >> of a second document makes the content invalid: bash reports
 #   "write error: Invalid argument" and the old value stays;
-# - appending to a complete pin through Python fails at once (EINVAL).
+# - appending '3]' to a complete pin through Python fails with EINVAL.
 mount_pinfs
 mkdir "$MNT/acme"
 
-/usr/bin/python3 - "$MNT/acme/list" "$CASE_DB" "$PIT_PG_BIN/psql" "$PIT_PG_SOCK" <<'PY'
-import subprocess, sys
-path, db, psql, sock = sys.argv[1:]
-rows = [psql, "-XAtq", "-h", sock, "-d", db, "-c", "SELECT count(*) FROM system.memory_pins"]
-with open(path, "a") as f:
+mkfifo ready go
+/usr/bin/python3 - "$MNT/acme/list" <<'PY' &
+import sys
+with open(sys.argv[1], "a") as f:
     f.write("[1,")
-    f.flush()
-    # A separate write() syscall follows; nothing is committed or readable yet.
-    assert subprocess.run(rows, capture_output=True, text=True).stdout.strip() == "0", "committed before close"
-    seen = subprocess.run(["cat", path], capture_output=True, text=True).stdout
-    assert "[1," not in seen, "another reader saw the staged bytes: " + repr(seen)
+    f.flush()   # one write() syscall; the second one follows
+    with open("ready", "w") as r:
+        r.write("half\n")
+    with open("go") as g:
+        g.readline()
     f.write(" 2]")
 PY
+py=$!
+assert_eq "$(tool_fifo_wait ready)" half "python's progress"
+tool_assert_pins
+assert_eq "$(probe stat "$MNT/acme/list")" ENOENT "stat of the half-written new key by another process"
+tool_fifo_send go
+wait "$py" || fail "the python append failed"
 assert_eq "$(tool_value acme list)" '[1, 2]' "value built by two appends"
 
 echo '"ab"' >"$MNT/acme/s"

@@ -587,7 +587,8 @@ rb_mint()
 # stdlib). ALG "HS256"/"HS384"/"HS512": HMAC keyed with KEYFILE's bytes, one
 # trailing newline dropped (as the verifier reads secrets); "HS256-raw": the
 # bytes exactly (e.g. an RSA public key PEM); "none": an empty signature.
-# HEADER_EXTRA_JSON is merged into {"alg": ..., "typ": "JWT"}.
+# HEADER_EXTRA_JSON is merged into {"alg": ..., "typ": "JWT"}; CLAIMS_JSON
+# "@FILE" reads the claims from FILE (for claims too large for argv).
 rb_jwt()
 {
     /usr/bin/python3 - "$@" <<'PY'
@@ -598,6 +599,8 @@ def b64(b):
 name = "HS256" if alg == "HS256-raw" else alg
 header = {"alg": name, "typ": "JWT"}
 header.update(json.loads(extra))
+if claims.startswith("@"):
+    claims = open(claims[1:], encoding="utf-8").read()
 signing = b64(json.dumps(header, separators=(",", ":")).encode()) + "." + \
     b64(json.dumps(json.loads(claims), separators=(",", ":")).encode())
 if alg == "none":
@@ -1111,4 +1114,21 @@ tool_fifo_send()
 {
     timeout 10 bash -c 'printf "%s\n" "$2" >"$1"' _ "$1" "${2:-go}" ||
         fail "nobody read $1 within 10 s"
+}
+
+# rt_wait_probe SECONDS EXPECTED OP ARGS...: repeats "probe OP ARGS" every
+# 0.1 s until it prints EXPECTED (returns 0) or SECONDS pass (returns 1).
+# RT_PROBE_LAST: its last output; RT_WAITED_MS: the time it took.
+rt_wait_probe()
+{
+    local limit=$(($1 * 1000)) expected=$2 t0
+    shift 2
+    t0=$(rt_now_ms)
+    while :; do
+        RT_PROBE_LAST=$(probe "$@")
+        RT_WAITED_MS=$(($(rt_now_ms) - t0))
+        [[ "$RT_PROBE_LAST" == "$expected" ]] && return 0
+        ((RT_WAITED_MS <= limit)) || return 1
+        sleep 0.1
+    done
 }
