@@ -1,2 +1,700 @@
 #!/usr/bin/env bash
-exit 77
+# SPDX-License-Identifier: MIT
+#
+# The benchmarks of the "Performance and coherence" issue, end to end:
+#
+#   sudo bench/run.sh [--quick] [--build-dir DIR] [--label TEXT] [--append FILE]
+#                     [--commit REV] [--durable] [--reps N] [--keep-work]
+#
+# Builds (meson setup build-bench -Dbuildtype=release, unless --build-dir
+# names a build that has pinfs, pinctl and bench/pinbench), starts a private
+# PostgreSQL as the postgres user on a unix socket under /var/tmp (like
+# tests/integration/run.sh), migrates a database with `pinctl migrate up`,
+# mounts pinfs on it (-f -o allow_other) and bindfs over a tmpfs, runs each
+# pinbench loop on pinfs and on its baseline (bindfs, or libpq directly),
+# times `ls -l` of a 100,000-pin tenant while sampling the daemon's RSS, runs
+# the two-mount coherence benchmark (a second pinfs daemon on the same
+# database), counts the FUSE requests of one cat / echo > / ls -l (pinfs -d
+# and bindfs -d), and prints a Markdown report: every figure, its baseline,
+# the ratio, the target and PASS/MISS. With --append FILE it also appends the
+# report to FILE (bench/RESULTS.md).
+#
+# A benchmark is not a test: a MISS does not fail the run. Exit 0 when every
+# figure was measured, 77 when a prerequisite is missing (not root, no
+# /dev/fuse, no bindfs, no PostgreSQL: see scripts/install-deps.sh), 1 when
+# something broke. Everything it mounts or starts is unmounted and stopped by
+# pid at exit; nothing is killed by name.
+#
+# PostgreSQL runs with the integration harness's settings (fsync=off,
+# synchronous_commit=off, full_page_writes=off): each pinfs close and each
+# baseline upsert is still its own commit, so the durability of both sides
+# is the same. --durable uses PostgreSQL's defaults instead.
+set -euo pipefail
+
+here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+src=$(cd -- "$here/.." && pwd)
+
+quick=0
+build_dir=
+label=
+append=
+commit=
+durable=0
+reps=
+keep_work=0
+
+usage()
+{
+    sed -n '5,7p' "${BASH_SOURCE[0]}" | sed 's/^# *//' >&2
+    exit 2
+}
+
+while (($#)); do
+    case $1 in
+    --quick) quick=1 ;;
+    --durable) durable=1 ;;
+    --keep-work) keep_work=1 ;;
+    --build-dir | --label | --append | --commit | --reps)
+        (($# >= 2)) || usage
+        case $1 in
+        --build-dir) build_dir=$2 ;;
+        --label) label=$2 ;;
+        --append) append=$2 ;;
+        --commit) commit=$2 ;;
+        --reps) reps=$2 ;;
+        esac
+        shift
+        ;;
+    -h | --help) usage ;;
+    *) usage ;;
+    esac
+    shift
+done
+if [[ -n "$append" ]]; then
+    append=$(realpath -m -- "$append")
+fi
+
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+export LC_ALL=C
+unset PGHOST PGPORT PGDATABASE PGUSER PGPASSWORD PGSERVICE PGOPTIONS
+
+# ---- sizes -------------------------------------------------------------------
+# Full: about 5 minutes on a 2-core VM. Each loop runs REPS times, pinfs and
+# its baseline interleaved, and the median counts.
+if ((quick)); then
+    : "${reps:=1}"
+    N_READ=200 R_READ=2
+    N_WRITE=200 R_WRITE=1
+    THREADS=8 N_PAR=25 R_PAR=1
+    N_LS=2000 LS_RUNS=1
+    N_COH=30
+else
+    : "${reps:=3}"
+    N_READ=1000 R_READ=5
+    N_WRITE=1000 R_WRITE=2
+    THREADS=8 N_PAR=250 R_PAR=2
+    N_LS=100000 LS_RUNS=2
+    N_COH=300
+fi
+[[ "$reps" =~ ^[1-9][0-9]*$ ]] || usage
+
+# ---- prerequisites -----------------------------------------------------------
+
+skip()
+{
+    echo "bench/run.sh: cannot run: $*" >&2
+    echo "bench/run.sh: install what is missing with: sudo bash scripts/install-deps.sh" >&2
+    exit 77
+}
+
+[[ "$(id -u)" == 0 ]] || skip "must run as root (mounts tmpfs, allow_other, runs PostgreSQL as postgres)"
+[[ -c /dev/fuse ]] || skip "/dev/fuse is missing"
+for tool in fusermount3 bindfs runuser mountpoint timeout meson ninja; do
+    command -v "$tool" >/dev/null || skip "$tool is missing"
+done
+PG_BIN=$(printf '%s\n' /usr/lib/postgresql/*/bin | sort -V | while read -r d; do
+    if [[ -x "$d/initdb" && -x "$d/pg_ctl" && -x "$d/postgres" && -x "$d/psql" ]]; then
+        echo "$d"
+    fi
+done | tail -n 1)
+[[ -n "$PG_BIN" ]] || skip "no PostgreSQL server binaries under /usr/lib/postgresql/*/bin"
+id -u postgres >/dev/null 2>&1 || skip "no 'postgres' user to run initdb as"
+
+# ---- build -------------------------------------------------------------------
+
+if [[ -z "$build_dir" ]]; then
+    build_dir=$src/build-bench
+    if [[ ! -f "$build_dir/meson-private/coredata.dat" ]]; then
+        meson setup "$build_dir" "$src" -Dbuildtype=release >"$src/build-bench.setup.log" 2>&1 || {
+            cat "$src/build-bench.setup.log" >&2
+            echo "bench/run.sh: meson setup failed" >&2
+            exit 1
+        }
+        rm -f -- "$src/build-bench.setup.log"
+    fi
+    ninja -C "$build_dir" pinfs pinctl bench/pinbench >/dev/null || {
+        echo "bench/run.sh: the build failed (ninja -C $build_dir)" >&2
+        exit 1
+    }
+fi
+build_dir=$(cd -- "$build_dir" && pwd)
+for exe in pinfs pinctl bench/pinbench; do
+    if [[ ! -x "$build_dir/$exe" ]]; then
+        echo "bench/run.sh: $build_dir/$exe is missing: build first (ninja -C $build_dir)" >&2
+        exit 1
+    fi
+done
+if [[ -z "$commit" ]]; then
+    commit=$(git -C "$src" describe --always --dirty --abbrev=7 2>/dev/null || echo unknown)
+fi
+buildtype=$(meson introspect --buildoptions "$build_dir" 2>/dev/null |
+    python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "buildtype"))' \
+        2>/dev/null || echo '?')
+
+# ---- work dir and cleanup ----------------------------------------------------
+
+W=$(mktemp -d /var/tmp/pinfs-bench.XXXXXX)
+chmod 755 "$W"
+BIN=$W/bin
+SOCK=$W/pg/sock
+PGDATA=$W/pg/data
+mkdir -p "$BIN" "$SOCK" "$PGDATA" "$W/mnt" "$W/logs"
+chown -R postgres: "$W/pg"
+chmod 700 "$PGDATA"
+cp "$build_dir/pinfs" "$build_dir/pinctl" "$build_dir/bench/pinbench" "$BIN/"
+chmod 755 "$BIN" "$BIN"/*
+PINFS=$BIN/pinfs
+PINCTL=$BIN/pinctl
+PINBENCH=$BIN/pinbench
+
+pg_started=0
+tmpfs_mounted=0
+declare -A daemon_mnt=() # pid -> mount point, for every FUSE daemon we started
+sampler_pid=
+
+pid_running()
+{
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) }
+    [[ "${stat:0:1}" != Z ]]
+}
+
+mounted()
+{
+    awk -v d="$1" '$5 == d { found = 1 } END { exit !found }' /proc/self/mountinfo
+}
+
+# A pid is ours to signal only while it still runs one of our binaries.
+is_our_daemon()
+{
+    local exe
+    exe=$(readlink "/proc/$1/exe" 2>/dev/null) || return 1
+    [[ "$exe" == "$PINFS" || "$exe" == "$(command -v bindfs)" ]]
+}
+
+# stop_daemon PID: unmounts its mount point and waits for it to exit (then
+# SIGTERM, SIGKILL). Prints the daemon's exit status.
+stop_daemon()
+{
+    local pid=$1 mnt=${daemon_mnt[$1]} i rc=0
+    if mounted "$mnt"; then
+        if ! fusermount3 -u -- "$mnt" 2>/dev/null && mounted "$mnt"; then
+            fusermount3 -u -z -- "$mnt" || true
+        fi
+    fi
+    for ((i = 0; i < 200; i++)); do
+        pid_running "$pid" || break
+        sleep 0.05
+    done
+    if pid_running "$pid" && is_our_daemon "$pid"; then
+        echo "bench/run.sh: daemon $pid still running after unmounting $mnt, sending SIGTERM" >&2
+        kill -TERM "$pid" 2>/dev/null || true
+        for ((i = 0; i < 60; i++)); do
+            pid_running "$pid" || break
+            sleep 0.05
+        done
+        if pid_running "$pid" && is_our_daemon "$pid"; then
+            kill -KILL "$pid" 2>/dev/null || true
+        fi
+    fi
+    wait "$pid" 2>/dev/null || rc=$?
+    unset "daemon_mnt[$pid]"
+    echo "$rc"
+}
+
+pg_ctl()
+{
+    (cd "$W" && runuser -u postgres -- "$PG_BIN/pg_ctl" "$@")
+}
+
+stop_postgres()
+{
+    local pid
+    ((pg_started)) || return 0
+    pg_started=0
+    if ! pg_ctl -D "$PGDATA" -m fast -w -t 30 stop >/dev/null 2>&1; then
+        pid=$(head -n 1 "$PGDATA/postmaster.pid" 2>/dev/null || true)
+        if [[ -n "$pid" ]] && pid_running "$pid"; then
+            echo "bench/run.sh: pg_ctl stop failed, sending SIGQUIT to postmaster $pid" >&2
+            kill -QUIT "$pid" 2>/dev/null || true
+        fi
+    fi
+}
+
+# shellcheck disable=SC2317 # invoked by the trap
+on_exit()
+{
+    local rc=$? pid
+    trap - EXIT INT TERM HUP
+    set +e
+    if [[ -n "$sampler_pid" ]]; then
+        kill "$sampler_pid" 2>/dev/null
+        wait "$sampler_pid" 2>/dev/null
+    fi
+    for pid in "${!daemon_mnt[@]}"; do
+        stop_daemon "$pid" >/dev/null
+    done
+    if ((tmpfs_mounted)); then
+        umount -- "$W/tmpfs" || umount -l -- "$W/tmpfs"
+    fi
+    stop_postgres
+    if ((keep_work)); then
+        echo "bench/run.sh: work dir kept: $W" >&2
+    elif mounted "$W/tmpfs"; then
+        echo "bench/run.sh: $W/tmpfs is still mounted; leaving $W" >&2
+    else
+        rm -rf --one-file-system -- "$W"
+    fi
+    exit "$rc"
+}
+trap on_exit EXIT
+trap 'echo "bench/run.sh: interrupted" >&2; exit 130' INT TERM HUP
+
+log()
+{
+    echo "bench/run.sh: $*" >&2
+}
+
+# ---- PostgreSQL --------------------------------------------------------------
+
+psql_db()
+{
+    local db=$1
+    shift
+    "$PG_BIN/psql" -XAtq -v ON_ERROR_STOP=1 -h "$SOCK" -d "$db" "$@"
+}
+
+pg_opts="-k $SOCK -c listen_addresses=''"
+pg_durability="fsync=off, synchronous_commit=off, full_page_writes=off (the integration harness's)"
+if ((!durable)); then
+    pg_opts+=" -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+else
+    pg_durability="PostgreSQL defaults (fsync=on, synchronous_commit=on)"
+fi
+(cd "$W" && runuser -u postgres -- "$PG_BIN/initdb" -D "$PGDATA" -A trust -U postgres -E UTF8 \
+    --locale=C --no-sync) >"$W/logs/initdb.log" 2>&1 || {
+    cat "$W/logs/initdb.log" >&2
+    exit 1
+}
+pg_started=1
+pg_ctl -D "$PGDATA" -l "$W/logs/postgres.log" -w -t 60 -o "$pg_opts" start >/dev/null || {
+    cat "$W/logs/postgres.log" >&2
+    exit 1
+}
+pg_version=$("$PG_BIN/postgres" --version | awk '{print $3}')
+psql_db postgres -U postgres -c "CREATE ROLE root SUPERUSER LOGIN"
+psql_db postgres -c "CREATE DATABASE bench"
+CONNINFO="host=$SOCK dbname=bench"
+CONFIG=$W/pinfs.json
+cat >"$CONFIG" <<EOF
+{"mode": "saas", "routes": [{"tenant": "*", "backend": "postgresql:///bench?host=$SOCK"}]}
+EOF
+"$PINCTL" --config "$CONFIG" migrate up >"$W/logs/migrate.log" 2>&1 || {
+    cat "$W/logs/migrate.log" >&2
+    exit 1
+}
+log "PostgreSQL $pg_version on $SOCK, database bench migrated; work dir $W"
+
+# ---- mounts ------------------------------------------------------------------
+
+# wait_mount PID DIR: waits (10 s) until DIR is a mount point that answers.
+wait_mount()
+{
+    local pid=$1 dir=$2 i
+    for ((i = 0; i < 200; i++)); do
+        if mounted "$dir" && timeout 5 mountpoint -q -- "$dir"; then
+            return 0
+        fi
+        if ! pid_running "$pid"; then
+            log "the daemon for $dir exited before the mount appeared"
+            return 1
+        fi
+        sleep 0.05
+    done
+    log "$dir did not appear within 10 s"
+    return 1
+}
+
+# start_pinfs NAME [ARGS...]: mounts pinfs at $W/mnt/NAME; sets STARTED_PID.
+start_pinfs()
+{
+    local name=$1
+    shift
+    mkdir -p "$W/mnt/$name"
+    "$PINFS" "$CONFIG" "$W/mnt/$name" -f -o allow_other "$@" </dev/null \
+        >"$W/logs/pinfs-$name.log" 2>&1 &
+    STARTED_PID=$!
+    daemon_mnt[$STARTED_PID]=$W/mnt/$name
+    wait_mount "$STARTED_PID" "$W/mnt/$name" || {
+        tail -n 50 "$W/logs/pinfs-$name.log" >&2
+        exit 1
+    }
+}
+
+# start_bindfs NAME [ARGS...]: bindfs $W/tmpfs at $W/mnt/NAME; sets STARTED_PID.
+start_bindfs()
+{
+    local name=$1
+    shift
+    mkdir -p "$W/mnt/$name"
+    bindfs -f "$@" "$W/tmpfs" "$W/mnt/$name" </dev/null >"$W/logs/bindfs-$name.log" 2>&1 &
+    STARTED_PID=$!
+    daemon_mnt[$STARTED_PID]=$W/mnt/$name
+    wait_mount "$STARTED_PID" "$W/mnt/$name" || {
+        tail -n 50 "$W/logs/bindfs-$name.log" >&2
+        exit 1
+    }
+}
+
+mkdir -p "$W/tmpfs"
+mount -t tmpfs -o size=2g,mode=755 pinfs-bench "$W/tmpfs"
+tmpfs_mounted=1
+start_pinfs pinfs
+PINFS_PID=$STARTED_PID
+start_bindfs bindfs
+BINDFS_PID=$STARTED_PID
+P=$W/mnt/pinfs
+B=$W/mnt/bindfs
+mkdir "$P/bench" "$B/bench"
+log "pinfs (pid $PINFS_PID) at $P, bindfs (pid $BINDFS_PID) over tmpfs at $B"
+
+# ---- helpers for figures -----------------------------------------------------
+
+RAW=$W/logs/pinbench.log
+: >"$RAW"
+
+# pb FIELD ARGS...: runs pinbench ARGS, logs its line, prints FIELD's value.
+pb()
+{
+    local field=$1 out
+    shift
+    out=$("$PINBENCH" "$@") || {
+        log "pinbench $* failed"
+        exit 1
+    }
+    printf '%s\n' "$out" >>"$RAW"
+    sed -n "s/.* $field=\([0-9.]*\).*/\1/p" <<<"$out"
+}
+
+median()
+{
+    sort -g | awk '{ a[NR] = $1 } END {
+        if (NR == 0) print "nan"; else if (NR % 2) print a[(NR + 1) / 2];
+        else printf "%.1f\n", (a[NR / 2] + a[NR / 2 + 1]) / 2 }'
+}
+
+# calc EXPR: awk arithmetic, printed with %.2f unless the format is given.
+calc()
+{
+    awk "BEGIN { printf \"${2:-%.2f}\", $1 }"
+}
+
+declare -a rows=() info=()
+# row FIGURE PINFS BASELINE RATIO TARGET VERDICT
+row()
+{
+    rows+=("| $1 | $2 | $3 | $4 | $5 | $6 |")
+}
+
+verdict()
+{
+    if awk "BEGIN { exit !($1) }"; then echo PASS; else echo MISS; fi
+}
+
+# pair NAME PINFS_ARGS... -- BASE_ARGS...: runs both REPS times, interleaved;
+# sets PAIR_P and PAIR_B to the median ops/s.
+pair()
+{
+    local -a pa=() ba=() pv=() bv=()
+    local name=$1 i
+    shift
+    while [[ "$1" != -- ]]; do
+        pa+=("$1")
+        shift
+    done
+    shift
+    ba=("$@")
+    for ((i = 0; i < reps; i++)); do
+        pv+=("$(pb ops_per_s "${pa[@]}")")
+        bv+=("$(pb ops_per_s "${ba[@]}")")
+    done
+    PAIR_P=$(printf '%s\n' "${pv[@]}" | median)
+    PAIR_B=$(printf '%s\n' "${bv[@]}" | median)
+    log "$name: pinfs ${pv[*]} ops/s; baseline ${bv[*]} ops/s"
+}
+
+# ---- 1. reads: open/read/close, pinfs vs bindfs over tmpfs --------------------
+
+pair read read "$P/bench" "$N_READ" "$R_READ" -- read "$B/bench" "$N_READ" "$R_READ"
+read_p=$PAIR_P read_b=$PAIR_B
+ratio=$(calc "$read_p / $read_b")
+row "read: open/read/close of $N_READ pins ×$R_READ (ops/s)" "$read_p" "$read_b (bindfs/tmpfs)" \
+    "$ratio" "≥ 0.9" "$(verdict "$ratio >= 0.9")"
+
+# Backend read floor (no target): prepared SELECT over libpq.
+sel=()
+for ((i = 0; i < reps; i++)); do
+    sel+=("$(pb ops_per_s pg-select "$CONNINFO" "$N_READ" "$R_READ")")
+done
+sel_m=$(printf '%s\n' "${sel[@]}" | median)
+info+=("| libpq prepared SELECT by (tenant_id, key), 1 connection | $sel_m ops/s | issue: 18–24k/s |")
+info+=("| pinfs read ÷ libpq SELECT | $(calc "$read_p / $sel_m") | |")
+info+=("| bindfs/tmpfs open/read/close | $read_b ops/s | issue: ≈ 30k/s |")
+
+# ---- 2. writes: open/O_TRUNC/write/close vs libpq upserts -----------------------
+
+pair write write "$P/bench" "$N_WRITE" "$R_WRITE" -- pg-upsert "$CONNINFO" "$N_WRITE" "$R_WRITE" 1
+write_p=$PAIR_P write_b=$PAIR_B
+ratio=$(calc "$write_p / $write_b")
+row "write: open/O_TRUNC/write/close, each close committed (ops/s)" "$write_p" \
+    "$write_b (libpq upsert, 1 conn)" "$ratio" "≥ 0.6" "$(verdict "$ratio >= 0.6")"
+bw=()
+for ((i = 0; i < reps; i++)); do
+    bw+=("$(pb ops_per_s write "$B/bench" "$N_WRITE" "$R_WRITE")")
+done
+bw_m=$(printf '%s\n' "${bw[@]}" | median)
+info+=("| bindfs/tmpfs open/O_TRUNC/write/close | $bw_m ops/s | issue: ≈ 12.5k/s |")
+info+=("| libpq prepared upsert, 1 connection | $write_b ops/s | issue: 6.4–7.4k/s |")
+
+# ---- 3. 8 concurrent writers vs libpq with 8 connections --------------------------
+
+pair write-par write-par "$P/bench" "$N_PAR" "$R_PAR" "$THREADS" -- \
+    pg-upsert "$CONNINFO" "$N_PAR" "$R_PAR" "$THREADS"
+par_p=$PAIR_P par_b=$PAIR_B
+ratio=$(calc "$par_p / $par_b")
+row "write, $THREADS threads × $N_PAR keys ×$R_PAR (ops/s)" "$par_p" \
+    "$par_b (libpq, $THREADS conns)" "$ratio" "≥ 0.8" "$(verdict "$ratio >= 0.8")"
+
+# ---- 4. ls -l of a tenant with N_LS pins, and the daemon's RSS -----------------------
+
+log "seeding $N_LS pins in tenant big (SQL) and $N_LS files in tmpfs/big"
+psql_db bench -c "INSERT INTO system.memory_pins (tenant_id, key, value)
+    SELECT 'big', 'k' || lpad(g::text, 6, '0'),
+           jsonb_build_object('i', g, 'name', 'pinbench', 'on', true)
+    FROM generate_series(1, $N_LS) AS g"
+psql_db bench -c "ANALYZE system.memory_pins"
+mkdir "$W/tmpfs/big"
+"$PINBENCH" fill "$W/tmpfs/big" "$N_LS"
+
+# rss_sampler PID OUT: writes the largest VmRSS (KiB) seen every 0.1 s to OUT
+# until killed.
+rss_sampler()
+{
+    local pid=$1 out=$2 max=0 k v _
+    trap 'echo "$max" >"$out"; exit 0' TERM
+    for (( ; ; )); do
+        while read -r k v _; do
+            if [[ "$k" == VmRSS: ]] && ((v > max)); then
+                max=$v
+            fi
+        done <"/proc/$pid/status"
+        sleep 0.1 &
+        wait $!
+    done
+}
+
+status_kib()
+{
+    awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"
+}
+
+# time_ls DIR PID: ls -l DIR once; sets LS_MS, LS_LINES, LS_RSS_MAX (sampled
+# VmRSS) and LS_HWM (VmHWM, reset before the listing), both KiB.
+time_ls()
+{
+    local dir=$1 pid=$2 t0 t1
+    echo 5 >"/proc/$pid/clear_refs" # resets VmHWM to the current RSS
+    rss_sampler "$pid" "$W/rss.max" &
+    sampler_pid=$!
+    t0=$(date +%s%N)
+    ls -l "$dir" >"$W/ls.out"
+    t1=$(date +%s%N)
+    kill -TERM "$sampler_pid"
+    wait "$sampler_pid" || true
+    sampler_pid=
+    LS_MS=$(((t1 - t0) / 1000000))
+    LS_LINES=$(($(wc -l <"$W/ls.out") - 1))
+    LS_RSS_MAX=$(cat "$W/rss.max")
+    LS_HWM=$(status_kib "$pid" VmHWM)
+    if ((LS_LINES != N_LS)); then
+        log "ls -l $dir listed $LS_LINES entries, expected $N_LS"
+        exit 1
+    fi
+}
+
+rss_before=$(status_kib "$PINFS_PID" VmRSS)
+ls_p=() ls_b=() hwm=0 rssmax=0
+for ((i = 0; i < LS_RUNS; i++)); do
+    time_ls "$P/big" "$PINFS_PID"
+    ls_p+=("$LS_MS")
+    ((LS_HWM > hwm)) && hwm=$LS_HWM
+    ((LS_RSS_MAX > rssmax)) && rssmax=$LS_RSS_MAX
+    log "ls -l pinfs/big: $LS_MS ms, VmHWM $LS_HWM KiB, sampled max VmRSS $LS_RSS_MAX KiB"
+    time_ls "$B/big" "$BINDFS_PID"
+    ls_b+=("$LS_MS")
+    log "ls -l bindfs/big: $LS_MS ms"
+done
+# The best of LS_RUNS: the first pinfs listing may start with a cold database cache.
+ls_pm=$(printf '%s\n' "${ls_p[@]}" | sort -n | head -n 1)
+ls_bm=$(printf '%s\n' "${ls_b[@]}" | sort -n | head -n 1)
+ratio=$(calc "$ls_pm / $ls_bm")
+row "\`ls -l\` of a tenant with $N_LS pins (ms, best of $LS_RUNS)" "$ls_pm" "$ls_bm (bindfs/tmpfs)" \
+    "$ratio" "≤ 2" "$(verdict "$ratio <= 2")"
+hwm_mib=$(calc "$hwm / 1024" %.1f)
+row "daemon peak RSS while listing (MiB)" "$hwm_mib" "—" "—" "≤ 64" "$(verdict "$hwm_mib <= 64")"
+info+=("| \`ls -l\` runs, pinfs / bindfs (ms) | ${ls_p[*]} / ${ls_b[*]} | |")
+info+=("| pinfs RSS before listing; sampled max VmRSS while listing (MiB) | $(calc "$rss_before / 1024" %.1f); $(calc "$rssmax / 1024" %.1f) | |")
+
+# ---- 5. coherence: write on mount A, poll-read on mount B --------------------------
+
+start_pinfs pinfs-b
+PINFS_B_PID=$STARTED_PID
+mkdir "$P/coh"
+coh=$("$PINBENCH" coherence "$P/coh" "$W/mnt/pinfs-b/coh" "$N_COH") || {
+    log "pinbench coherence failed"
+    exit 1
+}
+printf '%s\n' "$coh" >>"$RAW"
+field()
+{
+    sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"
+}
+p99=$(field p99_ms "$coh")
+row "coherence: write on mount A → visible on mount B, p99 of $N_COH (ms)" "$p99" "—" "—" \
+    "≤ 100" "$(verdict "$p99 <= 100")"
+info+=("| coherence p50 / p90 / max (ms); timeouts (> 5 s); reads of B per write | $(field p50_ms "$coh") / $(field p90_ms "$coh") / $(field max_ms "$coh"); $(field timeouts "$coh"); $(field polls_per_iter "$coh") | |")
+info+=("| coherence: A's open/write/close, p50 / p99 (ms) | $(field write_p50_ms "$coh") / $(field write_p99_ms "$coh") | |")
+rc=$(stop_daemon "$PINFS_B_PID")
+((rc == 0)) || log "the second pinfs daemon exited with status $rc"
+
+# ---- 6. FUSE requests per operation (pinfs -d, bindfs -d) --------------------------
+
+psql_db bench -c "INSERT INTO system.memory_pins (tenant_id, key, value)
+    SELECT 'trace', 'k' || lpad(g::text, 6, '0'), '{\"i\": 1}'::jsonb
+    FROM generate_series(1, 100) AS g"
+mkdir "$W/tmpfs/trace"
+"$PINBENCH" fill "$W/tmpfs/trace" 100
+start_pinfs trace -d
+TRACE_P_PID=$STARTED_PID
+start_bindfs trace-bindfs -d
+TRACE_B_PID=$STARTED_PID
+
+# count_requests LOG CMD...: runs CMD; prints the FUSE requests LOG gained,
+# as "OPCODE×n ... = total".
+count_requests()
+{
+    local logf=$1 before
+    shift
+    sleep 0.3
+    before=$(wc -l <"$logf")
+    "$@" >/dev/null
+    sleep 0.3
+    tail -n +"$((before + 1))" "$logf" |
+        sed -n 's/.*opcode: \([A-Z_]*\) .*/\1/p' |
+        sort | uniq -c | sort -k1,1nr -k2 |
+        awk '{ t += $1; s = s (s == "" ? "" : " ") $2 "×" $1 } END { printf "%s = %d\n", s, t }'
+}
+
+write_one()
+{
+    echo '{"i": 2}' >"$1"
+}
+
+trace_rows=()
+trace()
+{
+    local what=$1 rel=$2 cmd=$3 tp tb
+    "$cmd" "$W/mnt/trace/$rel" >/dev/null
+    "$cmd" "$W/mnt/trace-bindfs/$rel" >/dev/null
+    tp=$(count_requests "$W/logs/pinfs-trace.log" "$cmd" "$W/mnt/trace/$rel")
+    tb=$(count_requests "$W/logs/bindfs-trace-bindfs.log" "$cmd" "$W/mnt/trace-bindfs/$rel")
+    trace_rows+=("| $what | $tp | $tb |")
+}
+ls_l()
+{
+    ls -l "$1"
+}
+trace "\`cat KEY\` (2nd time)" trace/r000000 cat
+trace "\`echo '{…}' > KEY\` (2nd time)" trace/r000001 write_one
+trace "\`ls -l\` of 100 entries (2nd time)" trace ls_l
+# pinfs's tenant holds k000001..k000100 from SQL; bindfs's r000000..r000099.
+rc=$(stop_daemon "$TRACE_P_PID")
+((rc == 0)) || log "the traced pinfs daemon exited with status $rc"
+rc=$(stop_daemon "$TRACE_B_PID")
+
+# ---- unmount, stop ------------------------------------------------------------------
+
+rc=$(stop_daemon "$PINFS_PID")
+((rc == 0)) || log "pinfs exited with status $rc after the unmount"
+rc=$(stop_daemon "$BINDFS_PID")
+umount -- "$W/tmpfs"
+tmpfs_mounted=0
+stop_postgres
+daemon_errors=$(grep -hE 'AddressSanitizer|runtime error| ERROR ' "$W"/logs/pinfs-pinfs*.log || true)
+
+# ---- report ----------------------------------------------------------------------------
+
+report=$W/report.md
+{
+    echo "### ${label:-run} — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit"
+    echo
+    echo "- machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -h | awk '/^Mem:/ { print $2 }') RAM, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "- build: $buildtype ($build_dir); PostgreSQL $pg_version, $pg_durability; bindfs $(bindfs --version 2>/dev/null | head -n 1 | awk '{ print $2 }'), default options, over tmpfs"
+    echo "- command: \`bench/run.sh$( ((quick)) && echo ' --quick')$( ((durable)) && echo ' --durable') --reps $reps\`; throughput figures are medians of $reps interleaved runs"
+    echo
+    echo "| figure | pinfs | baseline | ratio | target | verdict |"
+    echo "|---|---|---|---|---|---|"
+    printf '%s\n' "${rows[@]}"
+    echo
+    echo "| also measured | value | note |"
+    echo "|---|---|---|"
+    printf '%s\n' "${info[@]}"
+    echo
+    echo "FUSE requests that reach the daemon for one operation (from \`-d\` output):"
+    echo
+    echo "| operation | pinfs | bindfs over tmpfs |"
+    echo "|---|---|---|"
+    printf '%s\n' "${trace_rows[@]}"
+    echo
+    if [[ -n "$daemon_errors" ]]; then
+        echo "Daemon stderr had suspicious lines:"
+        echo '```'
+        printf '%s\n' "$daemon_errors" | head -n 20
+        echo '```'
+        echo
+    fi
+    echo "<details><summary>raw pinbench output</summary>"
+    echo
+    echo '```'
+    cat "$RAW"
+    echo '```'
+    echo "</details>"
+    echo
+} >"$report"
+cat "$report"
+if [[ -n "$append" ]]; then
+    cat "$report" >>"$append"
+    log "appended the report to $append"
+fi
+exit 0

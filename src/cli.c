@@ -103,6 +103,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opts)
 	opts->show_version = fopts.show_version;
 	opts->clone_fd = fopts.clone_fd;
 	opts->max_threads = fopts.max_threads;
+	opts->max_idle_threads = fopts.max_idle_threads;
 	free(st.pos.first);
 	free(st.pos.second);
 	opts->args = args;

@@ -2218,6 +2218,8 @@ static void dir_clear_page(struct fs_dir *d)
 struct collect {
 	struct fs *fs;
 	struct fs_dir *dir;
+	bool prefill;		/* put what the page brings into the cache */
+	uint64_t gen;
 	const struct pfs_subject *who;
 	struct backend *be;
 	size_t cap;
@@ -2360,6 +2362,15 @@ static int collect_pin(void *ctx, const char *key, const struct pin *p)
 	memset(&st, 0, sizeof(st));
 	st.st_ino = pin_ino(c->dir->backend_no, p->meta.id);
 	st.st_mode = S_IFREG | 0644;
+	if (c->prefill) {
+		/* ls -l looks up every name next: the page already holds the values. */
+		PFS_AUTOFREE char *text = NULL;
+		size_t len;
+
+		if (render_pretty(p, &text, &len) == 0)
+			pin_cache_put(c->fs->cache, c->dir->backend_no, c->gen, c->dir->tenant, key,
+				      text, len, &p->meta);
+	}
 	return add_ent(c, name, &st);
 }
 
@@ -2369,6 +2380,10 @@ static int tenant_page(struct fs *fs, struct fs_dir *d)
 	int r;
 
 	dir_clear_page(d);
+	if (feed_vouches(fs, d->backend_no)) {
+		c.prefill = true;
+		c.gen = pin_cache_generation(fs->cache, d->backend_no);
+	}
 	r = backend_pin_list(d->be, d->tenant, d->after_key, DIR_PAGE, collect_pin, &c);
 	if (c.err)
 		return c.err;

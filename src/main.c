@@ -515,6 +515,7 @@ int main(int argc, char **argv)
 			goto out_unmount;
 		fuse_loop_cfg_set_clone_fd(lc, (unsigned)opts.clone_fd);
 		fuse_loop_cfg_set_max_threads(lc, opts.max_threads);
+		fuse_loop_cfg_set_idle_threads(lc, opts.max_idle_threads);
 		r = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}

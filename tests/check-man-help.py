@@ -50,8 +50,12 @@ def help_options(text, commands=False):
             continue
         body = m.group(2)
         if body.startswith('-'):
-            # Only the option column: up to the first run of 2+ spaces.
-            found |= options_in(re.split(r'\s{2,}', body)[0])
+            # Only the option column: the leading 2+-space-separated fields
+            # that start with a dash ("-h   --help   print ..." -> -h, --help).
+            for field in re.split(r'\s{2,}', body):
+                if not field.startswith('-'):
+                    break
+                found |= options_in(field)
         elif commands and len(m.group(1)) == 2 and re.match(r'[a-z]', body):
             words = body.split()
             cmd = words[0]

@@ -23,6 +23,7 @@ struct cli_options {
 	bool show_version;
 	int clone_fd;
 	unsigned max_threads;
+	unsigned max_idle_threads;	/* UINT_MAX (the default): idle threads are kept */
 	struct fuse_args args;	/* what remains for fuse_session_new */
 };
 

@@ -5,7 +5,8 @@
  *     at least one route, absolute paths for the files the daemon opens);
  *   - examples/pinfs-primary-standby.json names two hosts and
  *     target_session_attrs=read-write (what makes it fail over);
- *   - every policies/*.json but the JSON Schema through policy_load_file;
+ *   - every policy file (policies/NAME.json) but the JSON Schema through
+ *     policy_load_file;
  *   - examples/memory_pins_seed.json through seed_load_file: the 7 default
  *     pins of tenant "global";
  *   - examples/seed/TENANT/KEY (for "cp -r examples/seed/global /pins/")
@@ -56,7 +57,7 @@ static size_t list_files(const char *dir, const char *prefix, const char *suffix
 
 	if (n < 0)
 		fail_msg("could not list \"%s\": %s", dir, strerror(errno));
-	out = calloc((size_t)n + 1, sizeof(*out));
+	out = calloc((size_t)(n < 0 ? 0 : n) + 1, sizeof(*out));
 	assert_non_null(out);
 	for (int i = 0; i < n; i++) {
 		const char *name = ents[i]->d_name;
@@ -248,7 +249,7 @@ static void test_examples_seed_tree_equals_seed_file(void **state)
 
 		assert_true(nt >= 0);
 		for (int t = 0; t < nt; t++) {
-			char tdir[4096], **files;
+			char tdir[4096 + 256 + 2], **files;
 			size_t n;
 
 			if (tenants[t]->d_name[0] == '.') {

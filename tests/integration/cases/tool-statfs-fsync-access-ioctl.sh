@@ -54,6 +54,7 @@ os.fsync(dfd)
 os.close(dfd)
 PY
 py=$!
+tool_bg "$py"
 assert_eq "$(tool_fifo_wait ready)" written "python's progress"
 assert_eq "$(tool_value acme k)" '{"v": 1}' "stored value after write(), before fsync"
 tool_fifo_send go

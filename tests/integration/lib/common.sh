@@ -419,7 +419,7 @@ tool_home_files()
 # ---- tmux: an editor on a real terminal --------------------------------------
 #
 # One tmux server per case, running as TOOL_TMUX_UID with its socket in that
-# uid's home. tool_tmux_cleanup (installed as the EXIT/TERM trap by
+# uid's home. tool_cleanup (installed as the EXIT/TERM trap by
 # tool_tmux_start) kills the sessions this case started, by name.
 
 TOOL_TMUX_UID=
@@ -444,6 +444,37 @@ tool_tmux_cleanup()
     done
 }
 
+# Background processes of the case (tool_bg), stopped by tool_cleanup.
+TOOL_BG_PIDS=()
+
+# tool_cleanup: the EXIT/TERM trap of a case that uses tool_tmux_start or
+# tool_bg: ends its tmux sessions and its still-running background
+# processes (by pid), so that nothing keeps the mount busy.
+tool_cleanup()
+{
+    local pid
+    tool_tmux_cleanup
+    for pid in "${TOOL_BG_PIDS[@]}"; do
+        if pid_running "$pid"; then
+            kill -TERM "$pid" 2>/dev/null || true
+        fi
+    done
+}
+
+# tool_trap: installs tool_cleanup (idempotent).
+tool_trap()
+{
+    trap tool_cleanup EXIT
+    trap 'exit 143' TERM
+}
+
+# tool_bg PID: records a background process ($!) for tool_cleanup.
+tool_bg()
+{
+    TOOL_BG_PIDS+=("$1")
+    tool_trap
+}
+
 # tool_tmux_start UID NAME CMD: starts session NAME (120x40) running the shell
 # command CMD as UID in its home directory.
 tool_tmux_start()
@@ -451,8 +482,7 @@ tool_tmux_start()
     TOOL_TMUX_UID=$1
     TOOL_TMUX_SOCK=$(tool_home "$1")/tmux.sock
     TOOL_TMUX_SESSIONS+=("$2")
-    trap tool_tmux_cleanup EXIT
-    trap 'exit 143' TERM
+    tool_trap
     tool_tmux "$1" new-session -d -s "$2" -x 120 -y 40 "$3"
 }
 
@@ -1034,7 +1064,7 @@ rt_pg_sqlite_config()
 rt_extra_db()
 {
     local db=${CASE_DB}_$1
-    pg_admin "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null
+    pg_admin "DROP DATABASE IF EXISTS \"$db\" WITH (FORCE)" >/dev/null 2>&1
     if [[ "${2:-}" == migrated ]]; then
         pg_admin "CREATE DATABASE \"$db\" TEMPLATE tmpl" >/dev/null
     else
@@ -1063,23 +1093,26 @@ rt_hup_and_settle()
     sleep 0.3
 }
 
-# rt_config_symlinked MODE [TENANT=BACKEND...]: like rt_config, but $CONFIG
-# becomes a symbolic link to $CASE_DIR/cfg/pinfs.json (RT_REAL_CONFIG),
-# which later rt_config_real calls rewrite. The daemon watches the
-# directory of the path it was given, so edits of the link's target are
-# seen only when something asks for a reload (SIGHUP, /.system/reload).
-rt_config_symlinked()
+# rt_config_linked MODE [TENANT=BACKEND...]: like rt_config, plus a hard
+# link to $CONFIG in $CASE_DIR/cfg (RT_REAL_CONFIG) through which later
+# rt_config_real calls rewrite the file in place. The daemon watches the
+# config's directory; a write through the other link is not an event there,
+# so such an edit takes effect only when something asks for a reload
+# (SIGHUP, /.system/reload).
+rt_config_linked()
 {
     RT_REAL_CONFIG=$CASE_DIR/cfg/pinfs.json
     mkdir -p -- "$CASE_DIR/cfg"
-    rt_config_to "$RT_REAL_CONFIG" "$@"
-    ln -sfn -- "$RT_REAL_CONFIG" "$CONFIG"
+    rt_config "$@"
+    ln -f -- "$CONFIG" "$RT_REAL_CONFIG"
 }
 
-# rt_config_real MODE [TENANT=BACKEND...]: rewrites the link's target.
+# rt_config_real MODE [TENANT=BACKEND...]: rewrites the config in place
+# through RT_REAL_CONFIG.
 rt_config_real()
 {
-    rt_config_to "$RT_REAL_CONFIG" "$@"
+    rt_config_to "$CASE_DIR/cfg/next.json" "$@"
+    cat -- "$CASE_DIR/cfg/next.json" >"$RT_REAL_CONFIG"
 }
 
 # rt_reload_isolated TENANT: true if TENANT is still ENXIO (no route): the
