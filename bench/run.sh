@@ -194,10 +194,11 @@ is_our_daemon()
 }
 
 # stop_daemon PID: unmounts its mount point and waits for it to exit (then
-# SIGTERM, SIGKILL). Prints the daemon's exit status.
+# SIGTERM, SIGKILL). Sets STOP_RC to the daemon's exit status.
 stop_daemon()
 {
-    local pid=$1 mnt=${daemon_mnt[$1]} i rc=0
+    local pid=$1 mnt=${daemon_mnt[$1]} i
+    STOP_RC=0
     if mounted "$mnt"; then
         if ! fusermount3 -u -- "$mnt" 2>/dev/null && mounted "$mnt"; then
             fusermount3 -u -z -- "$mnt" || true
@@ -218,9 +219,8 @@ stop_daemon()
             kill -KILL "$pid" 2>/dev/null || true
         fi
     fi
-    wait "$pid" 2>/dev/null || rc=$?
+    wait "$pid" 2>/dev/null || STOP_RC=$?
     unset "daemon_mnt[$pid]"
-    echo "$rc"
 }
 
 pg_ctl()
@@ -253,7 +253,7 @@ on_exit()
         wait "$sampler_pid" 2>/dev/null
     fi
     for pid in "${!daemon_mnt[@]}"; do
-        stop_daemon "$pid" >/dev/null
+        stop_daemon "$pid"
     done
     if ((tmpfs_mounted)); then
         umount -- "$W/tmpfs" || umount -l -- "$W/tmpfs"
@@ -384,17 +384,27 @@ log "pinfs (pid $PINFS_PID) at $P, bindfs (pid $BINDFS_PID) over tmpfs at $B"
 RAW=$W/logs/pinbench.log
 : >"$RAW"
 
-# pb FIELD ARGS...: runs pinbench ARGS, logs its line, prints FIELD's value.
+# field NAME LINE: the value of NAME=... in a pinbench output line.
+field()
+{
+    sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"
+}
+
+# pb FIELD ARGS...: runs pinbench ARGS, logs its line, sets PB_VAL to FIELD's value.
 pb()
 {
-    local field=$1 out
+    local name=$1 out
     shift
     out=$("$PINBENCH" "$@") || {
         log "pinbench $* failed"
         exit 1
     }
     printf '%s\n' "$out" >>"$RAW"
-    sed -n "s/.* $field=\([0-9.]*\).*/\1/p" <<<"$out"
+    PB_VAL=$(field "$name" "$out")
+    [[ -n "$PB_VAL" ]] || {
+        log "pinbench $* printed no $name: $out"
+        exit 1
+    }
 }
 
 median()
@@ -436,8 +446,10 @@ pair()
     shift
     ba=("$@")
     for ((i = 0; i < reps; i++)); do
-        pv+=("$(pb ops_per_s "${pa[@]}")")
-        bv+=("$(pb ops_per_s "${ba[@]}")")
+        pb ops_per_s "${pa[@]}"
+        pv+=("$PB_VAL")
+        pb ops_per_s "${ba[@]}"
+        bv+=("$PB_VAL")
     done
     PAIR_P=$(printf '%s\n' "${pv[@]}" | median)
     PAIR_B=$(printf '%s\n' "${bv[@]}" | median)
@@ -455,7 +467,8 @@ row "read: open/read/close of $N_READ pins ×$R_READ (ops/s)" "$read_p" "$read_b
 # Backend read floor (no target): prepared SELECT over libpq.
 sel=()
 for ((i = 0; i < reps; i++)); do
-    sel+=("$(pb ops_per_s pg-select "$CONNINFO" "$N_READ" "$R_READ")")
+    pb ops_per_s pg-select "$CONNINFO" "$N_READ" "$R_READ"
+    sel+=("$PB_VAL")
 done
 sel_m=$(printf '%s\n' "${sel[@]}" | median)
 info+=("| libpq prepared SELECT by (tenant_id, key), 1 connection | $sel_m ops/s | issue: 18–24k/s |")
@@ -471,7 +484,8 @@ row "write: open/O_TRUNC/write/close, each close committed (ops/s)" "$write_p" \
     "$write_b (libpq upsert, 1 conn)" "$ratio" "≥ 0.6" "$(verdict "$ratio >= 0.6")"
 bw=()
 for ((i = 0; i < reps; i++)); do
-    bw+=("$(pb ops_per_s write "$B/bench" "$N_WRITE" "$R_WRITE")")
+    pb ops_per_s write "$B/bench" "$N_WRITE" "$R_WRITE"
+    bw+=("$PB_VAL")
 done
 bw_m=$(printf '%s\n' "${bw[@]}" | median)
 info+=("| bindfs/tmpfs open/O_TRUNC/write/close | $bw_m ops/s | issue: ≈ 12.5k/s |")
@@ -533,7 +547,7 @@ time_ls()
     kill -TERM "$sampler_pid"
     wait "$sampler_pid" || true
     sampler_pid=
-    LS_MS=$(((t1 - t0) / 1000000))
+    LS_MS=$(calc "($t1 - $t0) / 1e6" %.1f)
     LS_LINES=$(($(wc -l <"$W/ls.out") - 1))
     LS_RSS_MAX=$(cat "$W/rss.max")
     LS_HWM=$(status_kib "$pid" VmHWM)
@@ -556,8 +570,8 @@ for ((i = 0; i < LS_RUNS; i++)); do
     log "ls -l bindfs/big: $LS_MS ms"
 done
 # The best of LS_RUNS: the first pinfs listing may start with a cold database cache.
-ls_pm=$(printf '%s\n' "${ls_p[@]}" | sort -n | head -n 1)
-ls_bm=$(printf '%s\n' "${ls_b[@]}" | sort -n | head -n 1)
+ls_pm=$(printf '%s\n' "${ls_p[@]}" | sort -g | head -n 1)
+ls_bm=$(printf '%s\n' "${ls_b[@]}" | sort -g | head -n 1)
 ratio=$(calc "$ls_pm / $ls_bm")
 row "\`ls -l\` of a tenant with $N_LS pins (ms, best of $LS_RUNS)" "$ls_pm" "$ls_bm (bindfs/tmpfs)" \
     "$ratio" "≤ 2" "$(verdict "$ratio <= 2")"
@@ -576,24 +590,18 @@ coh=$("$PINBENCH" coherence "$P/coh" "$W/mnt/pinfs-b/coh" "$N_COH") || {
     exit 1
 }
 printf '%s\n' "$coh" >>"$RAW"
-field()
-{
-    sed -n "s/.* $1=\([0-9.]*\).*/\1/p" <<<"$2"
-}
 p99=$(field p99_ms "$coh")
 row "coherence: write on mount A → visible on mount B, p99 of $N_COH (ms)" "$p99" "—" "—" \
     "≤ 100" "$(verdict "$p99 <= 100")"
 info+=("| coherence p50 / p90 / max (ms); timeouts (> 5 s); reads of B per write | $(field p50_ms "$coh") / $(field p90_ms "$coh") / $(field max_ms "$coh"); $(field timeouts "$coh"); $(field polls_per_iter "$coh") | |")
 info+=("| coherence: A's open/write/close, p50 / p99 (ms) | $(field write_p50_ms "$coh") / $(field write_p99_ms "$coh") | |")
-rc=$(stop_daemon "$PINFS_B_PID")
-((rc == 0)) || log "the second pinfs daemon exited with status $rc"
+stop_daemon "$PINFS_B_PID"
+((STOP_RC == 0)) || log "the second pinfs daemon exited with status $STOP_RC"
 
 # ---- 6. FUSE requests per operation (pinfs -d, bindfs -d) --------------------------
 
-psql_db bench -c "INSERT INTO system.memory_pins (tenant_id, key, value)
-    SELECT 'trace', 'k' || lpad(g::text, 6, '0'), '{\"i\": 1}'::jsonb
-    FROM generate_series(1, 100) AS g"
-mkdir "$W/tmpfs/trace"
+mkdir "$P/trace" "$W/tmpfs/trace"
+"$PINBENCH" fill "$P/trace" 100
 "$PINBENCH" fill "$W/tmpfs/trace" 100
 start_pinfs trace -d
 TRACE_P_PID=$STARTED_PID
@@ -616,6 +624,7 @@ count_requests()
         awk '{ t += $1; s = s (s == "" ? "" : " ") $2 "×" $1 } END { printf "%s = %d\n", s, t }'
 }
 
+# shellcheck disable=SC2317 # invoked by trace
 write_one()
 {
     echo '{"i": 2}' >"$1"
@@ -631,6 +640,7 @@ trace()
     tb=$(count_requests "$W/logs/bindfs-trace-bindfs.log" "$cmd" "$W/mnt/trace-bindfs/$rel")
     trace_rows+=("| $what | $tp | $tb |")
 }
+# shellcheck disable=SC2317 # invoked by trace
 ls_l()
 {
     ls -l "$1"
@@ -638,16 +648,15 @@ ls_l()
 trace "\`cat KEY\` (2nd time)" trace/r000000 cat
 trace "\`echo '{…}' > KEY\` (2nd time)" trace/r000001 write_one
 trace "\`ls -l\` of 100 entries (2nd time)" trace ls_l
-# pinfs's tenant holds k000001..k000100 from SQL; bindfs's r000000..r000099.
-rc=$(stop_daemon "$TRACE_P_PID")
-((rc == 0)) || log "the traced pinfs daemon exited with status $rc"
-rc=$(stop_daemon "$TRACE_B_PID")
+stop_daemon "$TRACE_P_PID"
+((STOP_RC == 0)) || log "the traced pinfs daemon exited with status $STOP_RC"
+stop_daemon "$TRACE_B_PID"
 
 # ---- unmount, stop ------------------------------------------------------------------
 
-rc=$(stop_daemon "$PINFS_PID")
-((rc == 0)) || log "pinfs exited with status $rc after the unmount"
-rc=$(stop_daemon "$BINDFS_PID")
+stop_daemon "$PINFS_PID"
+((STOP_RC == 0)) || log "pinfs exited with status $STOP_RC after the unmount"
+stop_daemon "$BINDFS_PID"
 umount -- "$W/tmpfs"
 tmpfs_mounted=0
 stop_postgres
@@ -659,7 +668,7 @@ report=$W/report.md
 {
     echo "### ${label:-run} — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit"
     echo
-    echo "- machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -h | awk '/^Mem:/ { print $2 }') RAM, kernel $(uname -r), $(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "- machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -h | awk '/^Mem:/ { print $2 }') RAM, kernel $(uname -r), $(sed -n 's/^PRETTY_NAME="\(.*\)"$/\1/p' /etc/os-release)"
     echo "- build: $buildtype ($build_dir); PostgreSQL $pg_version, $pg_durability; bindfs $(bindfs --version 2>/dev/null | head -n 1 | awk '{ print $2 }'), default options, over tmpfs"
     echo "- command: \`bench/run.sh$( ((quick)) && echo ' --quick')$( ((durable)) && echo ' --durable') --reps $reps\`; throughput figures are medians of $reps interleaved runs"
     echo
