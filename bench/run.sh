@@ -298,8 +298,8 @@ fi
     exit 1
 }
 pg_started=1
-pg_ctl -D "$PGDATA" -l "$W/logs/postgres.log" -w -t 60 -o "$pg_opts" start >/dev/null || {
-    cat "$W/logs/postgres.log" >&2
+pg_ctl -D "$PGDATA" -l "$W/pg/postgres.log" -w -t 60 -o "$pg_opts" start >/dev/null || {
+    cat "$W/pg/postgres.log" >&2
     exit 1
 }
 pg_version=$("$PG_BIN/postgres" --version | awk '{print $3}')

@@ -1583,8 +1583,14 @@ ssize_t fs_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t 
 		src = f->buf;
 		len = f->len;
 	} else {
-		/* A read at offset 0 starts a new pass over the latest value. */
-		if (!f->snap_valid || (off == 0 && f->at_eof)) {
+		/*
+		 * A read at offset 0 starts a new pass over the latest value, and so
+		 * does a read past the end once EOF was returned there: tail -f,
+		 * after fstat showed growth. A reader in the middle of a pass, or
+		 * reading up to its EOF, stays on one value and never sees a mix.
+		 */
+		if (!f->snap_valid || (off == 0 && f->at_eof) ||
+		    ((size_t)off >= f->snap_len && f->eof_returned)) {
 			r = file_snapshot(fs, f);
 			if (r < 0) {
 				pthread_mutex_unlock(&f->lock);
@@ -1600,6 +1606,7 @@ ssize_t fs_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t 
 	if (n)
 		memcpy(buf, src + off, n);
 	f->at_eof = (size_t)off + n >= len;
+	f->eof_returned = n == 0;
 	pthread_mutex_unlock(&f->lock);
 	return (ssize_t)n;
 }

@@ -130,6 +130,7 @@ struct fs_file {
 	size_t snap_len;
 	bool snap_valid;
 	bool at_eof;
+	bool eof_returned;		/* the last read returned 0 bytes */
 	struct pin_meta snap_meta;
 };
 

@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <libgen.h>
 #include <poll.h>
 #include <pthread.h>
@@ -514,8 +515,12 @@ int main(int argc, char **argv)
 		if (!lc)
 			goto out_unmount;
 		fuse_loop_cfg_set_clone_fd(lc, (unsigned)opts.clone_fd);
-		fuse_loop_cfg_set_max_threads(lc, opts.max_threads);
-		fuse_loop_cfg_set_idle_threads(lc, opts.max_idle_threads);
+		/* libfuse leaves it at UINT_MAX unless -o max_threads=N was given. */
+		if (opts.max_threads != (unsigned)-1)
+			fuse_loop_cfg_set_max_threads(lc, opts.max_threads);
+		/* UINT_MAX is libfuse's "unset" (and its setter complains about it). */
+		if (opts.max_idle_threads != UINT_MAX)
+			fuse_loop_cfg_set_idle_threads(lc, opts.max_idle_threads);
 		r = fuse_session_loop_mt(se, lc);
 		fuse_loop_cfg_destroy(lc);
 	}

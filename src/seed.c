@@ -1,8 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* Seed file parser (see seed.h). Every value is validated as a pin would be. */
+/*
+ * Seed file parser (see seed.h). Every value is validated as a pin would be.
+ *
+ * Values keep their numbers exactly as the file writes them (0.8 stays
+ * 0.8, 2.0 stays 2.0), as a write through the filesystem keeps them, so
+ * that "pinctl seed" and "cp -r examples/seed/TENANT /pins/" store the same
+ * text. jansson checks the document (and gives the other fields), but its
+ * doubles would print as 0.80000000000000004 and 2: the value is rendered
+ * from its own bytes in the file instead, found by a small scanner that may
+ * assume valid JSON because jansson has accepted the document first.
+ */
 #include "pinfs/seed.h"
 
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +39,123 @@ struct seed *seed_free(struct seed *s)
 	return NULL;
 }
 
-static int parse_pin(json_t *o, size_t i, const char *path, struct seed_pin *p,
-		     struct pfs_error *reterr)
+/* ---- raw value spans --------------------------------------------------- */
+
+struct span {
+	const char *p;
+	size_t len;
+};
+
+static const char *skip_ws(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	return p;
+}
+
+/* p at '"': returns the byte after the closing quote. */
+static const char *skip_string(const char *p, const char *end)
+{
+	for (p++; p < end && *p != '"'; p++)
+		if (*p == '\\')
+			p++;
+	return p < end ? p + 1 : end;
+}
+
+/* p at the start of a value: returns the byte after it. */
+static const char *skip_value(const char *p, const char *end)
+{
+	int depth = 0;
+
+	if (p >= end)
+		return end;
+	if (*p == '"')
+		return skip_string(p, end);
+	if (*p != '{' && *p != '[') {
+		while (p < end && !strchr(",]} \t\n\r", *p))
+			p++;
+		return p;
+	}
+	for (; p < end; p++) {
+		if (*p == '"') {
+			p = skip_string(p, end) - 1;
+		} else if (*p == '{' || *p == '[') {
+			depth++;
+		} else if (*p == '}' || *p == ']') {
+			if (--depth == 0)
+				return p + 1;
+		}
+	}
+	return end;
+}
+
+/* Whether the key string at p (at '"') is exactly name, without escapes. */
+static bool key_is(const char *p, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+
+	return (size_t)(end - p) > n + 1 && memcmp(p + 1, name, n) == 0 && p[n + 1] == '"';
+}
+
+/*
+ * Calls fn(member value span) for each member of the object at p named name.
+ * Returns the byte after the object.
+ */
+static const char *object_members(const char *p, const char *end, const char *name,
+				  void (*fn)(struct span v, void *ctx), void *ctx)
+{
+	p = skip_ws(p, end);
+	if (p >= end || *p != '{')
+		return skip_value(p, end);
+	for (p = skip_ws(p + 1, end); p < end && *p == '"';) {
+		bool match = key_is(p, end, name);
+		const char *v;
+
+		p = skip_ws(skip_string(p, end), end);	/* at ':' */
+		v = skip_ws(p + 1, end);
+		p = skip_value(v, end);
+		if (match)
+			fn((struct span){v, (size_t)(p - v)}, ctx);
+		p = skip_ws(p, end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+	}
+	return p < end ? p + 1 : end;
+}
+
+struct value_spans {
+	struct span *v;		/* one per element of "pins" */
+	size_t n, cap;
+	size_t element;		/* the element being scanned */
+};
+
+static void on_value(struct span v, void *ctx)
+{
+	struct value_spans *vs = ctx;
+
+	if (vs->element < vs->cap)
+		vs->v[vs->element] = v;
+}
+
+static void on_pins(struct span arr, void *ctx)
+{
+	struct value_spans *vs = ctx;
+	const char *p = skip_ws(arr.p, arr.p + arr.len), *end = arr.p + arr.len;
+
+	if (p >= end || *p != '[')
+		return;
+	for (p = skip_ws(p + 1, end), vs->element = 0; p < end && *p != ']'; vs->element++) {
+		p = object_members(p, end, "value", on_value, vs);
+		p = skip_ws(p, end);
+		if (p < end && *p == ',')
+			p = skip_ws(p + 1, end);
+	}
+}
+
+/* ---- pins ------------------------------------------------------------------ */
+
+static int parse_pin(json_t *o, size_t i, const char *path, const struct span *raw,
+		     struct seed_pin *p, struct pfs_error *reterr)
 {
 	json_t *tenant = json_object_get(o, "tenant"), *key = json_object_get(o, "key");
 	json_t *value = json_object_get(o, "value"), *source = json_object_get(o, "source");
@@ -54,12 +181,19 @@ static int parse_pin(json_t *o, size_t i, const char *path, struct seed_pin *p,
 		return pfs_error_set(reterr, -EINVAL, 0,
 				     "%s: pins[%zu].ttl_seconds: an integer from 0 to %d", path, i,
 				     PIN_TTL_MAX);
-	text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
-	if (!text)
-		return -ENOMEM;
-	/* Through the same validator as a write, so a seed holds only what a file could. */
-	r = pin_json_render(text, strlen(text), PIN_JSON_COMPACT, &p->value, &p->value_len, reterr);
-	free(text);
+	if (raw && raw->p) {
+		/* Through the same validator as a write, so a seed holds only what a file could. */
+		r = pin_json_render(raw->p, raw->len, PIN_JSON_COMPACT, &p->value, &p->value_len,
+				    reterr);
+	} else {
+		/* A "value" key the scanner did not see (written with escapes): jansson's text. */
+		text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (!text)
+			return -ENOMEM;
+		r = pin_json_render(text, strlen(text), PIN_JSON_COMPACT, &p->value, &p->value_len,
+				    reterr);
+		free(text);
+	}
 	if (r < 0) {
 		pfs_error_prefix(reterr, "%s: pins[%zu].value", path, i);
 		return r;
@@ -74,17 +208,70 @@ static int parse_pin(json_t *o, size_t i, const char *path, struct seed_pin *p,
 	return 0;
 }
 
+/* Reads a whole file (seed files are small: at most 64 MiB). */
+static int read_all(const char *path, char **ret, size_t *ret_len)
+{
+	FILE *f = fopen(path, "re");
+	char *buf = NULL;
+	size_t len = 0, cap = 0;
+
+	if (!f)
+		return -errno;
+	for (;;) {
+		size_t n;
+
+		if (cap - len < 65536) {
+			char *nb;
+
+			if (cap > (64u << 20)) {
+				free(buf);
+				fclose(f);
+				return -EFBIG;
+			}
+			cap = cap ? cap * 2 : 65536;
+			nb = realloc(buf, cap + 1);
+			if (!nb) {
+				free(buf);
+				fclose(f);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+		n = fread(buf + len, 1, cap - len, f);
+		len += n;
+		if (n == 0)
+			break;
+	}
+	if (ferror(f)) {
+		free(buf);
+		fclose(f);
+		return -EIO;
+	}
+	fclose(f);
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
+}
+
 int seed_load_file(const char *path, struct seed **ret, struct pfs_error *reterr)
 {
 	PFS_CLEANUP(seed_freep) struct seed *s = calloc(1, sizeof(*s));
+	PFS_AUTOFREE char *text = NULL;
+	PFS_AUTOFREE struct span *spans = NULL;
+	struct value_spans vs = {0};
 	json_error_t jerr;
 	json_t *doc, *pins, *o;
-	size_t i;
+	size_t i, len = 0;
 	int r = 0;
 
 	if (!s)
 		return -ENOMEM;
-	doc = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	r = read_all(path, &text, &len);
+	if (r < 0)
+		return pfs_error_set(reterr, r, 0, "could not read seed file \"%s\": %s", path,
+				     strerror(-r));
+	doc = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (!doc)
 		return pfs_error_set(reterr, -EINVAL, jerr.line, "%s: line %d: %s", path, jerr.line,
 				     jerr.text);
@@ -94,10 +281,14 @@ int seed_load_file(const char *path, struct seed **ret, struct pfs_error *reterr
 		return pfs_error_set(reterr, -EINVAL, 0, "%s: \"pins\" must be an array", path);
 	}
 	s->pins = calloc(json_array_size(pins) + 1, sizeof(*s->pins));
-	if (!s->pins) {
+	spans = calloc(json_array_size(pins) + 1, sizeof(*spans));
+	if (!s->pins || !spans) {
 		json_decref(doc);
 		return -ENOMEM;
 	}
+	vs.v = spans;
+	vs.cap = json_array_size(pins);
+	(void)object_members(text, text + len, "pins", on_pins, &vs);
 	json_array_foreach(pins, i, o) {
 		if (!json_is_object(o)) {
 			r = pfs_error_set(reterr, -EINVAL, 0, "%s: pins[%zu] must be an object", path,
@@ -105,7 +296,7 @@ int seed_load_file(const char *path, struct seed **ret, struct pfs_error *reterr
 			break;
 		}
 		s->n = i + 1;
-		r = parse_pin(o, i, path, &s->pins[i], reterr);
+		r = parse_pin(o, i, path, &spans[i], &s->pins[i], reterr);
 		if (r < 0)
 			break;
 	}

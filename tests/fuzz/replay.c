@@ -94,8 +94,8 @@ static int read_all(const char *path, uint8_t **ret, size_t *ret_len)
 
 static int run_file(const char *path, size_t *count)
 {
-	uint8_t *buf;
-	size_t len;
+	uint8_t *buf = NULL;
+	size_t len = 0;
 	int r;
 
 	r = read_all(path, &buf, &len);

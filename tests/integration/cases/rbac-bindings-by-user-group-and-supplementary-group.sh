@@ -2,7 +2,9 @@
 # (names resolved when the policy loads); a caller matching none of them is
 # refused, and dropping the supplementary group drops the grant.
 getent passwd bin >/dev/null || skip "no user 'bin' to bind"
-getent group tape >/dev/null && getent group adm >/dev/null || skip "no groups 'tape' and 'adm'"
+if ! getent group tape >/dev/null || ! getent group adm >/dev/null; then
+    skip "no groups 'tape' and 'adm'"
+fi
 bin_uid=$(id -u bin)
 tape_gid=$(getent group tape | cut -d: -f3)
 adm_gid=$(getent group adm | cut -d: -f3)

@@ -2,7 +2,7 @@
 # with the subject, uid, resource, action, decision 'deny', reason, tenant
 # and policy version; a token's subject is recorded as the subject.
 rb_policy '[{"uid": 0, "roles": ["infra"], "tenants": ["*"]},
-            {"uid": 20001, "roles": ["dev"], "tenants": ["acme"]}]' true audit-v1
+            {"uid": 20001, "roles": ["dev"], "tenants": ["acme", "team-*"]}]' true audit-v1
 rb_hs_secret
 rb_config "" "$(rb_tokens_json HS256 "$RB_SECRET")"
 mount_pinfs
@@ -14,7 +14,8 @@ assert_eq "$(pg_sql "SELECT count(*) FROM system.rbac_audit")" 0 "no rows before
 
 assert_eq "$(as_user $u probe write-trunc "$MNT/acme/k" '{"a":2}')" open=EACCES "write"
 assert_eq "$(as_user $u probe unlink "$MNT/acme/k")" EACCES "unlink"
-assert_eq "$(as_user $u probe mkdir "$MNT/acme2")" EACCES "mkdir"
+assert_eq "$(as_user $u probe mkdir "$MNT/team-x")" EACCES "mkdir in scope"
+assert_eq "$(as_user $u probe mkdir "$MNT/zeta")" EACCES "mkdir out of scope"
 assert_eq "$(as_user $u probe open-r "$MNT/beta/k")" EACCES "read out of scope"
 
 row() # ACTION TENANT: "subject|uid|resource|decision|reason|version" of the first matching row
@@ -26,8 +27,11 @@ assert_eq "$(rb_poll 2 "uid:20001|20001|memory_pin|deny|no_permission|audit-v1" 
     "uid:20001|20001|memory_pin|deny|no_permission|audit-v1" "write denial row"
 assert_eq "$(rb_poll 2 "uid:20001|20001|memory_pin|deny|no_permission|audit-v1" row delete acme)" \
     "uid:20001|20001|memory_pin|deny|no_permission|audit-v1" "delete denial row"
-assert_eq "$(rb_poll 2 "uid:20001|20001|memory_pin|deny|out_of_scope|audit-v1" row admin acme2)" \
-    "uid:20001|20001|memory_pin|deny|out_of_scope|audit-v1" "mkdir denial row"
+assert_eq "$(rb_poll 2 "uid:20001|20001|memory_pin|deny|no_permission|audit-v1" row admin team-x)" \
+    "uid:20001|20001|memory_pin|deny|no_permission|audit-v1" "mkdir denial row"
+# out of scope, the lookup before mkdir is what is refused
+assert_eq "$(rb_poll 2 "uid:20001|20001|memory_pin|deny|out_of_scope|audit-v1" row read zeta)" \
+    "uid:20001|20001|memory_pin|deny|out_of_scope|audit-v1" "out-of-scope name denial row"
 assert_eq "$(rb_poll 2 "uid:20001|20001|memory_pin|deny|out_of_scope|audit-v1" row read beta)" \
     "uid:20001|20001|memory_pin|deny|out_of_scope|audit-v1" "read denial row"
 assert_eq "$(pg_sql "SELECT count(*) FROM system.rbac_audit WHERE decision <> 'deny'")" 0 "only denials"

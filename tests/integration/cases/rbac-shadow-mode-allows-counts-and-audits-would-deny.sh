@@ -37,7 +37,9 @@ wd1=$(sum_decision would_deny)
 ((wd1 >= wd0 + 4)) || fail "would_deny decisions went from $wd0 to $wd1 (expected at least 4 more)"
 assert_eq "$(sum_decision deny)" "$d0" "deny decisions in shadow mode"
 wdw1=$(rb_metric 'rbac_decisions_total{resource="memory_pin",action="write",decision="would_deny",reason="no_permission"}')
-[[ "$wdw1" =~ ^[0-9]+$ ]] && ((wdw1 > wdw0)) || fail "no would_deny write/no_permission counted ($wdw0 -> $wdw1)"
+if ! [[ "$wdw1" =~ ^[0-9]+$ ]] || ((wdw1 <= wdw0)); then
+    fail "no would_deny write/no_permission counted ($wdw0 -> $wdw1)"
+fi
 
 step "system.rbac_audit"
 q="SELECT count(*) FROM system.rbac_audit WHERE decision = 'would_deny' AND uid = $u"

@@ -3,7 +3,9 @@
 # written elsewhere), while the SQLite tenant keeps working at full speed.
 # After PostgreSQL restarts (same socket dir and port), the same mount
 # works again within the reconnect backoff (capped at 5 s) and still holds
-# the old values: the writes that failed with EIO changed nothing.
+# the old values: the writes that failed with EIO changed nothing. The
+# outage lasts long enough (7 s of failing operations) for the backoff to
+# reach its cap; recovery must still come within ~8 s.
 RT_EXTRA='{"pool": {"size": 2, "wait_ms": 2000, "connect_timeout_s": 2}}'
 lab_db=$CASE_DIR/lab.db
 rt_config saas "lab=$(rt_sqlite_uri "$lab_db")" "*=$(rt_pg_uri)"
@@ -41,6 +43,13 @@ if err=$(timeout 10 cat "$MNT/acme/k" 2>&1); then
 fi
 assert_match "$err" 'Input/output error' "cat's message with PostgreSQL down"
 step "all PostgreSQL operations failed within $(($(rt_now_ms) - t_all)) ms"
+# A longer outage, with an operation now and then, so the reconnect backoff
+# reaches its cap before the server comes back.
+t_end=$(($(rt_now_ms) + 7000))
+while (($(rt_now_ms) < t_end)); do
+    eio_op "open acme/k during the outage" '^EIO$' open-r "$MNT/acme/k"
+    sleep 0.5
+done
 
 step "the SQLite tenant is unaffected"
 rt_timed out cat "$MNT/lab/k"

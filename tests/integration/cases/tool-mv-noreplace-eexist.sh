@@ -17,6 +17,7 @@ assert_eq "$(tool_value acme c)" '{"v": "a"}' "c"
 tool_assert_pins 'acme|b' 'acme|c'
 
 out=$(probe rename-exchange "$MNT/acme/b" "$MNT/acme/c")
+step "RENAME_EXCHANGE answered $out"
 case $out in
 OK)
     assert_eq "$(tool_value acme b)" '{"v": "a"}' "b after RENAME_EXCHANGE"

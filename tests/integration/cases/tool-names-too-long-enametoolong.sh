@@ -7,7 +7,7 @@ mkdir "$MNT/acme"
 t=$MNT/acme
 rep()
 {
-    local out= i
+    local out='' i
     for ((i = 0; i < $2; i++)); do out+=$1; done
     printf '%s' "$out"
 }

@@ -531,6 +531,28 @@ tool_tmux_wait_gone()
     fail "tmux session $1 is still running"
 }
 
+# ---- handshakes with a background process ----------------------------------
+#
+# A process that holds a pin open must not start other programs: every exec
+# closes its (close-on-exec) descriptors, and each close is a FUSE flush,
+# which commits. Such a process talks to the case through two FIFOs instead:
+# it writes a line to "ready" when it has reached a point, and waits for a
+# line on "go" before going on.
+
+# tool_fifo_wait FIFO: reads one line from FIFO (10 s deadline) and prints it.
+tool_fifo_wait()
+{
+    timeout 10 bash -c 'IFS= read -r line <"$1" && printf "%s\n" "$line"' _ "$1" ||
+        fail "nothing arrived on $1 within 10 s"
+}
+
+# tool_fifo_send FIFO [LINE]: writes LINE (default "go") to FIFO (10 s deadline).
+tool_fifo_send()
+{
+    timeout 10 bash -c 'printf "%s\n" "$2" >"$1"' _ "$1" "${2:-go}" ||
+        fail "nobody read $1 within 10 s"
+}
+
 # --- rbac-/sys- helpers ---
 # Helpers for the rbac-* and sys-* cases (RBAC, tokens, /.system). Policy
 # files live in a directory of their own ($RB_POLICY_DIR), which the daemon
@@ -756,6 +778,17 @@ for i, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     n += 1
 print(f"OK {n}")
 PY
+}
+
+# rb_exec_as UID CMD...: replaces the calling (sub)shell by CMD run as
+# as_user would run it, so that "(rb_exec_as U tail -f F) &" leaves in $! the
+# pid of CMD itself (to stop it by pid).
+rb_exec_as()
+{
+    local uid=$1
+    shift
+    exec setpriv --reuid "$uid" --regid "$uid" --clear-groups \
+        env -i PATH=/usr/bin:/bin LC_ALL=C HOME=/ "$@"
 }
 
 # --- route-/ttl- helpers ---
@@ -1125,28 +1158,6 @@ rt_reload_isolated()
     fi
     step "note: the config edit was picked up without an explicit reload ($1 is routed already)"
     return 1
-}
-
-# ---- handshakes with a background process ----------------------------------
-#
-# A process that holds a pin open must not start other programs: every exec
-# closes its (close-on-exec) descriptors, and each close is a FUSE flush,
-# which commits. Such a process talks to the case through two FIFOs instead:
-# it writes a line to "ready" when it has reached a point, and waits for a
-# line on "go" before going on.
-
-# tool_fifo_wait FIFO: reads one line from FIFO (10 s deadline) and prints it.
-tool_fifo_wait()
-{
-    timeout 10 bash -c 'IFS= read -r line <"$1" && printf "%s\n" "$line"' _ "$1" ||
-        fail "nothing arrived on $1 within 10 s"
-}
-
-# tool_fifo_send FIFO [LINE]: writes LINE (default "go") to FIFO (10 s deadline).
-tool_fifo_send()
-{
-    timeout 10 bash -c 'printf "%s\n" "$2" >"$1"' _ "$1" "${2:-go}" ||
-        fail "nobody read $1 within 10 s"
 }
 
 # rt_wait_probe SECONDS EXPECTED OP ARGS...: repeats "probe OP ARGS" every
