@@ -1400,8 +1400,13 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 	if (r < 0)
 		return r;
 	r = open_check(fs, who, tenant, flags);
-	if (r < 0)
+	if (r < 0) {
+		/* A refused write is a rejected write: the audit shows why. */
+		fs_audit(fs, be, who, (flags & O_ACCMODE) == O_RDONLY && !(flags & O_TRUNC)
+					      ? "read" : "upsert",
+			 tenant, key, r, NULL, 0, started);
 		return r;
+	}
 
 	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
@@ -1466,8 +1471,10 @@ int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	if (r < 0)
 		return r;
 	r = open_check(fs, who, tenant, flags | O_TRUNC);
-	if (r < 0)
+	if (r < 0) {
+		fs_audit(fs, be, who, "upsert", tenant, key, r, NULL, 0, time_now_us());
 		return r;
+	}
 
 	/* The kernel asks only when it had no entry; the name may exist all the same. */
 	r = lookup_key(fs, who, tenant, name, ret_entry);
@@ -1958,17 +1965,37 @@ int fs_access(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int
 	PFS_AUTOFREE char *key = NULL;
 	int r;
 
+	/* The answer must agree with what open, readdir and create would say. */
+	if (nodeid >= INODE_SYSTEM_DIR && nodeid <= INODE_SYSTEM_LAST)
+		return fs_system_access(fs, who, nodeid, mask);
 	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
 	if (r < 0)
 		return r == -ESTALE ? -ENOENT : r;
-	if (kind == INODE_KIND_PIN && (mask & X_OK))
-		return -EACCES;	/* pins are not executable */
-	if (mask & W_OK) {
-		r = authorize(fs, who, tenant, kind == INODE_KIND_ROOT ? POLICY_ADMIN : POLICY_WRITE);
-		if (r < 0)
-			return r;
+	switch (kind) {
+	case INODE_KIND_ROOT:
+		if (mask & W_OK)
+			return authorize(fs, who, NULL, POLICY_ADMIN);	/* mkdir of a tenant */
+		return fs_authorize(fs, who, NULL, NULL, NULL);		/* anyone may list it */
+	case INODE_KIND_TENANT:
+		if (mask & W_OK) {
+			r = authorize(fs, who, tenant, POLICY_WRITE);
+			if (r < 0)
+				return r;
+		}
+		return authorize(fs, who, tenant, POLICY_READ);
+	case INODE_KIND_PIN:
+		if (mask & X_OK)
+			return -EACCES;	/* pins are not executable */
+		if (mask & W_OK) {
+			r = authorize(fs, who, tenant, POLICY_WRITE);
+			if (r < 0)
+				return r;
+		}
+		return (mask & R_OK) || !(mask & W_OK) ? authorize(fs, who, tenant, POLICY_READ)
+						       : 0;
+	default:
+		return -ENOENT;
 	}
-	return authorize(fs, who, tenant, POLICY_READ);
 }
 
 /* ------------------------------------------------------------------ */
@@ -1995,8 +2022,10 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	if (r < 0)
 		return r;
 	r = authorize(fs, who, tenant, POLICY_DELETE);
-	if (r < 0)
+	if (r < 0) {
+		fs_audit(fs, be, who, "delete", tenant, key, r, NULL, 0, started);
 		return r;
+	}
 
 	pthread_mutex_lock(&fs->pending_lock);
 	struct pending *p = fs_pending_find(fs, tenant, key, who->uid, false);
@@ -2037,8 +2066,10 @@ int fs_mkdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	if (r < 0)
 		return r;
 	r = authorize(fs, who, name, POLICY_ADMIN);
-	if (r < 0)
+	if (r < 0) {
+		fs_audit(fs, be, who, "mkdir", name, NULL, r, NULL, 0, started);
 		return r;
+	}
 	r = backend_tenant_create(be, name);
 	fs_audit(fs, be, who, "mkdir", name, NULL, r, NULL, 0, started);
 	if (r < 0)
@@ -2061,8 +2092,10 @@ int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	if (r < 0)
 		return r;
 	r = authorize(fs, who, name, POLICY_ADMIN);
-	if (r < 0)
+	if (r < 0) {
+		fs_audit(fs, be, who, "rmdir", name, NULL, r, NULL, 0, started);
 		return r;
+	}
 	r = backend_tenant_delete(be, name);
 	fs_audit(fs, be, who, "rmdir", name, NULL, r, NULL, 0, started);
 	if (r == 0) {
@@ -2175,8 +2208,10 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	r = authorize(fs, who, tenant, POLICY_WRITE);
 	if (r == 0)
 		r = authorize(fs, who, tenant, POLICY_DELETE);
-	if (r < 0)
+	if (r < 0) {
+		fs_audit(fs, be, who, "rename", tenant, to, r, NULL, 0, started);
 		return r;
+	}
 
 	pthread_mutex_lock(&fs->pending_lock);
 	p = fs_pending_find(fs, tenant, from, who->uid, false);

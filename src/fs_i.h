@@ -192,5 +192,7 @@ void fs_system_release(struct fs *fs, struct fs_file *f);
 int fs_system_list(struct fs *fs, const struct pfs_subject *who,
 		   int (*add)(void *ctx, const char *name, const struct stat *st), void *ctx);
 void fs_system_dir_stat(const struct fs *fs, struct stat *st);
+/* access(2) on /.system and its files: what open would decide. */
+int fs_system_access(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int mask);
 
 #endif /* PINFS_FS_I_H */

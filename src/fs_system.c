@@ -264,6 +264,34 @@ int fs_system_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 	return 0;
 }
 
+int fs_system_access(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int mask)
+{
+	const struct sysfile *sf = sysfile_of(nodeid);
+	int r;
+
+	if (nodeid == INODE_SYSTEM_DIR)
+		return (mask & W_OK) ? -EACCES : fs_authorize(fs, who, NULL, NULL, NULL);
+	if (!sf)
+		return -ENOENT;
+	if (mask & X_OK)
+		return -EACCES;
+	if (mask & R_OK) {
+		if (sf->kind == SYS_COMMAND)
+			return -EACCES;
+		r = allowed(fs, who, sf->read_res, sf->read_act, sf->need_all_tenants);
+		if (r < 0)
+			return r;
+	}
+	if (mask & W_OK) {
+		if (!sf->commit)
+			return -EACCES;
+		r = allowed(fs, who, sf->write_res, sf->write_act, false);
+		if (r < 0)
+			return r;
+	}
+	return allowed(fs, who, NULL, NULL, false);	/* F_OK: the file is there for them */
+}
+
 int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
 		   struct fs_file **ret_file, struct fs_open_flags *ret_flags)
 {

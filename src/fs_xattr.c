@@ -176,8 +176,9 @@ int fs_getxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, c
 		if (!*ret_value)
 			r = -ENOMEM;
 	}
-	fs_audit(fs, NULL, who, "xattr_read", t.tenant, t.key, r == -ENODATA ? 0 : r, NULL, 0,
-		 started);
+	/* A missing attribute is an answer, not a failure. */
+	fs_audit(fs, NULL, who, "xattr_read", t.tenant, t.key, r >= 0 || r == -ENODATA ? 0 : r,
+		 NULL, 0, started);
 	target_done(&t);
 	return r < 0 ? r : 0;
 }

@@ -1176,3 +1176,90 @@ rt_wait_probe()
         sleep 0.1
     done
 }
+
+# rt_ttl_round_trip BACKEND TENANT: the user.pin.* round trip on a mounted
+# tenant routed to BACKEND ("pg" or an SQLite file): getfattr -d, attr -l,
+# setfattr/attr -s/-r, listxattr, the read-only and unknown names, and the
+# rows behind them. Used by ttl-xattr-round-trip-*.sh.
+rt_ttl_round_trip()
+{
+    local be=$1 t=$2 f out now exp id created updated
+    f=$MNT/$t/k
+    mkdir "$MNT/$t"
+    echo '{"a":1}' >"$f"
+
+    step "a fresh pin: created_at, updated_at, source, id; no ttl, no expires_at"
+    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at" "listxattr of a fresh pin"
+    out=$(getfattr -d --absolute-names "$f")
+    id=$(rt_db "$be" "SELECT id FROM @pins WHERE tenant_id = '$t' AND key = 'k'")
+    created=$(getfattr --only-values --absolute-names -n user.pin.created_at "$f")
+    updated=$(getfattr --only-values --absolute-names -n user.pin.updated_at "$f")
+    assert_match "$created" "$RT_RFC3339_RE" "user.pin.created_at"
+    assert_match "$updated" "$RT_RFC3339_RE" "user.pin.updated_at"
+    now=$(date +%s)
+    (($(rt_epoch "$created") >= now - 60 && $(rt_epoch "$created") <= now + 5)) ||
+        fail "user.pin.created_at $created is not about now ($(date -u -d "@$now" +%FT%TZ))"
+    (($(rt_epoch "$updated") >= $(rt_epoch "$created"))) || fail "updated_at $updated before created_at $created"
+    assert_eq "$out" "# file: $f
+user.pin.created_at=\"$created\"
+user.pin.id=\"$id\"
+user.pin.source=\"fs\"
+user.pin.updated_at=\"$updated\"" "getfattr -d of a fresh pin"
+    assert_eq "$(probe getxattr "$f" user.pin.id)" "OK $id" "user.pin.id is the row id"
+    assert_eq "$(probe getxattr "$f" user.pin.ttl)" ENODATA "user.pin.ttl without a TTL"
+    assert_eq "$(probe getxattr "$f" user.pin.expires_at)" ENODATA "user.pin.expires_at without a TTL"
+    assert_eq "$(attr -l "$f" | sort)" "Attribute \"pin.created_at\" has a ${#created} byte value for $f
+Attribute \"pin.id\" has a ${#id} byte value for $f
+Attribute \"pin.source\" has a 2 byte value for $f
+Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a fresh pin"
+
+    step "setfattr user.pin.ttl"
+    now=$(date +%s)
+    setfattr -n user.pin.ttl -v 3600 "$f"
+    assert_eq "$(getfattr --only-values --absolute-names -n user.pin.ttl "$f")" 3600 "ttl read back (no newline)"
+    exp=$(getfattr --only-values --absolute-names -n user.pin.expires_at "$f")
+    assert_match "$exp" "$RT_RFC3339_RE" "user.pin.expires_at"
+    (($(rt_epoch "$exp") >= now + 3600 - 5 && $(rt_epoch "$exp") <= now + 3600 + 5)) ||
+        fail "expires_at $exp is not now + 3600 ($(date -u -d "@$((now + 3600))" +%FT%TZ))"
+    assert_eq "$(rt_xattrs "$f")" \
+        "user.pin.created_at user.pin.expires_at user.pin.id user.pin.source user.pin.ttl user.pin.updated_at" \
+        "listxattr with a TTL"
+    assert_eq "$(rt_ttl_row "$be" "$t" k)" "3600|set" "row after setting the TTL"
+    assert_match "$(getfattr -d --absolute-names "$f")" "user\.pin\.expires_at=\"$exp\".*user\.pin\.ttl=\"3600\"" \
+        "getfattr -d with a TTL"
+    assert_eq "$(cat "$f")" $'{\n  "a": 1\n}' "the value after setting a TTL"
+
+    step "attr -s / -g / -r"
+    attr -q -s pin.ttl -V 7200 "$f"
+    assert_eq "$(attr -q -g pin.ttl "$f")" 7200 "attr -g pin.ttl after attr -s"
+    assert_eq "$(rt_ttl_row "$be" "$t" k)" "7200|set" "row after attr -s"
+    assert_match "$(attr -l "$f" | sort | paste -sd '|')" 'pin\.expires_at.*pin\.ttl" has a 4 byte value' "attr -l with a TTL"
+
+    step "user.pin.source is read/write"
+    setfattr -n user.pin.source -v importer "$f"
+    assert_eq "$(getfattr --only-values --absolute-names -n user.pin.source "$f")" importer "source read back"
+    assert_eq "$(rt_db "$be" "SELECT source FROM @pins WHERE tenant_id = '$t' AND key = 'k'")" importer "source column"
+
+    step "read-only, unknown and foreign names"
+    for n in user.pin.id user.pin.created_at user.pin.updated_at user.pin.expires_at user.pin.nope user.other \
+        security.pinfs_test system.pinfs_test; do
+        assert_eq "$(probe setxattr "$f" "$n" 5)" ENOTSUP "setxattr $n"
+    done
+    for n in user.pin.nope user.other security.selinux security.capability system.pinfs_test trusted.pinfs_test; do
+        assert_eq "$(probe getxattr "$f" "$n")" ENODATA "getxattr $n"
+    done
+    assert_eq "$(probe removexattr "$f" user.pin.id)" ENOTSUP "removexattr user.pin.id"
+    assert_eq "$(probe getxattr "$f" user.pin.id)" "OK $id" "user.pin.id unchanged"
+    assert_eq "$(rt_ttl_row "$be" "$t" k)" "7200|set" "row after the refused changes"
+
+    step "remove user.pin.ttl"
+    setfattr -x user.pin.ttl "$f"
+    assert_eq "$(probe getxattr "$f" user.pin.ttl)" ENODATA "ttl after removing it"
+    assert_eq "$(probe getxattr "$f" user.pin.expires_at)" ENODATA "expires_at after removing the TTL"
+    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at" "listxattr after removing the TTL"
+    assert_eq "$(rt_ttl_row "$be" "$t" k)" "none|null" "row after removing the TTL"
+    attr -q -s pin.ttl -V 60 "$f"
+    attr -q -r pin.ttl "$f"
+    assert_eq "$(rt_ttl_row "$be" "$t" k)" "none|null" "row after attr -s then attr -r"
+    assert_eq "$(cat "$f")" $'{\n  "a": 1\n}' "the value at the end"
+}

@@ -65,6 +65,9 @@ ops_ns_pids()
 ops_ns_cleanup()
 {
     local pids i
+    # Inside the namespace the script's own shell is one of them: the outer
+    # case cleans up after the namespace instead.
+    [[ -z "${OPS_IN_NS:-}" ]] || return 0
     pids=$(ops_ns_pids)
     [[ -n "$pids" ]] || return 0
     echo "ops cleanup: stopping processes left in the test namespace: $pids" >&2
@@ -91,7 +94,7 @@ ops_in_installed_ns()
     command -v unshare >/dev/null || skip "unshare is not installed (util-linux)"
     ops_trap
     # shellcheck disable=SC2016 # expanded by the inner bash
-    unshare --mount --propagation private bash -c '
+    OPS_IN_NS=1 unshare --mount --propagation private bash -c '
         set -euo pipefail
         readlink /proc/self/ns/mnt >>"$CASE_DIR/ops-ns.id"
         source "$PIT_SRC/tests/integration/lib/common.sh"
