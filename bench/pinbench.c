@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -74,6 +75,16 @@ static double now_s(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds (user + system) of the whole process, every thread included. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
 }
 
 static long parse_count(const char *s, const char *what, long min, long max)
@@ -188,10 +199,23 @@ static void fill_dir(const char *dir, char prefix, long n)
 	}
 }
 
+/* The CPU clock (cpu_s) when the timed part started; print_rate reports from it. */
+static double cpu_t0;
+
+static double start_clock(void)
+{
+	cpu_t0 = cpu_s();
+	return now_s();
+}
+
 static void print_rate(const char *cmd, const char *target, long ops, double secs, int threads)
 {
-	printf("pinbench %s target=%s ops=%ld threads=%d secs=%.4f ops_per_s=%.1f us_per_op=%.2f\n",
-	       cmd, target, ops, threads, secs, (double)ops / secs, secs * 1e6 / (double)ops);
+	double cpu = cpu_s() - cpu_t0;
+
+	printf("pinbench %s target=%s ops=%ld threads=%d secs=%.4f ops_per_s=%.1f us_per_op=%.2f"
+	       " client_cpu_us_per_op=%.2f\n",
+	       cmd, target, ops, threads, secs, (double)ops / secs, secs * 1e6 / (double)ops,
+	       cpu * 1e6 / (double)ops);
 	fflush(stdout);
 }
 
@@ -209,7 +233,7 @@ static int cmd_read(const char *dir, long n, long rounds)
 	/* One untimed pass (warm-up), then the timed rounds. */
 	for (long round = -1; round < rounds; round++) {
 		if (round == 0)
-			t0 = now_s();
+			t0 = start_clock();
 		for (long i = 0; i < n; i++) {
 			make_key(key, sizeof(key), 'r', -1, i);
 			make_path(path, sizeof(path), dir, key);
@@ -254,7 +278,7 @@ static int cmd_write(const char *dir, long n, long rounds)
 	/* Round -1 is the untimed pass: it creates what does not exist yet. */
 	for (long round = -1; round < rounds; round++) {
 		if (round == 0)
-			t0 = now_s();
+			t0 = start_clock();
 		r = write_round(dir, 'w', -1, n, round, path, sizeof(path));
 		if (r < 0)
 			die("could not write \"%s\": %s", path, strerror(-r));
@@ -313,7 +337,7 @@ static int cmd_write_par(const char *dir, long n, long rounds, int threads)
 			die("could not create a thread: %s", strerror(r));
 	}
 	pthread_barrier_wait(&start);
-	t0 = now_s();
+	t0 = start_clock();
 	for (int t = 0; t < threads; t++)
 		pthread_join(tids[t], NULL);
 	t1 = now_s();
@@ -423,7 +447,7 @@ static int cmd_pg_upsert(const char *conninfo, long n, long rounds, int threads)
 			die("could not create a thread: %s", strerror(r));
 	}
 	pthread_barrier_wait(&start);
-	t0 = now_s();
+	t0 = start_clock();
 	for (int t = 0; t < threads; t++)
 		pthread_join(tids[t], NULL);
 	t1 = now_s();
@@ -447,7 +471,7 @@ static int cmd_pg_select(const char *conninfo, long n, long rounds)
 	PGresult *res;
 	double t0 = 0, t1;
 
-	for (long i = 0; i < n; i++) {
+	for (long i = 0; i < n && !opt_no_fill; i++) {
 		make_key(key, sizeof(key), 'r', -1, i);
 		make_value(val, sizeof(val), (unsigned long)i);
 		if (pg_upsert_one(conn, key, val) < 0)
@@ -455,7 +479,7 @@ static int cmd_pg_select(const char *conninfo, long n, long rounds)
 	}
 	for (long round = -1; round < rounds; round++) {
 		if (round == 0)
-			t0 = now_s();
+			t0 = start_clock();
 		for (long i = 0; i < n; i++) {
 			make_key(key, sizeof(key), 'r', -1, i);
 			res = PQexecPrepared(conn, "select", 2, params, NULL, NULL, 0);
@@ -608,7 +632,8 @@ static void usage(FILE *f)
 	      "  fill DIR N                           create N small files (keys r000000...)\n"
 	      "options:\n"
 	      "  -t, --tenant TENANT  tenant_id of the pg-* commands (default \"pgbench\")\n"
-	      "  --no-fill            read: the files exist already; do not write them first\n"
+	      "  --no-fill            read, pg-select: the files or rows exist already;\n"
+	      "                       do not write them first\n"
 	      "Each timed loop follows one untimed pass over the same keys.\n",
 	      f);
 }

@@ -15,7 +15,9 @@ packages=(
 	vim nano jq moreutils attr tmux python3 util-linux procps coreutils
 	# checks
 	prometheus systemd valgrind
+	clang libclang-rt-dev	# fuzzing: libFuzzer and the sanitizer runtimes (a Recommends of clang)
 	bindfs # benchmarks: bench/run.sh's FUSE floor (bindfs over tmpfs)
+	rsync # integration tests: ttl-rsync-x-inplace-carries-ttl-and-source.sh
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -324,6 +324,8 @@ int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 	f->sysid = (unsigned)nodeid;
 	f->who = *who;
 	f->writable = acc != O_RDONLY;
+	/* ": > credentials" writes nothing, and means it: an empty value. */
+	f->dirty = f->writable && (flags & O_TRUNC);
 	if (sf->kind == SYS_SNAPSHOT) {
 		r = sf->render(fs, who, &f->snap, &f->snap_len);
 		if (r < 0) {

@@ -10,11 +10,13 @@
 - every option and command that "pinctl --help" prints is a tag in
   pinctl(8)'s OPTIONS or COMMANDS section, and the other way round;
 - every key of src/config.c's field tables is a tag in pinfs.json(5)'s KEYS
-  section, and the other way round.
+  section, and the other way round;
+- the three pages format without troff warnings (when groff is installed).
 
 Prints what is missing where and exits 1 on any difference.
 """
 import re
+import shutil
 import subprocess
 import sys
 
@@ -156,6 +158,17 @@ def main():
             if m:
                 man_keys.add(m.group(1))
     ok &= compare('pinfs.json', keys, man_keys, 'src/config.c', 'pinfs.json(5) KEYS')
+
+    # The pages must format without troff warnings (when groff is there).
+    if shutil.which('groff'):
+        for page in ('pinfs.8', 'pinctl.8', 'pinfs.json.5'):
+            res = subprocess.run(['groff', '-man', '-ww', '-z', '-Tutf8', f'{mandir}/{page}'],
+                                 capture_output=True, text=True, env={'LC_ALL': 'C', 'PATH': '/usr/bin:/bin'})
+            if res.returncode != 0 or res.stderr.strip() or res.stdout.strip():
+                print(f'FAIL {page}: groff -ww: {res.stderr.strip() or res.stdout.strip()}')
+                ok = False
+            else:
+                print(f'ok   {page} formats without warnings')
     sys.exit(0 if ok else 1)
 
 

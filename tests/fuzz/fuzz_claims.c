@@ -522,7 +522,7 @@ static void startup_cases(void)
 	free(tok);
 
 	/* A genuine token of exactly CRED_TOKEN_MAX bytes verifies; one more space does not. */
-	for (pad_len = 5000; pad_len < 7000; pad_len++) {
+	for (pad_len = 6000; pad_len < 7000; pad_len++) {
 		pad = malloc(pad_len + 1);
 		FUZZ_CHECK(pad != NULL);
 		memset(pad, 'x', pad_len);

@@ -34,7 +34,8 @@ static int listen_on(const char *name)
 	memcpy(sa.sun_path, name, len);
 	if (name[0] == '@')
 		sa.sun_path[0] = '\0';
-	if (bind(fd, (struct sockaddr *)&sa, (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
+	if (bind(fd, (struct sockaddr *)&sa,
+		 (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len)) < 0)
 		fail_msg("bind %s: %s", name, strerror(errno));
 	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)), 0);
 	return fd;

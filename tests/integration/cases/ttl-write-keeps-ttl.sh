@@ -1,5 +1,5 @@
 # Writing a pin keeps its TTL, on both backends and with several writers
-# (echo >, cat >, tee, a Python write, truncate + write): ttl_seconds stays,
+# (echo >, cat >, tee, a Python write, write + fsync): ttl_seconds stays,
 # expires_at stays set (never earlier than before), the value changes, and
 # source becomes "fs" again.
 rt_pg_sqlite_config
@@ -14,14 +14,14 @@ for t in acme lab; do
     setfattr -n user.pin.source -v importer "$f"
     exp0=$(rt_epoch "$(getfattr --only-values --absolute-names -n user.pin.expires_at "$f")")
     i=0
-    for how in echo cat tee python truncate; do
+    for how in echo cat tee python fsync; do
         i=$((i + 1))
         case $how in
         echo) echo "{\"v\":$i}" >"$f" ;;
         cat) printf '{"v":%d}\n' "$i" | cat >"$f" ;;
         tee) printf '{"v":%d}\n' "$i" | tee "$f" >/dev/null ;;
         python) /usr/bin/python3 -c 'import sys; open(sys.argv[1], "w").write("{\"v\": %s}\n" % sys.argv[2])' "$f" "$i" ;;
-        truncate) truncate -s 0 "$f" && echo "{\"v\":$i}" >>"$f" ;;
+        fsync) assert_eq "$(probe fsync-write "$f" "{\"v\":$i}")" "write=OK fsync=OK close=OK" "$t: write + fsync" ;;
         esac
         assert_eq "$(cat "$f")" $'{\n  "v": '"$i"$'\n}' "$t: value after writing with $how"
         assert_eq "$(probe getxattr "$f" user.pin.ttl)" "OK 3600" "$t: ttl after writing with $how"
