@@ -164,6 +164,12 @@ buildtype=$(meson introspect --buildoptions "$build_dir" 2>/dev/null |
     python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "buildtype"))' \
         2>/dev/null || echo '?')
 
+# Other work on the machine shows in every figure: note the load.
+load_start=$(cut -d ' ' -f 1-3 /proc/loadavg)
+if awk -v l="${load_start%% *}" 'BEGIN { exit !(l > 1.0) }'; then
+    echo "bench/run.sh: warning: load average $load_start before starting; the figures will be noisy" >&2
+fi
+
 # ---- work dir and cleanup ----------------------------------------------------
 
 W=$(mktemp -d /var/tmp/pinfs-bench.XXXXXX)
@@ -823,11 +829,13 @@ daemon_errors=$(grep -hE 'AddressSanitizer|runtime error| ERROR ' "$W"/logs/pinf
 # ---- report ----------------------------------------------------------------------------
 
 report=$W/report.md
+load_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
 {
     echo "### ${label:-run} — $(date -u '+%Y-%m-%d %H:%M UTC'), commit $commit"
     echo
     echo "- machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -h | awk '/^Mem:/ { print $2 }') RAM, kernel $(uname -r), $(sed -n 's/^PRETTY_NAME="\(.*\)"$/\1/p' /etc/os-release)"
     echo "- build: $buildtype ($build_dir); PostgreSQL $pg_version, $pg_durability; bindfs $(bindfs --version 2>/dev/null | head -n 1 | awk '{ print $2 }'), default options, over tmpfs"
+    echo "- load average (1, 5, 15 min) at the start: $load_start; at the end: $load_end (the figures are only as quiet as the machine)"
     echo "- command: \`bench/run.sh$( ((quick)) && echo ' --quick')$( ((durable)) && echo ' --durable')$( ((profile)) && echo ' --profile') --reps $reps\`; throughput figures are medians of $reps interleaved runs"
     echo
     echo "| figure | pinfs | baseline | ratio | target | verdict |"

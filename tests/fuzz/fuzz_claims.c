@@ -50,7 +50,7 @@
 #include "pinfs/cred.h"
 
 #define NOW INT64_C(1700000000)
-#define SECRET "pinfs-fuzz-secret-0123456789abcd"	/* 32 bytes */
+#define SECRET "pinfs-fuzz-secret-0123456789abcd" /* 32 bytes */
 #define SECRET_LEN 32
 #define ISSUER "pinfs-fuzz"
 #define AUDIENCE "pinfs"
@@ -63,7 +63,7 @@ static struct cred_verifier *plain_v, *aud_v;
 static char *b64url(const unsigned char *in, size_t len)
 {
 	static const char tbl[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 	char *out = malloc(len / 3 * 4 + 5), *o = out;
 	size_t i = 0;
 
@@ -237,10 +237,9 @@ static bool ref_list_ok(json_t *arr)
 		return true;
 	if (!json_is_array(arr) || json_array_size(arr) > 256)
 		return false;
-	json_array_foreach(arr, i, e)
-		if (!json_is_string(e) ||
-		    !printable(json_string_value(e), json_string_length(e), 255))
-			return false;
+	json_array_foreach(arr, i, e) if (!json_is_string(e) ||
+					  !printable(json_string_value(e), json_string_length(e),
+						     255)) return false;
 	return true;
 }
 
@@ -251,9 +250,8 @@ static bool ref_audience(json_t *aud)
 
 	if (json_is_string(aud))
 		return strcmp(json_string_value(aud), AUDIENCE) == 0;
-	json_array_foreach(aud, i, e)
-		if (json_is_string(e) && strcmp(json_string_value(e), AUDIENCE) == 0)
-			return true;
+	json_array_foreach(aud, i, e) if (json_is_string(e) &&
+					  strcmp(json_string_value(e), AUDIENCE) == 0) return true;
 	return false;
 }
 
@@ -277,11 +275,11 @@ static bool ref_accepts(json_t *hdr, json_t *pl, bool with_aud)
 	v = json_object_get(pl, "exp");
 	if (!v || (exp = ref_date(v, false)) < 0 || NOW >= exp + CRED_LEEWAY_S)
 		return false;
-	if ((v = json_object_get(pl, "nbf")) && ((t = ref_date(v, true)) < 0 ||
-						 t > NOW + CRED_LEEWAY_S))
+	if ((v = json_object_get(pl, "nbf")) &&
+	    ((t = ref_date(v, true)) < 0 || t > NOW + CRED_LEEWAY_S))
 		return false;
-	if ((v = json_object_get(pl, "iat")) && ((t = ref_date(v, true)) < 0 ||
-						 t > NOW + CRED_LEEWAY_S))
+	if ((v = json_object_get(pl, "iat")) &&
+	    ((t = ref_date(v, true)) < 0 || t > NOW + CRED_LEEWAY_S))
 		return false;
 	if (with_aud) {
 		v = json_object_get(pl, "iss");
@@ -358,7 +356,8 @@ static void fuzz_signed(const char *in, size_t len, bool with_aud)
 			char *p2 = b64url((const unsigned char *)other, strlen(other));
 			char *forged;
 
-			FUZZ_CHECK(asprintf(&forged, "%.*s.%s.%s", (int)(dot1 - tok), tok, p2, sig) >= 0);
+			FUZZ_CHECK(
+			    asprintf(&forged, "%.*s.%s.%s", (int)(dot1 - tok), tok, p2, sig) >= 0);
 			FUZZ_CHECK(verify(v, forged, strlen(forged), &c2) == -EACCES);
 			free(forged);
 			free(p2);
@@ -387,7 +386,7 @@ static void fuzz_mint(const char *in, size_t len)
 	static const int64_t exp_offsets[] = {-100, -31, -30, -29, -1, 1, 3600, INT64_C(1) << 40};
 	unsigned char sel = len > 0 ? (unsigned char)in[0] : 0;
 	int64_t exp = NOW + exp_offsets[sel % PFS_ARRAY_SIZE(exp_offsets)];
-	int64_t iat = exp - 3600;	/* always before exp; in the future for the far one */
+	int64_t iat = exp - 3600; /* always before exp; in the future for the far one */
 	bool with_aud = sel & 0x80;
 	char *fields[600];
 	size_t n_fields = 0, start = 1;
@@ -442,8 +441,7 @@ static void fuzz_mint(const char *in, size_t len)
 	if (strlen(tok) > CRED_TOKEN_MAX)
 		goto out;
 	want = NOW < exp + CRED_LEEWAY_S && exp <= NUMERIC_DATE_MAX && iat <= NOW + CRED_LEEWAY_S &&
-	       printable(sub, strlen(sub), 1024) && n_roles <= 256 &&
-	       n_tenants <= 256;
+	       printable(sub, strlen(sub), 1024) && n_roles <= 256 && n_tenants <= 256;
 	for (size_t i = 0; i < n_roles; i++)
 		want = want && printable(roles[i], strlen(roles[i]), 255);
 	for (size_t i = 0; i < n_tenants; i++)
@@ -480,10 +478,10 @@ out:
 static struct cred_verifier *make_verifier(const char *path, bool with_aud)
 {
 	struct config_tokens cfg = {
-		.algorithm = (char *)"HS256",
-		.secret_file = (char *)path,
-		.issuer = with_aud ? (char *)ISSUER : NULL,
-		.audience = with_aud ? (char *)AUDIENCE : NULL,
+	    .algorithm = (char *)"HS256",
+	    .secret_file = (char *)path,
+	    .issuer = with_aud ? (char *)ISSUER : NULL,
+	    .audience = with_aud ? (char *)AUDIENCE : NULL,
 	};
 	struct cred_verifier *v = NULL;
 	struct pfs_error err = {0};
@@ -530,8 +528,7 @@ static void startup_cases(void)
 		FUZZ_CHECK(asprintf(&payload, "{\"sub\":\"s\",\"exp\":2000000000,\"pad\":\"%s\"}",
 				    pad) >= 0);
 		free(pad);
-		tok = sign_parts(EVP_sha256(), "{\"alg\":\"HS256\"}", 15, payload,
-				 strlen(payload));
+		tok = sign_parts(EVP_sha256(), "{\"alg\":\"HS256\"}", 15, payload, strlen(payload));
 		free(payload);
 		if (strlen(tok) == CRED_TOKEN_MAX) {
 			char *spaced;

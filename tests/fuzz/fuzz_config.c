@@ -38,22 +38,21 @@ static void check_string(json_t *obj, const char *key, const char *got)
 		       got ? got : "(null)");
 }
 
-static void check_uint(json_t *obj, const char *key, unsigned long long got,
-		       unsigned long long def, unsigned long long min, unsigned long long max)
+static void check_uint(json_t *obj, const char *key, unsigned long long got, unsigned long long def,
+		       unsigned long long min, unsigned long long max)
 {
 	json_t *v = obj ? json_object_get(obj, key) : NULL;
 
 	if (!v) {
-		FUZZ_CHECK_MSG(got == def, "\"%s\" absent but %llu, not the default %llu", key,
-			       got, def);
+		FUZZ_CHECK_MSG(got == def, "\"%s\" absent but %llu, not the default %llu", key, got,
+			       def);
 		return;
 	}
 	FUZZ_CHECK(json_is_integer(v));
-	FUZZ_CHECK_MSG(json_integer_value(v) >= 0 &&
-			       (unsigned long long)json_integer_value(v) == got && got >= min &&
-			       got <= max,
-		       "\"%s\" is %llu, document says %lld", key, got,
-		       (long long)json_integer_value(v));
+	FUZZ_CHECK_MSG(
+	    json_integer_value(v) >= 0 && (unsigned long long)json_integer_value(v) == got &&
+		got >= min && got <= max,
+	    "\"%s\" is %llu, document says %lld", key, got, (long long)json_integer_value(v));
 }
 
 static void check_config(const struct config *cfg, json_t *doc)
@@ -69,7 +68,8 @@ static void check_config(const struct config *cfg, json_t *doc)
 	FUZZ_CHECK((unsigned)cfg->mode < 4);
 	FUZZ_CHECK(strcmp(config_mode_name(cfg->mode), modes[cfg->mode]) == 0);
 	if (v)
-		FUZZ_CHECK(json_is_string(v) && strcmp(json_string_value(v), modes[cfg->mode]) == 0);
+		FUZZ_CHECK(json_is_string(v) &&
+			   strcmp(json_string_value(v), modes[cfg->mode]) == 0);
 	else
 		FUZZ_CHECK(cfg->mode == CONFIG_MODE_SAAS);
 
@@ -107,8 +107,8 @@ static void check_config(const struct config *cfg, json_t *doc)
 	FUZZ_CHECK(!pool || json_is_object(pool));
 	check_uint(pool, "size", cfg->backend.pool_size, def.pool_size, 1, 256);
 	check_uint(pool, "wait_ms", cfg->backend.pool_wait_ms, def.pool_wait_ms, 1, 600000);
-	check_uint(pool, "connect_timeout_s", cfg->backend.connect_timeout_s,
-		   def.connect_timeout_s, 2, 600);
+	check_uint(pool, "connect_timeout_s", cfg->backend.connect_timeout_s, def.connect_timeout_s,
+		   2, 600);
 	check_uint(pool, "statement_timeout_ms", cfg->backend.statement_timeout_ms,
 		   def.statement_timeout_ms, 1, 3600000);
 	check_uint(pool, "retries", cfg->backend.retries, def.retries, 0, 10);
@@ -124,13 +124,19 @@ static void check_config(const struct config *cfg, json_t *doc)
 
 	/* Nothing else is accepted at the top level. */
 	{
-		static const char *const known[] = {"mode",	"routes",	   "policy",
-						    "tokens",	"pool",		   "max_value_bytes",
-						    "reaper_interval_s", "log_level"};
+		static const char *const known[] = {"mode",
+						    "routes",
+						    "policy",
+						    "tokens",
+						    "pool",
+						    "max_value_bytes",
+						    "reaper_interval_s",
+						    "log_level"};
 		const char *key;
 		json_t *val;
 
-		json_object_foreach(doc, key, val) {
+		json_object_foreach(doc, key, val)
+		{
 			bool ok = false;
 
 			for (size_t i = 0; i < sizeof(known) / sizeof(known[0]); i++)

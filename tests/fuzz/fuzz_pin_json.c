@@ -67,8 +67,7 @@ static void expect_render(const char *in, size_t len, enum pin_json_style style,
 	int r;
 	char *out = render(in, len, style, &out_len, &r);
 
-	FUZZ_CHECK_MSG(r == 0, "rendered output does not render again (%d): %.*s", r, (int)len,
-		       in);
+	FUZZ_CHECK_MSG(r == 0, "rendered output does not render again (%d): %.*s", r, (int)len, in);
 	FUZZ_CHECK_MSG(out_len == want_len && memcmp(out, want, want_len) == 0,
 		       "not idempotent:\n in: %.*s\nout: %s\nwant: %s", (int)len, in, out, want);
 	free(out);
@@ -136,7 +135,8 @@ static size_t depth_of(json_t *v)
 	json_t *e;
 
 	if (json_is_array(v)) {
-		json_array_foreach(v, i, e) {
+		json_array_foreach(v, i, e)
+		{
 			size_t de = depth_of(e);
 
 			d = de > d ? de : d;
@@ -144,7 +144,8 @@ static size_t depth_of(json_t *v)
 		return d + 1;
 	}
 	if (json_is_object(v)) {
-		json_object_foreach(v, k, e) {
+		json_object_foreach(v, k, e)
+		{
 			size_t de = depth_of(e);
 
 			d = de > d ? de : d;
@@ -201,7 +202,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (doc) {
 		size_t depth = depth_of(doc);
 
-		/* jansson stops at a raw NUL byte ("1\0" loads); JSON has none, render refuses it. */
+		/* jansson stops at a raw NUL byte ("1\0" loads); JSON has none, render refuses it.
+		 */
 		if (memchr(in, '\0', size))
 			FUZZ_CHECK(rp == -EINVAL);
 		else if (depth <= PIN_JSON_MAX_DEPTH)

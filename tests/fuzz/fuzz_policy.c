@@ -38,16 +38,16 @@
 #include "pinfs/policy.h"
 
 #define OWNER_UID 4242
-#define PFS_FUZZ_MAX_ITEMS 16	/* names taken from the document for the matrix */
+#define PFS_FUZZ_MAX_ITEMS 16 /* names taken from the document for the matrix */
 
 enum outcome { O_NONE, O_BOUND, O_OUT_OF_SCOPE, O_ALLOW };
 
 /* ---- the groups callback ---------------------------------------------- */
 
 struct groups_src {
-	gid_t first;		/* base gid */
-	size_t n_first;		/* how many the first read reports */
-	size_t n_later;		/* how many every later read reports */
+	gid_t first;	/* base gid */
+	size_t n_first; /* how many the first read reports */
+	size_t n_later; /* how many every later read reports */
 	unsigned calls;
 };
 
@@ -69,9 +69,7 @@ static bool ref_role_grants(json_t *roles, const char *role, const char *res, co
 	size_t i;
 	json_t *a;
 
-	json_array_foreach(acts, i, a)
-		if (strcmp(json_string_value(a), act) == 0)
-			return true;
+	json_array_foreach(acts, i, a) if (strcmp(json_string_value(a), act) == 0) return true;
 	return false;
 }
 
@@ -82,7 +80,8 @@ static bool ref_scope(json_t *tenants, const char *tenant)
 
 	if (!tenant)
 		return true;
-	json_array_foreach(tenants, i, t) {
+	json_array_foreach(tenants, i, t)
+	{
 		const char *s = json_string_value(t);
 
 		if (strcmp(tenant, "*") == 0 ? strcmp(s, "*") == 0 : fnmatch(s, tenant, 0) == 0)
@@ -114,8 +113,7 @@ static enum outcome ref_binding(json_t *roles, json_t *b, const char *res, const
 	json_t *e;
 
 	FUZZ_CHECK(v != NULL);
-	json_array_foreach(names, i, e)
-		v[i] = json_string_value(e);
+	json_array_foreach(names, i, e) v[i] = json_string_value(e);
 	o = ref_source(roles, v, json_array_size(names), json_object_get(b, "tenants"), res, act,
 		       tenant);
 	free(v);
@@ -125,8 +123,8 @@ static enum outcome ref_binding(json_t *roles, json_t *b, const char *res, const
 struct subject {
 	uid_t uid;
 	gid_t gid;
-	struct groups_src *groups;	/* NULL: no callback */
-	bool unstable;			/* groups change between reads: no reference */
+	struct groups_src *groups; /* NULL: no callback */
+	bool unstable;		   /* groups change between reads: no reference */
 	const struct cred_claims *token;
 };
 
@@ -139,30 +137,56 @@ static bool ref_in_groups(const struct subject *s, gid_t gid)
 	return gid >= s->groups->first && gid - s->groups->first < s->groups->n_first;
 }
 
-/* Whether binding b (a JSON object) binds the subject, tokens aside. */
-static bool ref_matches(json_t *b, const struct subject *s)
+/*
+ * What each binding's subject resolves to, once per input (name lookups
+ * read /etc/passwd and /etc/group): a uid or gid, or -1 (an unknown name,
+ * or a "sub" binding).
+ */
+static long long *ref_resolve(json_t *bindings)
 {
-	json_t *v;
+	long long *ids = calloc(json_array_size(bindings) + 1, sizeof(*ids));
+	size_t i;
+	json_t *b;
 
-	if ((v = json_object_get(b, "uid")))
-		return (uid_t)json_integer_value(v) == s->uid;
-	if ((v = json_object_get(b, "user"))) {
-		struct passwd *pw = getpwnam(json_string_value(v));
+	FUZZ_CHECK(ids != NULL);
+	json_array_foreach(bindings, i, b)
+	{
+		json_t *v;
 
-		return pw && pw->pw_uid == s->uid;
+		ids[i] = -1;
+		if ((v = json_object_get(b, "uid"))) {
+			ids[i] = (long long)json_integer_value(v);
+		} else if ((v = json_object_get(b, "user"))) {
+			struct passwd *pw = getpwnam(json_string_value(v));
+
+			if (pw)
+				ids[i] = (long long)pw->pw_uid;
+		} else if ((v = json_object_get(b, "group"))) {
+			struct group *gr = getgrnam(json_string_value(v));
+
+			if (gr)
+				ids[i] = (long long)gr->gr_gid;
+		}
 	}
-	if ((v = json_object_get(b, "group"))) {
-		struct group *gr = getgrnam(json_string_value(v));
+	return ids;
+}
 
-		return gr && ref_in_groups(s, gr->gr_gid);
-	}
-	return false;	/* "sub" */
+/* Whether binding b (a JSON object; id from ref_resolve) binds the subject, tokens aside. */
+static bool ref_matches(json_t *b, long long id, const struct subject *s)
+{
+	if (id < 0)
+		return false;
+	if (json_object_get(b, "uid") || json_object_get(b, "user"))
+		return (uid_t)id == s->uid;
+	if (json_object_get(b, "group"))
+		return ref_in_groups(s, (gid_t)id);
+	return false; /* "sub" */
 }
 
 /* The expected decision's outcome; *ret_by_token: the token's own claims allowed it. */
-static enum outcome ref_decide(json_t *doc, const struct subject *s, const char *res,
-			       const char *act, const char *tenant, bool *ret_by_token,
-			       size_t *ret_n_describe)
+static enum outcome ref_decide(json_t *doc, const long long *ids, const struct subject *s,
+			       const char *res, const char *act, const char *tenant,
+			       bool *ret_by_token, size_t *ret_n_describe)
 {
 	json_t *roles = json_object_get(doc, "roles");
 	json_t *bindings = json_object_get(doc, "bindings");
@@ -183,7 +207,8 @@ static enum outcome ref_decide(json_t *doc, const struct subject *s, const char 
 		*ret_by_token = best == O_ALLOW;
 		n_describe = 1;
 	}
-	json_array_foreach(bindings, i, b) {
+	json_array_foreach(bindings, i, b)
+	{
 		bool match;
 		enum outcome o;
 
@@ -193,7 +218,7 @@ static enum outcome ref_decide(json_t *doc, const struct subject *s, const char 
 			match = sub && s->token->sub &&
 				strcmp(json_string_value(sub), s->token->sub) == 0;
 		} else {
-			match = ref_matches(b, s);
+			match = ref_matches(b, ids[i], s);
 		}
 		if (!match)
 			continue;
@@ -224,15 +249,15 @@ static void describe_cb(void *ctx, const char *const *roles, size_t n_roles,
 		FUZZ_CHECK(tenants[i] != NULL);
 }
 
-static void check_one(const struct policy *pol, json_t *doc, const struct subject *s,
-		      const struct pair *p, const char *tenant)
+static void check_one(const struct policy *pol, json_t *doc, const long long *ids,
+		      const struct subject *s, const struct pair *p, const char *tenant)
 {
 	struct policy_subject ps = {
-		.uid = s->uid,
-		.gid = s->gid,
-		.groups = s->groups ? groups_cb : NULL,
-		.groups_ctx = s->groups,
-		.token = s->token,
+	    .uid = s->uid,
+	    .gid = s->gid,
+	    .groups = s->groups ? groups_cb : NULL,
+	    .groups_ctx = s->groups,
+	    .token = s->token,
 	};
 	struct policy_decision d, d2;
 	enum outcome want;
@@ -269,7 +294,7 @@ static void check_one(const struct policy *pol, json_t *doc, const struct subjec
 
 	if (s->unstable)
 		return;
-	want = ref_decide(doc, s, p->res, p->act, tenant, &by_token, &n_describe);
+	want = ref_decide(doc, ids, s, p->res, p->act, tenant, &by_token, &n_describe);
 	FUZZ_CHECK_MSG(d.denied == (want != O_ALLOW),
 		       "uid %u gid %u%s %s:%s on \"%s\": denied %d, reference outcome %d",
 		       (unsigned)s->uid, (unsigned)s->gid, s->token ? " (token)" : "", p->res,
@@ -302,26 +327,28 @@ static void check_one(const struct policy *pol, json_t *doc, const struct subjec
 			if (strcmp(acts[a], p->act) != 0)
 				continue;
 			dp = policy_decide(pol, OWNER_UID, &plain, p->res, p->act, tenant);
-			FUZZ_CHECK(policy_check(pol, OWNER_UID, &who, tenant,
-						(enum policy_action)a) == (dp.allowed ? 0 : -EACCES));
+			FUZZ_CHECK(
+			    policy_check(pol, OWNER_UID, &who, tenant, (enum policy_action)a) ==
+			    (dp.allowed ? 0 : -EACCES));
 		}
 	}
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char *const fixed_tenants[] = {NULL, "*", "acme", "beta", "team-a", "a",
-						    "Acme", "x.y", "acme-prod"};
+	static const char *const fixed_tenants[] = {NULL, "*",	  "acme", "beta",     "team-a",
+						    "a",  "Acme", "x.y",  "acme-prod"};
 	static const struct pair fixed_pairs[] = {
-		{"memory_pin", "read"},	 {"memory_pin", "write"}, {"memory_pin", "delete"},
-		{"memory_pin", "admin"}, {"prometheus", "reload"}, {"policy", "approve"},
-		{"nope", "read"},
+	    {"memory_pin", "read"},  {"memory_pin", "write"},  {"memory_pin", "delete"},
+	    {"memory_pin", "admin"}, {"prometheus", "reload"}, {"policy", "approve"},
+	    {"nope", "read"},
 	};
 	struct groups_src small = {.first = 100, .n_first = 3, .n_later = 3};
 	struct groups_src many = {.first = 2000, .n_first = 100, .n_later = 100};
 	struct groups_src growing = {.first = 3000, .n_first = 70, .n_later = 80};
 	struct policy *pol = (struct policy *)(uintptr_t)0x1, *sentinel = pol;
 	struct pfs_error err = {0};
+	long long *ids;
 	const char *tenants[PFS_FUZZ_MAX_ITEMS + 9];
 	struct pair pairs[PFS_FUZZ_MAX_ITEMS + 7];
 	const char *tok_roles[PFS_FUZZ_MAX_ITEMS + 1];
@@ -363,21 +390,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(policy_n_bindings(pol) == json_array_size(json_object_get(doc, "bindings")));
 	FUZZ_CHECK(policy_loaded_at(pol) > 0);
 
+	ids = ref_resolve(json_object_get(doc, "bindings"));
+
 	/* The matrix: fixed names plus what the document mentions. */
 	for (size_t i = 0; i < PFS_ARRAY_SIZE(fixed_tenants); i++)
 		tenants[n_tenants++] = fixed_tenants[i];
 	for (size_t i = 0; i < PFS_ARRAY_SIZE(fixed_pairs); i++)
 		pairs[n_pairs++] = fixed_pairs[i];
-	json_object_foreach(json_object_get(doc, "roles"), key, v) {
+	json_object_foreach(json_object_get(doc, "roles"), key, v)
+	{
 		const char *res;
 		json_t *acts;
 
 		if (n_tok_roles < PFS_FUZZ_MAX_ITEMS / 2)
 			tok_roles[n_tok_roles++] = key;
-		json_object_foreach(v, res, acts) {
+		json_object_foreach(v, res, acts)
+		{
 			if (n_pairs < PFS_ARRAY_SIZE(pairs) && json_array_size(acts) > 0)
-				pairs[n_pairs++] = (struct pair){
-				    res, json_string_value(json_array_get(acts, 0))};
+				pairs[n_pairs++] =
+				    (struct pair){res, json_string_value(json_array_get(acts, 0))};
 		}
 	}
 	tok_roles[n_tok_roles++] = "no-such-role";
@@ -385,7 +416,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t i;
 		json_t *b;
 
-		json_array_foreach(json_object_get(doc, "bindings"), i, b) {
+		json_array_foreach(json_object_get(doc, "bindings"), i, b)
+		{
 			json_t *t = json_array_get(json_object_get(b, "tenants"), 0);
 
 			if (t && n_tenants < PFS_ARRAY_SIZE(tenants))
@@ -397,23 +429,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	{
 		struct cred_claims tok = {
-			.sub = (char *)sub,
-			.roles = (char **)tok_roles,
-			.n_roles = n_tok_roles,
-			.tenants = (char **)tok_tenants,
-			.n_tenants = PFS_ARRAY_SIZE(tok_tenants),
-			.exp = INT64_MAX,
+		    .sub = (char *)sub,
+		    .roles = (char **)tok_roles,
+		    .n_roles = n_tok_roles,
+		    .tenants = (char **)tok_tenants,
+		    .n_tenants = PFS_ARRAY_SIZE(tok_tenants),
+		    .exp = INT64_MAX,
 		};
 		struct cred_claims tok_other = tok;
 		const struct subject subjects[] = {
-			{.uid = 0, .gid = 0},
-			{.uid = 1000, .gid = 1000, .groups = &small},
-			{.uid = 1001, .gid = 1001, .groups = &many},
-			{.uid = 65534, .gid = 65534},
-			{.uid = OWNER_UID, .gid = 100, .groups = &small},
-			{.uid = 1000, .gid = 1000, .groups = &growing, .unstable = true},
-			{.uid = 1000, .gid = 1000, .token = &tok},
-			{.uid = 1002, .gid = 1002, .token = &tok_other},
+		    {.uid = 0, .gid = 0},
+		    {.uid = 1000, .gid = 1000, .groups = &small},
+		    {.uid = 1001, .gid = 1001, .groups = &many},
+		    {.uid = 65534, .gid = 65534},
+		    {.uid = OWNER_UID, .gid = 100, .groups = &small},
+		    {.uid = 1000, .gid = 1000, .groups = &growing, .unstable = true},
+		    {.uid = 1000, .gid = 1000, .token = &tok},
+		    {.uid = 1002, .gid = 1002, .token = &tok_other},
 		};
 		/* Big policies get a smaller matrix: the point is the decisions, not time. */
 		size_t max_combos = policy_n_bindings(pol) > 256 ? 16 : SIZE_MAX, combos = 0;
@@ -424,7 +456,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			for (size_t pi = 0; pi < n_pairs; pi++)
 				for (size_t ti = 0; ti < n_tenants && combos < max_combos;
 				     ti++, combos++)
-					check_one(pol, doc, &subjects[si], &pairs[pi], tenants[ti]);
+					check_one(pol, doc, ids, &subjects[si], &pairs[pi],
+						  tenants[ti]);
 	}
 
 	/* No policy: the owner and root only. */
@@ -432,11 +465,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		struct policy_subject root = {.uid = 0}, owner = {.uid = OWNER_UID},
 				      other = {.uid = 1000};
 
-		FUZZ_CHECK(policy_decide(NULL, OWNER_UID, &root, "memory_pin", "read", "a").allowed);
+		FUZZ_CHECK(
+		    policy_decide(NULL, OWNER_UID, &root, "memory_pin", "read", "a").allowed);
 		FUZZ_CHECK(policy_decide(NULL, OWNER_UID, &owner, "x", "y", NULL).allowed);
-		FUZZ_CHECK(!policy_decide(NULL, OWNER_UID, &other, "memory_pin", "read", "a").allowed);
+		FUZZ_CHECK(
+		    !policy_decide(NULL, OWNER_UID, &other, "memory_pin", "read", "a").allowed);
 	}
 
+	free(ids);
 	json_decref(doc);
 	policy_free(pol);
 	return 0;

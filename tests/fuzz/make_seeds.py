@@ -603,6 +603,8 @@ def pin_json():
         "wide": "[" + ",".join(str(i) for i in range(5000)) + "]",
         "string-90k": '"' + "x" * (90 * KIB) + '"',
         "value-then-unterminated-string": '"" ".{{',
+        "number-then-quote": '6"',
+        "object-then-quote": '{"a":1} "',
     }
     with open(os.path.join(ROOT, "examples", "memory_pins_seed.json"), "rb") as f:
         seeds["example-seed"] = f.read()[: 90 * KIB]

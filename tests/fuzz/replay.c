@@ -26,7 +26,7 @@
 
 #include "fuzz.h"
 
-static const char *current;	/* the input running now, for the crash message */
+static const char *current; /* the input running now, for the crash message */
 
 static void on_fatal_signal(int sig)
 {

@@ -1263,3 +1263,284 @@ Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a 
     assert_eq "$(rt_ttl_row "$be" "$t" k)" "none|null" "row after attr -s then attr -r"
     assert_eq "$(cat "$f")" $'{\n  "a": 1\n}' "the value at the end"
 }
+
+# --- fault- helpers ---
+# Used by cases/fault-*.sh (load while PostgreSQL restarts, fails over or
+# blocks; the daemon killed; resource limits). Every name starts with ft_.
+# A case calls ft_trap first: its EXIT trap (ft_cleanup) stops the case's
+# background processes (by pid), stops the private PostgreSQL clusters it
+# started (pg_ctl, by data dir) and starts the harness's cluster again if
+# the case left it stopped.
+
+FT_LOAD="$PIT_SRC/tests/integration/fault/load.py"
+FT_PY=/usr/bin/python3
+FT_BG_PIDS=()
+FT_CLUSTERS=()
+FT_PG_TOUCHED=0
+# The options run.sh starts the harness's cluster with.
+FT_PG_OPTS="-k $PIT_PG_SOCK -c listen_addresses='' -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+
+# ft_trap: installs ft_cleanup as the EXIT trap (TERM from run.sh's timeout exits through it).
+ft_trap()
+{
+    trap ft_cleanup EXIT
+    trap 'exit 143' TERM
+}
+
+# ft_bg PID: a background process of the case, stopped by ft_cleanup.
+ft_bg()
+{
+    FT_BG_PIDS+=("$1")
+}
+
+ft_pg_ctl()
+{
+    (cd "$PIT_WORK" && runuser -u postgres -- "$PIT_PG_BIN/pg_ctl" "$@")
+}
+
+ft_cleanup()
+{
+    local rc=$? pid d i
+    set +e
+    for pid in "${FT_BG_PIDS[@]}"; do
+        if pid_running "$pid"; then
+            kill -TERM "$pid" 2>/dev/null
+            for ((i = 0; i < 50; i++)); do
+                pid_running "$pid" || break
+                sleep 0.1
+            done
+            pid_running "$pid" && kill -KILL "$pid" 2>/dev/null
+        fi
+    done
+    for d in "${FT_CLUSTERS[@]}"; do
+        if [[ -f "$d/postmaster.pid" ]]; then
+            ft_pg_ctl -D "$d" -m immediate -w -t 30 stop >/dev/null 2>&1 ||
+                echo "ft_cleanup: pg_ctl stop -D $d failed" >&2
+        fi
+    done
+    if ((FT_PG_TOUCHED)) && ! ft_pg_ctl -D "$PIT_WORK/pg/data" status >/dev/null 2>&1; then
+        echo "ft_cleanup: starting the harness's PostgreSQL again" >&2
+        ft_pg_ctl -D "$PIT_WORK/pg/data" -l "$PIT_WORK/pg/postgres.log" -w -t 60 -o "$FT_PG_OPTS" \
+            start >/dev/null 2>&1 || echo "ft_cleanup: pg_ctl start failed" >&2
+    fi
+    return "$rc"
+}
+
+# ft_now: wall-clock seconds with milliseconds (what load.py's times are).
+ft_now()
+{
+    date +%s.%3N
+}
+
+# ft_ms_since T: milliseconds since ft_now printed T.
+ft_ms_since()
+{
+    echo $((($(date +%s%3N) - ${1/./}) ))
+}
+
+# ft_config EXTRA_JSON [BACKEND]: $CONFIG with one route "*" to BACKEND
+# (default: the case database) and EXTRA_JSON merged into the top level.
+ft_config()
+{
+    jq -n --arg be "${2:-postgresql:///$CASE_DB?host=$PIT_PG_SOCK}" --argjson x "$1" \
+        '{mode: "saas", routes: [{tenant: "*", backend: $be}]} + $x' >"$CONFIG"
+}
+
+# ft_load ARGS...: tests/integration/fault/load.py (see its docstring).
+ft_load()
+{
+    "$FT_PY" "$FT_LOAD" "$@"
+}
+
+# ft_load_bg OUTFILE ARGS...: ft_load in the background, stdout and stderr
+# to OUTFILE; FT_LOAD_PID is python's own pid (signals reach load.py).
+ft_load_bg()
+{
+    local out=$1
+    shift
+    (exec "$FT_PY" "$FT_LOAD" "$@" >"$out" 2>&1) &
+    FT_LOAD_PID=$!
+    ft_bg "$FT_LOAD_PID"
+}
+
+# ft_field JSONFILE|- FIELD: one field of the first JSON line of a file
+# (jq syntax, e.g. .acknowledged or .detail.failed_eio_at_close // 0).
+ft_field()
+{
+    grep -m1 '^{' -- "$1" | jq -r "$2"
+}
+
+# ft_assert_zero FILE FIELD...: each field of FILE's JSON line is 0.
+ft_assert_zero()
+{
+    local file=$1 f v
+    shift
+    for f in "$@"; do
+        v=$(ft_field "$file" ".$f")
+        [[ "$v" == 0 ]] || fail "$f = $v in $(basename -- "$file") (expected 0)"
+    done
+}
+
+# ft_postmaster_pid: the harness cluster's postmaster pid.
+ft_postmaster_pid()
+{
+    head -n 1 "$PIT_WORK/pg/data/postmaster.pid" 2>/dev/null
+}
+
+# ft_pg_restart: "pg_ctl restart -m fast" of the harness's cluster, same
+# socket dir, port and settings (ft_cleanup starts it if this fails).
+ft_pg_restart()
+{
+    FT_PG_TOUCHED=1
+    ft_pg_ctl -D "$PIT_WORK/pg/data" -l "$PIT_WORK/pg/postgres.log" -m fast -w -t 60 \
+        -o "$FT_PG_OPTS" restart >/dev/null || fail "pg_ctl restart -m fast failed"
+}
+
+# ---- private clusters (primary/standby), in the case dir ----
+# Cluster NAME lives in $CASE_DIR/NAME: data/ (0700), sock/ (its socket
+# directory, no TCP), postgres.log. Port numbers only name the socket file.
+
+# ft_cluster_dir NAME
+ft_cluster_dir()
+{
+    echo "$CASE_DIR/$1"
+}
+
+# ft_cluster_start NAME PORT [postgres -c options...]
+ft_cluster_start()
+{
+    local d
+    d=$(ft_cluster_dir "$1")
+    local port=$2 o
+    shift 2
+    o="-k $d/sock -p $port -c listen_addresses='' -c fsync=off -c full_page_writes=off $*"
+    ft_pg_ctl -D "$d/data" -l "$d/postgres.log" -w -t 60 -o "$o" start >/dev/null || {
+        tail -n 30 -- "$d/postgres.log" >&2
+        fail "pg_ctl start of cluster $1 failed"
+    }
+}
+
+# ft_cluster_init NAME PORT [postgres -c options...]: initdb (trust, C
+# locale) and start; creates role root (superuser, as run.sh does).
+ft_cluster_init()
+{
+    local d
+    d=$(ft_cluster_dir "$1")
+    mkdir -p -- "$d/data" "$d/sock"
+    chown -R postgres: -- "$d"
+    chmod 700 -- "$d/data"
+    FT_CLUSTERS+=("$d/data")
+    (cd "$PIT_WORK" && runuser -u postgres -- "$PIT_PG_BIN/initdb" -D "$d/data" -A trust -U postgres \
+        -E UTF8 --locale=C --no-sync) >"$d/initdb.log" 2>&1 || {
+        cat -- "$d/initdb.log" >&2
+        fail "initdb of cluster $1 failed"
+    }
+    ft_cluster_start "$@"
+    ft_cluster_sql "$1" "$2" postgres "CREATE ROLE root SUPERUSER LOGIN" -U postgres >/dev/null
+}
+
+# ft_cluster_standby NAME PORT PRIMARY PRIMARY_PORT: a streaming standby of
+# PRIMARY (pg_basebackup -R over PRIMARY's socket), started.
+ft_cluster_standby()
+{
+    local d p
+    d=$(ft_cluster_dir "$1")
+    p=$(ft_cluster_dir "$3")
+    mkdir -p -- "$d/sock"
+    chown -R postgres: -- "$d"
+    FT_CLUSTERS+=("$d/data")
+    (cd "$PIT_WORK" && runuser -u postgres -- "$PIT_PG_BIN/pg_basebackup" -h "$p/sock" -p "$4" \
+        -U postgres -D "$d/data" -R -X stream -c fast --no-sync) >"$d/basebackup.log" 2>&1 || {
+        cat -- "$d/basebackup.log" >&2
+        fail "pg_basebackup of $3 into $1 failed"
+    }
+    chmod 700 -- "$d/data"
+    ft_cluster_start "$1" "$2"
+}
+
+# ft_cluster_sql NAME PORT DB SQL [psql args...]
+ft_cluster_sql()
+{
+    local d
+    d=$(ft_cluster_dir "$1")
+    local port=$2 db=$3 sql=$4
+    shift 4
+    "$PIT_PG_BIN/psql" -XAtq -v ON_ERROR_STOP=1 -h "$d/sock" -p "$port" -d "$db" "$@" -c "$sql"
+}
+
+# ft_cluster_stop NAME [MODE]: pg_ctl stop (default mode fast).
+ft_cluster_stop()
+{
+    ft_pg_ctl -D "$(ft_cluster_dir "$1")/data" -m "${2:-fast}" -w -t 60 stop >/dev/null ||
+        fail "pg_ctl stop of cluster $1 failed"
+}
+
+# ft_cluster_promote NAME: pg_ctl promote, waiting until it is done.
+ft_cluster_promote()
+{
+    ft_pg_ctl -D "$(ft_cluster_dir "$1")/data" -w -t 60 promote >/dev/null ||
+        fail "pg_ctl promote of cluster $1 failed"
+}
+
+# ---- memory ----
+
+# ft_rss_kb PID: VmRSS of PID in KiB (empty if it is gone).
+ft_rss_kb()
+{
+    awk '$1 == "VmRSS:" { print $2 }' "/proc/$1/status" 2>/dev/null
+}
+
+# ft_rss_sampler PID OUTFILE [INTERVAL]: samples VmRSS every INTERVAL s
+# (default 0.2) into OUTFILE ("EPOCH_MS KIB" lines) until PID exits or the
+# sampler is stopped; sets FT_SAMPLER_PID (also stopped by ft_cleanup).
+ft_rss_sampler()
+{
+    local pid=$1 out=$2 every=${3:-0.2}
+    (
+        while kb=$(ft_rss_kb "$pid") && [[ -n "$kb" ]]; do
+            echo "$(date +%s%3N) $kb"
+            sleep "$every"
+        done
+    ) >"$out" 2>/dev/null &
+    FT_SAMPLER_PID=$!
+    ft_bg "$FT_SAMPLER_PID"
+}
+
+# ft_rss_stop: stops the sampler started last.
+ft_rss_stop()
+{
+    kill -TERM "$FT_SAMPLER_PID" 2>/dev/null || true
+    wait "$FT_SAMPLER_PID" 2>/dev/null || true
+}
+
+# ft_rss_peak FILE [FROM_MS [TO_MS]]: the largest sample (KiB) in a window.
+ft_rss_peak()
+{
+    awk -v a="${2:-0}" -v b="${3:-99999999999999}" '$1 >= a && $1 <= b && $2 > m { m = $2 } END { print m + 0 }' "$1"
+}
+
+# ft_asan: the daemon under test was built with AddressSanitizer (its
+# quarantine keeps freed memory resident, so RSS bounds do not apply).
+ft_asan()
+{
+    ldd "$PINFS" 2>/dev/null | grep -q 'libasan' || grep -qa '__asan_init' "$PINFS"
+}
+
+# ft_report LINE: a result line (the counts a case checked) in the case log
+# and, since run.sh shows a case's log only when it fails, also on run.sh's
+# own standard output, just above the case's PASS/FAIL line. run.sh is
+# found by walking up the parent processes; its stdout is opened for
+# appending, so a log file it writes to is never overwritten.
+ft_report()
+{
+    local pid=$$ i args
+    echo "$*" >&2
+    for ((i = 0; i < 8 && pid > 1; i++)); do
+        mapfile -d '' -t args <"/proc/$pid/cmdline" 2>/dev/null || args=()
+        if [[ "${args[1]:-}" == */run.sh ]]; then
+            printf '  %s: %s (%d s)\n' "$CASE_NAME" "$*" "$SECONDS" >>"/proc/$pid/fd/1" 2>/dev/null || true
+            return 0
+        fi
+        pid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null) || break
+    done
+}
