@@ -22,6 +22,11 @@
 # pg_stat_statements and adds the SQL statements pinfs runs per read and per
 # write (it costs PostgreSQL a little, so its figures are not the reference).
 #
+# On a machine that is busy with other work, run it as
+# `nice -n -10 bench/run.sh ...`: every process it starts (PostgreSQL, both
+# FUSE daemons, pinbench) inherits the niceness, so both sides of each ratio
+# get the same head start.
+#
 # A benchmark is not a test: a MISS does not fail the run. Exit 0 when every
 # figure was measured, 77 when a prerequisite is missing (not root, no
 # /dev/fuse, no bindfs, no PostgreSQL: see scripts/install-deps.sh), 1 when
@@ -835,7 +840,7 @@ load_end=$(cut -d ' ' -f 1-3 /proc/loadavg)
     echo
     echo "- machine: $(nproc) CPUs ($(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)), $(free -h | awk '/^Mem:/ { print $2 }') RAM, kernel $(uname -r), $(sed -n 's/^PRETTY_NAME="\(.*\)"$/\1/p' /etc/os-release)"
     echo "- build: $buildtype ($build_dir); PostgreSQL $pg_version, $pg_durability; bindfs $(bindfs --version 2>/dev/null | head -n 1 | awk '{ print $2 }'), default options, over tmpfs"
-    echo "- load average (1, 5, 15 min) at the start: $load_start; at the end: $load_end (the figures are only as quiet as the machine)"
+    echo "- load average (1, 5, 15 min) at the start: $load_start; at the end: $load_end; niceness $(nice) (the figures are only as quiet as the machine)"
     echo "- command: \`bench/run.sh$( ((quick)) && echo ' --quick')$( ((durable)) && echo ' --durable')$( ((profile)) && echo ' --profile') --reps $reps\`; throughput figures are medians of $reps interleaved runs"
     echo
     echo "| figure | pinfs | baseline | ratio | target | verdict |"

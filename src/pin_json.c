@@ -19,6 +19,8 @@
 
 #include <yajl/yajl_parse.h>
 
+#include "pinfs/utf8.h"
+
 /*
  * What yajl lets through and JSON (and PostgreSQL's jsonb) does not: form
  * feed and vertical tab as whitespace, \u0000, and unpaired UTF-16
@@ -117,6 +119,7 @@ struct render {
 	bool pretty;
 	bool after_key;		/* the next value follows "key": */
 	bool too_deep;
+	bool bad_utf8;
 	bool oom;
 	unsigned depth;
 	unsigned count[PIN_JSON_MAX_DEPTH + 2];	/* items written at each depth */
@@ -245,11 +248,20 @@ static int cb_number(void *ctx, const char *s, size_t n)
 	return before_value(r) && put(r, s, n) && after_value(r);
 }
 
+/* yajl lets overlong UTF-8 through; JSON (and jsonb) do not. */
+static int strict_utf8(struct render *r, const unsigned char *s, size_t n)
+{
+	if (utf8_valid((const char *)s, n, false))
+		return 1;
+	r->bad_utf8 = true;
+	return 0;
+}
+
 static int cb_string(void *ctx, const unsigned char *s, size_t n)
 {
 	struct render *r = ctx;
 
-	return before_value(r) && put_string(r, s, n) && after_value(r);
+	return strict_utf8(r, s, n) && before_value(r) && put_string(r, s, n) && after_value(r);
 }
 
 static int open_container(struct render *r, const char *brace)
@@ -282,6 +294,8 @@ static int cb_map_key(void *ctx, const unsigned char *key, size_t n)
 {
 	struct render *r = ctx;
 
+	if (!strict_utf8(r, key, n))
+		return 0;
 	if (r->count[r->depth]++ > 0 && !put(r, ",", 1))
 		return 0;
 	if (!newline_indent(r, r->depth) || !put_string(r, key, n))
@@ -329,6 +343,8 @@ static int parse_error(yajl_handle h, const struct render *r, const char *in, si
 	if (r->too_deep)
 		return pfs_error_set(reterr, -EINVAL, 0, "JSON nested deeper than %d levels",
 				     PIN_JSON_MAX_DEPTH);
+	if (r->bad_utf8)
+		return pfs_error_set(reterr, -EINVAL, 0, "invalid JSON: a string is not valid UTF-8");
 	msg = yajl_get_error(h, 0, (const unsigned char *)in, len);
 	code = pfs_error_set(reterr, -EINVAL, 0, "invalid JSON: %s",
 			     msg ? (const char *)msg : "parse error");
@@ -373,6 +389,16 @@ int pin_json_render(const char *in, size_t len, enum pin_json_style style, char 
 		return -ENOMEM;
 	r.h = h;
 	st = yajl_parse(h, (const unsigned char *)in, len);
+	/*
+	 * After the document only whitespace may follow. yajl does not always
+	 * see it ("6\"": an unfinished string after a complete number passes
+	 * its end-of-input check), so check it here, as the scanner does.
+	 */
+	if (st == yajl_status_ok && r.done && !only_space(in + r.done_at, len - r.done_at)) {
+		yajl_free(h);
+		free(r.buf);
+		return pfs_error_set(reterr, -EINVAL, 0, "invalid JSON: trailing garbage");
+	}
 	if (st == yajl_status_ok)
 		st = yajl_complete_parse(h);
 	if (st != yajl_status_ok) {
