@@ -663,11 +663,11 @@ CLK_TCK=$(getconf CLK_TCK)
 PG_PID=$(head -n 1 "$PGDATA/postmaster.pid")
 
 # proc_ticks PID [WITH_CHILDREN]: utime + stime of PID in clock ticks, plus
-# cutime + cstime (its exited children) when WITH_CHILDREN is 1.
+# cutime + cstime (its exited and reaped children) when WITH_CHILDREN is 1.
 proc_ticks()
 {
     local stat
-    stat=$(cat "/proc/$1/stat" 2>/dev/null) || {
+    read -r stat <"/proc/$1/stat" 2>/dev/null || {
         echo 0
         return
     }
@@ -682,23 +682,49 @@ proc_ticks()
     fi
 }
 
-# pg_ticks: every PostgreSQL process of ours: the postmaster with its exited
-# children, and every live child.
-pg_ticks()
+# pg_children: the pids whose parent is our postmaster (zombies included).
+pg_children()
 {
-    local total f stat ppid
-    total=$(proc_ticks "$PG_PID" 1)
+    local f stat ppid
     for f in /proc/[0-9]*/stat; do
-        stat=$(cat "$f" 2>/dev/null) || continue
+        read -r stat <"$f" 2>/dev/null || continue
         stat=${stat##*) }
         ppid=${stat#* }
         ppid=${ppid%% *}
         if [[ "$ppid" == "$PG_PID" ]]; then
             f=${f#/proc/}
-            total=$((total + $(proc_ticks "${f%/stat}")))
+            echo "${f%/stat}"
         fi
     done
-    echo "$total"
+}
+
+# pg_ticks: the CPU ticks of every PostgreSQL process of ours: each live
+# child, then the postmaster with its reaped children. Call it only while no
+# child is exiting (pg_settle), or a backend reaped between the two reads is
+# missed or counted twice.
+pg_ticks()
+{
+    local total=0 pid
+    for pid in $(pg_children); do
+        total=$((total + $(proc_ticks "$pid")))
+    done
+    echo $((total + $(proc_ticks "$PG_PID" 1)))
+}
+
+# pg_settle PIDS: waits (up to 5 s) until the postmaster has no child but
+# PIDS, so that the backends of a finished pinbench have exited and been reaped.
+pg_settle()
+{
+    local i pid extra
+    for ((i = 0; i < 100; i++)); do
+        extra=0
+        for pid in $(pg_children); do
+            [[ " $1 " == *" $pid "* ]] || extra=1
+        done
+        ((extra)) || return 0
+        sleep 0.05
+    done
+    log "PostgreSQL children did not settle; its CPU figure may be off"
 }
 
 # us_per_op TICKS OPS
@@ -712,9 +738,10 @@ cost_rows=()
 # 3 × N_COST operations in all) and adds a row of CPU µs per operation.
 cost()
 {
-    local what=$1 dpid=$2 d0 d1 p0 p1 out ops dcol
+    local what=$1 dpid=$2 d0 d1 p0 p1 out ops dcol children
     shift 2
     d0=0 d1=0
+    children=$(pg_children | tr '\n' ' ')
     [[ "$dpid" == - ]] || d0=$(proc_ticks "$dpid")
     p0=$(pg_ticks)
     out=$("$PINBENCH" "$@") || {
@@ -723,6 +750,7 @@ cost()
     }
     printf '%s\n' "$out" >>"$RAW"
     [[ "$dpid" == - ]] || d1=$(proc_ticks "$dpid")
+    pg_settle "$children"
     p1=$(pg_ticks)
     ops=$((3 * N_COST))
     dcol="—"

@@ -11,9 +11,13 @@
 #   - Reads are never torn; failures are EIO only; nothing hangs.
 ft_trap
 step "primary p1 and synchronous standby p2"
-ft_cluster_init p1 5433 -c synchronous_standby_names="'*'"
+ft_cluster_init p1 5433
 ft_cluster_sql p1 5433 postgres "CREATE DATABASE pins"
 ft_cluster_standby p2 5434 p1 5433
+# Synchronous from now on (set on p1 after the base backup, so p2 does not
+# inherit it: once promoted, p2 commits on its own).
+ft_cluster_sql p1 5433 postgres "ALTER SYSTEM SET synchronous_standby_names = '*'"
+ft_cluster_sql p1 5433 postgres "SELECT pg_reload_conf()" >/dev/null
 p1=$(ft_cluster_dir p1)/sock
 p2=$(ft_cluster_dir p2)/sock
 streaming()
