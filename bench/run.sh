@@ -738,10 +738,16 @@ cost_rows=()
 # 3 × N_COST operations in all) and adds a row of CPU µs per operation.
 cost()
 {
-    local what=$1 dpid=$2 d0 d1 p0 p1 out ops dcol children
+    local what=$1 dpid=$2 d0 d1 p0 p1 out ops dcol children i
     shift 2
     d0=0 d1=0
+    # Start from a quiet postmaster: the same children twice, 0.2 s apart.
     children=$(pg_children | tr '\n' ' ')
+    for ((i = 0; i < 20; i++)); do
+        sleep 0.2
+        [[ "$(pg_children | tr '\n' ' ')" != "$children" ]] || break
+        children=$(pg_children | tr '\n' ' ')
+    done
     [[ "$dpid" == - ]] || d0=$(proc_ticks "$dpid")
     p0=$(pg_ticks)
     out=$("$PINBENCH" "$@") || {

@@ -170,6 +170,7 @@ static const char *const ttl_op_names[] = {
 struct pg_slot {
 	PGconn *conn;		/* NULL until first use or after a failure */
 	bool busy;
+	int n_prepared;		/* statements 0..n_prepared-1 exist on conn */
 };
 
 struct backend_pg {
@@ -277,8 +278,21 @@ static PGconn *pg_connect(struct backend_pg *pg)
 		return NULL;
 	}
 	PQsetNoticeProcessor(conn, notice_to_debug, NULL);
-	for (int i = 0; i < ST__COUNT; i++) {
-		char name[16];
+	return conn;
+}
+
+/*
+ * Prepares statements from number `from` on; returns how many are prepared
+ * now. A missing table (a schema not migrated yet) stops it: the schema
+ * check reports that, and the next use of the connection tries again, so a
+ * database migrated while we run is served without a reconnect.
+ */
+static int prepare_from(struct backend_pg *pg, PGconn *conn, int from)
+{
+	int i;
+
+	for (i = from; i < ST__COUNT; i++) {
+		char name[32];
 		PGresult *res;
 		bool ok;
 
@@ -289,11 +303,10 @@ static PGconn *pg_connect(struct backend_pg *pg)
 			pfs_log(LOG_DEBUG, "could not prepare statement %d on \"%s\": %s", i,
 				pg->base.uri_redacted, PQresultErrorMessage(res));
 		PQclear(res);
-		/* A missing table (schema not migrated yet) is reported by the schema check. */
 		if (!ok)
 			break;
 	}
-	return conn;
+	return i;
 }
 
 /*
@@ -334,6 +347,10 @@ static int pool_acquire(struct backend_pg *pg)
 	pg->slots[slot].busy = true;
 	if (pg->slots[slot].conn) {
 		pthread_mutex_unlock(&pg->lock);
+		/* The slot is ours now: finish preparing if the schema arrived since. */
+		if (pg->slots[slot].n_prepared < ST__COUNT)
+			pg->slots[slot].n_prepared =
+				prepare_from(pg, pg->slots[slot].conn, pg->slots[slot].n_prepared);
 		return slot;
 	}
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -364,6 +381,7 @@ static int pool_acquire(struct backend_pg *pg)
 	pg->backoff_ms = 0;
 	pg->slots[slot].conn = conn;
 	pthread_mutex_unlock(&pg->lock);
+	pg->slots[slot].n_prepared = prepare_from(pg, conn, 0);
 	return slot;
 }
 
@@ -387,11 +405,13 @@ static void pool_release(struct backend_pg *pg, int slot, bool broken)
 		else
 			PQfinish(pg->slots[slot].conn);	/* no memory: do it under the lock */
 		pg->slots[slot].conn = NULL;
+		pg->slots[slot].n_prepared = 0;
 	}
 	for (unsigned i = 0; broken && drop && i < pg->n_slots; i++) {
 		if (!pg->slots[i].busy && pg->slots[i].conn) {
 			drop[n++] = pg->slots[i].conn;
 			pg->slots[i].conn = NULL;
+			pg->slots[i].n_prepared = 0;
 		}
 	}
 	pg->slots[slot].busy = false;
@@ -892,6 +912,7 @@ static int pg_migration_apply(struct backend *be, const struct migration *m, boo
 		if (!pg->slots[i].busy && pg->slots[i].conn) {
 			PQfinish(pg->slots[i].conn);
 			pg->slots[i].conn = NULL;
+			pg->slots[i].n_prepared = 0;
 		}
 	}
 	pthread_mutex_unlock(&pg->lock);

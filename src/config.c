@@ -349,6 +349,12 @@ int config_load_file(const char *path, struct config **ret, struct pfs_error *re
 	r = load(doc, &jerr, path, ret, reterr);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; i < (*ret)->n_routes; i++) {
+		if (absolutize(&(*ret)->routes[i].password_file, path) < 0) {
+			*ret = config_free(*ret);
+			return -ENOMEM;
+		}
+	}
 	if (absolutize(&(*ret)->policy, path) < 0 ||
 	    absolutize(&(*ret)->tokens.secret_file, path) < 0 ||
 	    absolutize(&(*ret)->tokens.public_key_file, path) < 0) {

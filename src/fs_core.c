@@ -622,6 +622,7 @@ fail:
 }
 
 static void start_feeds(struct fs *fs);
+static void file_free(struct fs *fs, struct fs_file *f);
 static void local_change(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
 			 const char *key);
 
@@ -670,6 +671,7 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	pthread_mutex_init(&fs->reaper_lock, NULL);
 	pthread_mutex_init(&fs->sys_lock, NULL);
 	pthread_mutex_init(&fs->miss_lock, NULL);
+	pthread_mutex_init(&fs->files_lock, NULL);
 	pthread_cond_init(&fs->reaper_wake, NULL);
 	fs->nodes = inode_table_new();
 	fs->backends = backend_set_new();
@@ -959,6 +961,11 @@ struct fs *fs_free(struct fs *fs)
 		pthread_mutex_unlock(&fs->reaper_lock);
 		pthread_join(fs->reaper, NULL);
 	}
+	/* Files still open at unmount get no release from the kernel. */
+	while (fs->pin_files)
+		file_free(fs, fs->pin_files);
+	while (fs->sys_files)
+		fs_system_release(fs, fs->sys_files);
 	/* Feeds call into fs, and the audit writer uses backends: they go first. */
 	for (size_t i = 0; fs->backends && i < backend_set_size(fs->backends); i++)
 		backend_feed_stop(backend_set_get(fs->backends, i));
@@ -976,6 +983,7 @@ struct fs *fs_free(struct fs *fs)
 	pthread_mutex_destroy(&fs->reaper_lock);
 	pthread_mutex_destroy(&fs->sys_lock);
 	pthread_mutex_destroy(&fs->miss_lock);
+	pthread_mutex_destroy(&fs->files_lock);
 	pthread_cond_destroy(&fs->reaper_wake);
 	free(fs);
 	return NULL;
@@ -1245,11 +1253,38 @@ static struct fs_file *file_new(struct fs *fs, const struct pfs_subject *who, co
 		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
 		return NULL;
 	}
+	pthread_mutex_lock(&fs->files_lock);
+	f->next_pin = fs->pin_files;
+	if (fs->pin_files)
+		fs->pin_files->prev_pin = f;
+	fs->pin_files = f;
+	pthread_mutex_unlock(&fs->files_lock);
 	return f;
+}
+
+void fs_note_source(struct fs *fs, const char *tenant, const char *key, const char *source)
+{
+	pthread_mutex_lock(&fs->files_lock);
+	for (struct fs_file *f = fs->pin_files; f; f = f->next_pin) {
+		if (!f->writable || strcmp(f->tenant, tenant) != 0 || strcmp(f->key, key) != 0)
+			continue;
+		pthread_mutex_lock(&f->lock);
+		snprintf(f->xsource, sizeof(f->xsource), "%s", source);
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&fs->files_lock);
 }
 
 static void file_free(struct fs *fs, struct fs_file *f)
 {
+	pthread_mutex_lock(&fs->files_lock);
+	if (f->prev_pin)
+		f->prev_pin->next_pin = f->next_pin;
+	else if (fs->pin_files == f)
+		fs->pin_files = f->next_pin;
+	if (f->next_pin)
+		f->next_pin->prev_pin = f->prev_pin;
+	pthread_mutex_unlock(&fs->files_lock);
 	if (f->pending) {
 		pthread_mutex_lock(&fs->pending_lock);
 		struct pending *p = f->pending;
@@ -1773,6 +1808,9 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 			      .ttl_op = PIN_TTL_KEEP};
 	char source[PIN_SOURCE_MAX] = "";
 
+	/* cp -a sets user.pin.source before it closes: that, not "fs", is the writer's word. */
+	if (f->xsource[0])
+		w.source = f->xsource;
 	if (f->pending) {
 		/* xattrs set on the new file before this first commit go with it. */
 		pthread_mutex_lock(&fs->pending_lock);

@@ -83,6 +83,10 @@ struct fs {
 	uint64_t missed[256];		/* protected by miss_lock */
 	size_t n_missed;		/* protected by miss_lock */
 
+	/* Open pin files: released at unmount, and told of xattr changes. */
+	pthread_mutex_t files_lock;
+	struct fs_file *pin_files;	/* protected by files_lock */
+
 	/* Open /.system files, so fstat (which carries no handle) finds the caller's. */
 	pthread_mutex_t sys_lock;
 	struct fs_file *sys_files;	/* protected by sys_lock */
@@ -107,6 +111,8 @@ struct fs_file {
 	uint64_t cursor;		/* stream files: the next event number */
 	uint64_t stream_base;		/* stream files: file offset of snap[0] */
 	struct fs_file *next_open;	/* /.system files: fs->sys_files, under fs->sys_lock */
+	struct fs_file *prev_pin, *next_pin;	/* pin files: fs->pin_files, under fs->files_lock */
+	char xsource[PIN_SOURCE_MAX];	/* user.pin.source set while open: its commit keeps it */
 	struct pfs_subject who;		/* recorded at open: flush and release act for it */
 	char *tenant;
 	char *key;			/* for pending files, pending->key is authoritative */
@@ -157,6 +163,8 @@ struct fs_dir {
 /* A pin's canonical text and metadata, through the cache (see pin_fetch in fs_core.c). */
 int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *tenant,
 		 const char *key, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta);
+/* Tells the open files of (tenant, key) that user.pin.source was set. */
+void fs_note_source(struct fs *fs, const char *tenant, const char *key, const char *source);
 /* Drops what this mount cached about (tenant, key) after changing it itself. */
 void fs_forget_pin(struct fs *fs, unsigned no, const char *tenant, const char *key);
 /* A policy_subject groups callback: ctx is the struct pfs_subject. */

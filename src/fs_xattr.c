@@ -254,6 +254,8 @@ static int apply(struct fs *fs, struct xattr_target *t, const struct pin_meta_up
 		int r = backend_pin_set_meta(t->be, t->tenant, t->key, u, NULL);
 
 		fs_forget_pin(fs, t->no, t->tenant, t->key);
+		if (r == 0 && u->source)
+			fs_note_source(fs, t->tenant, t->key, u->source);
 		return r;
 	}
 	pthread_mutex_lock(&fs->pending_lock);

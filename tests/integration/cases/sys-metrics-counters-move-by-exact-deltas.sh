@@ -28,7 +28,7 @@ rmdir "$MNT/gamma"                                                       # rmdir
 setfattr -n user.pin.ttl -v 600 "$MNT/acme/k1"                           # xattr_write ok
 setfattr -x user.pin.ttl "$MNT/acme/k1"                                  # xattr_write ok
 for i in 1 2 3; do as_user 20001 probe open-r "$MNT/beta/k" >/dev/null; done   # 3 read denials
-as_user 20001 probe write-trunc "$MNT/acme/k1" '{}' >/dev/null                 # 1 write denial
+as_user 20001 probe write-trunc "$MNT/acme/k1" '{}' >/dev/null                 # 1 write denial: an upsert error too
 rb_policy_save '[{"uid": 0, "roles": ["infra"], "tenants": ["*"]},
                  {"uid": 20001, "roles": ["dev"], "tenants": ["acme"]}]' true test-2
 assert_eq "$(rb_poll 2 test-2 jq -r .version "$MNT/.system/policy")" test-2 "the policy reloaded"
@@ -46,7 +46,7 @@ delta() # SAMPLE
 }
 ops() { printf 'memory_pins_operations_total{operation="%s",status="%s"}' "$1" "$2"; }
 declare -A want=(
-    [upsert ok]=5 [upsert error]=2 [read ok]=3 [read error]=0 [delete ok]=1 [delete error]=0
+    [upsert ok]=5 [upsert error]=3 [read ok]=3 [read error]=0 [delete ok]=1 [delete error]=0
     [rename ok]=1 [mkdir ok]=1 [rmdir ok]=1 [xattr_write ok]=2 [xattr_write error]=0 [expire ok]=0
 )
 problems=()
