@@ -667,7 +667,7 @@ PG_PID=$(head -n 1 "$PGDATA/postmaster.pid")
 proc_ticks()
 {
     local stat
-    read -r stat <"/proc/$1/stat" 2>/dev/null || {
+    { read -r stat <"/proc/$1/stat"; } 2>/dev/null || {
         echo 0
         return
     }
@@ -687,7 +687,7 @@ pg_children()
 {
     local f stat ppid
     for f in /proc/[0-9]*/stat; do
-        read -r stat <"$f" 2>/dev/null || continue
+        { read -r stat <"$f"; } 2>/dev/null || continue
         stat=${stat##*) }
         ppid=${stat#* }
         ppid=${ppid%% *}

@@ -13,9 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <unistd.h>
+#include <sys/stat.h>
 
 #include <jansson.h>
 
+#include "pinfs/fileperm.h"
 #include "pinfs/log.h"
 
 static const char *const mode_names[] = {
@@ -337,6 +340,7 @@ int config_load_file(const char *path, struct config **ret, struct pfs_error *re
 {
 	PFS_CLEANUP(json_decrefp) json_t *doc = NULL;
 	json_error_t jerr;
+	struct stat st;
 	FILE *f;
 	int r;
 
@@ -344,6 +348,12 @@ int config_load_file(const char *path, struct config **ret, struct pfs_error *re
 	if (!f)
 		return pfs_error_set(reterr, -errno, 0, "could not open config file \"%s\": %s", path,
 				     strerror(errno));
+	if (fstat(fileno(f), &st) < 0 ||
+	    fileperm_check(&st, path, "config file", reterr) < 0) {
+		r = reterr && reterr->code ? reterr->code : -errno;
+		fclose(f);
+		return r;
+	}
 	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
 	fclose(f);
 	r = load(doc, &jerr, path, ret, reterr);
@@ -353,6 +363,15 @@ int config_load_file(const char *path, struct config **ret, struct pfs_error *re
 		if (absolutize(&(*ret)->routes[i].password_file, path) < 0) {
 			*ret = config_free(*ret);
 			return -ENOMEM;
+		}
+		/* A password file anyone can rewrite redirects the daemon's logins. */
+		/* (A missing one is libpq's to report, at login.) */
+		if ((*ret)->routes[i].password_file &&
+		    access((*ret)->routes[i].password_file, F_OK) == 0 &&
+		    (r = fileperm_check_path((*ret)->routes[i].password_file, "password file",
+					     reterr)) < 0) {
+			*ret = config_free(*ret);
+			return r;
 		}
 	}
 	if (absolutize(&(*ret)->policy, path) < 0 ||

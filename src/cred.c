@@ -45,6 +45,7 @@
  * before they are freed, as are secrets. Nothing here logs: error messages
  * never contain a token, a secret or claim values other than the algorithm.
  */
+#include "pinfs/fileperm.h"
 #include "pinfs/cred.h"
 
 #include <errno.h>
@@ -169,6 +170,11 @@ static int read_small_file(const char *path, const char *what, unsigned char **r
 		return pfs_error_set(reterr, -EINVAL, 0,
 				     "%s \"%s\" is not a regular file of at most %d bytes", what,
 				     path, KEY_FILE_MAX);
+	}
+	r = fileperm_check(&st, path, what, reterr);
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
 	buf = malloc(KEY_FILE_MAX + 2);
 	if (!buf) {

@@ -32,6 +32,7 @@
  * most once per decision, and only when a group binding that the primary
  * gid does not match could still change the outcome.
  */
+#include "pinfs/fileperm.h"
 #include "pinfs/policy.h"
 
 #include <errno.h>
@@ -671,6 +672,11 @@ int policy_load_file(const char *path, struct policy **ret, struct pfs_error *re
 		r = S_ISREG(st.st_mode) ? -errno : -EINVAL;
 		close(fd);
 		return pfs_error_set(reterr, r, 0, "%s: not a regular file", path);
+	}
+	r = fileperm_check(&st, path, "policy file", reterr);
+	if (r < 0) {
+		close(fd);
+		return r;
 	}
 	if (st.st_size > POLICY_MAX_BYTES) {
 		close(fd);
