@@ -725,12 +725,26 @@ static size_t max_value_bytes(struct fs *fs)
 /* ------------------------------------------------------------------ */
 /* background work: the reaper                                        */
 
+bool fs_backend_routed(struct fs *fs, unsigned no)
+{
+	bool routed;
+
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	routed = route_table_routes_to(fs->routes, no);
+	pthread_rwlock_unlock(&fs->routes_lock);
+	return routed;
+}
+
 size_t fs_refresh_backend_health(struct fs *fs)
 {
 	size_t down = 0;
 
 	for (size_t i = 0; i < backend_set_size(fs->backends) && i < FS_MAX_BACKENDS; i++) {
-		int r = backend_ping(backend_set_get(fs->backends, i));
+		int r;
+
+		if (!fs_backend_routed(fs, (unsigned)i))
+			continue;	/* opened by a refused reload: nobody's business */
+		r = backend_ping(backend_set_get(fs->backends, i));
 		int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
 
 		if (r < 0 && !since)
@@ -768,6 +782,8 @@ int fs_expire_now(struct fs *fs, const char *source)
 	int total = 0, failed = 0;
 
 	for (size_t i = 0; i < backend_set_size(fs->backends); i++) {
+		if (!fs_backend_routed(fs, (unsigned)i))
+			continue;
 		struct expire_ctx c = {
 			.fs = fs, .be = backend_set_get(fs->backends, i), .no = (unsigned)i};
 		int r;

@@ -179,7 +179,9 @@ void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 	      const char *operation, const char *tenant, const char *key, int result,
 	      const char *value, size_t value_len, int64_t started_us);
 
-/* Pings every backend, updates down_since and pinfs_backend_up; returns how many are down. */
+/* Whether the current routes lead to backend number no (a refused reload may have opened others). */
+bool fs_backend_routed(struct fs *fs, unsigned no);
+/* Pings every routed backend, updates down_since and pinfs_backend_up; returns how many are down. */
 size_t fs_refresh_backend_health(struct fs *fs);
 /* Deletes expired pins on every backend now (the reaper's work); returns how many. */
 int fs_expire_now(struct fs *fs, const char *source);

@@ -494,7 +494,7 @@ static int render_health(struct fs *fs, const struct pfs_subject *who, char **re
 			int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
 			char when[TIME_RFC3339_LEN];
 
-			if (!since)
+			if (!since || !fs_backend_routed(fs, (unsigned)i))
 				continue;
 			time_rfc3339(since, 0, when);
 			fprintf(out, "degraded: backend \"%s\" down since %s\n",
@@ -538,6 +538,8 @@ static int render_routes(struct fs *fs, const struct pfs_subject *who, char **re
 		int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
 		char when[TIME_RFC3339_LEN] = "";
 
+		if (!fs_backend_routed(fs, (unsigned)i))
+			continue;
 		if (since)
 			time_rfc3339(since, 0, when);
 		json_array_append_new(backends,

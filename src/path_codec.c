@@ -150,9 +150,23 @@ static bool matches_temp(const char *s, const char *prefix, size_t n, bool (*ok)
 	return true;
 }
 
+/* rsync's temporary: "." NAME "." and six of [A-Za-z0-9]. */
+static bool is_rsync_temp(const char *key, size_t len)
+{
+	if (len < 9 || key[0] != '.' || key[len - 7] != '.')
+		return false;
+	for (size_t i = len - 6; i < len; i++)
+		if (!is_alnum((unsigned char)key[i]))
+			return false;
+	return true;
+}
+
 enum path_create_class path_key_create_class(const char *key)
 {
 	size_t len = strlen(key);
+
+	if (is_rsync_temp(key, len))
+		return PATH_CREATE_SCRATCH;
 
 	if (key[0] == '.' || (len > 0 && key[len - 1] == '~') || strcmp(key, "4913") == 0)
 		return PATH_CREATE_REFUSED;

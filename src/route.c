@@ -193,6 +193,14 @@ struct backend *route_table_backend(const struct route_table *rt, size_t i)
 	return i < rt->n_backends ? backend_set_get(rt->set, rt->backends[i]) : NULL;
 }
 
+bool route_table_routes_to(const struct route_table *rt, unsigned no)
+{
+	for (size_t i = 0; i < rt->n_backends; i++)
+		if (rt->backends[i] == no)
+			return true;
+	return false;
+}
+
 size_t route_table_n_routes(const struct route_table *rt)
 {
 	return rt->n_routes;

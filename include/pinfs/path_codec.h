@@ -38,15 +38,16 @@ int path_key_encode(const char *key, char **ret_name);
 
 enum path_create_class {
 	PATH_CREATE_KEY,	/* an ordinary key: committed when written */
-	PATH_CREATE_SCRATCH,	/* sed/python temporary: private until renamed onto a key */
+	PATH_CREATE_SCRATCH,	/* sed/python/rsync temporary: private until renamed onto a key */
 	PATH_CREATE_REFUSED,	/* editor swap, backup or probe name: -EACCES */
 };
 
 /*
- * How a new key created through the filesystem is treated. Refused:
- * names starting with ".", ending in "~", or equal to "4913" (vim then keeps
- * its swap and backup files elsewhere and writes in place). Scratch:
- * "sed" + 6 of [A-Za-z0-9] and "tmp" + 8 of [a-z0-9_].
+ * How a new key created through the filesystem is treated. Scratch:
+ * "sed" + 6 of [A-Za-z0-9] (sed -i), "tmp" + 8 of [a-z0-9_] (Python
+ * tempfile) and "." NAME "." + 6 of [A-Za-z0-9] (rsync). Refused: other
+ * names starting with ".", names ending in "~", and "4913" (vim then keeps
+ * its swap and backup files elsewhere and writes in place).
  */
 enum path_create_class path_key_create_class(const char *key);
 

@@ -13,6 +13,7 @@
 #ifndef PINFS_ROUTE_H
 #define PINFS_ROUTE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "pinfs/backend.h"
@@ -50,6 +51,9 @@ int route_table_lookup(const struct route_table *rt, const char *tenant, struct 
 /* The distinct backends this table routes to. */
 size_t route_table_n_backends(const struct route_table *rt);
 struct backend *route_table_backend(const struct route_table *rt, size_t i);
+
+/* Whether any route of rt leads to backend number no. */
+bool route_table_routes_to(const struct route_table *rt, unsigned no);
 
 size_t route_table_n_routes(const struct route_table *rt);
 /* Route i's tenant pattern and backend number. */

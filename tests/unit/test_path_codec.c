@@ -805,6 +805,18 @@ static void test_path_codec_create_class_tmp_lookalikes_are_key(void **state)
 			fail_msg("\"%s\" is not PATH_CREATE_KEY", names[i]);
 }
 
+static void test_path_codec_rsync_temporary_is_scratch(void **state)
+{
+	(void)state;
+	assert_int_equal(path_key_create_class(".feature_flags.Ab12Cd"), PATH_CREATE_SCRATCH);
+	assert_int_equal(path_key_create_class(".k.a1b2c3"), PATH_CREATE_SCRATCH);
+	/* vim's and nano's names stay refused. */
+	assert_int_equal(path_key_create_class(".k.swp"), PATH_CREATE_REFUSED);
+	assert_int_equal(path_key_create_class("..a1b2c3"), PATH_CREATE_REFUSED);
+	assert_int_equal(path_key_create_class(".k.a1b2c"), PATH_CREATE_REFUSED);
+	assert_int_equal(path_key_create_class(".k.a1b2c-"), PATH_CREATE_REFUSED);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -830,6 +842,7 @@ int main(void)
 	    cmocka_unit_test(test_path_codec_clean_utf8_refuses_controls_and_nul),
 	    cmocka_unit_test(test_path_codec_clean_utf8_refuses_bad_sequences),
 	    cmocka_unit_test(test_path_codec_clean_utf8_c1_range_is_refused),
+	    cmocka_unit_test(test_path_codec_rsync_temporary_is_scratch),
 	    cmocka_unit_test(test_path_codec_decode_plain_name_is_itself),
 	    cmocka_unit_test(test_path_codec_decode_slash_escape_gives_slash),
 	    cmocka_unit_test(test_path_codec_decode_percent_escape_gives_percent),

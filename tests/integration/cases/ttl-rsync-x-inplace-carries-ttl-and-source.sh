@@ -3,8 +3,7 @@
 # tenant and from PostgreSQL to SQLite; the copy keeps its own id. rsync
 # cannot set the read-only attributes (ENOTSUP), so it reports them and
 # exits 23 unless told to leave them out with xattr filters: with those
-# it exits 0. (Without --inplace rsync writes to a ".NAME.XXXXXX"
-# temporary, a name pinfs refuses on create: DESIGN.md section 11.)
+# it exits 0. (Without --inplace, see ttl-rsync-x-temporary-carries-ttl-and-source.)
 command -v rsync >/dev/null || skip "rsync is not installed (scripts/install-deps.sh installs it)"
 rt_pg_sqlite_config
 mount_pinfs
