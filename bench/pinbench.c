@@ -251,8 +251,8 @@ static int cmd_read(const char *dir, long n, long rounds)
 }
 
 /* Writes value (round + 1) * n + i to each of the n keys of one thread. */
-static int write_round(const char *dir, char prefix, int thread, long n, long round,
-		       char *ret_path, size_t path_cap)
+static int write_round(const char *dir, char prefix, int thread, long n, long round, char *ret_path,
+		       size_t path_cap)
 {
 	char key[64], val[BENCH_VALUE_MAX];
 	size_t len;
@@ -330,8 +330,8 @@ static int cmd_write_par(const char *dir, long n, long rounds, int threads)
 	/* threads + 1: the main thread starts the clock as the workers go. */
 	pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
 	for (int t = 0; t < threads; t++) {
-		jobs[t] = (struct write_job){.dir = dir, .n = n, .rounds = rounds, .thread = t,
-					     .start = &start};
+		jobs[t] = (struct write_job){
+		    .dir = dir, .n = n, .rounds = rounds, .thread = t, .start = &start};
 		r = pthread_create(&tids[t], NULL, write_worker, &jobs[t]);
 		if (r)
 			die("could not create a thread: %s", strerror(r));
@@ -357,10 +357,10 @@ static int cmd_write_par(const char *dir, long n, long rounds, int threads)
 
 /* The baseline: plain prepared statements, one round trip each, autocommit. */
 static const char sql_upsert[] =
-	"INSERT INTO system.memory_pins (tenant_id, key, value) VALUES ($1, $2, $3::jsonb)"
-	" ON CONFLICT (tenant_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()";
+    "INSERT INTO system.memory_pins (tenant_id, key, value) VALUES ($1, $2, $3::jsonb)"
+    " ON CONFLICT (tenant_id, key) DO UPDATE SET value = EXCLUDED.value, updated_at = now()";
 static const char sql_select[] =
-	"SELECT value FROM system.memory_pins WHERE tenant_id = $1 AND key = $2";
+    "SELECT value FROM system.memory_pins WHERE tenant_id = $1 AND key = $2";
 
 static PGconn *pg_connect(const char *conninfo)
 {
@@ -436,8 +436,11 @@ static int cmd_pg_upsert(const char *conninfo, long n, long rounds, int threads)
 		die("out of memory");
 	/* Connect and prepare before the clock starts, as pinfs does at mount. */
 	for (int t = 0; t < threads; t++) {
-		jobs[t] = (struct pg_job){.conninfo = conninfo, .n = n, .rounds = rounds,
-					  .thread = threads == 1 ? -1 : t, .start = &start};
+		jobs[t] = (struct pg_job){.conninfo = conninfo,
+					  .n = n,
+					  .rounds = rounds,
+					  .thread = threads == 1 ? -1 : t,
+					  .start = &start};
 		jobs[t].conn = pg_connect(conninfo);
 	}
 	pthread_barrier_init(&start, NULL, (unsigned)threads + 1);
@@ -641,10 +644,10 @@ static void usage(FILE *f)
 int main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"tenant", required_argument, NULL, 't'},
-		{"no-fill", no_argument, NULL, 'F'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"tenant", required_argument, NULL, 't'},
+	    {"no-fill", no_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	const char *cmd;
 	long n, rounds;
@@ -694,8 +697,8 @@ int main(int argc, char **argv)
 		n = parse_count(argv[1], "N", 1, 10000000);
 		rounds = parse_count(argv[2], "ROUNDS", 1, 1000000);
 		return cmd_pg_upsert(
-			argv[0], n, rounds,
-			nargs == 4 ? (int)parse_count(argv[3], "THREADS", 1, BENCH_MAX_THREADS) : 1);
+		    argv[0], n, rounds,
+		    nargs == 4 ? (int)parse_count(argv[3], "THREADS", 1, BENCH_MAX_THREADS) : 1);
 	}
 	if (strcmp(cmd, "pg-select") == 0 && nargs == 3) {
 		n = parse_count(argv[1], "N", 1, 10000000);

@@ -162,8 +162,12 @@ for exe in pinfs pinctl bench/pinbench; do
         exit 1
     fi
 done
+# The commit of the tree the build was made from (--commit overrides it).
+build_src=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["directories"]["source"])' \
+    "$build_dir/meson-info/meson-info.json" 2>/dev/null || echo "$src")
 if [[ -z "$commit" ]]; then
-    commit=$(git -C "$src" describe --always --dirty --abbrev=7 2>/dev/null || echo unknown)
+    commit=$(git -C "$build_src" describe --always --dirty --abbrev=7 2>/dev/null ||
+        echo "unknown (built from $build_src, not a git checkout)")
 fi
 buildtype=$(meson introspect --buildoptions "$build_dir" 2>/dev/null |
     python3 -c 'import json,sys; print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "buildtype"))' \

@@ -1275,6 +1275,7 @@ Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a 
 FT_LOAD="$PIT_SRC/tests/integration/fault/load.py"
 FT_PY=/usr/bin/python3
 FT_BG_PIDS=()
+FT_AT_EXIT=()
 FT_CLUSTERS=()
 FT_PG_TOUCHED=0
 # The options run.sh starts the harness's cluster with.
@@ -1293,6 +1294,12 @@ ft_bg()
     FT_BG_PIDS+=("$1")
 }
 
+# ft_at_exit CMD: a shell command ft_cleanup runs first (errors ignored).
+ft_at_exit()
+{
+    FT_AT_EXIT+=("$1")
+}
+
 ft_pg_ctl()
 {
     (cd "$PIT_WORK" && runuser -u postgres -- "$PIT_PG_BIN/pg_ctl" "$@")
@@ -1300,8 +1307,11 @@ ft_pg_ctl()
 
 ft_cleanup()
 {
-    local rc=$? pid d i
+    local rc=$? pid d i c
     set +e
+    for c in "${FT_AT_EXIT[@]}"; do
+        eval "$c" >/dev/null 2>&1
+    done
     for pid in "${FT_BG_PIDS[@]}"; do
         if pid_running "$pid"; then
             kill -TERM "$pid" 2>/dev/null
@@ -1335,7 +1345,7 @@ ft_now()
 # ft_ms_since T: milliseconds since ft_now printed T.
 ft_ms_since()
 {
-    echo $((($(date +%s%3N) - ${1/./}) ))
+    echo $(($(date +%s%3N) - ${1/./}))
 }
 
 # ft_config EXTRA_JSON [BACKEND]: $CONFIG with one route "*" to BACKEND
