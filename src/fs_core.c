@@ -177,9 +177,9 @@ int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *ten
 	return r;
 }
 
-void fs_forget_pin(struct fs *fs, unsigned no, const char *tenant, const char *key)
+void fs_forget_pin(struct fs *fs, unsigned no, const char *tenant, const char *key, bool gone)
 {
-	pin_cache_invalidate(fs->cache, no, tenant, key);
+	pin_cache_invalidate(fs->cache, no, tenant, key, gone);
 }
 
 /* Attributes of a committed pin from its text's length and metadata. */
@@ -677,7 +677,7 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	fs->backends = backend_set_new();
 	fs->audit = audit_new(8192, 1024);
 	fs->events = audit_new_changes(1024);
-	fs->cache = pin_cache_new(16u << 20);
+	fs->cache = pin_cache_new(8u << 20);
 	fs->creds = cred_store_new();
 	if (!fs->nodes || !fs->backends || !fs->audit || !fs->events || !fs->creds || !fs->cache)
 		return -ENOMEM;
@@ -770,7 +770,7 @@ static int on_expired(void *ctx, const char *tenant, const char *key)
 	int64_t now = time_now_us();
 
 	inode_table_detach(c->fs->nodes, tenant, key);
-	fs_forget_pin(c->fs, c->no, tenant, key);
+	fs_forget_pin(c->fs, c->no, tenant, key, true);
 	local_change(c->fs, c->no, PIN_CHANGE_EXPIRE, tenant, key);
 	/* The backend wrote the audit row in its transaction: the ring only here. */
 	fs_audit(c->fs, NULL, NULL, "expire", tenant, key, 0, NULL, 0, now);
@@ -919,7 +919,8 @@ static void on_change(void *ctx, const struct pin_change *c)
 			__atomic_store_n(&fs->feed_up[fc->no], 1, __ATOMIC_RELEASE);
 		break;
 	default:
-		pin_cache_invalidate(fs->cache, fc->no, c->tenant, c->key);
+		pin_cache_invalidate(fs->cache, fc->no, c->tenant, c->key,
+				     c->op != PIN_CHANGE_UPSERT);
 		kernel_forget(fs, c->tenant, c->key, c->op != PIN_CHANGE_UPSERT);
 		event_append(fs, c->op, c->tenant, c->key);
 		break;
@@ -1423,7 +1424,7 @@ static int file_setup(struct fs_file *f, int flags, struct fs_open_flags *ret_fl
 	 * direct_io: every read reaches the daemon and is not clamped to a
 	 * cached size, so each read pass returns one whole current value.
 	 */
-	*ret_flags = (struct fs_open_flags){.direct_io = true};
+	*ret_flags = (struct fs_open_flags){.direct_io = true, .noflush = !f->writable};
 	return 0;
 }
 
@@ -1478,10 +1479,18 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 		return 0;
 	}
 
+	if ((flags & O_ACCMODE) == O_WRONLY) {
+		/*
+		 * A writer reads nothing: no fetch (the lookup that gave the kernel
+		 * this node found the pin; a write without O_TRUNC loads the value
+		 * when it needs it).
+		 */
+		*ret_file = f;
+		return 0;
+	}
 	/* The first read pass can use what we fetch now. */
 	r = fs_pin_fetch(fs, be, no, tenant, key, &f->snap, &f->snap_len, &f->snap_meta);
-	if ((flags & O_ACCMODE) != O_WRONLY)
-		fs_audit(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started);
+	fs_audit(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started);
 	if (r < 0)
 		goto fail;
 	f->snap_valid = true;
@@ -1849,7 +1858,7 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 	}
 	f->dirty = false;
 	f->snap_valid = false;	/* the next read pass sees what was committed */
-	fs_forget_pin(fs, f->backend_no, f->tenant, key);
+	fs_forget_pin(fs, f->backend_no, f->tenant, key, false);
 	local_change(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key);
 	if (f->pending) {
 		pthread_mutex_lock(&fs->pending_lock);
@@ -2094,7 +2103,7 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	} else {
 		fs_audit(fs, be, who, "delete", tenant, key, r, NULL, 0, started);
 		if (r == 0) {
-			fs_forget_pin(fs, no, tenant, key);
+			fs_forget_pin(fs, no, tenant, key, true);
 			local_change(fs, no, PIN_CHANGE_DELETE, tenant, key);
 		}
 	}
@@ -2154,7 +2163,7 @@ int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	fs_audit(fs, be, who, "rmdir", name, NULL, r, NULL, 0, started);
 	if (r == 0) {
 		inode_table_detach(fs->nodes, name, NULL);
-		fs_forget_pin(fs, no, name, NULL);
+		fs_forget_pin(fs, no, name, NULL, true);
 	}
 	return r;
 }
@@ -2277,7 +2286,7 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		/* The temporary's content becomes the key's: that is the write. */
 		fs_audit(fs, be, who, "upsert", tenant, to, r, NULL, 0, started);
 		if (r == 0) {
-			fs_forget_pin(fs, no, tenant, to);
+			fs_forget_pin(fs, no, tenant, to, false);
 			local_change(fs, no, PIN_CHANGE_UPSERT, tenant, to);
 		}
 		pthread_mutex_lock(&fs->pending_lock);
@@ -2291,8 +2300,8 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	fs_audit(fs, be, who, "rename", tenant, to, r, NULL, 0, started);
 	if (r == 0) {
 		inode_table_rename(fs->nodes, tenant, from, to);
-		fs_forget_pin(fs, no, tenant, from);
-		fs_forget_pin(fs, no, tenant, to);
+		fs_forget_pin(fs, no, tenant, from, true);
+		fs_forget_pin(fs, no, tenant, to, false);
 		local_change(fs, no, PIN_CHANGE_DELETE, tenant, from);
 		local_change(fs, no, PIN_CHANGE_UPSERT, tenant, to);
 	}

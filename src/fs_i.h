@@ -166,7 +166,7 @@ int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *ten
 /* Tells the open files of (tenant, key) that user.pin.source was set. */
 void fs_note_source(struct fs *fs, const char *tenant, const char *key, const char *source);
 /* Drops what this mount cached about (tenant, key) after changing it itself. */
-void fs_forget_pin(struct fs *fs, unsigned no, const char *tenant, const char *key);
+void fs_forget_pin(struct fs *fs, unsigned no, const char *tenant, const char *key, bool gone);
 /* A policy_subject groups callback: ctx is the struct pfs_subject. */
 int fs_proc_groups(void *ctx, gid_t *buf, size_t n);
 /* A listed pending name visible to uid (any uid if uid_any). Caller holds fs->pending_lock. */

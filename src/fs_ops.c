@@ -54,6 +54,7 @@ static void set_open_flags(struct fuse_file_info *fi, const struct fs_open_flags
 	fi->direct_io = of->direct_io;
 	fi->keep_cache = of->keep_cache;
 	fi->nonseekable = of->nonseekable;
+	fi->noflush = of->noflush;
 }
 
 static void ll_init(void *userdata, struct fuse_conn_info *conn)

@@ -253,7 +253,7 @@ static int apply(struct fs *fs, struct xattr_target *t, const struct pin_meta_up
 	if (!t->pending) {
 		int r = backend_pin_set_meta(t->be, t->tenant, t->key, u, NULL);
 
-		fs_forget_pin(fs, t->no, t->tenant, t->key);
+		fs_forget_pin(fs, t->no, t->tenant, t->key, false);
 		if (r == 0 && u->source)
 			fs_note_source(fs, t->tenant, t->key, u->source);
 		return r;

@@ -16,6 +16,7 @@
  * (libfuse's handlers), and pinfs unmounts and exits 0; SIGHUP reloads.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
@@ -405,6 +406,15 @@ int main(int argc, char **argv)
 	}
 
 	pfs_log_open("pinfs", PFS_LOG_STDERR, opts.debug ? LOG_DEBUG : LOG_NOTICE);
+	/* jansson seeds its hash function lazily, which is not thread-safe: do it now. */
+	json_object_seed(0);
+	/*
+	 * glibc gives each thread that allocates its own arena, and freed
+	 * memory stays in them: listing 100,000 pins across the worker threads
+	 * left RSS well above what was live. Two arenas are enough for our
+	 * short critical sections.
+	 */
+	mallopt(M_ARENA_MAX, 2);
 	if (r < 0)
 		pfs_log(LOG_WARNING, "NOTIFY_SOCKET is not an AF_UNIX socket address, ignoring");
 	if (opts.config) {

@@ -266,7 +266,8 @@ void pin_cache_tenant_put(struct pin_cache *c, unsigned no, uint64_t gen, const 
 	pthread_mutex_unlock(&c->lock);
 }
 
-void pin_cache_invalidate(struct pin_cache *c, unsigned no, const char *tenant, const char *key)
+void pin_cache_invalidate(struct pin_cache *c, unsigned no, const char *tenant, const char *key,
+			  bool gone)
 {
 	if (no >= MAX_BACKENDS)
 		return;
@@ -278,7 +279,7 @@ void pin_cache_invalidate(struct pin_cache *c, unsigned no, const char *tenant, 
 		if (e)
 			drop(c, e);
 		/* The last pin of a tenant may have gone with it: ask again. */
-		e = *slot(c, hash_of(no, tenant, NULL), no, tenant, NULL);
+		e = gone ? *slot(c, hash_of(no, tenant, NULL), no, tenant, NULL) : NULL;
 		if (e)
 			drop(c, e);
 	} else {

@@ -45,6 +45,7 @@ struct fs_open_flags {
 	bool direct_io;
 	bool keep_cache;
 	bool nonseekable;
+	bool noflush;		/* a read-only open: close needs no FLUSH */
 };
 
 /* Options fixed at mount time. */

@@ -48,10 +48,12 @@ bool pin_cache_tenant_known(struct pin_cache *c, unsigned no, const char *tenant
 void pin_cache_tenant_put(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant);
 
 /*
- * Drops (no, tenant, key); key NULL or "": every key of tenant, and the
- * tenant's existence. Bumps the generation.
+ * Drops (no, tenant, key), and with gone also the tenant's existence (the
+ * last pin of a tenant may have gone with it); key NULL or "": every key of
+ * tenant and its existence. Bumps the generation.
  */
-void pin_cache_invalidate(struct pin_cache *c, unsigned no, const char *tenant, const char *key);
+void pin_cache_invalidate(struct pin_cache *c, unsigned no, const char *tenant, const char *key,
+			  bool gone);
 /* Drops everything of backend no and bumps its generation. */
 void pin_cache_invalidate_backend(struct pin_cache *c, unsigned no);
 
