@@ -43,10 +43,18 @@ finish()
     exit 0
 }
 
+stage_times=()
+# Records how long the stage that began at $1 (a $SECONDS value) took.
+stage_done()
+{
+    stage_times+=("$2 $((SECONDS - $1))s")
+}
+
 echo "== dependencies"
 bash scripts/install-deps.sh
 
 echo "== build ($build)"
+t0=$SECONDS
 if [[ -f "$build/meson-private/coredata.dat" ]]; then
     setup=(meson setup --reconfigure "$build" -Dwerror=true)
 else
@@ -57,6 +65,7 @@ if ! "${setup[@]}" || ! ninja -C "$build"; then
     failed=$((failed + 1))
     finish
 fi
+stage_done "$t0" "build"
 
 # Sums one "Label:   N" line of meson test's summary.
 summary_count()
@@ -67,6 +76,7 @@ summary_count()
 }
 
 echo "== unit tests"
+t0=$SECONDS
 unit_log=$(mktemp)
 trap 'rm -f -- "$unit_log" "${it_log:-}" "${extra_logs[@]}"; rm -rf -- "${probe_dir:-}"' EXIT
 extra_logs=()
@@ -86,7 +96,10 @@ if ((unit_rc != 0 && u_fail + u_xpass + u_timeout == 0)); then
     failed=$((failed + 1))
 fi
 
+stage_done "$t0" "unit"
+
 echo "== integration tests"
+t0=$SECONDS
 it_log=$(mktemp)
 it_rc=0
 bash tests/integration/run.sh --build-dir "$build" 2>&1 | tee "$it_log" || it_rc=$?
@@ -103,15 +116,9 @@ else
     echo "test.sh: the integration run ended without its summary (status $it_rc)"
     failed=$((failed + 1))
 fi
+stage_done "$t0" "integration"
 
 # ---- the stages below were added for sanitizers, valgrind and fuzzing ----
-
-stage_times=()
-# Records how long the stage that began at $1 (a $SECONDS value) took.
-stage_done()
-{
-    stage_times+=("$2 $((SECONDS - $1))s")
-}
 
 # Counts one "meson test" run from its log into the totals, like the unit
 # stage above; $2 is its exit status and $3 names it in messages.

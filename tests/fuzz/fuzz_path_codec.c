@@ -18,7 +18,9 @@
  *     same name byte for byte (one name per key); a name without '%' or
  *     '/' decodes to itself exactly when it is a valid key of at most 255
  *     bytes;
- *   - path_key_create_class follows its rules for the refused names.
+ *   - path_key_create_class gives the header's class (rsync, sed and
+ *     Python temporaries are scratch; other dot names, "~" backups and
+ *     "4913" are refused).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -111,6 +113,47 @@ static size_t ref_encoded_len(const char *s, size_t len)
 	return n;
 }
 
+static bool ref_alnum(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+
+/* prefix followed by exactly n bytes accepted by ok(). */
+static bool ref_temp(const char *s, size_t len, const char *prefix, size_t n,
+		     bool (*ok)(unsigned char))
+{
+	size_t plen = strlen(prefix);
+
+	if (len != plen + n || memcmp(s, prefix, plen) != 0)
+		return false;
+	for (size_t i = plen; i < len; i++)
+		if (!ok((unsigned char)s[i]))
+			return false;
+	return true;
+}
+
+static bool ref_tmp_char(unsigned char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+/* The header's classification of a new key (path_key_create_class). */
+static enum path_create_class ref_create_class(const char *s, size_t len)
+{
+	/* rsync: "." NAME "." and six of [A-Za-z0-9], NAME not empty. */
+	bool rsync = len >= 9 && s[0] == '.' && s[len - 7] == '.';
+
+	for (size_t i = len >= 6 ? len - 6 : 0; rsync && i < len; i++)
+		rsync = ref_alnum((unsigned char)s[i]);
+	if (rsync)
+		return PATH_CREATE_SCRATCH;
+	if (s[0] == '.' || s[len - 1] == '~' || strcmp(s, "4913") == 0)
+		return PATH_CREATE_REFUSED;
+	if (ref_temp(s, len, "sed", 6, ref_alnum) || ref_temp(s, len, "tmp", 8, ref_tmp_char))
+		return PATH_CREATE_SCRATCH;
+	return PATH_CREATE_KEY;
+}
+
 static void check_key(const char *s, size_t len)
 {
 	int r = path_key_validate(s);
@@ -123,14 +166,10 @@ static void check_key(const char *s, size_t len)
 
 	if (r == 0) {
 		enum path_create_class cls = path_key_create_class(s);
-		bool refused = s[0] == '.' || s[len - 1] == '~' || strcmp(s, "4913") == 0;
 
-		FUZZ_CHECK(cls == PATH_CREATE_KEY || cls == PATH_CREATE_SCRATCH ||
-			   cls == PATH_CREATE_REFUSED);
-		FUZZ_CHECK((cls == PATH_CREATE_REFUSED) == refused);
-		if (cls == PATH_CREATE_SCRATCH)
-			FUZZ_CHECK((len == 9 && strncmp(s, "sed", 3) == 0) ||
-				   (len == 11 && strncmp(s, "tmp", 3) == 0));
+		FUZZ_CHECK_MSG(cls == ref_create_class(s, len),
+			       "create class of \"%s\": %d, want %d", s, cls,
+			       ref_create_class(s, len));
 	}
 }
 

@@ -7,7 +7,7 @@
 The seeds are committed; this script documents how each was made and makes
 them again (tokens are signed with the fuzz targets' fixed secret, so a
 change of secret or of "now" in fuzz_claims.c means running it again).
-Files it does not write (crash reproducers added by hand, bug-*) are left
+Files it does not write (crash reproducers added by hand: bug-*, libfuzzer-*) are left
 alone. Every file stays under 100 KiB (200 KiB for "huge-*"); bigger inputs
 are made at build time by gen_corpus.py.
 """
@@ -65,6 +65,11 @@ def path_codec():
         "backup": "backup~",
         "vim-probe": "4913",
         "sed-temp": "sedAbC123",
+        "rsync-temp": ".notes.md.Ab12Cd",
+        "rsync-temp-short-name": ".a.Ab12Cd",
+        "rsync-temp-no-name": "..Ab12Cd",
+        "rsync-temp-bad-tail": ".notes.md.Ab12C_",
+        "rsync-temp-encoded": ".%2F.22Fetc",
         "python-temp": "tmpab_cd123",
         "python-temp-upper": "tmpABCDEFGH",
         "newline": "line\nbreak",
