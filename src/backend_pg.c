@@ -33,6 +33,10 @@
 
 /* Internal marker: the statement may be retried on a fresh attempt. */
 #define PG_RETRY (-EAGAIN)
+/* Internal marker: a statement or lock timeout: the backend is too slow now. */
+#define PG_SLOW (-ETIMEDOUT)
+/* Statement and lock timeout while the backend is slow (see op_run). */
+#define SLOW_PROBE_MS 250u
 
 enum stmt {
 	ST_GET,
@@ -184,6 +188,7 @@ struct backend_pg {
 	struct pg_slot *slots;	/* protected by lock */
 	unsigned n_slots;
 	struct timespec retry_at;	/* no new connection before this; protected by lock */
+	struct timespec slow_until;	/* fail fast before this (a timeout); protected by lock */
 	unsigned backoff_ms;		/* protected by lock */
 
 	/* The change feed: its own connection and thread (LISTEN needs a session). */
@@ -213,6 +218,8 @@ static int pg_errno(const PGresult *res, PGconn *conn)
 		return PG_RETRY;	/* serialization failure, deadlock */
 	if (strcmp(state, "25006") == 0)
 		return PG_RETRY;	/* read-only: a demoted primary; reconnect finds the new one */
+	if (strcmp(state, "57014") == 0 || strcmp(state, "55P03") == 0)
+		return PG_SLOW;		/* statement_timeout, lock_timeout */
 	if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0)
 		return -EINVAL;		/* data exception, check violation */
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
@@ -466,6 +473,56 @@ typedef int (*pg_op)(PGconn *conn, void *ctx);
  * attempt. Any transaction op left open is rolled back before the
  * connection goes back.
  */
+/* Whether a statement timed out lately (see pg_run). */
+static bool backend_slow(struct backend_pg *pg)
+{
+	struct timespec now;
+	bool slow;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	pthread_mutex_lock(&pg->lock);
+	slow = timespec_before(&now, &pg->slow_until);
+	pthread_mutex_unlock(&pg->lock);
+	return slow;
+}
+
+/*
+ * While the backend is slow (a statement timed out lately), operations run
+ * with a short statement and lock timeout: callers queued behind a slow one
+ * (the kernel sends one lookup of a directory at a time) then fail in a
+ * fraction of a second each instead of a whole statement timeout each, and
+ * the first that gets through ends the slow spell.
+ */
+static int op_run(struct backend_pg *pg, PGconn *conn, pg_op op, void *ctx)
+{
+	char sql[128];
+	unsigned probe = pg->params.statement_timeout_ms < SLOW_PROBE_MS
+				 ? pg->params.statement_timeout_ms
+				 : SLOW_PROBE_MS;
+	int r;
+
+	if (!backend_slow(pg))
+		return op(conn, ctx);
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %u; SET lock_timeout = %u", probe,
+		 probe);
+	r = exec_simple(conn, sql);
+	if (r == 0)
+		r = op(conn, ctx);
+	if (PQtransactionStatus(conn) == PQTRANS_INERROR ||
+	    PQtransactionStatus(conn) == PQTRANS_INTRANS)
+		(void)exec_simple(conn, "ROLLBACK");
+	snprintf(sql, sizeof(sql), "SET statement_timeout = %u; SET lock_timeout = %u",
+		 pg->params.statement_timeout_ms, pg->params.statement_timeout_ms);
+	if (exec_simple(conn, sql) < 0)
+		PQreset(conn);	/* never leave a connection with the short timeouts */
+	if (r != PG_SLOW && r != PG_RETRY) {
+		pthread_mutex_lock(&pg->lock);
+		pg->slow_until = (struct timespec){0};
+		pthread_mutex_unlock(&pg->lock);
+	}
+	return r;
+}
+
 static int pg_run(struct backend_pg *pg, pg_op op, void *ctx)
 {
 	int r = -EIO;
@@ -477,11 +534,21 @@ static int pg_run(struct backend_pg *pg, pg_op op, void *ctx)
 		if (slot < 0)
 			return slot;
 		conn = pg->slots[slot].conn;
-		r = op(conn, ctx);
+		r = op_run(pg, conn, op, ctx);
 		if (PQtransactionStatus(conn) == PQTRANS_INERROR ||
 		    PQtransactionStatus(conn) == PQTRANS_INTRANS)
 			(void)exec_simple(conn, "ROLLBACK");
 		pool_release(pg, slot, r == PG_RETRY && PQstatus(conn) != CONNECTION_OK);
+		if (r == PG_SLOW) {
+			pthread_mutex_lock(&pg->lock);
+			clock_gettime(CLOCK_REALTIME, &pg->slow_until);
+			timespec_add_ms(&pg->slow_until, pg->params.statement_timeout_ms);
+			pthread_mutex_unlock(&pg->lock);
+			pfs_log(LOG_WARNING,
+				"a statement on \"%s\" timed out: short timeouts for the next %u ms",
+				pg->base.uri_redacted, pg->params.statement_timeout_ms);
+			return -EIO;
+		}
 		if (r != PG_RETRY)
 			return r;
 		pfs_log(LOG_INFO, "retrying an operation on \"%s\" (attempt %u)",
