@@ -805,13 +805,16 @@ static size_t read_groups(const struct policy_subject *s, gid_t *small, size_t n
 	heap = calloc((size_t)n, sizeof(*heap));
 	if (!heap)
 		return n_small;	/* fail closed on what we have: a subset of the groups */
-	n = s->groups(s->groups_ctx, heap, (size_t)n);
+	size_t room = (size_t)n;
+
+	n = s->groups(s->groups_ctx, heap, room);
 	if (n <= 0) {
 		free(heap);
 		return 0;
 	}
 	*ret_heap = heap;
-	return (size_t)n;
+	/* The callback reports how many there are; only room of them were written. */
+	return (size_t)n < room ? (size_t)n : room;
 }
 
 static bool gid_in(gid_t gid, const gid_t *v, size_t n)
