@@ -619,30 +619,36 @@ static int pg_pin_get(struct backend *be, const char *tenant, const char *key, s
 	return pg_run(to_pg(be), op_get, &a);
 }
 
+/* Runs st, which returns the pin's row (or none: -ENOENT); copies its metadata. */
+static int exec_meta(PGconn *conn, enum stmt st, const char *const *p, struct pin_meta *ret_meta)
+{
+	PGresult *res;
+	struct pin pin;
+	int r = exec_stmt(conn, st, p, &res);
+
+	if (r < 0)
+		return r;
+	r = PQntuples(res) == 0 ? -ENOENT : pin_from_row(res, 0, 0, &pin);
+	PQclear(res);
+	if (r < 0)
+		return r;
+	if (ret_meta)
+		*ret_meta = pin.meta;
+	pin_done(&pin);
+	return 0;
+}
+
 static int op_upsert(PGconn *conn, void *ctx)
 {
 	struct op_args *a = ctx;
 	char ttl[16];
 	PFS_AUTOFREE char *value = strndup(a->w->value, a->w->value_len);
 	const char *p[] = {a->tenant, a->key, value, a->w->source, ttl_op_names[a->w->ttl_op], ttl};
-	PGresult *res;
-	struct pin pin;
-	int r;
 
 	if (!value)
 		return -ENOMEM;
 	snprintf(ttl, sizeof(ttl), "%d", (int)a->w->ttl_seconds);
-	r = exec_stmt(conn, ST_UPSERT, p, &res);
-	if (r < 0)
-		return r;
-	r = pin_from_row(res, 0, 0, &pin);
-	PQclear(res);
-	if (r < 0)
-		return r;
-	if (a->meta)
-		*a->meta = pin.meta;
-	pin_done(&pin);
-	return 0;
+	return exec_meta(conn, ST_UPSERT, p, a->meta);
 }
 
 static int pg_pin_upsert(struct backend *be, const char *tenant, const char *key,
@@ -997,26 +1003,9 @@ static int op_set_meta(PGconn *conn, void *ctx)
 	struct meta_args *a = ctx;
 	char ttl[16];
 	const char *p[] = {a->tenant, a->key, ttl_op_names[a->u->ttl_op], ttl, a->u->source};
-	PGresult *res;
-	struct pin pin;
-	int r;
 
 	snprintf(ttl, sizeof(ttl), "%d", (int)a->u->ttl_seconds);
-	r = exec_stmt(conn, ST_SET_META, p, &res);
-	if (r < 0)
-		return r;
-	if (PQntuples(res) == 0) {
-		PQclear(res);
-		return -ENOENT;
-	}
-	r = pin_from_row(res, 0, 0, &pin);
-	PQclear(res);
-	if (r < 0)
-		return r;
-	if (a->meta)
-		*a->meta = pin.meta;
-	pin_done(&pin);
-	return 0;
+	return exec_meta(conn, ST_SET_META, p, a->meta);
 }
 
 static int pg_pin_set_meta(struct backend *be, const char *tenant, const char *key,

@@ -432,6 +432,40 @@ int config_new_default(const char *data_dir, struct config **ret, struct pfs_err
 	return 0;
 }
 
+static int mkdir_p(const char *dir)
+{
+	char path[4096];
+
+	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	for (char *p = path + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			return -errno;
+		*p = '/';
+	}
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int config_new_embedded(struct config **ret, struct pfs_error *reterr)
+{
+	PFS_AUTOFREE char *dir = NULL;
+	int r = config_default_data_dir(&dir);
+
+	if (r < 0)
+		return pfs_error_set(reterr, r, 0,
+				     "no $HOME or $XDG_DATA_HOME for the embedded default");
+	r = mkdir_p(dir);
+	if (r < 0)
+		return pfs_error_set(reterr, r, 0, "could not create \"%s\": %s", dir,
+				     strerror(-r));
+	return config_new_default(dir, ret, reterr);
+}
+
 struct config *config_free(struct config *cfg)
 {
 	if (!cfg)

@@ -258,29 +258,9 @@ static void fuse_log_bridge(enum fuse_log_level level, const char *fmt, va_list 
 	pfs_log((int)level, "fuse: %s", msg);
 }
 
-static int mkdir_p(const char *dir)
-{
-	char path[4096];
-
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int load_config(const char *path, struct config **ret)
 {
 	struct pfs_error err = {0};
-	PFS_AUTOFREE char *dir = NULL;
 	int r;
 
 	if (path) {
@@ -289,20 +269,10 @@ static int load_config(const char *path, struct config **ret)
 			fprintf(stderr, "pinfs: %s\n", err.message);
 		return r;
 	}
-	r = config_default_data_dir(&dir);
-	if (r < 0) {
-		fprintf(stderr, "pinfs: no CONFIG given and no $HOME or $XDG_DATA_HOME for the "
-				"embedded default\n");
-		return r;
-	}
-	r = mkdir_p(dir);
-	if (r < 0) {
-		fprintf(stderr, "pinfs: could not create \"%s\": %s\n", dir, strerror(-r));
-		return r;
-	}
-	r = config_new_default(dir, ret, &err);
+	r = config_new_embedded(ret, &err);
 	if (r < 0)
-		fprintf(stderr, "pinfs: %s\n", err.message);
+		fprintf(stderr, "pinfs: no CONFIG given, and the embedded default failed: %s\n",
+			err.message);
 	return r;
 }
 

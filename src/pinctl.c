@@ -51,29 +51,9 @@ static void usage(FILE *out)
 		DEFAULT_CONFIG);
 }
 
-static int mkdir_p(const char *dir)
-{
-	char path[4096];
-
-	if (snprintf(path, sizeof(path), "%s", dir) >= (int)sizeof(path))
-		return -ENAMETOOLONG;
-	for (char *p = path + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
-			return -errno;
-		*p = '/';
-	}
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 static int load_config(const char *path, struct config **ret)
 {
 	struct pfs_error err = {0};
-	PFS_AUTOFREE char *dir = NULL;
 	int r;
 
 	if (!path && access(DEFAULT_CONFIG, F_OK) == 0)
@@ -84,11 +64,7 @@ static int load_config(const char *path, struct config **ret)
 			fprintf(stderr, "pinctl: %s\n", err.message);
 		return r;
 	}
-	r = config_default_data_dir(&dir);
-	if (r == 0)
-		r = mkdir_p(dir);
-	if (r == 0)
-		r = config_new_default(dir, ret, &err);
+	r = config_new_embedded(ret, &err);
 	if (r < 0)
 		fprintf(stderr, "pinctl: could not set up the embedded default: %s\n",
 			err.message[0] ? err.message : strerror(-r));

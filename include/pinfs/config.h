@@ -64,6 +64,12 @@ int config_load_string(const char *text, size_t len, const char *path, struct co
  */
 int config_new_default(const char *data_dir, struct config **ret, struct pfs_error *reterr);
 int config_default_data_dir(char **ret);
+/*
+ * config_new_default over config_default_data_dir, creating that directory
+ * (mode 0700) if missing: what "pinfs MOUNTPOINT" and pinctl without a
+ * config use. reterr says what failed.
+ */
+int config_new_embedded(struct config **ret, struct pfs_error *reterr);
 
 struct config *config_free(struct config *cfg);
 PFS_DEFINE_FREEP(struct config, config_free)
