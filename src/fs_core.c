@@ -1354,7 +1354,7 @@ static int file_load(struct fs *fs, struct fs_file *f)
 
 	if (f->loaded)
 		return 0;
-	if (f->pending) {
+	if (f->pending && !f->committed) {
 		f->loaded = true;	/* a new file starts empty */
 		return 0;
 	}
@@ -1689,14 +1689,24 @@ static int buf_reserve(struct fs *fs, struct fs_file *f, size_t need)
 
 	if (need <= f->cap)
 		return 0;
+	/* Doubling, but never past what a value may hold, nor past the budget when need fits. */
 	cap = f->cap ? f->cap : 256;
 	while (cap < need)
 		cap *= 2;
-	if (__atomic_add_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED) >
-	    limit_of(fs, &fs->max_staged_bytes)) {
+	if (cap > max_value_bytes(fs) + 1)
+		cap = max_value_bytes(fs) + 1;
+	if (cap < need)
+		cap = need;
+	for (;;) {
+		if (__atomic_add_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED) <=
+		    limit_of(fs, &fs->max_staged_bytes))
+			break;
 		__atomic_sub_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED);
-		pfs_log(LOG_WARNING, "staged writes exceed max_staged_bytes: ENOMEM");
-		return -ENOMEM;
+		if (cap == need) {
+			pfs_log(LOG_WARNING, "staged writes exceed max_staged_bytes: ENOMEM");
+			return -ENOMEM;
+		}
+		cap = need;
 	}
 	nb = realloc(f->buf, cap);
 	if (!nb) {
@@ -1857,6 +1867,7 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 		return r;
 	}
 	f->dirty = false;
+	f->committed = true;
 	f->snap_valid = false;	/* the next read pass sees what was committed */
 	fs_forget_pin(fs, f->backend_no, f->tenant, key, false);
 	local_change(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key);
@@ -1870,7 +1881,25 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 	return 0;
 }
 
-int fs_flush(struct fs *fs, struct fs_file *f)
+/*
+ * Gives back the staged bytes of a handle whose value is committed. close()
+ * returns before the kernel sends RELEASE, so without this a script writing
+ * big values one after another would find the previous file's bytes still
+ * counted against max_staged_bytes. Later writes on the handle (a dup'd
+ * descriptor) start again from the committed value, as after a fresh open.
+ */
+static void file_unstage(struct fs *fs, struct fs_file *f)
+{
+	if (f->dirty || !f->committed || !f->loaded)
+		return;
+	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
+	free(f->buf);
+	f->buf = NULL;
+	f->len = f->cap = 0;
+	f->loaded = false;
+}
+
+static int file_sync(struct fs *fs, struct fs_file *f, bool closing)
 {
 	int r;
 
@@ -1880,13 +1909,20 @@ int fs_flush(struct fs *fs, struct fs_file *f)
 	r = file_commit(fs, f);
 	if (r < 0)
 		f->reported = true;
+	else if (closing)
+		file_unstage(fs, f);
 	pthread_mutex_unlock(&f->lock);
 	return r;
 }
 
+int fs_flush(struct fs *fs, struct fs_file *f)
+{
+	return file_sync(fs, f, true);
+}
+
 int fs_fsync(struct fs *fs, struct fs_file *f)
 {
-	return fs_flush(fs, f);
+	return file_sync(fs, f, false);
 }
 
 void fs_release(struct fs *fs, struct fs_file *f)

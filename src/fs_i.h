@@ -126,6 +126,7 @@ struct fs_file {
 	char *buf;
 	size_t len, cap;
 	bool loaded;			/* buf holds a base (current value or truncation) */
+	bool committed;			/* a commit reached the backend: a new base is fetched */
 	bool dirty;			/* buf differs from what was last committed */
 	int failed;			/* sticky -EINVAL/-EFBIG: nothing is ever committed */
 	bool reported;			/* the writer was already told why its commit failed */

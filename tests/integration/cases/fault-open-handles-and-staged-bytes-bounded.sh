@@ -6,7 +6,9 @@
 #   2. max_staged_bytes 1 MiB, max_value_bytes 1 MiB: writer A stages
 #      700 KiB and keeps its file open; writer B's write of 700 KiB fails
 #      with ENOMEM, and so do its next write and its close; nothing of B is
-#      committed, A commits. Five 900 KiB writes in turn then succeed.
+#      committed, A commits. Five 900 KiB writes in turn then succeed, and
+#      so does one while a dup of the previous file is still open (a close
+#      that commits gives its staged bytes back before RELEASE).
 #   3. A flood (second mount: max_value_bytes 64 MiB, max_staged_bytes
 #      4 MiB, max_open_files 16): 16 writers each try to stage 48 MiB at
 #      once (768 MiB if nothing stopped them). Every writer's write fails
@@ -57,10 +59,15 @@ assert_eq "$(ft_field "$st" '.b_close')" ENOMEM "writer B's close"
 assert_eq "$(ft_field "$st" '"\(.a_finish) \(.a_close)"')" "null OK" "writer A finishes and closes"
 assert_eq "$(ft_field "$st" '.then_900k_each | join(" ")')" "OK/OK OK/OK OK/OK OK/OK OK/OK" \
     "five 900 KiB writes in turn afterwards"
+assert_eq "$(ft_field "$st" '.while_dup_held | join(" ")')" "OK/OK OK/OK" \
+    "a 900 KiB write while a dup of the previous 900 KiB file is still open"
+assert_eq "$(ft_field "$st" '.dup_rewrite')" "OK/OK" "the dup writes over its committed value"
+assert_eq "$(pg_sql "SELECT left(value #>> '{}', 3) FROM system.memory_pins WHERE key = 'big-d0'")" DDD \
+    "the dup's rewrite is the value"
 assert_eq "$(pg_sql "SELECT key || '=' || length(value #>> '{}') FROM system.memory_pins
                      WHERE key LIKE 'big-%' ORDER BY key" | paste -sd ' ')" \
-    "big-a=716800 big-c0=921600 big-c1=921600 big-c2=921600 big-c3=921600 big-c4=921600" \
-    "rows: A and the five 900 KiB values, nothing of B"
+    "big-a=716800 big-c0=921600 big-c1=921600 big-c2=921600 big-c3=921600 big-c4=921600 big-d0=921600 big-d1=921600" \
+    "rows: A, the 900 KiB values and the dup's rewrite, nothing of B"
 assert_eq "$(probe stat "$MNT/acme/big-b")" ENOENT "B's name"
 rss1=$(ft_rss_kb "$PINFS_PID")
 step "daemon RSS ${rss0} KiB before, ${rss1} KiB after"

@@ -149,6 +149,19 @@ def staged(d, kib):
         n, err = write_all(fd, b'"' + b"c" * (900 * 1024) + b'"\n')
         rounds.append("%s/%s" % (err or "OK", close_err(fd)))
     out["then_900k_each"] = rounds
+    # A close that commits gives the bytes back even while a dup of the
+    # descriptor keeps the open file (and so the kernel's RELEASE) waiting.
+    fd = os.open(os.path.join(d, "big-d0"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    held = os.dup(fd)
+    n, err = write_all(fd, b'"' + b"d" * (900 * 1024) + b'"\n')
+    first = "%s/%s" % (err or "OK", close_err(fd))
+    fd = os.open(os.path.join(d, "big-d1"), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    n, err = write_all(fd, b'"' + b"e" * (900 * 1024) + b'"\n')
+    out["while_dup_held"] = [first, "%s/%s" % (err or "OK", close_err(fd))]
+    # The held descriptor writes again: it starts from the committed value.
+    os.lseek(held, 0, os.SEEK_SET)
+    n, err = write_all(held, b'"' + b"D" * (900 * 1024) + b'"\n')
+    out["dup_rewrite"] = "%s/%s" % (err or "OK", close_err(held))
     print(json.dumps(out, sort_keys=True))
 
 
