@@ -24,6 +24,13 @@
 #include "pinfs/timeutil.h"
 
 #define BATCH_MAX 128
+/*
+ * The writer waits this long for more events before writing a batch that is
+ * not full: one COPY for a burst of writes instead of one per write, which
+ * halves the database work of a write loop. Events are in /.system/audit at
+ * once either way.
+ */
+#define LINGER_MS 20
 #define DROP_WARN_INTERVAL_S 60
 
 struct queued {
@@ -42,6 +49,7 @@ struct audit {
 	struct queued *q;		/* circular */
 	size_t q_cap, q_head, q_len;
 	bool writing;			/* the writer holds a batch */
+	unsigned hurry;			/* audit_flush callers waiting: no lingering */
 	bool stop;
 	bool started;
 	pthread_t thread;
@@ -55,16 +63,34 @@ struct audit {
 	bool changes;			/* a change feed's ring: rendered as {time, op, tenant, key} */
 };
 
+/*
+ * SHA-256, fetched from OpenSSL's provider once: EVP_sha256() makes every
+ * EVP_Digest fetch it again, which cost more than hashing a small pin.
+ */
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void)
+{
+	sha256_md = EVP_MD_fetch(NULL, "SHA2-256", NULL);
+}
+
 void audit_hash_value(const char *value, size_t len, char out[17])
 {
+	static const char hex[] = "0123456789abcdef";
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int mdlen = 0;
 
 	out[0] = '\0';
-	if (!EVP_Digest(value, len, md, &mdlen, EVP_sha256(), NULL) || mdlen < 8)
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!EVP_Digest(value, len, md, &mdlen, sha256_md ? sha256_md : EVP_sha256(), NULL) ||
+	    mdlen < 8)
 		return;
-	for (int i = 0; i < 8; i++)
-		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	for (int i = 0; i < 8; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[16] = '\0';
 }
 
 struct audit *audit_new(size_t queue_cap, size_t ring_cap)
@@ -116,7 +142,9 @@ static void enqueue(struct audit *a, struct backend *be, const struct queued *it
 	a->q[(a->q_head + a->q_len) % a->q_cap] = *item;
 	a->q[(a->q_head + a->q_len) % a->q_cap].be = be;
 	a->q_len++;
-	pthread_cond_signal(&a->wake);
+	/* The writer sleeps on an empty queue, or lingers until a batch is full. */
+	if (a->q_len == 1 || a->q_len == BATCH_MAX)
+		pthread_cond_signal(&a->wake);
 }
 
 void audit_submit(struct audit *a, struct backend *be, const struct audit_event *ev)
@@ -194,6 +222,19 @@ static void *writer(void *arg)
 		}
 		if (a->q_len == 0 && a->stop)
 			break;
+		if (a->q_len < BATCH_MAX && !a->stop && !a->hurry) {
+			struct timespec until;
+
+			clock_gettime(CLOCK_REALTIME, &until);
+			until.tv_nsec += LINGER_MS * 1000000L;
+			if (until.tv_nsec >= 1000000000L) {
+				until.tv_sec++;
+				until.tv_nsec -= 1000000000L;
+			}
+			while (a->q_len < BATCH_MAX && !a->stop && !a->hurry &&
+			       pthread_cond_timedwait(&a->wake, &a->lock, &until) == 0)
+				;
+		}
 		while (a->q_len > 0 && n < BATCH_MAX) {
 			batch[n++] = a->q[a->q_head];
 			a->q_head = (a->q_head + 1) % a->q_cap;
@@ -233,8 +274,11 @@ void audit_flush(struct audit *a)
 	if (!a || !a->started)
 		return;
 	pthread_mutex_lock(&a->lock);
+	a->hurry++;
+	pthread_cond_signal(&a->wake);
 	while (a->q_len > 0 || a->writing)
 		pthread_cond_wait(&a->idle, &a->lock);
+	a->hurry--;
 	pthread_mutex_unlock(&a->lock);
 }
 

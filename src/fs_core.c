@@ -428,15 +428,15 @@ void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 
 	ev.time_us = now;
 	ev.latency_ms = (double)(now - started_us) / 1000.0;
-	snprintf(ev.operation, sizeof(ev.operation), "%s", operation);
-	snprintf(ev.tenant, sizeof(ev.tenant), "%s", tenant ? tenant : "");
-	snprintf(ev.key, sizeof(ev.key), "%s", key ? key : "");
-	snprintf(ev.error_code, sizeof(ev.error_code), "%s", error_code(operation, result));
+	pfs_strcpy_cut(ev.operation, operation, sizeof(ev.operation));
+	pfs_strcpy_cut(ev.tenant, tenant ? tenant : "", sizeof(ev.tenant));
+	pfs_strcpy_cut(ev.key, key ? key : "", sizeof(ev.key));
+	pfs_strcpy_cut(ev.error_code, error_code(operation, result), sizeof(ev.error_code));
 	if (who) {
 		token = cred_store_lookup(fs->creds, who->uid, now / 1000000);
 		subject_name(token, who->uid, ev.subject, sizeof(ev.subject));
 	} else {
-		snprintf(ev.subject, sizeof(ev.subject), "pinfs");
+		pfs_strcpy_cut(ev.subject, "pinfs", sizeof(ev.subject));
 	}
 	if (value && result >= 0)
 		audit_hash_value(value, value_len, ev.value_sha256);
@@ -843,9 +843,9 @@ static void event_append(struct fs *fs, enum pin_change_op op, const char *tenan
 {
 	struct audit_event ev = {.time_us = time_now_us(), .uid = -1, .success = true};
 
-	snprintf(ev.operation, sizeof(ev.operation), "%s", change_names[op]);
-	snprintf(ev.tenant, sizeof(ev.tenant), "%s", tenant);
-	snprintf(ev.key, sizeof(ev.key), "%s", key);
+	pfs_strcpy_cut(ev.operation, change_names[op], sizeof(ev.operation));
+	pfs_strcpy_cut(ev.tenant, tenant, sizeof(ev.tenant));
+	pfs_strcpy_cut(ev.key, key, sizeof(ev.key));
 	audit_submit(fs->events, NULL, &ev);
 }
 

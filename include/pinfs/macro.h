@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <string.h>
 
 #define PFS_PRINTF(a, b) __attribute__((format(printf, a, b)))
 #define PFS_NODISCARD __attribute__((warn_unused_result))
@@ -40,6 +41,15 @@ static inline void *steal_ptr(void *pp)
 
 	*p = NULL;
 	return v;
+}
+
+/* Copies src into dst[size], cut if it must be, always terminated (size > 0). */
+static inline void pfs_strcpy_cut(char *dst, const char *src, size_t size)
+{
+	size_t n = strnlen(src, size - 1);
+
+	memcpy(dst, src, n);
+	dst[n] = '\0';
 }
 
 #endif /* PINFS_MACRO_H */
