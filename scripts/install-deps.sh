@@ -18,6 +18,7 @@ packages=(
 	clang libclang-rt-dev	# fuzzing: libFuzzer and the sanitizer runtimes (a Recommends of clang)
 	bindfs # benchmarks: bench/run.sh's FUSE floor (bindfs over tmpfs)
 	rsync # integration tests: ttl-rsync-x-inplace-carries-ttl-and-source.sh
+	pgbouncer # integration tests: route-pgbouncer-*.sh (each starts its own; see below)
 )
 
 if [ "$(id -u)" -ne 0 ]; then
@@ -42,3 +43,14 @@ echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -q
 $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"
+
+# The pgbouncer package enables and starts a system-wide pgbouncer (port
+# 6432); the tests start private ones, so one installed here is turned off.
+case " ${missing[*]} " in
+*" pgbouncer "*)
+	if command -v systemctl >/dev/null 2>&1; then
+		$SUDO systemctl disable --now pgbouncer >/dev/null 2>&1 ||
+			$SUDO systemctl disable pgbouncer >/dev/null 2>&1 || true
+	fi
+	;;
+esac

@@ -10,6 +10,14 @@
  * connection has a deadline. Retryable failures (serialization, deadlock,
  * a lost connection, a demoted primary) are retried up to params->retries
  * times; then the caller gets -EIO.
+ *
+ * Through a transaction pooler (params->pooler, e.g. PgBouncer in
+ * transaction mode) each transaction may run on another server session, so
+ * nothing may live in a session: statements run from their text
+ * (PQexecParams, never a named prepared statement), connections carry no
+ * "options" startup parameter and no SET (the statement and lock timeouts
+ * are then the role's or the pooler's), and the change feed LISTENs on the
+ * direct connection params->feed_uri, or is off.
  */
 #include "pinfs/backend.h"
 
@@ -180,8 +188,11 @@ struct pg_slot {
 struct backend_pg {
 	struct backend base;
 	char *uri;		/* secret: may hold a password */
-	struct backend_params params;
+	struct backend_params params;	/* its strings are NULL: see the copies below */
 	char *password_file;
+	char *feed_uri;		/* NULL: the feed uses uri (or is off behind a pooler); secret */
+	char *feed_redacted;	/* for messages */
+	char *route;		/* the route that opened it, for messages (NULL: unnamed) */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
@@ -249,7 +260,19 @@ static void notice_to_debug(void *arg, const char *message)
 	pfs_log(LOG_DEBUG, "server notice: %.*s", (int)strcspn(message, "\n"), message);
 }
 
-static PGconn *pg_connect(struct backend_pg *pg)
+static bool through_pooler(const struct backend_pg *pg)
+{
+	return pg->params.pooler != BACKEND_POOLER_NONE;
+}
+
+/*
+ * Connects to uri (named redacted in messages). A direct connection gets
+ * the statement and lock timeouts as its session's settings; a connection
+ * through a transaction pooler gets none (PgBouncer refuses an "options"
+ * startup parameter, and a session setting would not follow the client
+ * from one server session to the next anyway).
+ */
+static PGconn *pg_connect(struct backend_pg *pg, const char *uri, const char *redacted, bool direct)
 {
 	char timeout[16], options[96];
 	const char *keys[8], *vals[8];
@@ -260,13 +283,14 @@ static PGconn *pg_connect(struct backend_pg *pg)
 	snprintf(options, sizeof(options), "-c statement_timeout=%u -c lock_timeout=%u",
 		 pg->params.statement_timeout_ms, pg->params.statement_timeout_ms);
 	keys[n] = "connect_timeout", vals[n++] = timeout;
-	keys[n] = "options", vals[n++] = options;
+	if (direct)
+		keys[n] = "options", vals[n++] = options;
 	keys[n] = "application_name", vals[n++] = "pinfs";
 	keys[n] = "keepalives_idle", vals[n++] = "10";
 	if (pg->password_file)
 		keys[n] = "passfile", vals[n++] = pg->password_file;
 	/* Last, so what the URI says wins over the defaults above. */
-	keys[n] = "dbname", vals[n++] = pg->uri;
+	keys[n] = "dbname", vals[n++] = uri;
 	keys[n] = NULL, vals[n] = NULL;
 
 	conn = PQconnectdbParams(keys, vals, 1);
@@ -277,8 +301,7 @@ static PGconn *pg_connect(struct backend_pg *pg)
 
 		if (msg) {
 			msg[strcspn(msg, "\n")] = '\0';
-			pfs_log(LOG_WARNING, "could not connect to \"%s\": %s", pg->base.uri_redacted,
-				msg);
+			pfs_log(LOG_WARNING, "could not connect to \"%s\": %s", redacted, msg);
 			free(msg);
 		}
 		PQfinish(conn);
@@ -292,12 +315,17 @@ static PGconn *pg_connect(struct backend_pg *pg)
  * Prepares statements from number `from` on; returns how many are prepared
  * now. A missing table (a schema not migrated yet) stops it: the schema
  * check reports that, and the next use of the connection tries again, so a
- * database migrated while we run is served without a reconnect.
+ * database migrated while we run is served without a reconnect. Through a
+ * transaction pooler it prepares nothing: a named statement would exist on
+ * one server session only, and the next transaction may run on another
+ * (PgBouncer before 1.21 does not track them).
  */
 static int prepare_from(struct backend_pg *pg, PGconn *conn, int from)
 {
 	int i;
 
+	if (through_pooler(pg))
+		return 0;
 	for (i = from; i < ST__COUNT; i++) {
 		char name[32];
 		PGresult *res;
@@ -371,7 +399,7 @@ static int pool_acquire(struct backend_pg *pg)
 	pthread_mutex_unlock(&pg->lock);
 
 	/* Connect outside the lock: it may take connect_timeout seconds. */
-	PGconn *conn = pg_connect(pg);
+	PGconn *conn = pg_connect(pg, pg->uri, pg->base.uri_redacted, !through_pooler(pg));
 
 	pthread_mutex_lock(&pg->lock);
 	if (!conn) {
@@ -429,24 +457,34 @@ static void pool_release(struct backend_pg *pg, int slot, bool broken)
 	free(drop);
 }
 
-/* Runs prepared statement st; on success *ret_res owns the result. */
-static int exec_stmt(PGconn *conn, enum stmt st, const char *const *params, PGresult **ret_res)
+/*
+ * Runs statement st on slot s: prepared if it is prepared on s's
+ * connection, else from its text (through a transaction pooler always: see
+ * prepare_from). On success *ret_res owns the result.
+ */
+static int exec_stmt(const struct pg_slot *s, enum stmt st, const char *const *params,
+		     PGresult **ret_res)
 {
 	char name[16];
 	PGresult *res;
 	ExecStatusType status;
 	int r;
 
-	snprintf(name, sizeof(name), "pinfs_%d", (int)st);
-	res = PQexecPrepared(conn, name, stmts[st].nparams, params, NULL, NULL, 0);
+	if ((int)st < s->n_prepared) {
+		snprintf(name, sizeof(name), "pinfs_%d", (int)st);
+		res = PQexecPrepared(s->conn, name, stmts[st].nparams, params, NULL, NULL, 0);
+	} else {
+		res = PQexecParams(s->conn, stmts[st].sql, stmts[st].nparams, NULL, params, NULL,
+				   NULL, 0);
+	}
 	status = PQresultStatus(res);
 	if (status == PGRES_TUPLES_OK || status == PGRES_COMMAND_OK) {
 		*ret_res = res;
 		return 0;
 	}
-	r = pg_errno(res, conn);
+	r = pg_errno(res, s->conn);
 	pfs_log(LOG_DEBUG, "statement %d failed: %s", (int)st,
-		res ? PQresultErrorMessage(res) : PQerrorMessage(conn));
+		res ? PQresultErrorMessage(res) : PQerrorMessage(s->conn));
 	PQclear(res);
 	return r;
 }
@@ -466,13 +504,9 @@ static int exec_simple(PGconn *conn, const char *sql)
 	return r;
 }
 
-typedef int (*pg_op)(PGconn *conn, void *ctx);
+/* An operation on a pooled connection (s->conn); s is the caller's until it returns. */
+typedef int (*pg_op)(const struct pg_slot *s, void *ctx);
 
-/*
- * Runs op on a pooled connection, retrying transient failures on a fresh
- * attempt. Any transaction op left open is rolled back before the
- * connection goes back.
- */
 /* Whether a statement timed out lately (see pg_run). */
 static bool backend_slow(struct backend_pg *pg)
 {
@@ -491,23 +525,27 @@ static bool backend_slow(struct backend_pg *pg)
  * with a short statement and lock timeout: callers queued behind a slow one
  * (the kernel sends one lookup of a directory at a time) then fail in a
  * fraction of a second each instead of a whole statement timeout each, and
- * the first that gets through ends the slow spell.
+ * the first that gets through ends the slow spell. Not through a
+ * transaction pooler: there a SET would stick to whichever server session
+ * ran it, for another client to inherit (pg_run never starts a slow spell
+ * there).
  */
-static int op_run(struct backend_pg *pg, PGconn *conn, pg_op op, void *ctx)
+static int op_run(struct backend_pg *pg, const struct pg_slot *s, pg_op op, void *ctx)
 {
+	PGconn *conn = s->conn;
 	char sql[128];
 	unsigned probe = pg->params.statement_timeout_ms < SLOW_PROBE_MS
 				 ? pg->params.statement_timeout_ms
 				 : SLOW_PROBE_MS;
 	int r;
 
-	if (!backend_slow(pg))
-		return op(conn, ctx);
+	if (through_pooler(pg) || !backend_slow(pg))
+		return op(s, ctx);
 	snprintf(sql, sizeof(sql), "SET statement_timeout = %u; SET lock_timeout = %u", probe,
 		 probe);
 	r = exec_simple(conn, sql);
 	if (r == 0)
-		r = op(conn, ctx);
+		r = op(s, ctx);
 	if (PQtransactionStatus(conn) == PQTRANS_INERROR ||
 	    PQtransactionStatus(conn) == PQTRANS_INTRANS)
 		(void)exec_simple(conn, "ROLLBACK");
@@ -523,6 +561,11 @@ static int op_run(struct backend_pg *pg, PGconn *conn, pg_op op, void *ctx)
 	return r;
 }
 
+/*
+ * Runs op on a pooled connection, retrying transient failures on a fresh
+ * attempt. Any transaction op left open is rolled back before the
+ * connection goes back.
+ */
 static int pg_run(struct backend_pg *pg, pg_op op, void *ctx)
 {
 	int r = -EIO;
@@ -534,11 +577,16 @@ static int pg_run(struct backend_pg *pg, pg_op op, void *ctx)
 		if (slot < 0)
 			return slot;
 		conn = pg->slots[slot].conn;
-		r = op_run(pg, conn, op, ctx);
+		r = op_run(pg, &pg->slots[slot], op, ctx);
 		if (PQtransactionStatus(conn) == PQTRANS_INERROR ||
 		    PQtransactionStatus(conn) == PQTRANS_INTRANS)
 			(void)exec_simple(conn, "ROLLBACK");
 		pool_release(pg, slot, r == PG_RETRY && PQstatus(conn) != CONNECTION_OK);
+		if (r == PG_SLOW && through_pooler(pg)) {
+			pfs_log(LOG_WARNING, "a statement on \"%s\" timed out",
+				pg->base.uri_redacted);
+			return -EIO;
+		}
 		if (r == PG_SLOW) {
 			pthread_mutex_lock(&pg->lock);
 			clock_gettime(CLOCK_REALTIME, &pg->slow_until);
@@ -598,12 +646,12 @@ struct op_args {
 	int version;
 };
 
-static int op_get(PGconn *conn, void *ctx)
+static int op_get(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	const char *p[] = {a->tenant, a->key};
 	PGresult *res;
-	int r = exec_stmt(conn, ST_GET, p, &res);
+	int r = exec_stmt(s, ST_GET, p, &res);
 
 	if (r < 0)
 		return r;
@@ -620,11 +668,12 @@ static int pg_pin_get(struct backend *be, const char *tenant, const char *key, s
 }
 
 /* Runs st, which returns the pin's row (or none: -ENOENT); copies its metadata. */
-static int exec_meta(PGconn *conn, enum stmt st, const char *const *p, struct pin_meta *ret_meta)
+static int exec_meta(const struct pg_slot *s, enum stmt st, const char *const *p,
+		     struct pin_meta *ret_meta)
 {
 	PGresult *res;
 	struct pin pin;
-	int r = exec_stmt(conn, st, p, &res);
+	int r = exec_stmt(s, st, p, &res);
 
 	if (r < 0)
 		return r;
@@ -638,7 +687,7 @@ static int exec_meta(PGconn *conn, enum stmt st, const char *const *p, struct pi
 	return 0;
 }
 
-static int op_upsert(PGconn *conn, void *ctx)
+static int op_upsert(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	char ttl[16];
@@ -648,7 +697,7 @@ static int op_upsert(PGconn *conn, void *ctx)
 	if (!value)
 		return -ENOMEM;
 	snprintf(ttl, sizeof(ttl), "%d", (int)a->w->ttl_seconds);
-	return exec_meta(conn, ST_UPSERT, p, a->meta);
+	return exec_meta(s, ST_UPSERT, p, a->meta);
 }
 
 static int pg_pin_upsert(struct backend *be, const char *tenant, const char *key,
@@ -659,12 +708,12 @@ static int pg_pin_upsert(struct backend *be, const char *tenant, const char *key
 	return pg_run(to_pg(be), op_upsert, &a);
 }
 
-static int op_delete(PGconn *conn, void *ctx)
+static int op_delete(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	const char *p[] = {a->tenant, a->key};
 	PGresult *res;
-	int r = exec_stmt(conn, ST_DELETE, p, &res);
+	int r = exec_stmt(s, ST_DELETE, p, &res);
 
 	if (r < 0)
 		return r;
@@ -682,10 +731,10 @@ static int pg_pin_delete(struct backend *be, const char *tenant, const char *key
 }
 
 /* Runs st and returns 1 if it produced a row, 0 if not, or -errno. */
-static int exec_has_row(PGconn *conn, enum stmt st, const char *const *p)
+static int exec_has_row(const struct pg_slot *s, enum stmt st, const char *const *p)
 {
 	PGresult *res;
-	int r = exec_stmt(conn, st, p, &res);
+	int r = exec_stmt(s, st, p, &res);
 
 	if (r < 0)
 		return r;
@@ -694,7 +743,7 @@ static int exec_has_row(PGconn *conn, enum stmt st, const char *const *p)
 	return r;
 }
 
-static int op_rename(PGconn *conn, void *ctx)
+static int op_rename(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	const char *src[] = {a->tenant, a->key};
@@ -704,27 +753,27 @@ static int op_rename(PGconn *conn, void *ctx)
 	int r;
 
 	/* Two names change; one transaction, so readers never see both or neither. */
-	r = exec_simple(conn, "BEGIN");
+	r = exec_simple(s->conn, "BEGIN");
 	if (r < 0)
 		return r;
-	r = exec_has_row(conn, ST_LOCK_LIVE, src);
+	r = exec_has_row(s, ST_LOCK_LIVE, src);
 	if (r <= 0)
 		return r < 0 ? r : -ENOENT;
 	if (a->flags & BACKEND_RENAME_NOREPLACE) {
-		r = exec_has_row(conn, ST_EXISTS_LIVE, dst);
+		r = exec_has_row(s, ST_EXISTS_LIVE, dst);
 		if (r != 0)
 			return r < 0 ? r : -EEXIST;
 	}
-	r = exec_stmt(conn, ST_DELETE_ANY, dst, &res);
+	r = exec_stmt(s, ST_DELETE_ANY, dst, &res);
 	if (r < 0)
 		return r;
 	PQclear(res);
 	/* The source row keeps its id: a renamed file keeps its inode. */
-	r = exec_stmt(conn, ST_MOVE, move, &res);
+	r = exec_stmt(s, ST_MOVE, move, &res);
 	if (r < 0)
 		return r;
 	PQclear(res);
-	return exec_simple(conn, "COMMIT");
+	return exec_simple(s->conn, "COMMIT");
 }
 
 static int pg_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
@@ -743,7 +792,7 @@ static int pg_pin_rename(struct backend *be, const char *tenant, const char *fro
 	return pg_run(to_pg(be), op_rename, &a);
 }
 
-static int op_list(PGconn *conn, void *ctx)
+static int op_list(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	char limit[16];
@@ -752,7 +801,7 @@ static int op_list(PGconn *conn, void *ctx)
 	int r, n;
 
 	snprintf(limit, sizeof(limit), "%u", a->limit);
-	r = exec_stmt(conn, ST_LIST, p, &res);
+	r = exec_stmt(s, ST_LIST, p, &res);
 	if (r < 0)
 		return r;
 	n = PQntuples(res);
@@ -784,11 +833,11 @@ static int pg_pin_list(struct backend *be, const char *tenant, const char *after
 	return pg_run(to_pg(be), op_list, &a);
 }
 
-static int op_tenant_list(PGconn *conn, void *ctx)
+static int op_tenant_list(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	PGresult *res;
-	int r = exec_stmt(conn, ST_TENANT_LIST, NULL, &res);
+	int r = exec_stmt(s, ST_TENANT_LIST, NULL, &res);
 
 	if (r < 0)
 		return r;
@@ -806,12 +855,12 @@ static int pg_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx)
 	return pg_run(to_pg(be), op_tenant_list, &a);
 }
 
-static int op_tenant_exists(PGconn *conn, void *ctx)
+static int op_tenant_exists(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	const char *p[] = {a->tenant};
 	PGresult *res;
-	int r = exec_stmt(conn, ST_TENANT_EXISTS, p, &res);
+	int r = exec_stmt(s, ST_TENANT_EXISTS, p, &res);
 
 	if (r < 0)
 		return r;
@@ -827,11 +876,11 @@ static int pg_tenant_exists(struct backend *be, const char *tenant)
 	return pg_run(to_pg(be), op_tenant_exists, &a);
 }
 
-static int op_tenant_create(PGconn *conn, void *ctx)
+static int op_tenant_create(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	const char *p[] = {a->tenant};
-	int r = exec_has_row(conn, ST_TENANT_CREATE, p);
+	int r = exec_has_row(s, ST_TENANT_CREATE, p);
 
 	return r < 0 ? r : (r ? 0 : -EEXIST);
 }
@@ -843,32 +892,32 @@ static int pg_tenant_create(struct backend *be, const char *tenant)
 	return pg_run(to_pg(be), op_tenant_create, &a);
 }
 
-static int op_tenant_delete(PGconn *conn, void *ctx)
+static int op_tenant_delete(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	const char *p[] = {a->tenant};
 	PGresult *res;
 	int r;
 
-	r = exec_simple(conn, "BEGIN");
+	r = exec_simple(s->conn, "BEGIN");
 	if (r < 0)
 		return r;
-	r = op_tenant_exists(conn, ctx);
+	r = op_tenant_exists(s, ctx);
 	if (r < 0)
 		return r;
-	r = exec_has_row(conn, ST_TENANT_HAS_LIVE, p);
+	r = exec_has_row(s, ST_TENANT_HAS_LIVE, p);
 	if (r != 0)
 		return r < 0 ? r : -ENOTEMPTY;
 	/* Only expired rows are left: they go with the tenant. */
-	r = exec_stmt(conn, ST_TENANT_PURGE, p, &res);
+	r = exec_stmt(s, ST_TENANT_PURGE, p, &res);
 	if (r < 0)
 		return r;
 	PQclear(res);
-	r = exec_stmt(conn, ST_TENANT_DROP, p, &res);
+	r = exec_stmt(s, ST_TENANT_DROP, p, &res);
 	if (r < 0)
 		return r;
 	PQclear(res);
-	return exec_simple(conn, "COMMIT");
+	return exec_simple(s->conn, "COMMIT");
 }
 
 static int pg_tenant_delete(struct backend *be, const char *tenant)
@@ -878,10 +927,10 @@ static int pg_tenant_delete(struct backend *be, const char *tenant)
 	return pg_run(to_pg(be), op_tenant_delete, &a);
 }
 
-static int op_ping(PGconn *conn, void *ctx)
+static int op_ping(const struct pg_slot *s, void *ctx)
 {
 	(void)ctx;
-	return exec_simple(conn, "SELECT 1");
+	return exec_simple(s->conn, "SELECT 1");
 }
 
 static int pg_ping(struct backend *be)
@@ -889,16 +938,16 @@ static int pg_ping(struct backend *be)
 	return pg_run(to_pg(be), op_ping, NULL);
 }
 
-static int op_schema_version(PGconn *conn, void *ctx)
+static int op_schema_version(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	PGresult *res;
 	int r = 0;
 
 	/* Two steps: a query naming a missing table fails at parse time. */
-	res = PQexec(conn, "SELECT to_regclass('system.pinfs_schema') IS NOT NULL");
+	res = PQexec(s->conn, "SELECT to_regclass('system.pinfs_schema') IS NOT NULL");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		r = pg_errno(res, conn);
+		r = pg_errno(res, s->conn);
 		PQclear(res);
 		return r;
 	}
@@ -908,9 +957,9 @@ static int op_schema_version(PGconn *conn, void *ctx)
 		return 0;
 	}
 	PQclear(res);
-	res = PQexec(conn, "SELECT COALESCE(max(version), 0) FROM system.pinfs_schema");
+	res = PQexec(s->conn, "SELECT COALESCE(max(version), 0) FROM system.pinfs_schema");
 	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		r = pg_errno(res, conn);
+		r = pg_errno(res, s->conn);
 	else
 		a->version = (int)int_at(res, 0, 0);
 	PQclear(res);
@@ -932,29 +981,29 @@ static int pg_schema_version(struct backend *be, int *ret_version)
 	return 0;
 }
 
-static int op_migrate(PGconn *conn, void *ctx)
+static int op_migrate(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
 	char sql[256];
 	int r;
 
-	r = exec_simple(conn, "BEGIN");
+	r = exec_simple(s->conn, "BEGIN");
 	if (r < 0)
 		return r;
 	/* One migrator at a time, whoever else runs pinctl against this database. */
-	r = exec_simple(conn, "SELECT pg_advisory_xact_lock(7405631)");
+	r = exec_simple(s->conn, "SELECT pg_advisory_xact_lock(7405631)");
 	if (r < 0)
 		return r;
-	r = exec_simple(conn, "CREATE SCHEMA IF NOT EXISTS system;"
-			      " CREATE TABLE IF NOT EXISTS system.pinfs_schema ("
-			      " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
-			      " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
+	r = exec_simple(s->conn, "CREATE SCHEMA IF NOT EXISTS system;"
+				 " CREATE TABLE IF NOT EXISTS system.pinfs_schema ("
+				 " version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+				 " applied_at TIMESTAMPTZ NOT NULL DEFAULT now())");
 	if (r < 0)
 		return r;
-	r = exec_simple(conn, a->up ? a->mig->up : a->mig->down);
+	r = exec_simple(s->conn, a->up ? a->mig->up : a->mig->down);
 	if (r < 0) {
 		pfs_log(LOG_ERR, "migration %04d_%s (%s) failed: %s", a->mig->version, a->mig->name,
-			a->up ? "up" : "down", PQerrorMessage(conn));
+			a->up ? "up" : "down", PQerrorMessage(s->conn));
 		return r == PG_RETRY ? -EIO : r;
 	}
 	if (a->up)
@@ -964,10 +1013,10 @@ static int op_migrate(PGconn *conn, void *ctx)
 	else
 		snprintf(sql, sizeof(sql), "DELETE FROM system.pinfs_schema WHERE version = %d",
 			 a->mig->version);
-	r = exec_simple(conn, sql);
+	r = exec_simple(s->conn, sql);
 	if (r < 0)
 		return r;
-	return exec_simple(conn, "COMMIT");
+	return exec_simple(s->conn, "COMMIT");
 }
 
 static int pg_migration_apply(struct backend *be, const struct migration *m, bool up)
@@ -998,14 +1047,14 @@ struct meta_args {
 	struct pin_meta *meta;
 };
 
-static int op_set_meta(PGconn *conn, void *ctx)
+static int op_set_meta(const struct pg_slot *s, void *ctx)
 {
 	struct meta_args *a = ctx;
 	char ttl[16];
 	const char *p[] = {a->tenant, a->key, ttl_op_names[a->u->ttl_op], ttl, a->u->source};
 
 	snprintf(ttl, sizeof(ttl), "%d", (int)a->u->ttl_seconds);
-	return exec_meta(conn, ST_SET_META, p, a->meta);
+	return exec_meta(s, ST_SET_META, p, a->meta);
 }
 
 static int pg_pin_set_meta(struct backend *be, const char *tenant, const char *key,
@@ -1024,7 +1073,7 @@ struct expire_args {
 	void *ctx;
 };
 
-static int op_expire(PGconn *conn, void *ctx)
+static int op_expire(const struct pg_slot *s, void *ctx)
 {
 	struct expire_args *a = ctx;
 	char limit[16];
@@ -1033,7 +1082,7 @@ static int op_expire(PGconn *conn, void *ctx)
 	int r, n;
 
 	snprintf(limit, sizeof(limit), "%u", a->limit);
-	r = exec_stmt(conn, a->dry_run ? ST_EXPIRE_DRY : ST_EXPIRE, p, &res);
+	r = exec_stmt(s, a->dry_run ? ST_EXPIRE_DRY : ST_EXPIRE, p, &res);
 	if (r < 0)
 		return r;
 	n = PQntuples(res);
@@ -1065,14 +1114,19 @@ static void copy_field(FILE *out, const char *s, bool empty_is_null, bool last)
 	if (!s || (empty_is_null && !s[0])) {
 		fputs("\\N", out);
 	} else {
-		for (const char *p = s; *p; p++) {
+		for (const char *p = s; *p;) {
+			size_t run = strcspn(p, "\\\t\n\r");
+
+			fwrite(p, 1, run, out);
+			p += run;
 			switch (*p) {
 			case '\\': fputs("\\\\", out); break;
 			case '\t': fputs("\\t", out); break;
 			case '\n': fputs("\\n", out); break;
 			case '\r': fputs("\\r", out); break;
-			default: fputc(*p, out);
+			default: continue;	/* the end */
 			}
+			p++;
 		}
 	}
 	fputc(last ? '\n' : '\t', out);
@@ -1139,14 +1193,14 @@ static int copy_audit(PGconn *conn, const struct audit_event *ev, size_t n)
 	return r;
 }
 
-static int op_audit(PGconn *conn, void *ctx)
+static int op_audit(const struct pg_slot *s, void *ctx)
 {
 	struct audit_args *a = ctx;
 	int r;
 
 	if (a->ev)
-		return a->n ? copy_audit(conn, a->ev, a->n) : 0;
-	r = exec_simple(conn, "BEGIN");
+		return a->n ? copy_audit(s->conn, a->ev, a->n) : 0;
+	r = exec_simple(s->conn, "BEGIN");
 	for (size_t i = 0; r == 0 && i < a->n; i++) {
 		const struct rbac_event *e = &a->rev[i];
 		char t[32], uid[32];
@@ -1156,11 +1210,11 @@ static int op_audit(PGconn *conn, void *ctx)
 
 		snprintf(t, sizeof(t), "%lld", (long long)e->time_us);
 		snprintf(uid, sizeof(uid), "%lld", (long long)e->uid);
-		r = exec_stmt(conn, ST_RBAC_AUDIT, p, &res);
+		r = exec_stmt(s, ST_RBAC_AUDIT, p, &res);
 		if (r == 0)
 			PQclear(res);
 	}
-	return r < 0 ? r : exec_simple(conn, "COMMIT");
+	return r < 0 ? r : exec_simple(s->conn, "COMMIT");
 }
 
 static int pg_audit_append(struct backend *be, const struct audit_event *ev, size_t n)
@@ -1237,13 +1291,16 @@ static void feed_emit(struct backend_pg *pg, enum pin_change_op op)
 }
 
 /*
- * LISTENs on its own connection; after every (re)connect it reports RESYNC
- * (notifications sent while disconnected are lost, so whatever was cached
- * must go), and DOWN as soon as the connection is lost.
+ * LISTENs on its own connection (to feed_uri when there is one); after
+ * every (re)connect it reports RESYNC (notifications sent while
+ * disconnected are lost, so whatever was cached must go), and DOWN as soon
+ * as the connection is lost.
  */
 static void *feed_main(void *arg)
 {
 	struct backend_pg *pg = arg;
+	const char *uri = pg->feed_uri ? pg->feed_uri : pg->uri;
+	const char *redacted = pg->feed_uri ? pg->feed_redacted : pg->base.uri_redacted;
 	unsigned backoff = 0;
 	PGconn *conn = NULL;
 
@@ -1254,7 +1311,8 @@ static void *feed_main(void *arg)
 		if (!conn) {
 			PGresult *res;
 
-			conn = pg_connect(pg);
+			/* Never through a pooler: pg_feed_start made sure of that. */
+			conn = pg_connect(pg, uri, redacted, true);
 			if (conn) {
 				res = PQexec(conn, "LISTEN " FEED_CHANNEL);
 				if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -1268,7 +1326,12 @@ static void *feed_main(void *arg)
 				continue;
 			}
 			backoff = 0;
-			pfs_log(LOG_INFO, "change feed of \"%s\" connected", pg->base.uri_redacted);
+			if (pg->feed_uri)
+				pfs_log(LOG_INFO, "change feed of \"%s\" connected to \"%s\"",
+					pg->base.uri_redacted, redacted);
+			else
+				pfs_log(LOG_INFO, "change feed of \"%s\" connected",
+					pg->base.uri_redacted);
 			feed_emit(pg, PIN_CHANGE_RESYNC);
 		}
 		pfd.fd = PQsocket(conn);
@@ -1306,6 +1369,19 @@ static int pg_feed_start(struct backend *be, backend_change_cb cb, void *ctx)
 
 	if (pg->feed_running)
 		return -EALREADY;
+	if (through_pooler(pg) && !pg->feed_uri) {
+		/*
+		 * LISTEN through a transaction pooler would sit on whichever server
+		 * session ran it, hearing nothing for us. No feed: the caller trusts
+		 * no cache for this backend, so every read goes to the database.
+		 */
+		pfs_log(LOG_WARNING,
+			"%s%s%s\"%s\" is reached through a transaction pooler and has no \"feed\": "
+			"no change feed, so caches are off for it",
+			pg->route ? "route \"" : "", pg->route ? pg->route : "",
+			pg->route ? "\": " : "", pg->base.uri_redacted);
+		return -ENOTSUP;
+	}
 	pg->feed_cb = cb;
 	pg->feed_ctx = ctx;
 	pg->feed_stop = false;
@@ -1345,47 +1421,74 @@ static void pg_free(struct backend *be)
 		explicit_bzero(pg->uri, strlen(pg->uri));
 		free(pg->uri);
 	}
+	if (pg->feed_uri) {
+		explicit_bzero(pg->feed_uri, strlen(pg->feed_uri));
+		free(pg->feed_uri);
+	}
+	free(pg->feed_redacted);
+	free(pg->route);
 	free(pg->password_file);
 	free(pg->base.uri_redacted);
 	free(pg);
 }
 
+/* Rejects a malformed URI now, with libpq's own words; what names it in the message. */
+static int check_uri(const char *uri, const char *what, struct pfs_error *reterr)
+{
+	char *err = NULL;
+	PQconninfoOption *opts = PQconninfoParse(uri, &err);
+	int r;
+
+	if (opts) {
+		PQconninfoFree(opts);
+		return 0;
+	}
+	r = pfs_error_set(reterr, -EINVAL, 0, "invalid PostgreSQL URI%s: %s", what,
+			  err ? err : "out of memory");
+	PQfreemem(err);
+	return r;
+}
+
+static char *strdup_or_null(const char *s)
+{
+	return s ? strdup(s) : NULL;
+}
+
 static int pg_open(const char *uri, const struct backend_params *params, struct backend **ret,
 		   struct pfs_error *reterr)
 {
-	struct backend_pg *pg = calloc(1, sizeof(*pg));
-	PQconninfoOption *opts;
-	char *err = NULL;
+	struct backend_pg *pg;
+	int r;
 
+	r = check_uri(uri, "", reterr);
+	if (r == 0 && params->feed_uri)
+		r = check_uri(params->feed_uri, " in \"feed\"", reterr);
+	if (r < 0)
+		return r;
+	pg = calloc(1, sizeof(*pg));
 	if (!pg)
 		return -ENOMEM;
-	/* Reject a malformed URI now, with libpq's own words. */
-	opts = PQconninfoParse(uri, &err);
-	if (!opts) {
-		int r = pfs_error_set(reterr, -EINVAL, 0, "invalid PostgreSQL URI: %s",
-				      err ? err : "out of memory");
-
-		PQfreemem(err);
-		free(pg);
-		return r;
-	}
-	PQconninfoFree(opts);
-
 	pg->base.ops = &backend_pg_ops;
 	pg->base.migrations = migrations_postgres;
 	pg->params = *params;
 	pg->params.password_file = NULL;
+	pg->params.feed_uri = NULL;
+	pg->params.route = NULL;
 	pg->n_slots = params->pool_size ? params->pool_size : 1;
 	pg->uri = strdup(uri);
 	pg->base.uri_redacted = backend_uri_redact(uri);
 	pg->slots = calloc(pg->n_slots, sizeof(*pg->slots));
-	if (params->password_file)
-		pg->password_file = strdup(params->password_file);
+	pg->password_file = strdup_or_null(params->password_file);
+	pg->feed_uri = strdup_or_null(params->feed_uri);
+	pg->feed_redacted = params->feed_uri ? backend_uri_redact(params->feed_uri) : NULL;
+	pg->route = strdup_or_null(params->route);
 	pthread_mutex_init(&pg->lock, NULL);
 	pthread_cond_init(&pg->cond, NULL);
 	pthread_cond_init(&pg->feed_cond, NULL);
 	if (!pg->uri || !pg->base.uri_redacted || !pg->slots ||
-	    (params->password_file && !pg->password_file)) {
+	    (params->password_file && !pg->password_file) ||
+	    (params->feed_uri && (!pg->feed_uri || !pg->feed_redacted)) ||
+	    (params->route && !pg->route)) {
 		pg_free(&pg->base);
 		return -ENOMEM;
 	}

@@ -130,12 +130,103 @@ static bool valid_route_pattern(const char *s)
 	return *s != '\0';
 }
 
+static bool is_postgresql_uri(const char *uri)
+{
+	return strncmp(uri, "postgresql://", 13) == 0 || strncmp(uri, "postgres://", 11) == 0;
+}
+
+/*
+ * A route's "pooler" and "feed" (PostgreSQL only). URIs are never quoted
+ * back: they may hold a password.
+ */
+static int parse_route_pooler(json_t *v, struct config_route *rt, const char *where,
+			      const char *path, struct pfs_error *reterr)
+{
+	json_t *pooler = json_object_get(v, "pooler");
+
+	if (pooler) {
+		const char *s = json_string_value(pooler);
+
+		if (strcmp(s, "none") == 0)
+			rt->pooler = BACKEND_POOLER_NONE;
+		else if (strcmp(s, "transaction") == 0)
+			rt->pooler = BACKEND_POOLER_TRANSACTION;
+		else
+			return pfs_error_set(reterr, -EINVAL, 0,
+					     "%s: route \"%s\": \"%spooler\" must be \"none\" or "
+					     "\"transaction\", not \"%s\"",
+					     path, rt->tenant, where, s);
+	}
+	if (dup_string(v, "feed", &rt->feed) < 0)
+		return -ENOMEM;
+	if (strncmp(rt->backend, "sqlite://", 9) == 0 &&
+	    (rt->pooler != BACKEND_POOLER_NONE || rt->feed))
+		return pfs_error_set(reterr, -EINVAL, 0,
+				     "%s: route \"%s\": \"%s%s\" is only for PostgreSQL "
+				     "backends, and \"%sbackend\" is an SQLite file",
+				     path, rt->tenant, where, rt->feed ? "feed" : "pooler", where);
+	if (rt->feed && !is_postgresql_uri(rt->feed))
+		return pfs_error_set(reterr, -EINVAL, 0,
+				     "%s: route \"%s\": \"%sfeed\" must be a postgresql:// URI (a "
+				     "direct connection to the database, for LISTEN)",
+				     path, rt->tenant, where);
+	/* LISTEN through a transaction pooler hears nothing reliably: the reason for "feed". */
+	if (rt->feed && rt->pooler == BACKEND_POOLER_TRANSACTION &&
+	    strcmp(rt->feed, rt->backend) == 0)
+		return pfs_error_set(reterr, -EINVAL, 0,
+				     "%s: route \"%s\": \"%sfeed\" must be a direct connection to "
+				     "PostgreSQL, not the pooler that \"%sbackend\" names",
+				     path, rt->tenant, where, where);
+	return 0;
+}
+
+static bool same_or_both_null(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * Routes naming one backend URI share one backend (route.c opens each URI
+ * once), so they must agree on how to reach it; silently taking the first
+ * route's settings would run the others' tenants in a way nobody wrote.
+ */
+static int check_shared_backends(const struct config *cfg, const char *path,
+				 struct pfs_error *reterr)
+{
+	for (size_t i = 1; i < cfg->n_routes; i++) {
+		const struct config_route *b = &cfg->routes[i];
+
+		for (size_t j = 0; j < i; j++) {
+			const struct config_route *a = &cfg->routes[j];
+			const char *field;
+
+			if (strcmp(a->backend, b->backend) != 0)
+				continue;
+			if (a->pooler != b->pooler)
+				field = "pooler";
+			else if (!same_or_both_null(a->feed, b->feed))
+				field = "feed";
+			else
+				break;	/* checked against the first route sharing it */
+			return pfs_error_set(reterr, -EINVAL, 0,
+					     "%s: route \"%s\": \"routes[%zu].%s\" differs from "
+					     "that of route \"%s\" (\"routes[%zu].%s\"), which "
+					     "names the same backend: routes naming one "
+					     "backend share it and must agree",
+					     path, b->tenant, i, field, a->tenant, j, field);
+		}
+	}
+	return 0;
+}
+
 static int parse_routes(json_t *arr, struct config *cfg, const char *path, struct pfs_error *reterr)
 {
 	static const struct field route_fields[] = {
 		{"tenant", F_STRING, 0, 0},
 		{"backend", F_STRING, 0, 0},
 		{"password_file", F_STRING, 0, 0},
+		{"pooler", F_STRING, 0, 0},
+		{"feed", F_STRING, 0, 0},
 	};
 	size_t i;
 	json_t *v;
@@ -169,8 +260,11 @@ static int parse_routes(json_t *arr, struct config *cfg, const char *path, struc
 					     "%s: \"%stenant\" is not a tenant name or glob: \"%s\"",
 					     path, where, rt->tenant);
 		rt->is_glob = is_glob(rt->tenant);
+		r = parse_route_pooler(v, rt, where, path, reterr);
+		if (r < 0)
+			return r;
 	}
-	return 0;
+	return check_shared_backends(cfg, path, reterr);
 }
 
 static int parse_doc(json_t *doc, struct config *cfg, const char *path, struct pfs_error *reterr)
@@ -478,6 +572,10 @@ struct config *config_free(struct config *cfg)
 			free(cfg->routes[i].backend);
 		}
 		free(cfg->routes[i].password_file);
+		if (cfg->routes[i].feed) {
+			explicit_bzero(cfg->routes[i].feed, strlen(cfg->routes[i].feed));
+			free(cfg->routes[i].feed);
+		}
 	}
 	free(cfg->routes);
 	free(cfg->policy);

@@ -33,8 +33,19 @@ struct backend_set {
 	pthread_mutex_t lock;	/* serializes additions */
 	struct backend *backends[BACKEND_SET_MAX];
 	char *uris[BACKEND_SET_MAX];	/* secret: may hold passwords */
+	/* How each was opened: a later route naming the URI must agree. */
+	enum backend_pooler poolers[BACKEND_SET_MAX];
+	char *feeds[BACKEND_SET_MAX];	/* NULL or a URI; secret: may hold passwords */
 	size_t n;		/* atomic: written under lock, read without */
 };
+
+/* Frees a string that may hold a password (NULL is fine). */
+static void free_secret(char *s)
+{
+	if (s)
+		explicit_bzero(s, strlen(s));
+	free(s);
+}
 
 struct backend_set *backend_set_new(void)
 {
@@ -51,8 +62,8 @@ struct backend_set *backend_set_free(struct backend_set *set)
 		return NULL;
 	for (size_t i = 0; i < set->n; i++) {
 		backend_free(set->backends[i]);
-		explicit_bzero(set->uris[i], strlen(set->uris[i]));
-		free(set->uris[i]);
+		free_secret(set->uris[i]);
+		free_secret(set->feeds[i]);
 	}
 	pthread_mutex_destroy(&set->lock);
 	free(set);
@@ -69,7 +80,17 @@ struct backend *backend_set_get(const struct backend_set *set, size_t i)
 	return i < backend_set_size(set) ? set->backends[i] : NULL;
 }
 
-/* The index of the backend for uri, opening it if the set lacks it. */
+static bool same_or_both_null(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/*
+ * The index of the backend for uri, opening it if the set lacks it. A
+ * backend stays open with the pooler and feed it was opened with, so a
+ * route (of a reloaded config, say) that names its URI with others is
+ * refused rather than served in a way its config does not say.
+ */
 static int backend_set_obtain(struct backend_set *set, const struct config_route *route,
 			      const struct backend_params *defaults, struct pfs_error *reterr)
 {
@@ -79,10 +100,18 @@ static int backend_set_obtain(struct backend_set *set, const struct config_route
 
 	pthread_mutex_lock(&set->lock);
 	for (size_t i = 0; i < set->n; i++) {
-		if (strcmp(set->uris[i], route->backend) == 0) {
-			pthread_mutex_unlock(&set->lock);
-			return (int)i;
-		}
+		if (strcmp(set->uris[i], route->backend) != 0)
+			continue;
+		pthread_mutex_unlock(&set->lock);
+		if (set->poolers[i] != route->pooler ||
+		    !same_or_both_null(set->feeds[i], route->feed))
+			return pfs_error_set(reterr, -EINVAL, 0,
+					     "\"%s\" is open already with another \"%s\" "
+					     "(a backend keeps its pooler and feed until "
+					     "pinfs restarts)",
+					     backend_name(set->backends[i]),
+					     set->poolers[i] != route->pooler ? "pooler" : "feed");
+		return (int)i;
 	}
 	if (set->n == BACKEND_SET_MAX) {
 		pthread_mutex_unlock(&set->lock);
@@ -90,17 +119,25 @@ static int backend_set_obtain(struct backend_set *set, const struct config_route
 				     BACKEND_SET_MAX);
 	}
 	params.password_file = route->password_file;
+	params.pooler = route->pooler;
+	params.feed_uri = route->feed;
+	params.route = route->tenant;
 	r = backend_open(route->backend, &params, &be, reterr);
 	if (r < 0) {
 		pthread_mutex_unlock(&set->lock);
 		return r;
 	}
 	set->uris[set->n] = strdup(route->backend);
-	if (!set->uris[set->n]) {
+	set->feeds[set->n] = route->feed ? strdup(route->feed) : NULL;
+	if (!set->uris[set->n] || (route->feed && !set->feeds[set->n])) {
+		free_secret(set->uris[set->n]);
+		free_secret(set->feeds[set->n]);
+		set->uris[set->n] = set->feeds[set->n] = NULL;
 		backend_free(be);
 		pthread_mutex_unlock(&set->lock);
 		return -ENOMEM;
 	}
+	set->poolers[set->n] = route->pooler;
 	set->backends[set->n] = be;
 	r = (int)set->n;
 	__atomic_store_n(&set->n, set->n + 1, __ATOMIC_RELEASE);

@@ -108,14 +108,36 @@ typedef int (*backend_tenant_cb)(void *ctx, const char *tenant);
 
 #define BACKEND_RENAME_NOREPLACE (1u << 0)
 
+/* What sits between the driver and the database (PostgreSQL). */
+enum backend_pooler {
+	BACKEND_POOLER_NONE,		/* a direct connection: sessions are ours */
+	/*
+	 * A transaction-pooling proxy (PgBouncer pool_mode = transaction):
+	 * consecutive transactions of one client connection may run on
+	 * different server sessions, so the driver keeps nothing in a session
+	 * (no named prepared statements, no startup "options", no SET, no
+	 * LISTEN through it).
+	 */
+	BACKEND_POOLER_TRANSACTION,
+};
+
 /* Tunables shared by the drivers, from the config file. */
 struct backend_params {
 	unsigned pool_size;		/* connections (PostgreSQL) */
 	unsigned pool_wait_ms;		/* deadline for getting a connection */
 	unsigned connect_timeout_s;	/* per host */
-	unsigned statement_timeout_ms;
+	unsigned statement_timeout_ms;	/* not applied through a pooler (see above) */
 	unsigned retries;		/* extra attempts for retryable failures */
 	const char *password_file;	/* optional; never logged */
+	enum backend_pooler pooler;	/* PostgreSQL only */
+	/*
+	 * PostgreSQL only, optional: a direct connection URI for the change
+	 * feed's LISTEN (may hold a password: never logged). NULL: the feed
+	 * uses the backend URI, or, through a pooler, there is no feed (and
+	 * then no cache is ever trusted for this backend).
+	 */
+	const char *feed_uri;
+	const char *route;		/* optional: the route that opened it, for messages */
 };
 
 void backend_params_default(struct backend_params *p);
@@ -187,7 +209,9 @@ struct backend_ops {
 	 * The change feed (optional: NULL where the backend has none, as
 	 * SQLite, whose only writer is this daemon). feed_start runs cb from a
 	 * thread of the driver's own until feed_stop; it reports RESYNC on every
-	 * (re)connect and DOWN when the connection is lost.
+	 * (re)connect and DOWN when the connection is lost. It answers -ENOTSUP
+	 * when this backend has no feed (PostgreSQL behind a transaction pooler
+	 * with no params->feed_uri); the caller then trusts no cache for it.
 	 */
 	int (*feed_start)(struct backend *be, backend_change_cb cb, void *ctx);
 	void (*feed_stop)(struct backend *be);

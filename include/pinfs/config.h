@@ -27,6 +27,13 @@ struct config_route {
 	char *backend;		/* URI; may hold a password: never log it */
 	char *password_file;	/* optional */
 	bool is_glob;
+	/*
+	 * PostgreSQL only. Every route naming the same backend URI carries the
+	 * same pooler and feed (the parser refuses a config where they differ:
+	 * the routes share one backend).
+	 */
+	enum backend_pooler pooler;	/* "pooler": "none" (default) or "transaction" */
+	char *feed;		/* "feed": direct URI for LISTEN, or NULL; may hold a password */
 };
 
 struct config_tokens {

@@ -4,7 +4,10 @@
  * checked through its public API only, against whichever driver
  * PINFS_TEST_BACKEND_URI names. Unset or empty, it uses a fresh SQLite file
  * in a new directory under $TMPDIR (or /tmp), removed afterwards; the
- * integration harness runs the same binary against PostgreSQL.
+ * integration harness runs the same binary against PostgreSQL, directly
+ * and through PgBouncer in transaction mode (PINFS_TEST_BACKEND_POOLER=
+ * transaction: the backend is opened as a route with "pooler": "transaction"
+ * would be).
  *
  * The group setup opens the backend and migrates it up with the embedded
  * migrations (backend_schema_version() and be->ops->migration_apply() over
@@ -326,6 +329,19 @@ static int migrate_up(struct backend *be)
 	return 0;
 }
 
+/* PINFS_TEST_BACKEND_POOLER: "transaction", or unset/empty/"none". */
+static enum backend_pooler pooler_from_env(void)
+{
+	const char *env = getenv("PINFS_TEST_BACKEND_POOLER");
+
+	if (env && strcmp(env, "transaction") == 0)
+		return BACKEND_POOLER_TRANSACTION;
+	if (env && env[0] && strcmp(env, "none") != 0)
+		fprintf(stderr, "# PINFS_TEST_BACKEND_POOLER=\"%s\" is not \"none\" or "
+				"\"transaction\", ignoring\n", env);
+	return BACKEND_POOLER_NONE;
+}
+
 static int open_params(const char *uri, unsigned pool_size, unsigned pool_wait_ms,
 		       struct backend **ret)
 {
@@ -338,6 +354,7 @@ static int open_params(const char *uri, unsigned pool_size, unsigned pool_wait_m
 		params.pool_size = pool_size;
 	if (pool_wait_ms)
 		params.pool_wait_ms = pool_wait_ms;
+	params.pooler = pooler_from_env();
 	r = backend_open(uri, &params, ret, &err);
 	if (r < 0)
 		fprintf(stderr, "# could not open \"%s\": %s\n", uri, err.message);

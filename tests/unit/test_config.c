@@ -591,6 +591,138 @@ static void test_config_default_data_dir_falls_back_to_home(void **state)
 	free(dir);
 }
 
+/* ---- "pooler" and "feed" (PostgreSQL behind a transaction pooler) ------ */
+
+#define PGB "postgresql://pinfs@bouncer:6432/pins"
+#define DIRECT "postgresql://pinfs@db1/pins"
+
+static void test_config_route_pooler_and_feed_are_parsed(void **state)
+{
+	struct config *cfg = load_ok(
+	    "{\"routes\": [\n"
+	    "  {\"tenant\": \"acme\", \"backend\": \"" PGB "\", \"pooler\": \"transaction\",\n"
+	    "   \"feed\": \"" DIRECT "\"},\n"
+	    "  {\"tenant\": \"beta\", \"backend\": \"" PGB "\", \"pooler\": \"transaction\",\n"
+	    "   \"feed\": \"" DIRECT "\"},\n"
+	    "  {\"tenant\": \"solo\", \"backend\": \"postgresql://x/other\",\n"
+	    "   \"pooler\": \"transaction\"},\n"
+	    "  {\"tenant\": \"plain\", \"backend\": \"postgresql://y/p\", \"pooler\": \"none\",\n"
+	    "   \"feed\": \"postgres://z/p\"},\n"
+	    "  {\"tenant\": \"lab-*\", \"backend\": \"sqlite:///tmp/x.db\", \"pooler\": \"none\"}\n"
+	    "]}");
+
+	(void)state;
+	assert_int_equal(cfg->n_routes, 5);
+	assert_int_equal(cfg->routes[0].pooler, BACKEND_POOLER_TRANSACTION);
+	assert_string_equal(cfg->routes[0].feed, DIRECT);
+	assert_int_equal(cfg->routes[1].pooler, BACKEND_POOLER_TRANSACTION);
+	/* A transaction pooler without a feed loads (the daemon warns: no cache for it). */
+	assert_int_equal(cfg->routes[2].pooler, BACKEND_POOLER_TRANSACTION);
+	assert_null(cfg->routes[2].feed);
+	/* A feed on its own: LISTEN somewhere else than the pool's server. */
+	assert_int_equal(cfg->routes[3].pooler, BACKEND_POOLER_NONE);
+	assert_string_equal(cfg->routes[3].feed, "postgres://z/p");
+	assert_int_equal(cfg->routes[4].pooler, BACKEND_POOLER_NONE);
+	assert_null(cfg->routes[4].feed);
+	config_free(cfg);
+}
+
+static void test_config_route_pooler_defaults_to_none_without_feed(void **state)
+{
+	struct config *cfg = load_ok("{" MIN_ROUTES "}");
+
+	(void)state;
+	assert_int_equal(cfg->routes[0].pooler, BACKEND_POOLER_NONE);
+	assert_null(cfg->routes[0].feed);
+	config_free(cfg);
+}
+
+static void test_config_route_pooler_unknown_value_names_route_and_field(void **state)
+{
+	(void)state;
+	expect_refused("{\"routes\": [{\"tenant\": \"acme\", \"backend\": \"" PGB "\", "
+		       "\"pooler\": \"session\"}]}",
+		       "route \"acme\"", "routes[0].pooler", "\"none\" or \"transaction\"",
+		       "\"session\"", NULL);
+	expect_refused("{\"routes\": [{\"tenant\": \"a\", \"backend\": \"sqlite:///x\"}, "
+		       "{\"tenant\": \"acme\", \"backend\": \"" PGB "\", "
+		       "\"pooler\": \"Transaction\"}]}",
+		       "route \"acme\"", "routes[1].pooler", NULL);
+	expect_refused("{\"routes\": [{\"tenant\": \"acme\", \"backend\": \"" PGB "\", "
+		       "\"pooler\": true}]}",
+		       "routes[0].pooler", NULL);
+	expect_refused("{\"routes\": [{\"tenant\": \"acme\", \"backend\": \"" PGB "\", "
+		       "\"pooler\": \"\"}]}",
+		       "routes[0].pooler", NULL);
+}
+
+static void test_config_route_feed_must_be_a_postgresql_uri(void **state)
+{
+	(void)state;
+	expect_refused("{\"routes\": [{\"tenant\": \"acme\", \"backend\": \"" PGB "\", "
+		       "\"pooler\": \"transaction\", \"feed\": \"host=db1 dbname=pins\"}]}",
+		       "route \"acme\"", "routes[0].feed", "postgresql://", NULL);
+	expect_refused("{\"routes\": [{\"tenant\": \"acme\", \"backend\": \"" PGB "\", "
+		       "\"feed\": \"sqlite:///tmp/x.db\"}]}",
+		       "route \"acme\"", "routes[0].feed", "postgresql://", NULL);
+	expect_refused("{\"routes\": [{\"tenant\": \"acme\", \"backend\": \"" PGB "\", "
+		       "\"feed\": 5}]}",
+		       "routes[0].feed", NULL);
+}
+
+static void test_config_route_pooler_and_feed_refused_for_sqlite(void **state)
+{
+	(void)state;
+	expect_refused("{\"routes\": [{\"tenant\": \"lab\", \"backend\": \"sqlite:///tmp/x.db\", "
+		       "\"pooler\": \"transaction\"}]}",
+		       "route \"lab\"", "routes[0].pooler", "PostgreSQL", NULL);
+	expect_refused("{\"routes\": [{\"tenant\": \"lab\", \"backend\": \"sqlite:///tmp/x.db\", "
+		       "\"feed\": \"" DIRECT "\"}]}",
+		       "route \"lab\"", "routes[0].feed", "PostgreSQL", NULL);
+}
+
+static void test_config_route_feed_through_the_pooler_is_refused(void **state)
+{
+	struct pfs_error err = {0};
+	struct config *cfg = NULL;
+	const char *text = "{\"routes\": [{\"tenant\": \"acme\", "
+			   "\"backend\": \"postgresql://u:s3cret@bouncer/pins\", "
+			   "\"pooler\": \"transaction\", "
+			   "\"feed\": \"postgresql://u:s3cret@bouncer/pins\"}]}";
+
+	(void)state;
+	expect_refused(text, "route \"acme\"", "routes[0].feed", "direct", NULL);
+	assert_int_equal(config_load_string(text, strlen(text), "t.json", &cfg, &err), -EINVAL);
+	/* URIs may carry passwords: messages never quote them. */
+	assert_null(strstr(err.message, "s3cret"));
+}
+
+static void test_config_routes_sharing_a_backend_must_agree(void **state)
+{
+	(void)state;
+	expect_refused("{\"routes\": [\n"
+		       "  {\"tenant\": \"acme\", \"backend\": \"" PGB "\", \"pooler\": \"transaction\","
+		       "   \"feed\": \"" DIRECT "\"},\n"
+		       "  {\"tenant\": \"lab\", \"backend\": \"sqlite:///tmp/x.db\"},\n"
+		       "  {\"tenant\": \"beta\", \"backend\": \"" PGB "\"}]}",
+		       "route \"beta\"", "routes[2].pooler", "route \"acme\"", "routes[0].pooler",
+		       "same backend", NULL);
+	expect_refused("{\"routes\": [\n"
+		       "  {\"tenant\": \"acme\", \"backend\": \"" PGB "\", \"pooler\": \"transaction\","
+		       "   \"feed\": \"" DIRECT "\"},\n"
+		       "  {\"tenant\": \"beta\", \"backend\": \"" PGB "\", \"pooler\": \"transaction\","
+		       "   \"feed\": \"postgresql://pinfs@db2/pins\"}]}",
+		       "route \"beta\"", "routes[1].feed", "routes[0].feed", NULL);
+	expect_refused("{\"routes\": [\n"
+		       "  {\"tenant\": \"acme\", \"backend\": \"" PGB "\", \"pooler\": \"transaction\","
+		       "   \"feed\": \"" DIRECT "\"},\n"
+		       "  {\"tenant\": \"beta\", \"backend\": \"" PGB "\", \"pooler\": \"transaction\"}]}",
+		       "route \"beta\"", "routes[1].feed", NULL);
+	/* Explicit "none" and no "pooler" at all agree. */
+	config_free(load_ok("{\"routes\": [{\"tenant\": \"a\", \"backend\": \"" DIRECT "\"},"
+			    " {\"tenant\": \"b\", \"backend\": \"" DIRECT "\", \"pooler\": \"none\"}]}"));
+}
+
 static void test_config_free_null_returns_null(void **state)
 {
 	(void)state;
@@ -633,6 +765,13 @@ int main(void)
 	    cmocka_unit_test(test_config_default_is_lab_with_one_sqlite_route),
 	    cmocka_unit_test(test_config_default_data_dir_prefers_xdg),
 	    cmocka_unit_test(test_config_default_data_dir_falls_back_to_home),
+	    cmocka_unit_test(test_config_route_pooler_and_feed_are_parsed),
+	    cmocka_unit_test(test_config_route_pooler_defaults_to_none_without_feed),
+	    cmocka_unit_test(test_config_route_pooler_unknown_value_names_route_and_field),
+	    cmocka_unit_test(test_config_route_feed_must_be_a_postgresql_uri),
+	    cmocka_unit_test(test_config_route_pooler_and_feed_refused_for_sqlite),
+	    cmocka_unit_test(test_config_route_feed_through_the_pooler_is_refused),
+	    cmocka_unit_test(test_config_routes_sharing_a_backend_must_agree),
 	    cmocka_unit_test(test_config_free_null_returns_null),
 	};
 

@@ -4,7 +4,9 @@
  * (exact names before globs, first match in file order within each class,
  * -ENXIO when nothing matches: there is no fallback), the backend set, and
  * route_table_new() failing, naming the route, when a backend cannot be
- * opened. No backend is actually opened here (no database in unit tests).
+ * opened or is open already with another pooler or feed. No database is
+ * reached here: the PostgreSQL driver connects lazily, so opening one only
+ * parses its URI.
  * Written from include/pinfs/route.h and DESIGN.md section 5.
  */
 #include <errno.h>
@@ -287,6 +289,69 @@ static void test_route_table_no_routes_routes_nothing(void **state)
 	assert_null(route_table_free(rt));
 }
 
+static void test_route_table_reload_with_other_pooler_fails_naming_the_route(void **state)
+{
+	struct config_route first[] = {
+	    ROUTE("acme", "postgresql:///pins?host=/nonexistent/pinfs-unit"),
+	};
+	struct config_route second[] = {
+	    ROUTE("acme", "postgresql:///pins?host=/nonexistent/pinfs-unit"),
+	};
+	struct config cfg = {.mode = CONFIG_MODE_SAAS, .routes = first, .n_routes = 1};
+	PFS_CLEANUP(backend_set_freep) struct backend_set *set = backend_set_new();
+	struct route_table *rt = NULL, *rt2 = NULL;
+	struct pfs_error err = {0};
+
+	(void)state;
+	assert_non_null(set);
+	backend_params_default(&cfg.backend);
+	assert_int_equal(route_table_new(&cfg, set, &rt, &err), 0);
+	assert_int_equal(backend_set_size(set), 1);
+
+	/* The same URI with the same settings shares the open backend. */
+	cfg.routes = second;
+	assert_int_equal(route_table_new(&cfg, set, &rt2, &err), 0);
+	assert_int_equal(backend_set_size(set), 1);
+	rt2 = route_table_free(rt2);
+
+	/* A reload that names it through a pooler now cannot change the open backend. */
+	second[0].pooler = BACKEND_POOLER_TRANSACTION;
+	assert_int_equal(route_table_new(&cfg, set, &rt2, &err), -EINVAL);
+	assert_null(rt2);
+	if (!strstr(err.message, "acme") || !strstr(err.message, "pooler"))
+		fail_msg("message \"%s\" does not name the route and \"pooler\"", err.message);
+
+	second[0].pooler = BACKEND_POOLER_NONE;
+	second[0].feed = (char *)"postgresql:///pins?host=/nonexistent/direct";
+	memset(&err, 0, sizeof(err));
+	assert_int_equal(route_table_new(&cfg, set, &rt2, &err), -EINVAL);
+	if (!strstr(err.message, "acme") || !strstr(err.message, "feed"))
+		fail_msg("message \"%s\" does not name the route and \"feed\"", err.message);
+	assert_int_equal(backend_set_size(set), 1);
+	route_table_free(rt);
+}
+
+static void test_route_table_malformed_feed_uri_fails_naming_feed(void **state)
+{
+	struct config_route routes[] = {
+	    ROUTE("acme", "postgresql:///pins?host=/nonexistent/pinfs-unit"),
+	};
+	struct config cfg = {.mode = CONFIG_MODE_SAAS, .routes = routes, .n_routes = 1};
+	PFS_CLEANUP(backend_set_freep) struct backend_set *set = backend_set_new();
+	struct route_table *rt = NULL;
+	struct pfs_error err = {0};
+
+	(void)state;
+	assert_non_null(set);
+	backend_params_default(&cfg.backend);
+	routes[0].pooler = BACKEND_POOLER_TRANSACTION;
+	routes[0].feed = (char *)"postgresql://[::1/pins";
+	assert_int_equal(route_table_new(&cfg, set, &rt, &err), -EINVAL);
+	if (!strstr(err.message, "acme") || !strstr(err.message, "feed"))
+		fail_msg("message \"%s\" does not name the route and \"feed\"", err.message);
+	assert_int_equal(backend_set_size(set), 0);
+}
+
 static void test_route_table_free_null_returns_null(void **state)
 {
 	(void)state;
@@ -311,6 +376,8 @@ int main(void)
 	    cmocka_unit_test(test_route_backend_set_new_is_empty),
 	    cmocka_unit_test(test_route_table_unknown_scheme_fails_naming_the_route),
 	    cmocka_unit_test(test_route_table_no_routes_routes_nothing),
+	    cmocka_unit_test(test_route_table_reload_with_other_pooler_fails_naming_the_route),
+	    cmocka_unit_test(test_route_table_malformed_feed_uri_fails_naming_feed),
 	    cmocka_unit_test(test_route_table_free_null_returns_null),
 	};
 

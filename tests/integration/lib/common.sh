@@ -1554,3 +1554,123 @@ ft_report()
         pid=$(awk '{print $4}' "/proc/$pid/stat" 2>/dev/null) || break
     done
 }
+
+# --- route-pgbouncer helpers ---
+# Used by cases/route-pgbouncer-*.sh: a private PgBouncer (the distribution's
+# binary) in transaction-pooling mode in front of the harness's PostgreSQL.
+# It runs as postgres from $PGB_DIR (its config, log and Unix socket; no
+# TCP) and is stopped by its pid when the case ends. Names start with pgb_.
+
+PGB_DIR=$CASE_DIR/pgbouncer
+PGB_SOCK=$PGB_DIR/sock
+PGB_PORT=6432
+PGB_PID=
+
+# pgb_require: skips the case unless a pgbouncer binary is installed.
+pgb_require()
+{
+    PGB_BIN=$(command -v pgbouncer) || skip "pgbouncer is not installed (Debian: pgbouncer)"
+}
+
+# pgb_start POOL_SIZE: writes $PGB_DIR/pgbouncer.ini (pool_mode transaction,
+# trust, at most POOL_SIZE server connections per database, admin user
+# root, ignore_startup_parameters left empty as shipped) and starts it in
+# the foreground as postgres; waits (10 s) until its admin console answers.
+# Installs pgb_stop as the EXIT trap.
+pgb_start()
+{
+    local pool=$1 i
+    mkdir -p -- "$PGB_SOCK"
+    printf '"root" ""\n"postgres" ""\n' >"$PGB_DIR/userlist.txt"
+    cat >"$PGB_DIR/pgbouncer.ini" <<EOI
+[databases]
+* = host=$PIT_PG_SOCK
+[pgbouncer]
+listen_addr =
+listen_port = $PGB_PORT
+unix_socket_dir = $PGB_SOCK
+auth_type = trust
+auth_file = $PGB_DIR/userlist.txt
+admin_users = root
+pool_mode = transaction
+default_pool_size = $pool
+max_db_connections = $pool
+reserve_pool_size = 0
+max_client_conn = 64
+server_login_retry = 1
+stats_period = 1
+EOI
+    chown -R postgres: -- "$PGB_DIR"
+    trap pgb_stop EXIT
+    trap 'exit 143' TERM
+    setpriv --reuid postgres --regid postgres --init-groups \
+        env -i PATH=/usr/bin:/bin LC_ALL=C HOME="$PGB_DIR" \
+        "$PGB_BIN" "$PGB_DIR/pgbouncer.ini" </dev/null >"$PGB_DIR/pgbouncer.log" 2>&1 &
+    PGB_PID=$!
+    for ((i = 0; i < 100; i++)); do
+        if pgb_admin "SHOW VERSION" >/dev/null 2>&1; then
+            step "pgbouncer pid $PGB_PID: $(pgb_admin "SHOW VERSION"), pool_mode transaction, pool $pool"
+            return 0
+        fi
+        pid_running "$PGB_PID" || break
+        sleep 0.1
+    done
+    cat -- "$PGB_DIR/pgbouncer.log" >&2
+    fail "pgbouncer did not start"
+}
+
+# pgb_stop: stops our pgbouncer (SIGTERM, then SIGKILL after 5 s), by pid.
+pgb_stop()
+{
+    local rc=$? i
+    if [[ -n "$PGB_PID" ]] && pid_running "$PGB_PID"; then
+        kill -TERM "$PGB_PID" 2>/dev/null || true
+        for ((i = 0; i < 50; i++)); do
+            pid_running "$PGB_PID" || break
+            sleep 0.1
+        done
+        if pid_running "$PGB_PID"; then
+            echo "pgb_stop: pgbouncer $PGB_PID ignored SIGTERM, sending SIGKILL" >&2
+            kill -KILL "$PGB_PID" 2>/dev/null || true
+        fi
+        wait "$PGB_PID" 2>/dev/null || true
+    fi
+    PGB_PID=
+    return "$rc"
+}
+
+# pgb_uri [DB]: the libpq URI of DB (default: the case database) through pgbouncer.
+pgb_uri()
+{
+    echo "postgresql:///${1:-$CASE_DB}?host=$PGB_SOCK&port=$PGB_PORT"
+}
+
+# pgb_admin SQL: a command on pgbouncer's admin console ("a|b" per row).
+pgb_admin()
+{
+    "$PIT_PG_BIN/psql" -XAtq -h "$PGB_SOCK" -p "$PGB_PORT" -U root -d pgbouncer -c "$1"
+}
+
+# pgb_show WHAT COLUMN [FILTER_COLUMN=VALUE...]: COLUMN of the rows of
+# "SHOW WHAT" whose columns have these values, one per line.
+pgb_show()
+{
+    local what=$1 col=$2
+    shift 2
+    "$PIT_PG_BIN/psql" -XAq -F $'\t' -h "$PGB_SOCK" -p "$PGB_PORT" -U root -d pgbouncer \
+        -c "SHOW $what" | awk -F '\t' -v what="$what" -v col="$col" -v filters="$*" '
+        NR == 1 {
+            for (i = 1; i <= NF; i++) idx[$i] = i
+            if (!(col in idx)) { print "pgb_show: SHOW " what " has no column " col > "/dev/stderr"; exit 2 }
+            n = split(filters, f, " ")
+            next
+        }
+        /^\([0-9]+ rows?\)$/ { next }
+        {
+            for (j = 1; j <= n; j++) {
+                split(f[j], kv, "=")
+                if ($(idx[kv[1]]) != kv[2]) next
+            }
+            print $(idx[col])
+        }'
+}
