@@ -35,9 +35,12 @@
 
 #define LIVE "(expires_at IS NULL OR expires_at > now())"
 #define USEC(col) "(extract(epoch from " col ") * 1000000)::int8"
-#define PIN_COLS                                                                                   \
-	"id, value::text, source, " USEC("created_at") ", " USEC("updated_at") ", "               \
+#define PIN_COLS_WITH(value)                                                                       \
+	"id, " value ", source, " USEC("created_at") ", " USEC("updated_at") ", "                  \
 	"COALESCE(" USEC("expires_at") ", 0), COALESCE(ttl_seconds, -1)"
+#define PIN_COLS PIN_COLS_WITH("value::text")
+/* The same columns with an empty value: a write needs its new metadata, not its value back. */
+#define META_COLS PIN_COLS_WITH("''")
 
 /* Internal marker: the statement may be retried on a fresh attempt. */
 #define PG_RETRY (-EAGAIN)
@@ -106,7 +109,7 @@ static const struct {
 		       "   expires_at = CASE WHEN $5 = 'set' THEN now() + make_interval(secs => $6::int)"
 		       "                WHEN $5 = 'clear' OR p.expires_at <= now() THEN NULL"
 		       "                ELSE p.expires_at END"
-		       " RETURNING " PIN_COLS,
+		       " RETURNING " META_COLS,
 		       6},
 	[ST_DELETE] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2"
 		       " RETURNING " LIVE,
@@ -155,7 +158,7 @@ static const struct {
 			 "   expires_at = CASE WHEN $3 = 'set' THEN now() + make_interval(secs => $4::int)"
 			 "                WHEN $3 = 'clear' THEN NULL ELSE expires_at END,"
 			 "   source = COALESCE($5, source)"
-			 " WHERE tenant_id = $1 AND key = $2 AND " LIVE " RETURNING " PIN_COLS,
+			 " WHERE tenant_id = $1 AND key = $2 AND " LIVE " RETURNING " META_COLS,
 			 5},
 	/* Expired rows go with one audit row each, in one statement (one transaction). */
 	[ST_EXPIRE] = {"WITH gone AS ("
@@ -616,7 +619,7 @@ static int64_t int_at(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-/* Reads the PIN_COLS columns starting at col. */
+/* Reads the PIN_COLS (or META_COLS) columns starting at col. */
 static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
 {
 	const char *v = PQgetvalue(res, row, col + 1);
@@ -673,7 +676,7 @@ static int pg_pin_get(struct backend *be, const char *tenant, const char *key, s
 	return pg_run(to_pg(be), op_get, &a);
 }
 
-/* Runs st, which returns the pin's row (or none: -ENOENT); copies its metadata. */
+/* Runs st, which returns the pin's META_COLS (or no row: -ENOENT); copies its metadata. */
 static int exec_meta(const struct pg_slot *s, enum stmt st, const char *const *p,
 		     struct pin_meta *ret_meta)
 {

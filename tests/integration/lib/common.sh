@@ -1031,6 +1031,31 @@ rt_conformance_bin()
     return 1
 }
 
+# rt_run_conformance URI [ENV=VALUE...]: runs the backend conformance suite
+# against URI (with the extra environment given) and checks its TAP output:
+# exit status 0, a non-empty plan, an "ok" line for every test, no "not ok".
+# Sets RT_CONFORMANCE_N to the number of tests.
+rt_run_conformance()
+{
+    local uri=$1 bin rc=0 plan tap=$CASE_DIR/conformance.tap
+    shift
+    bin=$(rt_conformance_bin) || fail "cannot find tests/conformance/backend_conformance next to the pinfs under test"
+    step "running $bin against $uri"
+    env CMOCKA_MESSAGE_OUTPUT=TAP PINFS_TEST_BACKEND_URI="$uri" "$@" \
+        timeout 100 "$bin" >"$tap" 2>&1 || rc=$?
+    cat "$tap" >&2
+    ((rc == 0)) || fail "backend_conformance exited with status $rc"
+    if grep -E '^not ok' "$tap" >/dev/null; then
+        fail "backend_conformance reported failures: $(grep -E '^not ok' "$tap" | paste -sd ';')"
+    fi
+    plan=$(grep -E '^1\.\.[0-9]+' "$tap" | head -n 1)
+    [[ -n "$plan" ]] || fail "no TAP plan in the output"
+    RT_CONFORMANCE_N=${plan#1..}
+    RT_CONFORMANCE_N=${RT_CONFORMANCE_N%% *}
+    ((RT_CONFORMANCE_N > 0)) || fail "the TAP plan is empty: $plan"
+    assert_eq "$(grep -c -E '^ok ' "$tap")" "$RT_CONFORMANCE_N" "ok lines against the plan $plan"
+}
+
 # ---- extended attributes ----
 
 # RFC 3339 UTC, as user.pin.*_at report it.
