@@ -80,17 +80,20 @@ int backend_schema_required(const struct backend *be)
  */
 char *backend_uri_redact(const char *uri)
 {
-	char *s = strdup(uri);
-	char *p, *at, *scheme;
+	static const char key[] = "password=";
+	const size_t klen = sizeof(key) - 1;
+	char *s = strdup(uri), *out, *o;
+	const char *p, *scheme;
 
 	if (!s)
 		return NULL;
+	/* scheme://user:secret@host: the userinfo's password goes. */
 	scheme = strstr(s, "://");
 	if (scheme) {
-		char *auth = scheme + 3;
+		char *auth = (char *)scheme + 3;
 		char *slash = strchr(auth, '/');
+		char *at = strchr(auth, '@');
 
-		at = strchr(auth, '@');
 		if (at && (!slash || at < slash)) {
 			char *colon = memchr(auth, ':', (size_t)(at - auth));
 
@@ -98,16 +101,37 @@ char *backend_uri_redact(const char *uri)
 				memmove(colon, at, strlen(at) + 1);
 		}
 	}
-	p = strstr(s, "password=");
-	if (p) {
-		char *end = p + 9;
-
-		while (*end && *end != ' ' && *end != '&')
-			end++;
-		memmove(p + 9, "***", 3);
-		memmove(p + 12, end, strlen(end) + 1);
+	/* Every password=VALUE (URI query or conninfo) becomes password=***. */
+	out = malloc(strlen(s) + 3 * (strlen(s) / klen + 1) + 1);
+	if (!out) {
+		free(s);
+		return NULL;
 	}
-	return s;
+	o = out;
+	for (p = s; *p;) {
+		const char *hit = strstr(p, key);
+		size_t n = hit ? (size_t)(hit - p) + klen : strlen(p);
+
+		memcpy(o, p, n);
+		o += n;
+		p += n;
+		if (!hit)
+			break;
+		if (*p == '\'') {	/* conninfo: password='se cret' */
+			for (p++; *p && *p != '\''; p++)
+				if (*p == '\\' && p[1])
+					p++;
+			if (*p)
+				p++;
+		} else {
+			p += strcspn(p, " &");
+		}
+		memcpy(o, "***", 3);
+		o += 3;
+	}
+	*o = '\0';
+	free(s);
+	return out;
 }
 
 int backend_schema_version(struct backend *be, int *ret_version)

@@ -352,6 +352,33 @@ static void test_route_table_malformed_feed_uri_fails_naming_feed(void **state)
 	assert_int_equal(backend_set_size(set), 0);
 }
 
+/* backend_uri_redact: every password goes, whatever its length; the rest stays. */
+static void test_route_uri_redact_every_password(void **state)
+{
+	static const struct {
+		const char *in, *out;
+	} cases[] = {
+	    {"postgresql://u:s3cret@db/pins", "postgresql://u@db/pins"},
+	    {"postgresql:///pins?password=ab&host=/s", "postgresql:///pins?password=***&host=/s"},
+	    {"postgresql:///pins?password=", "postgresql:///pins?password=***"},
+	    {"postgresql:///pins?password=a&password=longer-one",
+	     "postgresql:///pins?password=***&password=***"},
+	    {"host=/s password='se cret' dbname=pins", "host=/s password=*** dbname=pins"},
+	    {"host=/s password='it\\'s' dbname=x", "host=/s password=*** dbname=x"},
+	    {"postgresql://db/pins?sslmode=require", "postgresql://db/pins?sslmode=require"},
+	    {"sqlite:///var/lib/pinfs/p.db", "sqlite:///var/lib/pinfs/p.db"},
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char *r = backend_uri_redact(cases[i].in);
+
+		assert_non_null(r);
+		assert_string_equal(r, cases[i].out);
+		free(r);
+	}
+}
+
 static void test_route_table_free_null_returns_null(void **state)
 {
 	(void)state;
@@ -378,6 +405,7 @@ int main(void)
 	    cmocka_unit_test(test_route_table_no_routes_routes_nothing),
 	    cmocka_unit_test(test_route_table_reload_with_other_pooler_fails_naming_the_route),
 	    cmocka_unit_test(test_route_table_malformed_feed_uri_fails_naming_feed),
+	    cmocka_unit_test(test_route_uri_redact_every_password),
 	    cmocka_unit_test(test_route_table_free_null_returns_null),
 	};
 
