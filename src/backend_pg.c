@@ -479,6 +479,7 @@ static int exec_stmt(const struct pg_slot *s, enum stmt st, const char *const *p
 	ExecStatusType status;
 	int r;
 
+	*ret_res = NULL;
 	if ((int)st < s->n_prepared) {
 		snprintf(name, sizeof(name), "pinfs_%d", (int)st);
 		res = PQexecPrepared(s->conn, name, stmts[st].nparams, params, NULL, NULL, 0);

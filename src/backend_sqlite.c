@@ -332,7 +332,7 @@ static bool take_digits(const char *s, size_t len, size_t *i, size_t n, int *ret
  */
 static int usec_parse(const char *s, size_t len, pfs_usec_t *ret)
 {
-	int year, mon, day, hour, min, sec = 0, usec = 0;
+	int year = 0, mon = 0, day = 0, hour = 0, min = 0, sec = 0, usec = 0;
 	int64_t days, t;
 	size_t i = 0;
 
