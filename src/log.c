@@ -43,6 +43,7 @@ int pfs_log_level_from_name(const char *name)
 	return -1;
 }
 
+PFS_PRINTF(2, 0)
 static void vemit(int prio, const char *fmt, va_list ap)
 {
 	char msg[1024];

@@ -249,6 +249,7 @@ static void reloader_stop(struct reloader *rl)
 	rl->watched[0] = rl->watched[1] = NULL;
 }
 
+PFS_PRINTF(2, 0)
 static void fuse_log_bridge(enum fuse_log_level level, const char *fmt, va_list ap)
 {
 	char msg[512];

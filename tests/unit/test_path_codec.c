@@ -768,8 +768,7 @@ static void test_path_codec_create_class_sed_lookalikes_are_key(void **state)
 	    "sedAb.123",
 	    "SEDabc123", /* the prefix is lower-case "sed" */
 	    "xsedabc123",
-	    "sed\xc3\xa9"
-	    "bcd1",
+	    "sed\303\251bcd1", /* "sedébcd1": é is not in [A-Za-z0-9] */
 	};
 
 	(void)state;
