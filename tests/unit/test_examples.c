@@ -99,9 +99,9 @@ static void test_examples_configs_load(void **state)
 	(void)state;
 	snprintf(dir, sizeof(dir), "%s/examples", root());
 	n = list_files(dir, "pinfs", ".json", &files);
-	/* sqlite, postgres, primary-standby, mixed: losing one is a failure too. */
-	if (n < 4)
-		fail_msg("expected at least 4 examples/pinfs*.json, found %zu", n);
+	/* sqlite, postgres, primary-standby, mixed, pgbouncer: losing one is a failure too. */
+	if (n < 5)
+		fail_msg("expected at least 5 examples/pinfs*.json, found %zu", n);
 	for (size_t i = 0; i < n; i++) {
 		struct pfs_error err = {0};
 		struct config *cfg = NULL;
@@ -120,6 +120,25 @@ static void test_examples_configs_load(void **state)
 		config_free(cfg);
 	}
 	free_list(files);
+}
+
+/* The PgBouncer example pools every route in transaction mode, with a direct feed. */
+static void test_examples_pgbouncer_has_pooler_and_feed(void **state)
+{
+	char path[4096];
+	struct pfs_error err = {0};
+	struct config *cfg = NULL;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/examples/pinfs-pgbouncer.json", root());
+	if (config_load_file(path, &cfg, &err) != 0)
+		fail_msg("%s does not load: %s", path, err.message);
+	for (size_t i = 0; i < cfg->n_routes; i++) {
+		assert_int_equal(cfg->routes[i].pooler, BACKEND_POOLER_TRANSACTION);
+		assert_non_null(cfg->routes[i].feed);
+		assert_string_not_equal(cfg->routes[i].feed, cfg->routes[i].backend);
+	}
+	config_free(cfg);
 }
 
 static void test_examples_primary_standby_fails_over(void **state)
@@ -284,6 +303,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_examples_configs_load),
 		cmocka_unit_test(test_examples_primary_standby_fails_over),
+	    cmocka_unit_test(test_examples_pgbouncer_has_pooler_and_feed),
 		cmocka_unit_test(test_examples_policies_load),
 		cmocka_unit_test(test_examples_seed_has_the_seven_default_pins),
 		cmocka_unit_test(test_examples_seed_tree_equals_seed_file),
