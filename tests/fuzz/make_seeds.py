@@ -191,6 +191,14 @@ def config():
                               '{"tenant":"[","backend":"b"}]}',
         "route-backend-number": '{"routes":[{"tenant":"a","backend":5}]}',
         "route-second-bad": '{"routes":[{"tenant":"a","backend":"b"},{"tenant":"","backend":"b"}]}',
+        "route-pooler-feed": '{"routes":[{"tenant":"*","backend":"postgresql://h:6432/p",'
+                             '"pooler":"transaction","feed":"postgresql://h:5432/p"}]}',
+        "route-pooler-bad": '{"routes":[{"tenant":"*","backend":"postgresql:///p","pooler":"session"}]}',
+        "route-pooler-number": '{"routes":[{"tenant":"*","backend":"postgresql:///p","pooler":1}]}',
+        "route-feed-sqlite": '{"routes":[{"tenant":"*","backend":"sqlite:///x","feed":"postgresql:///p"}]}',
+        "route-feed-not-pg": '{"routes":[{"tenant":"*","backend":"postgresql:///p","feed":"sqlite:///x"}]}',
+        "route-pooler-disagree": '{"routes":[{"tenant":"a","backend":"postgresql:///p","pooler":"transaction"},'
+                                 '{"tenant":"b","backend":"postgresql:///p"}]}',
         "pool-array": '{"pool":[]}',
         "pool-size-string": '{"pool":{"size":"8"}}',
         "pool-size-zero": '{"pool":{"size":0}}',
