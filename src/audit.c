@@ -45,11 +45,8 @@ struct queued {
 struct audit {
 	pthread_mutex_t lock;
 	pthread_cond_t wake;		/* the writer: work or stop */
-	pthread_cond_t idle;		/* audit_flush: queue drained */
 	struct queued *q;		/* circular */
 	size_t q_cap, q_head, q_len;
-	bool writing;			/* the writer holds a batch */
-	unsigned hurry;			/* audit_flush callers waiting: no lingering */
 	bool stop;
 	bool started;
 	pthread_t thread;
@@ -111,7 +108,6 @@ struct audit *audit_new(size_t queue_cap, size_t ring_cap)
 	}
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->wake, NULL);
-	pthread_cond_init(&a->idle, NULL);
 	a->ring_next = 1;
 	return a;
 }
@@ -216,22 +212,16 @@ static void *writer(void *arg)
 	for (;;) {
 		size_t n = 0;
 
-		while (a->q_len == 0 && !a->stop) {
-			pthread_cond_broadcast(&a->idle);
+		while (a->q_len == 0 && !a->stop)
 			pthread_cond_wait(&a->wake, &a->lock);
-		}
 		if (a->q_len == 0 && a->stop)
 			break;
-		if (a->q_len < BATCH_MAX && !a->stop && !a->hurry) {
+		if (a->q_len < BATCH_MAX && !a->stop) {
 			struct timespec until;
 
 			clock_gettime(CLOCK_REALTIME, &until);
-			until.tv_nsec += LINGER_MS * 1000000L;
-			if (until.tv_nsec >= 1000000000L) {
-				until.tv_sec++;
-				until.tv_nsec -= 1000000000L;
-			}
-			while (a->q_len < BATCH_MAX && !a->stop && !a->hurry &&
+			time_add_ms(&until, LINGER_MS);
+			while (a->q_len < BATCH_MAX && !a->stop &&
 			       pthread_cond_timedwait(&a->wake, &a->lock, &until) == 0)
 				;
 		}
@@ -240,13 +230,10 @@ static void *writer(void *arg)
 			a->q_head = (a->q_head + 1) % a->q_cap;
 			a->q_len--;
 		}
-		a->writing = true;
 		pthread_mutex_unlock(&a->lock);
 		write_batch(batch, n);
 		pthread_mutex_lock(&a->lock);
-		a->writing = false;
 	}
-	pthread_cond_broadcast(&a->idle);
 	pthread_mutex_unlock(&a->lock);
 	free(batch);
 	return NULL;
@@ -269,19 +256,6 @@ int audit_start(struct audit *a)
 	return 0;
 }
 
-void audit_flush(struct audit *a)
-{
-	if (!a || !a->started)
-		return;
-	pthread_mutex_lock(&a->lock);
-	a->hurry++;
-	pthread_cond_signal(&a->wake);
-	while (a->q_len > 0 || a->writing)
-		pthread_cond_wait(&a->idle, &a->lock);
-	a->hurry--;
-	pthread_mutex_unlock(&a->lock);
-}
-
 struct audit *audit_free(struct audit *a)
 {
 	if (!a)
@@ -295,7 +269,6 @@ struct audit *audit_free(struct audit *a)
 	}
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->wake);
-	pthread_cond_destroy(&a->idle);
 	free(a->q);
 	free(a->ring);
 	free(a);

@@ -82,15 +82,15 @@ char *backend_uri_redact(const char *uri)
 {
 	static const char key[] = "password=";
 	const size_t klen = sizeof(key) - 1;
-	char *s = strdup(uri), *out, *o;
-	const char *p, *scheme;
+	char *s = strdup(uri), *scheme, *out, *o;
+	const char *p;
 
 	if (!s)
 		return NULL;
 	/* scheme://user:secret@host: the userinfo's password goes. */
 	scheme = strstr(s, "://");
 	if (scheme) {
-		char *auth = (char *)scheme + 3;
+		char *auth = scheme + 3;
 		char *slash = strchr(auth, '/');
 		char *at = strchr(auth, '@');
 

@@ -32,6 +32,7 @@
 #include <libpq-fe.h>
 
 #include "pinfs/log.h"
+#include "pinfs/timeutil.h"
 
 #define LIVE "(expires_at IS NULL OR expires_at > now())"
 #define USEC(col) "(extract(epoch from " col ") * 1000000)::int8"
@@ -247,16 +248,6 @@ static int pg_errno(const PGresult *res, PGconn *conn)
 	return -EIO;
 }
 
-static void timespec_add_ms(struct timespec *ts, unsigned ms)
-{
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 static bool timespec_before(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
@@ -363,7 +354,7 @@ static int pool_acquire(struct backend_pg *pg)
 	int slot = -1;
 
 	clock_gettime(CLOCK_REALTIME, &deadline);
-	timespec_add_ms(&deadline, pg->params.pool_wait_ms);
+	time_add_ms(&deadline, pg->params.pool_wait_ms);
 
 	pthread_mutex_lock(&pg->lock);
 	for (;;) {
@@ -416,7 +407,7 @@ static int pool_acquire(struct backend_pg *pg)
 		if (pg->backoff_ms > 5000)
 			pg->backoff_ms = 5000;
 		clock_gettime(CLOCK_REALTIME, &pg->retry_at);
-		timespec_add_ms(&pg->retry_at, pg->backoff_ms);
+		time_add_ms(&pg->retry_at, pg->backoff_ms);
 		pg->slots[slot].busy = false;
 		pthread_cond_signal(&pg->cond);
 		pthread_mutex_unlock(&pg->lock);
@@ -600,7 +591,7 @@ static int pg_run(struct backend_pg *pg, pg_op op, void *ctx)
 		if (r == PG_SLOW) {
 			pthread_mutex_lock(&pg->lock);
 			clock_gettime(CLOCK_REALTIME, &pg->slow_until);
-			timespec_add_ms(&pg->slow_until, pg->params.statement_timeout_ms);
+			time_add_ms(&pg->slow_until, pg->params.statement_timeout_ms);
 			pthread_mutex_unlock(&pg->lock);
 			pfs_log(LOG_WARNING,
 				"a statement on \"%s\" timed out: short timeouts for the next %u ms",
@@ -1285,7 +1276,7 @@ static bool feed_should_stop(struct backend_pg *pg, unsigned wait_ms)
 	pthread_mutex_lock(&pg->lock);
 	if (wait_ms && !pg->feed_stop) {
 		clock_gettime(CLOCK_REALTIME, &until);
-		timespec_add_ms(&until, wait_ms);
+		time_add_ms(&until, wait_ms);
 		pthread_cond_timedwait(&pg->feed_cond, &pg->lock, &until);
 	}
 	stop = pg->feed_stop;

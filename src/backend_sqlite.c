@@ -63,6 +63,7 @@
 
 #include "pinfs/audit.h"
 #include "pinfs/log.h"
+#include "pinfs/timeutil.h"
 
 #define SQLITE_URI_PREFIX "sqlite://"
 #define SQLITE_POOL_MAX 64
@@ -275,12 +276,7 @@ static struct timespec monotonic_deadline(unsigned ms)
 	struct timespec ts;
 
 	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	time_add_ms(&ts, ms);
 	return ts;
 }
 

@@ -180,11 +180,6 @@ static int parse_route_pooler(json_t *v, struct config_route *rt, const char *wh
 	return 0;
 }
 
-static bool same_or_both_null(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 /*
  * Routes naming one backend URI share one backend (route.c opens each URI
  * once), so they must agree on how to reach it; silently taking the first
@@ -204,7 +199,7 @@ static int check_shared_backends(const struct config *cfg, const char *path,
 				continue;
 			if (a->pooler != b->pooler)
 				field = "pooler";
-			else if (!same_or_both_null(a->feed, b->feed))
+			else if (!pfs_streq_or_null(a->feed, b->feed))
 				field = "feed";
 			else
 				break;	/* checked against the first route sharing it */

@@ -80,11 +80,6 @@ struct backend *backend_set_get(const struct backend_set *set, size_t i)
 	return i < backend_set_size(set) ? set->backends[i] : NULL;
 }
 
-static bool same_or_both_null(const char *a, const char *b)
-{
-	return a == b || (a && b && strcmp(a, b) == 0);
-}
-
 /*
  * The index of the backend for uri, opening it if the set lacks it. A
  * backend stays open with the pooler and feed it was opened with, so a
@@ -104,7 +99,7 @@ static int backend_set_obtain(struct backend_set *set, const struct config_route
 			continue;
 		pthread_mutex_unlock(&set->lock);
 		if (set->poolers[i] != route->pooler ||
-		    !same_or_both_null(set->feeds[i], route->feed))
+		    !pfs_streq_or_null(set->feeds[i], route->feed))
 			return pfs_error_set(reterr, -EINVAL, 0,
 					     "\"%s\" is open already with another \"%s\" "
 					     "(a backend keeps its pooler and feed until "

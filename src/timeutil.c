@@ -13,6 +13,16 @@ int64_t time_now_us(void)
 	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
+void time_add_ms(struct timespec *ts, unsigned ms)
+{
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
 void time_rfc3339(int64_t usec, int micro, char buf[TIME_RFC3339_LEN])
 {
 	time_t secs = (time_t)(usec / 1000000);

@@ -44,9 +44,6 @@ int audit_start(struct audit *a);
 void audit_submit(struct audit *a, struct backend *be, const struct audit_event *ev);
 void audit_submit_rbac(struct audit *a, struct backend *be, const struct rbac_event *ev);
 
-/* Blocks until everything queued so far was written or dropped (tests, shutdown). */
-void audit_flush(struct audit *a);
-
 /* Whether a reader may see an event (tenant scope). */
 typedef bool (*audit_filter)(void *ctx, const char *tenant);
 

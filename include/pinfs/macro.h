@@ -6,6 +6,7 @@
 #ifndef PINFS_MACRO_H
 #define PINFS_MACRO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,12 @@ static inline void pfs_strcpy_cut(char *dst, const char *src, size_t size)
 
 	memcpy(dst, src, n);
 	dst[n] = '\0';
+}
+
+/* Whether a and b are equal strings, or both NULL. */
+static inline bool pfs_streq_or_null(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
 #endif /* PINFS_MACRO_H */
