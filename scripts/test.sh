@@ -264,25 +264,12 @@ elif ! CC=clang build_dir "$fuzz_build" -Dfuzzing=true -Db_sanitize=address,unde
 else
     for t in "${fuzz_targets[@]}"; do
         name=${t#fuzz_}
-        work="$fuzz_build/fuzz-run/$name"
-        rm -rf -- "$work"
-        mkdir -p -- "$work/corpus" "$work/artifacts"
-        fuzz_rc=0
-        # New inputs go to the scratch corpus first; the committed seeds are only
-        # read. Inputs stay under 16 KiB (bigger seeds are cut): 60x the
-        # executions of 180 KiB ones; the replay suites run the big inputs whole.
-        "$fuzz_build/tests/fuzz/$t" -max_total_time="$fuzz_seconds" -max_len=16384 \
-            -rss_limit_mb=1024 -timeout=60 -print_final_stats=1 \
-            -artifact_prefix="$work/artifacts/" "$work/corpus" "tests/fuzz/corpus/$name" \
-            >"$work/log" 2>&1 || fuzz_rc=$?
-        done_line=$(grep -a -E '^#[0-9]+[[:space:]]+DONE' "$work/log" | tail -n 1 || true)
-        if ((fuzz_rc == 0)); then
-            echo "PASS fuzz $name: ${done_line:-(no DONE line)}"
+        if out=$(bash tests/fuzz/run.sh --build-dir "$fuzz_build" --seconds "$fuzz_seconds" "$name"); then
+            echo "PASS fuzz $name: $out"
             passed=$((passed + 1))
         else
-            echo "FAIL fuzz $name (status $fuzz_rc); crash inputs in $work/artifacts/:"
-            ls -- "$work/artifacts" || true
-            tail -n 60 -- "$work/log"
+            echo "FAIL fuzz $name:"
+            echo "$out"
             failed=$((failed + 1))
         fi
     done

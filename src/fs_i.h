@@ -1,7 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Private to the filesystem core (fs_core.c, fs_system.c, fs_xattr.c):
- * the state they share. Nothing outside src/fs_*.c includes this.
+ * The state the filesystem core's modules share (src/fs_*.c; see
+ * docs/architecture.md for which module owns what). Nothing outside
+ * src/fs_*.c includes this.
+ *
+ * struct fs is one mount: its backends, caches, rings and threads, the
+ * configuration generation a reload swaps, and the counters that bound
+ * what users can make the daemon hold. Each field says which lock guards
+ * it; fields marked "atomics" are read and written with __atomic builtins.
+ *
+ * struct fs_file is what the kernel's file handle points at: the first
+ * member of a pin file (fs_file.h) or of a /.system file (fs_system.c),
+ * so the dispatch in fs_core.c can tell them apart.
  */
 #ifndef PINFS_FS_I_H
 #define PINFS_FS_I_H
@@ -15,30 +25,15 @@
 #include "pinfs/backend.h"
 #include "pinfs/config.h"
 #include "pinfs/cred.h"
-#include "pinfs/policy.h"
 #include "pinfs/fs_core.h"
 #include "pinfs/inode_table.h"
 #include "pinfs/pin_cache.h"
+#include "pinfs/policy.h"
 #include "pinfs/route.h"
 
-struct pending {
-	struct pending *next;
-	char *tenant;
-	char *key;
-	uid_t uid;		/* only its creator sees it */
-	bool scratch;		/* private until renamed onto a key */
-	bool gone;		/* committed, renamed or unlinked: off the list */
-	unsigned refs;		/* open files + 1 while on the list */
-	char *value;		/* scratch: validated (compact) content, or NULL */
-	size_t value_len;
-	struct timespec mtime;
-	/* xattrs set before the first commit, applied by it */
-	enum pin_ttl_op ttl_op;
-	int32_t ttl_seconds;
-	char source[PIN_SOURCE_MAX];	/* "" : the default, "fs" */
-};
-
 #define FS_MAX_BACKENDS 64
+
+struct pending;
 
 struct fs {
 	struct fs_options opts;
@@ -50,7 +45,7 @@ struct fs {
 	struct cred_store *creds;
 	struct timespec start;
 
-	/* What a reload swaps, together: */
+	/* What a reload swaps, together (fs_generation.c): */
 	pthread_rwlock_t routes_lock;
 	struct route_table *routes;	/* protected by routes_lock */
 	struct policy *policy;		/* protected by routes_lock; NULL: owner and root only */
@@ -83,127 +78,37 @@ struct fs {
 	uint64_t missed[256];		/* protected by miss_lock */
 	size_t n_missed;		/* protected by miss_lock */
 
-	/* Open pin files: released at unmount, and told of xattr changes. */
+	/* Open pin files (fs_file.c): released at unmount, and told of xattr changes. */
 	pthread_mutex_t files_lock;
-	struct fs_file *pin_files;	/* protected by files_lock */
+	struct pin_file *pin_files;	/* protected by files_lock */
 
-	/* Open /.system files, so fstat (which carries no handle) finds the caller's. */
+	/* Open /.system files (fs_system.c): fstat carries no handle, so it looks here. */
 	pthread_mutex_t sys_lock;
-	struct fs_file *sys_files;	/* protected by sys_lock */
+	struct sys_file *sys_files;	/* protected by sys_lock */
 
-	/* The reaper thread (expired pins). */
+	/* The reaper thread (fs_reaper.c). */
 	pthread_t reaper;
 	bool reaper_running;
 	pthread_mutex_t reaper_lock;
 	pthread_cond_t reaper_wake;
 	bool stopping;			/* protected by reaper_lock */
 
+	/* Names created and not yet committed (fs_pending.c). */
 	pthread_mutex_t pending_lock;
 	struct pending *pending;	/* protected by pending_lock */
 };
 
 enum fs_file_kind { FS_FILE_PIN, FS_FILE_SYSTEM };
 
+/* The first member of every open file: which kind it is. */
 struct fs_file {
-	pthread_mutex_t lock;
 	enum fs_file_kind kind;
-	unsigned sysid;			/* FS_FILE_SYSTEM: which /.system file */
-	uint64_t cursor;		/* stream files: the next event number */
-	uint64_t stream_base;		/* stream files: file offset of snap[0] */
-	struct fs_file *next_open;	/* /.system files: fs->sys_files, under fs->sys_lock */
-	struct fs_file *prev_pin, *next_pin;	/* pin files: fs->pin_files, under fs->files_lock */
-	char xsource[PIN_SOURCE_MAX];	/* user.pin.source set while open: its commit keeps it */
-	struct pfs_subject who;		/* recorded at open: flush and release act for it */
-	char *tenant;
-	char *key;			/* for pending files, pending->key is authoritative */
-	struct backend *be;
-	unsigned backend_no;
-	struct pending *pending;	/* a created name not yet committed, or NULL */
-	bool writable;
-	bool append;
-
-	/* Staged bytes (writers). */
-	char *buf;
-	size_t len, cap;
-	bool loaded;			/* buf holds a base (current value or truncation) */
-	bool committed;			/* a commit reached the backend: a new base is fetched */
-	bool dirty;			/* buf differs from what was last committed */
-	int failed;			/* sticky -EINVAL/-EFBIG: nothing is ever committed */
-	bool reported;			/* the writer was already told why its commit failed */
-	struct pin_scan *scan;
-
-	/* Read snapshot: one value per read pass, so no read is ever torn. */
-	char *snap;
-	size_t snap_len;
-	bool snap_valid;
-	bool at_eof;
-	bool eof_returned;		/* the last read returned 0 bytes */
-	struct pin_meta snap_meta;
 };
 
-struct dir_entry {
-	char *name;
-	struct stat st;
-};
-
-struct fs_dir {
-	pthread_mutex_t lock;
-	uint64_t nodeid;
-	char *tenant;			/* NULL for the root */
-	struct backend *be;
-	unsigned backend_no;
-	struct dir_entry *ents;		/* the current page */
-	size_t n_ents, pos;
-	char *after_key;		/* last key fetched */
-	bool eof;
-	off_t next_off;			/* offset of ents[pos] */
-};
-
-
-/* Helpers fs_core.c shares with its sibling files. */
-/* A pin's canonical text and metadata, through the cache (see pin_fetch in fs_core.c). */
-int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *tenant,
-		 const char *key, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta);
-/* Tells the open files of (tenant, key) that user.pin.source was set. */
-void fs_note_source(struct fs *fs, const char *tenant, const char *key, const char *source);
-/* Drops what this mount cached about (tenant, key) after changing it itself. */
-void fs_forget_pin(struct fs *fs, unsigned no, const char *tenant, const char *key, bool gone);
-/* A policy_subject groups callback: ctx is the struct pfs_subject. */
-int fs_proc_groups(void *ctx, gid_t *buf, size_t n);
-/* A listed pending name visible to uid (any uid if uid_any). Caller holds fs->pending_lock. */
-struct pending *fs_pending_find(struct fs *fs, const char *tenant, const char *key, uid_t uid,
-				bool uid_any);
-int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resource,
-		 const char *action, const char *tenant);
-int fs_route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigned *ret_no);
-void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
-	      const char *operation, const char *tenant, const char *key, int result,
-	      const char *value, size_t value_len, int64_t started_us);
-
-/* Whether the current routes lead to backend number no (a refused reload may have opened others). */
-bool fs_backend_routed(struct fs *fs, unsigned no);
-/* Pings every routed backend, updates down_since and pinfs_backend_up; returns how many are down. */
-size_t fs_refresh_backend_health(struct fs *fs);
-/* Deletes expired pins on every backend now (the reaper's work); returns how many. */
-int fs_expire_now(struct fs *fs, const char *source);
-
-/* /.system (fs_system.c). Node ids INODE_SYSTEM_DIR and up. */
-int fs_system_lookup(struct fs *fs, const struct pfs_subject *who, const char *name,
-		     struct fs_entry *ret);
-int fs_system_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
-		      struct fs_file *file, struct stat *ret);
-int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
-		   struct fs_file **ret_file, struct fs_open_flags *ret_flags);
-ssize_t fs_system_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t off);
-ssize_t fs_system_write(struct fs *fs, struct fs_file *f, const char *buf, size_t size,
-			off_t off);
-int fs_system_flush(struct fs *fs, struct fs_file *f);
-void fs_system_release(struct fs *fs, struct fs_file *f);
-/* Adds /.system's files to a directory listing of it. */
-int fs_system_list(struct fs *fs, const struct pfs_subject *who,
-		   int (*add)(void *ctx, const char *name, const struct stat *st), void *ctx);
-void fs_system_dir_stat(const struct fs *fs, struct stat *st);
-/* access(2) on /.system and its files: what open would decide. */
-int fs_system_access(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int mask);
+/* Whether nodeid is /.system or one of its files. */
+static inline bool fs_is_system_node(uint64_t nodeid)
+{
+	return nodeid >= INODE_SYSTEM_DIR && nodeid <= INODE_SYSTEM_LAST;
+}
 
 #endif /* PINFS_FS_I_H */

@@ -21,7 +21,12 @@
 
 #include <jansson.h>
 
+#include "fs_access.h"
+#include "fs_generation.h"
 #include "fs_i.h"
+#include "fs_reaper.h"
+#include "fs_system.h"
+#include "fs_sysfiles.h"
 #include "pinfs/log.h"
 #include "pinfs/metrics.h"
 #include "pinfs/timeutil.h"
@@ -31,11 +36,6 @@
 
 enum sys_kind { SYS_SNAPSHOT, SYS_STREAM, SYS_COMMAND };
 
-typedef int (*sys_render_fn)(struct fs *fs, const struct pfs_subject *who, char **ret,
-			     size_t *ret_len);
-typedef int (*sys_commit_fn)(struct fs *fs, const struct pfs_subject *who, const char *buf,
-			     size_t len);
-
 struct sysfile {
 	const char *name;
 	enum sys_kind kind;
@@ -44,43 +44,57 @@ struct sysfile {
 	const char *read_res, *read_act;
 	const char *write_res, *write_act;
 	bool need_all_tenants;	/* only for a binding scoped to "*" */
-	sys_render_fn render;
-	sys_commit_fn commit;
+	fs_sysfile_render_fn render;	/* snapshots: the text, rendered at open */
+	fs_sysfile_commit_fn commit;	/* commands: acted on at close */
 };
 
-static int render_metrics(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len);
-static int render_health(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len);
-static int render_routes(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len);
-static int render_whoami(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len);
-static int render_policy(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len);
-static int commit_reload(struct fs *fs, const struct pfs_subject *who, const char *buf,
-			 size_t len);
-static int commit_expire(struct fs *fs, const struct pfs_subject *who, const char *buf,
-			 size_t len);
-static int render_credentials(struct fs *fs, const struct pfs_subject *who, char **ret,
-			      size_t *len);
-static int commit_credentials(struct fs *fs, const struct pfs_subject *who, const char *buf,
-			      size_t len);
-
 static const struct sysfile sysfiles[] = {
-	{"metrics", SYS_SNAPSHOT, 0444, "prometheus", "query", NULL, NULL, false, render_metrics,
-	 NULL},
-	{"audit", SYS_STREAM, 0444, "memory_pin", "admin", NULL, NULL, false, NULL, NULL},
-	{"events", SYS_STREAM, 0444, NULL, NULL, NULL, NULL, false, NULL, NULL},
-	{"policy", SYS_SNAPSHOT, 0444, "policy", "read", NULL, NULL, false, render_policy, NULL},
-	{"reload", SYS_COMMAND, 0200, NULL, NULL, "policy", "write", false, NULL, commit_reload},
-	{"routes", SYS_SNAPSHOT, 0444, "prometheus", "query", NULL, NULL, true, render_routes,
-	 NULL},
-	{"whoami", SYS_SNAPSHOT, 0444, NULL, NULL, NULL, NULL, false, render_whoami, NULL},
-	{"expire", SYS_COMMAND, 0200, NULL, NULL, "memory_pin", "admin", false, NULL,
-	 commit_expire},
-	{"health", SYS_SNAPSHOT, 0444, NULL, NULL, NULL, NULL, false, render_health, NULL},
+	{.name = "metrics", .kind = SYS_SNAPSHOT, .mode = 0444,
+	 .read_res = "prometheus", .read_act = "query", .render = fs_sysfiles_render_metrics},
+	{.name = "audit", .kind = SYS_STREAM, .mode = 0444,
+	 .read_res = "memory_pin", .read_act = "admin"},
+	{.name = "events", .kind = SYS_STREAM, .mode = 0444},
+	{.name = "policy", .kind = SYS_SNAPSHOT, .mode = 0444,
+	 .read_res = "policy", .read_act = "read", .render = fs_sysfiles_render_policy},
+	{.name = "reload", .kind = SYS_COMMAND, .mode = 0200,
+	 .write_res = "policy", .write_act = "write", .commit = fs_sysfiles_commit_reload},
+	{.name = "routes", .kind = SYS_SNAPSHOT, .mode = 0444,
+	 .read_res = "prometheus", .read_act = "query", .need_all_tenants = true,
+	 .render = fs_sysfiles_render_routes},
+	{.name = "whoami", .kind = SYS_SNAPSHOT, .mode = 0444, .render = fs_sysfiles_render_whoami},
+	{.name = "expire", .kind = SYS_COMMAND, .mode = 0200,
+	 .write_res = "memory_pin", .write_act = "admin", .commit = fs_sysfiles_commit_expire},
+	{.name = "health", .kind = SYS_SNAPSHOT, .mode = 0444, .render = fs_sysfiles_render_health},
 	/* Each uid reads and writes only its own binding. */
-	{"credentials", SYS_SNAPSHOT, 0666, NULL, NULL, NULL, NULL, false, render_credentials,
-	 commit_credentials},
+	{.name = "credentials", .kind = SYS_SNAPSHOT, .mode = 0666,
+	 .render = fs_sysfiles_render_credentials, .commit = fs_sysfiles_commit_credentials},
 };
 
 #define N_SYSFILES PFS_ARRAY_SIZE(sysfiles)
+
+/* An open /.system file. */
+struct sys_file {
+	struct fs_file base;		/* kind FS_FILE_SYSTEM */
+	pthread_mutex_t lock;
+	unsigned sysid;			/* which /.system file: its node id */
+	struct pfs_subject who;		/* recorded at open: commands act for it */
+	bool writable;
+	bool dirty;			/* written (or O_TRUNC'd) since the last commit */
+	struct sys_file *next_open;	/* fs->sys_files, under fs->sys_lock */
+	/* Commands: what was written. */
+	char *buf;
+	size_t len, cap;
+	/* Snapshots: the text rendered at open. Streams: bytes rendered for this reader. */
+	char *snap;
+	size_t snap_len;
+	uint64_t cursor;		/* streams: the next event number */
+	uint64_t stream_base;		/* streams: file offset of snap[0] */
+};
+
+static struct sys_file *sys_file_of(struct fs_file *f)
+{
+	return (struct sys_file *)f;	/* base is the first member */
+}
 #define SYS_ID(i) ((uint64_t)(INODE_SYSTEM_DIR + 1 + (i)))
 
 static const struct sysfile *sysfile_of(uint64_t nodeid)
@@ -127,8 +141,13 @@ static int allowed(struct fs *fs, const struct pfs_subject *who, const char *res
 	return fs_authorize(fs, who, res, act, all_tenants ? "*" : NULL);
 }
 
-int fs_system_lookup(struct fs *fs, const struct pfs_subject *who, const char *name,
-		     struct fs_entry *ret)
+bool fs_system_owns_name(uint64_t parent, const char *name)
+{
+	return parent == INODE_SYSTEM_DIR || (parent == INODE_ROOT && strcmp(name, ".system") == 0);
+}
+
+int fs_system_lookup(struct fs *fs, const struct pfs_subject *who, uint64_t parent,
+		     const char *name, struct fs_entry *ret)
 {
 	int r;
 
@@ -136,6 +155,13 @@ int fs_system_lookup(struct fs *fs, const struct pfs_subject *who, const char *n
 	r = fs_authorize(fs, who, NULL, NULL, NULL);
 	if (r < 0)
 		return r;
+	if (parent == INODE_ROOT) {
+		ret->nodeid = INODE_SYSTEM_DIR;
+		fs_system_dir_stat(fs, &ret->st);
+		ret->entry_timeout = 0;
+		ret->attr_timeout = 3600;
+		return 0;
+	}
 	for (size_t i = 0; i < N_SYSFILES; i++) {
 		if (strcmp(sysfiles[i].name, name) != 0)
 			continue;
@@ -151,16 +177,18 @@ int fs_system_lookup(struct fs *fs, const struct pfs_subject *who, const char *n
 int fs_system_list(struct fs *fs, const struct pfs_subject *who,
 		   int (*add)(void *ctx, const char *name, const struct stat *st), void *ctx)
 {
+	int r = fs_authorize(fs, who, NULL, NULL, NULL);
+
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < N_SYSFILES; i++) {
 		struct stat st;
-		int r;
 
 		file_attr(fs, &sysfiles[i], SYS_ID(i), 0, &st);
 		r = add(ctx, sysfiles[i].name, &st);
 		if (r < 0)
 			return r;
 	}
-	(void)who;
 	return 0;
 }
 
@@ -178,7 +206,7 @@ static bool stream_filter(void *ctx, const char *tenant)
 }
 
 /* Stream files: renders what the reader has not seen yet. Caller holds f->lock. */
-static int stream_pull(struct fs *fs, struct fs_file *f)
+static int stream_pull(struct fs *fs, struct sys_file *f)
 {
 	struct stream_ctx c = {.fs = fs, .who = &f->who};
 	size_t cap = f->snap_len;
@@ -208,7 +236,7 @@ static int stream_pull(struct fs *fs, struct fs_file *f)
  * tail -f opens, fstats and reads from one thread.
  */
 /* The size one open file of a stream or command can read. Caller holds f's node. */
-static off_t handle_size(struct fs *fs, const struct sysfile *sf, struct fs_file *f)
+static off_t handle_size(struct fs *fs, const struct sysfile *sf, struct sys_file *f)
 {
 	off_t size;
 
@@ -233,7 +261,7 @@ static off_t caller_handle_size(struct fs *fs, const struct sysfile *sf,
 	off_t size = 0;
 
 	pthread_mutex_lock(&fs->sys_lock);
-	for (struct fs_file *f = fs->sys_files; f; f = f->next_open) {
+	for (struct sys_file *f = fs->sys_files; f; f = f->next_open) {
 		if (f->sysid == nodeid && f->who.pid == who->pid && f->who.uid == who->uid) {
 			size = handle_size(fs, sf, f);
 			break;
@@ -244,7 +272,7 @@ static off_t caller_handle_size(struct fs *fs, const struct sysfile *sf,
 }
 
 int fs_system_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
-		      struct fs_file *f, struct stat *ret)
+		      struct fs_file *file, struct stat *ret)
 {
 	const struct sysfile *sf;
 	off_t size = 0;
@@ -256,8 +284,8 @@ int fs_system_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 	sf = sysfile_of(nodeid);
 	if (!sf)
 		return -ENOENT;
-	if (f && f->kind == FS_FILE_SYSTEM)
-		size = handle_size(fs, sf, f);
+	if (file && file->kind == FS_FILE_SYSTEM)
+		size = handle_size(fs, sf, sys_file_of(file));
 	else if (sf->kind == SYS_STREAM)
 		size = caller_handle_size(fs, sf, who, nodeid);
 	file_attr(fs, sf, nodeid, size, ret);
@@ -292,12 +320,34 @@ int fs_system_access(struct fs *fs, const struct pfs_subject *who, uint64_t node
 	return allowed(fs, who, NULL, NULL, false);	/* F_OK: the file is there for them */
 }
 
+int fs_system_setattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+		      struct fs_file *file, const struct stat *attr, unsigned mask,
+		      struct stat *ret)
+{
+	int r = fs_system_getattr(fs, who, nodeid, file, ret);
+
+	if (r < 0)
+		return r;
+	/* Times are ignored; a size only truncates what a command file was given. */
+	if ((mask & (FS_SET_MODE | FS_SET_UID | FS_SET_GID)) ||
+	    ((mask & FS_SET_SIZE) && (!file || attr->st_size != 0)))
+		return -EACCES;
+	if (mask & FS_SET_SIZE) {
+		struct sys_file *f = sys_file_of(file);
+
+		pthread_mutex_lock(&f->lock);
+		f->len = 0;
+		pthread_mutex_unlock(&f->lock);
+	}
+	return 0;
+}
+
 int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
 		   struct fs_file **ret_file, struct fs_open_flags *ret_flags)
 {
 	const struct sysfile *sf = sysfile_of(nodeid);
 	int acc = flags & O_ACCMODE;
-	struct fs_file *f;
+	struct sys_file *f;
 	int r;
 
 	if (!sf)
@@ -320,7 +370,7 @@ int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 	if (!f)
 		return -ENOMEM;
 	pthread_mutex_init(&f->lock, NULL);
-	f->kind = FS_FILE_SYSTEM;
+	f->base.kind = FS_FILE_SYSTEM;
 	f->sysid = (unsigned)nodeid;
 	f->who = *who;
 	f->writable = acc != O_RDONLY;
@@ -329,7 +379,7 @@ int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 	if (sf->kind == SYS_SNAPSHOT) {
 		r = sf->render(fs, who, &f->snap, &f->snap_len);
 		if (r < 0) {
-			fs_system_release(fs, f);
+			fs_system_release(fs, &f->base);
 			return r;
 		}
 	} else if (sf->kind == SYS_STREAM) {
@@ -340,12 +390,13 @@ int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 	f->next_open = fs->sys_files;
 	fs->sys_files = f;
 	pthread_mutex_unlock(&fs->sys_lock);
-	*ret_file = f;
+	*ret_file = &f->base;
 	return 0;
 }
 
-ssize_t fs_system_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t off)
+ssize_t fs_system_read(struct fs *fs, struct fs_file *file, char *buf, size_t size, off_t off)
 {
+	struct sys_file *f = sys_file_of(file);
 	const struct sysfile *sf = sysfile_of(f->sysid);
 	size_t n = 0;
 	int r;
@@ -372,13 +423,13 @@ ssize_t fs_system_read(struct fs *fs, struct fs_file *f, char *buf, size_t size,
 	return (ssize_t)n;
 }
 
-ssize_t fs_system_write(struct fs *fs, struct fs_file *f, const char *buf, size_t size, off_t off)
+ssize_t fs_system_write(struct fs *fs, struct fs_file *file, const char *buf, size_t size,
+			off_t off)
 {
+	struct sys_file *f = sys_file_of(file);
 	ssize_t r = (ssize_t)size;
 
 	(void)fs;
-	if (off < 0)
-		return -EINVAL;
 	pthread_mutex_lock(&f->lock);
 	if ((size_t)off + size > SYS_WRITE_MAX) {
 		r = -EFBIG;
@@ -404,8 +455,9 @@ ssize_t fs_system_write(struct fs *fs, struct fs_file *f, const char *buf, size_
 	return r;
 }
 
-int fs_system_flush(struct fs *fs, struct fs_file *f)
+int fs_system_flush(struct fs *fs, struct fs_file *file)
 {
+	struct sys_file *f = sys_file_of(file);
 	const struct sysfile *sf = sysfile_of(f->sysid);
 	int r = 0;
 
@@ -424,10 +476,12 @@ int fs_system_flush(struct fs *fs, struct fs_file *f)
 	return r;
 }
 
-void fs_system_release(struct fs *fs, struct fs_file *f)
+void fs_system_release(struct fs *fs, struct fs_file *file)
 {
+	struct sys_file *f = sys_file_of(file);
+
 	pthread_mutex_lock(&fs->sys_lock);
-	for (struct fs_file **pp = &fs->sys_files; *pp; pp = &(*pp)->next_open) {
+	for (struct sys_file **pp = &fs->sys_files; *pp; pp = &(*pp)->next_open) {
 		if (*pp == f) {
 			*pp = f->next_open;
 			break;
@@ -442,310 +496,8 @@ void fs_system_release(struct fs *fs, struct fs_file *f)
 	free(f);
 }
 
-/* ------------------------------------------------------------------ */
-/* renderers                                                          */
-
-static int dump_json(json_t *o, char **ret, size_t *ret_len)
+void fs_system_free_all(struct fs *fs)
 {
-	char *s;
-
-	if (!o)
-		return -ENOMEM;
-	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	json_decref(o);
-	if (!s)
-		return -ENOMEM;
-	/* A final newline, like every text file. */
-	*ret_len = strlen(s);
-	char *t = realloc(s, *ret_len + 2);
-
-	if (!t) {
-		free(s);
-		return -ENOMEM;
-	}
-	t[(*ret_len)++] = '\n';
-	t[*ret_len] = '\0';
-	*ret = t;
-	return 0;
-}
-
-static int render_metrics(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
-{
-	(void)who;
-	fs_refresh_backend_health(fs);
-	return metrics_render(ret, len);
-}
-
-static int render_health(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
-{
-	char *text = NULL;
-	size_t tlen = 0;
-	FILE *out = open_memstream(&text, &tlen);
-	size_t n;
-
-	(void)who;
-	if (!out)
-		return -ENOMEM;
-	n = fs_refresh_backend_health(fs);
-	if (n == 0) {
-		fputs("ok\n", out);
-	} else {
-		for (size_t i = 0; i < backend_set_size(fs->backends); i++) {
-			int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
-			char when[TIME_RFC3339_LEN];
-
-			if (!since || !fs_backend_routed(fs, (unsigned)i))
-				continue;
-			time_rfc3339(since, 0, when);
-			fprintf(out, "degraded: backend \"%s\" down since %s\n",
-				backend_name(backend_set_get(fs->backends, i)), when);
-		}
-	}
-	if (fclose(out) != 0) {
-		free(text);
-		return -ENOMEM;
-	}
-	*ret = text;
-	*len = tlen;
-	return 0;
-}
-
-static int render_routes(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
-{
-	json_t *doc = json_object(), *routes = json_array(), *backends = json_array();
-
-	(void)who;
-	if (!doc || !routes || !backends) {
-		json_decref(doc);
-		json_decref(routes);
-		json_decref(backends);
-		return -ENOMEM;
-	}
-	fs_refresh_backend_health(fs);
-	pthread_rwlock_rdlock(&fs->routes_lock);
-	json_object_set_new(doc, "mode", json_string(config_mode_name(fs->mode)));
-	for (size_t i = 0; i < route_table_n_routes(fs->routes); i++) {
-		unsigned no;
-		const char *pattern = route_table_pattern(fs->routes, i, &no);
-
-		json_array_append_new(
-			routes, json_pack("{s:s, s:s, s:b}", "tenant", pattern, "backend",
-					  backend_name(backend_set_get(fs->backends, no)), "up",
-					  __atomic_load_n(&fs->down_since[no], __ATOMIC_RELAXED) == 0));
-	}
-	pthread_rwlock_unlock(&fs->routes_lock);
-	for (size_t i = 0; i < backend_set_size(fs->backends); i++) {
-		int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
-		char when[TIME_RFC3339_LEN] = "";
-
-		if (!fs_backend_routed(fs, (unsigned)i))
-			continue;
-		if (since)
-			time_rfc3339(since, 0, when);
-		json_array_append_new(backends,
-				      json_pack("{s:s, s:b, s:s?}", "backend",
-						backend_name(backend_set_get(fs->backends, i)), "up",
-						since == 0, "down_since", since ? when : NULL));
-	}
-	json_object_set_new(doc, "routes", routes);
-	json_object_set_new(doc, "backends", backends);
-	return dump_json(doc, ret, len);
-}
-
-static json_t *string_array(char *const *v, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
-static json_t *cstring_array(const char *const *v, size_t n)
-{
-	json_t *a = json_array();
-
-	for (size_t i = 0; a && i < n; i++)
-		json_array_append_new(a, json_string(v[i]));
-	return a;
-}
-
-static void add_grant(void *ctx, const char *const *roles, size_t n_roles,
-		      const char *const *tenants, size_t n_tenants)
-{
-	json_array_append_new(ctx, json_pack("{s:o, s:o}", "roles", cstring_array(roles, n_roles),
-					     "tenants", cstring_array(tenants, n_tenants)));
-}
-
-static int render_whoami(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
-{
-	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
-	json_t *doc = json_object();
-	char when[TIME_RFC3339_LEN];
-	char subject[AUDIT_SUBJECT_MAX];
-
-	if (!doc)
-		return -ENOMEM;
-	token = cred_store_lookup(fs->creds, who->uid, time_now_us() / 1000000);
-	if (token && token->sub)
-		snprintf(subject, sizeof(subject), "%s", token->sub);
-	else
-		snprintf(subject, sizeof(subject), "uid:%u", (unsigned)who->uid);
-	json_object_set_new(doc, "uid", json_integer(who->uid));
-	json_object_set_new(doc, "gid", json_integer(who->gid));
-	json_object_set_new(doc, "subject", json_string(subject));
-	pthread_rwlock_rdlock(&fs->routes_lock);
-	if (fs->policy) {
-		struct policy_subject subj = {.uid = who->uid, .gid = who->gid,
-					      .groups = fs_proc_groups,
-					      .groups_ctx = (void *)who, .token = token};
-		json_t *grants = json_array();
-
-		json_object_set_new(doc, "policy_version", json_string(policy_version(fs->policy)));
-		json_object_set_new(doc, "enforce", json_boolean(policy_enforcing(fs->policy)));
-		/* Each binding that applies: its roles hold on its tenants only. */
-		if (grants)
-			policy_describe(fs->policy, &subj, add_grant, grants);
-		json_object_set_new(doc, "grants", grants ? grants : json_array());
-	} else {
-		json_object_set_new(doc, "policy_version", json_null());
-		json_object_set_new(doc, "note",
-				    json_string(who->uid == 0 || who->uid == fs->opts.owner_uid
-							? "no policy: the owner and root may do anything"
-							: "no policy: only the owner and root have access"));
-	}
-	pthread_rwlock_unlock(&fs->routes_lock);
-	if (token) {
-		time_rfc3339(token->exp * 1000000, 0, when);
-		json_object_set_new(doc, "roles", string_array(token->roles, token->n_roles));
-		json_object_set_new(doc, "tenants", string_array(token->tenants, token->n_tenants));
-		json_object_set_new(doc, "token_expires_at", json_string(when));
-	} else {
-		json_object_set_new(doc, "token_expires_at", json_null());
-	}
-	return dump_json(doc, ret, len);
-}
-
-static int render_policy(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
-{
-	json_t *doc = json_object();
-	char when[TIME_RFC3339_LEN];
-
-	(void)who;
-	if (!doc)
-		return -ENOMEM;
-	pthread_rwlock_rdlock(&fs->routes_lock);
-	if (fs->policy) {
-		json_t *body = json_loads(policy_text(fs->policy), JSON_DECODE_ANY, NULL);
-
-		time_rfc3339(policy_loaded_at(fs->policy) * 1000000, 0, when);
-		json_object_set_new(doc, "version", json_string(policy_version(fs->policy)));
-		json_object_set_new(doc, "hash", json_string(policy_hash(fs->policy)));
-		json_object_set_new(doc, "enforce", json_boolean(policy_enforcing(fs->policy)));
-		json_object_set_new(doc, "loaded_at", json_string(when));
-		json_object_set_new(doc, "policy", body ? body : json_null());
-	} else {
-		json_object_set_new(doc, "version", json_null());
-		json_object_set_new(doc, "enforce", json_true());
-		json_object_set_new(doc, "policy", json_null());
-		json_object_set_new(doc, "note",
-				    json_string("no policy configured: only the mounting uid and "
-						"root may do anything"));
-	}
-	pthread_rwlock_unlock(&fs->routes_lock);
-	return dump_json(doc, ret, len);
-}
-
-static int commit_reload(struct fs *fs, const struct pfs_subject *who, const char *buf,
-			 size_t len)
-{
-	struct pfs_error err = {0};
-	int r;
-
-	(void)buf;
-	(void)len;
-	if (!fs->opts.reload)
-		return -EOPNOTSUPP;
-	r = fs->opts.reload(fs->opts.reload_ctx, &err);
-	if (r < 0) {
-		pfs_log(LOG_ERR, "reload by uid %u refused, keeping the last good config: %s",
-			(unsigned)who->uid, err.message);
-		return -EINVAL;
-	}
-	pfs_log(LOG_NOTICE, "reloaded by uid %u", (unsigned)who->uid);
-	return 0;
-}
-
-static int commit_expire(struct fs *fs, const struct pfs_subject *who, const char *buf,
-			 size_t len)
-{
-	int r;
-
-	(void)buf;
-	(void)len;
-	r = fs_expire_now(fs, "fs");
-	if (r >= 0)
-		pfs_log(LOG_INFO, "expire by uid %u: %d pin(s) deleted", (unsigned)who->uid, r);
-	return r < 0 ? r : 0;
-}
-
-static int render_credentials(struct fs *fs, const struct pfs_subject *who, char **ret,
-			      size_t *len)
-{
-	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
-	json_t *doc = json_object();
-	char when[TIME_RFC3339_LEN];
-	bool enabled;
-
-	if (!doc)
-		return -ENOMEM;
-	pthread_rwlock_rdlock(&fs->routes_lock);
-	enabled = fs->verifier != NULL;
-	pthread_rwlock_unlock(&fs->routes_lock);
-	token = cred_store_lookup(fs->creds, who->uid, time_now_us() / 1000000);
-	json_object_set_new(doc, "uid", json_integer(who->uid));
-	json_object_set_new(doc, "tokens_enabled", json_boolean(enabled));
-	json_object_set_new(doc, "bound", json_boolean(token != NULL));
-	if (token) {
-		time_rfc3339(token->exp * 1000000, 0, when);
-		json_object_set_new(doc, "subject", json_string(token->sub));
-		json_object_set_new(doc, "roles", string_array(token->roles, token->n_roles));
-		json_object_set_new(doc, "tenants", string_array(token->tenants, token->n_tenants));
-		json_object_set_new(doc, "expires_at", json_string(when));
-	}
-	return dump_json(doc, ret, len);
-}
-
-/*
- * A token written here binds to the writer's uid until it expires; an
- * empty write removes the binding. The error is close()'s: EACCES for a
- * token that does not verify, E2BIG past the size cap, EOPNOTSUPP when no
- * "tokens" are configured.
- */
-static int commit_credentials(struct fs *fs, const struct pfs_subject *who, const char *buf,
-			      size_t len)
-{
-	struct pfs_error err = {0};
-	size_t n = len;
-	int r;
-
-	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
-		n--;
-	if (n == 0) {
-		r = cred_store_unbind(fs->creds, who->uid);
-		return r == -ENOENT ? 0 : r;
-	}
-	pthread_rwlock_rdlock(&fs->routes_lock);
-	if (!fs->verifier)
-		r = -EOPNOTSUPP;
-	else
-		r = cred_store_bind(fs->creds, fs->verifier, who->uid, buf, n,
-				    time_now_us() / 1000000, &err);
-	pthread_rwlock_unlock(&fs->routes_lock);
-	if (r < 0)
-		pfs_log(LOG_NOTICE, "rbac.token_rejected: uid %u: %s", (unsigned)who->uid,
-			r == -EOPNOTSUPP ? "no \"tokens\" configured" : err.message);
-	else
-		pfs_log(LOG_INFO, "uid %u bound a token", (unsigned)who->uid);
-	return r;
+	while (fs->sys_files)
+		fs_system_release(fs, &fs->sys_files->base);
 }

@@ -22,7 +22,12 @@
 #include <string.h>
 #include <sys/xattr.h>
 
+#include "fs_access.h"
+#include "fs_file.h"
+#include "fs_generation.h"
 #include "fs_i.h"
+#include "fs_pending.h"
+#include "fs_pin.h"
 #include "pinfs/inode_table.h"
 #include "pinfs/path_codec.h"
 #include "pinfs/timeutil.h"
@@ -253,9 +258,9 @@ static int apply(struct fs *fs, struct xattr_target *t, const struct pin_meta_up
 	if (!t->pending) {
 		int r = backend_pin_set_meta(t->be, t->tenant, t->key, u, NULL);
 
-		fs_forget_pin(fs, t->no, t->tenant, t->key, false);
+		pin_cache_invalidate(fs->cache, t->no, t->tenant, t->key, false);
 		if (r == 0 && u->source)
-			fs_note_source(fs, t->tenant, t->key, u->source);
+			fs_file_note_source(fs, t->tenant, t->key, u->source);
 		return r;
 	}
 	pthread_mutex_lock(&fs->pending_lock);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pinfs/hash.h"
+
 struct node {
 	uint64_t id;
 	uint64_t nlookup;
@@ -44,15 +46,9 @@ static uint64_t hash_id(uint64_t id)
 /* FNV-1a over tenant, a separator that cannot occur in names, and key. */
 static uint64_t hash_name(const char *tenant, const char *key)
 {
-	uint64_t h = 0xcbf29ce484222325ull;
+	uint64_t h = pfs_fnv1a_byte(pfs_fnv1a(PFS_FNV_OFFSET, tenant), 0xff);
 
-	for (const char *p = tenant; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	h = (h ^ 0xff) * 0x100000001b3ull;
-	if (key)
-		for (const char *p = key; *p; p++)
-			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	return h;
+	return key ? pfs_fnv1a(h, key) : h;
 }
 
 static bool same_name(const struct node *n, const char *tenant, const char *key)

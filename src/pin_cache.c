@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pinfs/hash.h"
 #include "pinfs/metrics.h"
 
 #define MAX_BACKENDS 64
@@ -42,17 +43,9 @@ struct pin_cache {
 
 static uint64_t hash_of(unsigned no, const char *tenant, const char *key)
 {
-	uint64_t h = 0xcbf29ce484222325ull ^ no;
+	uint64_t h = pfs_fnv1a_byte(pfs_fnv1a(PFS_FNV_OFFSET ^ no, tenant), 0xff);
 
-	for (const char *p = tenant; *p; p++)
-		h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	h = (h ^ 0xff) * 0x100000001b3ull;
-	if (key)
-		for (const char *p = key; *p; p++)
-			h = (h ^ (unsigned char)*p) * 0x100000001b3ull;
-	else
-		h = (h ^ 0xfe) * 0x100000001b3ull;
-	return h;
+	return key ? pfs_fnv1a(h, key) : pfs_fnv1a_byte(h, 0xfe);
 }
 
 struct pin_cache *pin_cache_new(size_t max_bytes)

@@ -1,0 +1,247 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Access and audit (see fs_access.h): RBAC decisions for file operations,
+ * their metrics and rbac_audit rows, and the audit event of every
+ * operation. The policy and the token verifier are read under
+ * fs->routes_lock (a reload swaps them); cred_store lookups give copies.
+ */
+#include "fs_access.h"
+#include "fs_generation.h"
+#include "fs_i.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "pinfs/log.h"
+#include "pinfs/metrics.h"
+#include "pinfs/timeutil.h"
+
+/* Supplementary groups of the calling thread, read as libfuse would: /proc/TID/status. */
+int fs_proc_groups(void *ctx, gid_t *buf, size_t n)
+{
+	const struct pfs_subject *who = ctx;
+	char path[64], line[4096];
+	size_t count = 0;
+	FILE *f;
+
+	if (who->pid <= 0)
+		return 0;
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/status", (int)who->pid, (int)who->pid);
+	f = fopen(path, "re");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		char *p, *end;
+
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = line + 7;; p = end) {
+			unsigned long g = strtoul(p, &end, 10);
+
+			if (end == p)
+				break;
+			if (count < n)
+				buf[count] = (gid_t)g;
+			count++;
+		}
+		break;
+	}
+	fclose(f);
+	return (int)count;
+}
+
+static enum metrics_resource metrics_resource_of(const char *res)
+{
+	if (strcmp(res, "prometheus") == 0)
+		return METRICS_RES_PROMETHEUS;
+	if (strcmp(res, "costsim") == 0)
+		return METRICS_RES_COSTSIM;
+	if (strcmp(res, "policy") == 0)
+		return METRICS_RES_POLICY;
+	return METRICS_RES_MEMORY_PIN;
+}
+
+static enum metrics_action metrics_action_of(const char *act)
+{
+	static const char *const names[] = {
+		[METRICS_ACT_READ] = "read",	 [METRICS_ACT_WRITE] = "write",
+		[METRICS_ACT_DELETE] = "delete", [METRICS_ACT_ADMIN] = "admin",
+		[METRICS_ACT_QUERY] = "query",	 [METRICS_ACT_RELOAD] = "reload",
+		[METRICS_ACT_APPROVE] = "approve",
+	};
+
+	for (size_t i = 0; i < PFS_ARRAY_SIZE(names); i++)
+		if (strcmp(names[i], act) == 0)
+			return (enum metrics_action)i;
+	return METRICS_ACT_READ;
+}
+
+static const char *const reason_names[] = {
+	[POLICY_REASON_ROLE] = "role",
+	[POLICY_REASON_OWNER] = "owner",
+	[POLICY_REASON_NO_BINDING] = "no_binding",
+	[POLICY_REASON_NO_PERMISSION] = "no_permission",
+	[POLICY_REASON_OUT_OF_SCOPE] = "out_of_scope",
+	[POLICY_REASON_TOKEN] = "token",
+};
+
+void fs_subject_name(const struct cred_claims *token, uid_t uid, char *buf, size_t len)
+{
+	if (token && token->sub)
+		snprintf(buf, len, "%s", token->sub);
+	else
+		snprintf(buf, len, "uid:%u", (unsigned)uid);
+}
+
+int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resource,
+		 const char *action, const char *tenant)
+{
+	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
+	struct policy_subject subj = {
+		.uid = who->uid, .gid = who->gid, .groups = fs_proc_groups,
+		.groups_ctx = (void *)who};
+	struct policy_decision d;
+	char version[64] = "";
+	struct backend *be = NULL;
+
+	token = cred_store_lookup(fs->creds, who->uid, time_now_us() / 1000000);
+	subj.token = token;
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	if (!resource) {
+		bool open = fs->policy != NULL;
+
+		pthread_rwlock_unlock(&fs->routes_lock);
+		return open || who->uid == 0 || who->uid == fs->opts.owner_uid ? 0 : -EACCES;
+	}
+	d = policy_decide(fs->policy, fs->opts.owner_uid, &subj, resource, action, tenant);
+	if (fs->policy)
+		snprintf(version, sizeof(version), "%s", policy_version(fs->policy));
+	pthread_rwlock_unlock(&fs->routes_lock);
+
+	metrics_rbac_decision(metrics_resource_of(resource), metrics_action_of(action),
+			      !d.denied ? METRICS_DEC_ALLOW
+			      : d.allowed ? METRICS_DEC_WOULD_DENY
+					  : METRICS_DEC_DENY,
+			      (enum metrics_reason)d.reason);
+	if (d.denied) {
+		struct rbac_event ev = {.time_us = time_now_us(), .uid = who->uid};
+
+		fs_subject_name(token, who->uid, ev.subject, sizeof(ev.subject));
+		snprintf(ev.resource, sizeof(ev.resource), "%s", resource);
+		snprintf(ev.action, sizeof(ev.action), "%s", action);
+		snprintf(ev.decision, sizeof(ev.decision), "%s", d.allowed ? "would_deny" : "deny");
+		snprintf(ev.reason, sizeof(ev.reason), "%s", reason_names[d.reason]);
+		snprintf(ev.tenant, sizeof(ev.tenant), "%s", tenant ? tenant : "");
+		snprintf(ev.policy_version, sizeof(ev.policy_version), "%s", version);
+		if (tenant && strcmp(tenant, "*") != 0)
+			(void)route_table_lookup(fs->routes, tenant, &be, NULL);
+		audit_submit_rbac(fs->audit, be, &ev);
+		pfs_log(LOG_DEBUG, "rbac.denied: uid %u %s:%s on \"%s\" (%s)%s", (unsigned)who->uid,
+			resource, action, tenant ? tenant : "", reason_names[d.reason],
+			d.allowed ? ", allowed in shadow mode" : "");
+	}
+	return d.allowed ? 0 : -EACCES;
+}
+
+static const char *const action_names[] = {
+	[POLICY_READ] = "read",
+	[POLICY_WRITE] = "write",
+	[POLICY_DELETE] = "delete",
+	[POLICY_ADMIN] = "admin",
+};
+
+int fs_allow(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+	     enum policy_action action)
+{
+	return fs_authorize(fs, who, POLICY_RES_MEMORY_PIN, action_names[action], tenant);
+}
+
+int fs_route_allow(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+		   unsigned actions, const char *operation, const char *key,
+		   struct backend **ret_be, unsigned *ret_no)
+{
+	int64_t started = time_now_us();
+	struct backend *be;
+	int r;
+
+	r = fs_route(fs, tenant, &be, ret_no);
+	if (r < 0)
+		return r;
+	for (int a = POLICY_READ; a <= POLICY_ADMIN && r == 0; a++)
+		if (actions & FS_ALLOW(a))
+			r = fs_allow(fs, who, tenant, (enum policy_action)a);
+	if (r < 0) {
+		if (operation)
+			fs_audit(fs, be, who, operation, tenant, key, r, NULL, 0, started);
+		return r;
+	}
+	if (ret_be)
+		*ret_be = be;
+	return 0;
+}
+
+/* One stable error code per errno, for audit rows and logs (DESIGN.md section 4). */
+static const char *error_code(const char *operation, int r)
+{
+	switch (-r) {
+	case 0:
+		return "";
+	case EINVAL:
+		return strcmp(operation, "upsert") == 0 ? "memory_pin.invalid_json"
+							 : "memory_pin.invalid";
+	case EFBIG:
+		return "memory_pin.too_large";
+	case ENXIO:
+		return "memory_store.missing_route";
+	case EIO:
+		return "memory_store.backend_error";
+	case EACCES:
+		return "rbac.denied";
+	case ENOENT:
+		return "memory_pin.not_found";
+	case EEXIST:
+		return "memory_pin.exists";
+	case ENOTEMPTY:
+		return "memory_store.not_empty";
+	case ERANGE:
+		return "memory_pin.out_of_range";
+	default:
+		return "memory_store.error";
+	}
+}
+
+static enum metrics_op metrics_op_of(const char *operation)
+{
+	for (int i = 0; i < METRICS__OP_COUNT; i++)
+		if (strcmp(metrics_op_name((enum metrics_op)i), operation) == 0)
+			return (enum metrics_op)i;
+	return METRICS_OP_READ;
+}
+
+void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
+	      const char *operation, const char *tenant, const char *key, int result,
+	      const char *value, size_t value_len, int64_t started_us)
+{
+	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
+	struct audit_event ev = {.uid = who ? (int64_t)who->uid : -1, .success = result >= 0};
+	int64_t now = time_now_us();
+
+	ev.time_us = now;
+	ev.latency_ms = (double)(now - started_us) / 1000.0;
+	pfs_strcpy_cut(ev.operation, operation, sizeof(ev.operation));
+	pfs_strcpy_cut(ev.tenant, tenant ? tenant : "", sizeof(ev.tenant));
+	pfs_strcpy_cut(ev.key, key ? key : "", sizeof(ev.key));
+	pfs_strcpy_cut(ev.error_code, error_code(operation, result), sizeof(ev.error_code));
+	if (who) {
+		token = cred_store_lookup(fs->creds, who->uid, now / 1000000);
+		fs_subject_name(token, who->uid, ev.subject, sizeof(ev.subject));
+	} else {
+		pfs_strcpy_cut(ev.subject, "pinfs", sizeof(ev.subject));
+	}
+	if (value && result >= 0)
+		audit_hash_value(value, value_len, ev.value_sha256);
+	metrics_op_done(metrics_op_of(operation), result >= 0, (double)(now - started_us) / 1e6);
+	audit_submit(fs->audit, be, &ev);
+}
+

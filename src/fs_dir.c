@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: MIT */
+/* Directories: listings, tenants made and removed, statfs (see fs_dir.h). */
+#include "fs_dir.h"
+#include "fs_access.h"
+#include "fs_feed.h"
+#include "fs_generation.h"
+#include "fs_i.h"
+#include "fs_names.h"
+#include "fs_pin.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pinfs/backend.h"
+#include "pinfs/inode_table.h"
+#include "pinfs/log.h"
+#include "pinfs/path_codec.h"
+#include "pinfs/timeutil.h"
+
+#define DIR_PAGE 256
+
+struct dir_entry {
+	char *name;
+	struct stat st;
+};
+
+struct fs_dir {
+	pthread_mutex_t lock;
+	uint64_t nodeid;
+	char *tenant;			/* NULL for the root and fixed listings */
+	struct backend *be;
+	unsigned backend_no;
+	struct dir_entry *ents;		/* the current page */
+	size_t n_ents, pos, cap;
+	char *after_key;		/* last key fetched */
+	bool eof;
+	off_t next_off;			/* offset of ents[pos] */
+};
+
+int fs_mkdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	     struct fs_entry *ret)
+{
+	struct backend *be;
+	int64_t started = time_now_us();
+	int r;
+
+	memset(ret, 0, sizeof(*ret));
+	if (parent != INODE_ROOT)
+		return -EPERM;	/* keys hold values, not directories */
+	r = path_tenant_validate(name);
+	if (r < 0)
+		return r;
+	r = fs_route_allow(fs, who, name, FS_ALLOW(POLICY_ADMIN), "mkdir", NULL, &be, NULL);
+	if (r < 0)
+		return r;
+	r = backend_tenant_create(be, name);
+	fs_audit(fs, be, who, "mkdir", name, NULL, r, NULL, 0, started);
+	if (r < 0)
+		return r;
+	return fs_names_tenant_entry(fs, name, ret);
+}
+
+int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name)
+{
+	struct backend *be;
+	int64_t started = time_now_us();
+	unsigned no;
+	int r;
+
+	if (parent != INODE_ROOT)
+		return -ENOTDIR;
+	if (path_tenant_validate(name) < 0)
+		return -ENOENT;
+	r = fs_route_allow(fs, who, name, FS_ALLOW(POLICY_ADMIN), "rmdir", NULL, &be, &no);
+	if (r < 0)
+		return r;
+	r = backend_tenant_delete(be, name);
+	fs_audit(fs, be, who, "rmdir", name, NULL, r, NULL, 0, started);
+	if (r == 0) {
+		inode_table_detach(fs->nodes, name, NULL);
+		pin_cache_invalidate(fs->cache, no, name, NULL, true);
+	}
+	return r;
+}
+
+static void dir_clear_page(struct fs_dir *d)
+{
+	for (size_t i = 0; i < d->n_ents; i++)
+		free(d->ents[i].name);
+	free(d->ents);
+	d->ents = NULL;
+	d->n_ents = d->pos = d->cap = 0;
+}
+
+int fs_dir_add(void *ctx, const char *name, const struct stat *st)
+{
+	struct fs_dir *d = ctx;
+
+	if (d->n_ents == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 64;
+		struct dir_entry *ne = realloc(d->ents, cap * sizeof(*ne));
+
+		if (!ne)
+			return -ENOMEM;
+		d->ents = ne;
+		d->cap = cap;
+	}
+	d->ents[d->n_ents].name = strdup(name);
+	if (!d->ents[d->n_ents].name)
+		return -ENOMEM;
+	d->ents[d->n_ents].st = *st;
+	d->n_ents++;
+	return 0;
+}
+
+static struct fs_dir *dir_new(uint64_t nodeid)
+{
+	struct fs_dir *d = calloc(1, sizeof(*d));
+
+	if (!d)
+		return NULL;
+	pthread_mutex_init(&d->lock, NULL);
+	d->nodeid = nodeid;
+	return d;
+}
+
+int fs_dir_new_fixed(uint64_t nodeid, struct fs_dir **ret_dir)
+{
+	struct fs_dir *d = dir_new(nodeid);
+
+	if (!d)
+		return -ENOMEM;
+	d->eof = true;
+	*ret_dir = d;
+	return 0;
+}
+
+/* What a backend's listing callback fills in. */
+struct collect {
+	struct fs *fs;
+	struct fs_dir *dir;
+	bool prefill;		/* put what the page brings into the cache */
+	uint64_t gen;
+	const struct pfs_subject *who;
+	struct backend *be;
+	int err;
+};
+
+static int collect_tenant(void *ctx, const char *tenant)
+{
+	struct collect *c = ctx;
+	struct backend *be;
+	struct stat st;
+
+	/* Only names this backend really serves, and only those the caller may see. */
+	if (path_tenant_validate(tenant) < 0)
+		return 0;
+	if (fs_route(c->fs, tenant, &be, NULL) < 0 || be != c->be)
+		return 0;
+	if (fs_allow(c->fs, c->who, tenant, POLICY_READ) < 0)
+		return 0;
+	fs_fill_dir_stat(c->fs, fs_tenant_ino(tenant), &st);
+	return c->err = fs_dir_add(c->dir, tenant, &st);
+}
+
+static int cmp_ent(const void *a, const void *b)
+{
+	return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
+}
+
+/* The root's listing: tenants are few, so it is read whole at opendir. */
+static int root_fill(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d,
+		     const struct stat *system_dir)
+{
+	struct collect c = {.fs = fs, .dir = d, .who = who};
+	struct backend **bes;
+	size_t n, out = 0;
+	int r = 0;
+
+	r = fs_dir_add(d, ".system", system_dir);
+	if (r < 0)
+		return r;
+
+	/* Copy the backends out: listing does I/O, and a reload must not wait for it. */
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	n = route_table_n_backends(fs->routes);
+	bes = calloc(n + 1, sizeof(*bes));
+	for (size_t i = 0; bes && i < n; i++)
+		bes[i] = route_table_backend(fs->routes, i);
+	pthread_rwlock_unlock(&fs->routes_lock);
+	if (!bes)
+		return -ENOMEM;
+	for (size_t i = 0; i < n && r >= 0; i++) {
+		c.be = bes[i];
+		r = backend_tenant_list(c.be, collect_tenant, &c);
+		if (r >= 0 && c.err)
+			r = c.err;
+	}
+	free(bes);
+	if (r < 0)
+		return r;
+	qsort(d->ents, d->n_ents, sizeof(*d->ents), cmp_ent);
+	for (size_t i = 0; i < d->n_ents; i++) {
+		if (out > 0 && strcmp(d->ents[out - 1].name, d->ents[i].name) == 0) {
+			free(d->ents[i].name);
+			continue;
+		}
+		d->ents[out++] = d->ents[i];
+	}
+	d->n_ents = out;
+	d->eof = true;
+	return 0;
+}
+
+static int collect_pin(void *ctx, const char *key, const struct pin *p)
+{
+	struct collect *c = ctx;
+	PFS_AUTOFREE char *name = NULL;
+	struct stat st;
+	char *last;
+
+	last = strdup(key);
+	if (!last)
+		return c->err = -ENOMEM;
+	free(c->dir->after_key);
+	c->dir->after_key = last;
+	/* A key no file name can carry (too long once encoded) is not listed. */
+	if (path_key_encode(key, &name) < 0 || strcmp(key, ".") == 0 || strcmp(key, "..") == 0)
+		return 0;
+	memset(&st, 0, sizeof(st));
+	st.st_ino = fs_pin_ino(c->dir->backend_no, p->meta.id);
+	st.st_mode = S_IFREG | 0644;
+	if (c->prefill) {
+		/* ls -l looks up every name next: the page already holds the values. */
+		PFS_AUTOFREE char *text = NULL;
+		size_t len;
+
+		if (fs_pin_render(p, &text, &len) == 0)
+			pin_cache_put(c->fs->cache, c->dir->backend_no, c->gen, c->dir->tenant, key,
+				      text, len, &p->meta);
+	}
+	return c->err = fs_dir_add(c->dir, name, &st);
+}
+
+static int tenant_page(struct fs *fs, struct fs_dir *d)
+{
+	struct collect c = {.fs = fs, .dir = d};
+	int r;
+
+	dir_clear_page(d);
+	if (fs_feed_vouches(fs, d->backend_no)) {
+		c.prefill = true;
+		c.gen = pin_cache_generation(fs->cache, d->backend_no);
+	}
+	r = backend_pin_list(d->be, d->tenant, d->after_key, DIR_PAGE, collect_pin, &c);
+	if (c.err)
+		return c.err;
+	if (r < 0)
+		return r;
+	if (r < DIR_PAGE)
+		d->eof = true;
+	return 0;
+}
+
+int fs_dir_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+		const struct stat *system_dir, struct fs_dir **ret_dir)
+{
+	struct fs_dir *d;
+	char *tenant = NULL;
+	int r;
+
+	r = fs_names_resolve_dir(fs, nodeid, &tenant);
+	if (r < 0)
+		return r;
+	d = dir_new(nodeid);
+	if (!d) {
+		free(tenant);
+		return -ENOMEM;
+	}
+	d->tenant = tenant;
+	if (tenant) {
+		r = fs_route_allow(fs, who, tenant, FS_ALLOW(POLICY_READ), NULL, NULL, &d->be,
+				   &d->backend_no);
+	} else {
+		/* Anyone a policy knows may list the root: they see their tenants and .system. */
+		r = fs_authorize(fs, who, NULL, NULL, NULL);
+		if (r == 0)
+			r = root_fill(fs, who, d, system_dir);
+	}
+	if (r < 0) {
+		fs_releasedir(fs, d);
+		return r;
+	}
+	*ret_dir = d;
+	return 0;
+}
+
+static void dir_rewind(struct fs_dir *d)
+{
+	if (d->tenant) {
+		dir_clear_page(d);
+		free(d->after_key);
+		d->after_key = NULL;
+		d->eof = false;
+	}
+	d->pos = 0;
+	d->next_off = 2;
+}
+
+int fs_readdir(struct fs *fs, struct fs_dir *d, off_t off, fs_dir_filler fill, void *ctx)
+{
+	struct stat st;
+	int r = 0;
+
+	pthread_mutex_lock(&d->lock);
+	/* Offsets: 1 after ".", 2 after "..", then one per entry. */
+	if (off == 0) {
+		dir_rewind(d);
+		fs_fill_dir_stat(fs, d->tenant ? fs_tenant_ino(d->tenant) : d->nodeid, &st);
+		if (fill(ctx, ".", &st, 1))
+			goto out;
+		off = 1;
+	}
+	if (off == 1) {
+		fs_fill_dir_stat(fs, INODE_ROOT, &st);
+		if (fill(ctx, "..", &st, 2))
+			goto out;
+		off = 2;
+	}
+	if (off != d->next_off) {
+		/* seekdir() to an older position: list again from the start and skip. */
+		dir_rewind(d);
+		while (d->next_off < off) {
+			if (d->pos == d->n_ents) {
+				if (d->eof)
+					goto out;
+				r = tenant_page(fs, d);
+				if (r < 0)
+					goto out;
+				continue;
+			}
+			d->pos++;
+			d->next_off++;
+		}
+	}
+	for (;;) {
+		if (d->pos == d->n_ents) {
+			if (d->eof || !d->tenant)
+				break;
+			r = tenant_page(fs, d);
+			if (r < 0)
+				goto out;
+			if (d->n_ents == 0)
+				break;
+			continue;
+		}
+		if (fill(ctx, d->ents[d->pos].name, &d->ents[d->pos].st, d->next_off + 1))
+			break;
+		d->pos++;
+		d->next_off++;
+	}
+out:
+	pthread_mutex_unlock(&d->lock);
+	return r;
+}
+
+void fs_releasedir(struct fs *fs, struct fs_dir *d)
+{
+	(void)fs;
+	dir_clear_page(d);
+	free(d->after_key);
+	free(d->tenant);
+	pthread_mutex_destroy(&d->lock);
+	free(d);
+}
+
+int fs_statfs(struct fs *fs, struct statvfs *ret)
+{
+	(void)fs;
+	/* Nothing meaningful to count; plausible numbers keep df and editors happy. */
+	memset(ret, 0, sizeof(*ret));
+	ret->f_bsize = 4096;
+	ret->f_frsize = 4096;
+	ret->f_blocks = 1ull << 28;
+	ret->f_bfree = 1ull << 27;
+	ret->f_bavail = 1ull << 27;
+	ret->f_files = 1ull << 32;
+	ret->f_ffree = 1ull << 31;
+	ret->f_favail = 1ull << 31;
+	ret->f_namemax = PATH_NAME_MAX;
+	return 0;
+}

@@ -1,0 +1,750 @@
+/* SPDX-License-Identifier: MIT */
+/* Open pin files: snapshots, staging and commits (see fs_file.h). */
+#include "fs_file.h"
+#include "fs_access.h"
+#include "fs_feed.h"
+#include "fs_generation.h"
+#include "fs_names.h"
+#include "fs_pending.h"
+#include "fs_pin.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pinfs/inode_table.h"
+#include "pinfs/log.h"
+#include "pinfs/path_codec.h"
+#include "pinfs/pin_json.h"
+#include "pinfs/timeutil.h"
+
+/*
+ * A new open pin file, or NULL: out of memory, or past max_open_files
+ * (*ret_err says which: -ENOMEM or -ENFILE).
+ */
+static struct pin_file *file_new(struct fs *fs, const struct pfs_subject *who,
+				 const char *tenant, const char *key, struct backend *be,
+				 unsigned no, int *ret_err)
+{
+	struct pin_file *f;
+
+	*ret_err = -ENFILE;
+	if (__atomic_add_fetch(&fs->open_files, 1, __ATOMIC_RELAXED) >
+	    fs_gen_limit(fs, &fs->max_open_files)) {
+		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+		pfs_log(LOG_WARNING, "too many open pin files (max_open_files): ENFILE");
+		return NULL;
+	}
+	*ret_err = -ENOMEM;
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	f->base.kind = FS_FILE_PIN;
+	pthread_mutex_init(&f->lock, NULL);
+	f->who = *who;
+	f->be = be;
+	f->backend_no = no;
+	f->tenant = strdup(tenant);
+	f->key = strdup(key);
+	if (!f->tenant || !f->key) {
+		free(f->tenant);
+		free(f->key);
+		free(f);
+		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+		return NULL;
+	}
+	pthread_mutex_lock(&fs->files_lock);
+	f->next_pin = fs->pin_files;
+	if (fs->pin_files)
+		fs->pin_files->prev_pin = f;
+	fs->pin_files = f;
+	pthread_mutex_unlock(&fs->files_lock);
+	return f;
+}
+
+void fs_file_note_source(struct fs *fs, const char *tenant, const char *key, const char *source)
+{
+	pthread_mutex_lock(&fs->files_lock);
+	for (struct pin_file *f = fs->pin_files; f; f = f->next_pin) {
+		if (!f->writable || strcmp(f->tenant, tenant) != 0 || strcmp(f->key, key) != 0)
+			continue;
+		pthread_mutex_lock(&f->lock);
+		snprintf(f->xsource, sizeof(f->xsource), "%s", source);
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&fs->files_lock);
+}
+
+static void file_free(struct fs *fs, struct pin_file *f)
+{
+	pthread_mutex_lock(&fs->files_lock);
+	if (f->prev_pin)
+		f->prev_pin->next_pin = f->next_pin;
+	else if (fs->pin_files == f)
+		fs->pin_files = f->next_pin;
+	if (f->next_pin)
+		f->next_pin->prev_pin = f->prev_pin;
+	pthread_mutex_unlock(&fs->files_lock);
+	if (f->pending)
+		fs_pending_release(fs, f->pending);
+	pin_scan_free(f->scan);
+	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+	free(f->buf);
+	free(f->snap);
+	free(f->tenant);
+	free(f->key);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+/* The file's current name (a pending file follows renames). Caller frees. */
+static int file_name(struct fs *fs, struct pin_file *f, char **ret_key, bool *ret_scratch)
+{
+	char *key;
+	bool scratch = false;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	if (f->pending && !f->pending->gone) {
+		key = strdup(f->pending->key);
+		scratch = f->pending->scratch;
+	} else {
+		key = strdup(f->key);
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+	if (!key)
+		return -ENOMEM;
+	*ret_key = key;
+	*ret_scratch = scratch;
+	return 0;
+}
+
+/* Loads the current value (pretty) as the base of the staged buffer. */
+static int file_load(struct fs *fs, struct pin_file *f)
+{
+	struct pin_meta meta;
+	char *text;
+	size_t len;
+	int r;
+
+	if (f->loaded)
+		return 0;
+	if (f->pending && !f->committed) {
+		f->loaded = true;	/* a new file starts empty */
+		return 0;
+	}
+	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &meta);
+	if (r < 0)
+		return r;
+	/* Staged bytes are accounted by capacity (see buf_reserve). */
+	__atomic_add_fetch(&fs->staged_bytes, len, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
+	free(f->buf);
+	f->buf = text;
+	f->len = f->cap = len;
+	f->loaded = true;
+	return pin_scan_reset(f->scan) < 0 ? -ENOMEM : pin_scan_feed(f->scan, f->buf, f->len);
+}
+
+void fs_file_stat(struct fs *fs, uint64_t nodeid, struct pin_file *f, struct stat *st)
+{
+	struct timespec now;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->loaded && (f->dirty || f->pending)) {
+		clock_gettime(CLOCK_REALTIME, &now);
+		fs_fill_pin_stat(fs, f->pending ? (1ull << 63) | nodeid : 0, f->len, &now, st);
+		if (!f->pending)
+			st->st_ino = fs_pin_ino(f->backend_no, f->snap_meta.id);
+		pthread_mutex_unlock(&f->lock);
+		return;
+	}
+	pthread_mutex_unlock(&f->lock);
+	double timeout;
+
+	if (fs_names_pin_attr(fs, nodeid, f->tenant, f->key, st, &timeout) < 0) {
+		/* Deleted under an open file: report it empty, as a removed file. */
+		clock_gettime(CLOCK_REALTIME, &now);
+		fs_fill_pin_stat(fs, (1ull << 63) | nodeid, 0, &now, st);
+		st->st_nlink = 0;
+	}
+}
+
+/* The rights an open with flags needs: read unless write-only, write to write or truncate. */
+static unsigned open_rights(int flags)
+{
+	int acc = flags & O_ACCMODE;
+
+	return (acc != O_WRONLY ? FS_ALLOW(POLICY_READ) : 0) |
+	       (acc != O_RDONLY || (flags & O_TRUNC) ? FS_ALLOW(POLICY_WRITE) : 0);
+}
+
+static int file_setup(struct pin_file *f, int flags, struct fs_open_flags *ret_flags)
+{
+	int acc = flags & O_ACCMODE;
+
+	f->writable = acc != O_RDONLY;
+	f->append = (flags & O_APPEND) != 0;
+	if (f->writable) {
+		f->scan = pin_scan_new();
+		if (!f->scan)
+			return -ENOMEM;
+	}
+	if (flags & O_TRUNC)
+		f->loaded = true; /* empty base, not dirty: bash's first flush commits nothing */
+	/*
+	 * direct_io: every read reaches the daemon and is not clamped to a
+	 * cached size, so each read pass returns one whole current value.
+	 */
+	*ret_flags = (struct fs_open_flags){.direct_io = true, .noflush = !f->writable};
+	return 0;
+}
+
+int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
+		 struct pin_file **ret_file, struct fs_open_flags *ret_flags)
+{
+	enum inode_kind kind;
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *key = NULL;
+	struct backend *be;
+	struct pending *p;
+	struct pin_file *f;
+	int64_t started = time_now_us();
+	unsigned no;
+	int r;
+
+	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	if (r < 0)
+		return r == -ESTALE ? -ENOENT : r;
+	if (kind != INODE_KIND_PIN)
+		return -EISDIR;
+	/* A refused write is a rejected write: the audit shows why. */
+	r = fs_route_allow(fs, who, tenant, open_rights(flags),
+			   open_rights(flags) & FS_ALLOW(POLICY_WRITE) ? "upsert" : "read", key, &be,
+			   &no);
+	if (r < 0)
+		return r;
+
+	f = file_new(fs, who, tenant, key, be, no, &r);
+	if (!f)
+		return r;
+	r = file_setup(f, flags, ret_flags);
+	if (r < 0)
+		goto fail;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	p = fs_pending_find(fs, tenant, key, who->uid, false);
+	if (p) {
+		p->refs++;
+		f->pending = p;
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+	if (f->pending) {
+		*ret_file = f;
+		return 0;
+	}
+
+	if ((flags & O_ACCMODE) == O_WRONLY) {
+		/*
+		 * A writer reads nothing: no fetch (the lookup that gave the kernel
+		 * this node found the pin; a write without O_TRUNC loads the value
+		 * when it needs it).
+		 */
+		*ret_file = f;
+		return 0;
+	}
+	/* The first read pass can use what we fetch now. */
+	r = fs_pin_fetch(fs, be, no, tenant, key, &f->snap, &f->snap_len, &f->snap_meta);
+	fs_audit(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started);
+	if (r < 0)
+		goto fail;
+	f->snap_valid = true;
+	*ret_file = f;
+	return 0;
+fail:
+	file_free(fs, f);
+	return r;
+}
+
+int fs_file_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent,
+		   const char *name, int flags, struct fs_entry *ret_entry,
+		   struct pin_file **ret_file, struct fs_open_flags *ret_flags)
+{
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *key = NULL;
+	enum path_create_class cls;
+	struct backend *be;
+	struct pin_file *f;
+	unsigned no;
+	int r;
+
+	memset(ret_entry, 0, sizeof(*ret_entry));
+	r = fs_names_resolve_dir(fs, parent, &tenant);
+	if (r < 0)
+		return r;
+	if (!tenant)
+		return -EPERM;	/* only directories (tenants) live in the root */
+	r = path_key_decode(name, &key);
+	if (r < 0)
+		return r;
+	cls = path_key_create_class(key);
+	if (cls == PATH_CREATE_REFUSED)
+		return -EACCES;	/* editors then keep swap and backup files elsewhere */
+	r = fs_route_allow(fs, who, tenant, open_rights(flags | O_TRUNC), "upsert", key, &be, &no);
+	if (r < 0)
+		return r;
+
+	/* The kernel asks only when it had no entry; the name may exist all the same. */
+	r = fs_names_lookup_key(fs, who, tenant, name, ret_entry);
+	if (r == 0) {
+		if (flags & O_EXCL) {
+			inode_table_forget(fs->nodes, ret_entry->nodeid, 1);
+			return -EEXIST;
+		}
+		r = fs_file_open(fs, who, ret_entry->nodeid, flags, ret_file, ret_flags);
+		if (r < 0)
+			inode_table_forget(fs->nodes, ret_entry->nodeid, 1);
+		return r;
+	}
+	if (r != -ENOENT)
+		return r;
+
+	f = file_new(fs, who, tenant, key, be, no, &r);
+	if (!f)
+		return r;
+	r = file_setup(f, flags | O_TRUNC, ret_flags);
+	if (r == 0)
+		r = fs_pending_add(fs, tenant, key, who->uid, cls == PATH_CREATE_SCRATCH,
+				   &f->pending);
+	if (r == 0)
+		r = inode_table_ref(fs->nodes, tenant, key, &ret_entry->nodeid);
+	if (r < 0) {
+		if (f->pending) {
+			pthread_mutex_lock(&fs->pending_lock);
+			fs_pending_drop(fs, f->pending);
+			pthread_mutex_unlock(&fs->pending_lock);
+		}
+		file_free(fs, f);
+		return r;
+	}
+	pthread_mutex_lock(&fs->pending_lock);
+	fs_pending_stat(fs, ret_entry->nodeid, f->pending, &ret_entry->st);
+	pthread_mutex_unlock(&fs->pending_lock);
+	ret_entry->entry_timeout = 0;
+	ret_entry->attr_timeout = 0;
+	*ret_file = f;
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* reading                                                            */
+
+/* Takes a fresh snapshot of the file's current value. Caller holds f->lock. */
+static int file_snapshot(struct fs *fs, struct pin_file *f)
+{
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	if (f->pending && !f->pending->gone) {
+		struct pin pp = {.value = f->pending->value, .value_len = f->pending->value_len};
+
+		r = pp.value ? fs_pin_render(&pp, &text, &len) : 0;
+		pthread_mutex_unlock(&fs->pending_lock);
+		if (r < 0)
+			return r;
+		goto done;
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+
+	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &f->snap_meta);
+	if (r < 0)
+		return r;
+done:
+	free(f->snap);
+	f->snap = text;
+	f->snap_len = len;
+	f->snap_valid = true;
+	return 0;
+}
+
+ssize_t fs_file_read(struct fs *fs, struct pin_file *f, char *buf, size_t size, off_t off)
+{
+	const char *src;
+	size_t len, n;
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->dirty) {
+		/* A writer reads back what it staged. */
+		src = f->buf;
+		len = f->len;
+	} else {
+		/*
+		 * A read at offset 0 starts a new pass over the latest value, and so
+		 * does a read past the end once EOF was returned there: tail -f,
+		 * after fstat showed growth. A reader in the middle of a pass, or
+		 * reading up to its EOF, stays on one value and never sees a mix.
+		 */
+		if (!f->snap_valid || (off == 0 && f->at_eof) ||
+		    ((size_t)off >= f->snap_len && f->eof_returned)) {
+			r = file_snapshot(fs, f);
+			if (r < 0) {
+				pthread_mutex_unlock(&f->lock);
+				return r;
+			}
+		}
+		src = f->snap;
+		len = f->snap_len;
+	}
+	n = (size_t)off >= len ? 0 : len - (size_t)off;
+	if (n > size)
+		n = size;
+	if (n)
+		memcpy(buf, src + off, n);
+	f->at_eof = (size_t)off + n >= len;
+	f->eof_returned = n == 0;
+	pthread_mutex_unlock(&f->lock);
+	return (ssize_t)n;
+}
+
+/* ------------------------------------------------------------------ */
+/* writing                                                            */
+
+/* Grows the staged buffer, within max_staged_bytes over all open files (-ENOMEM). */
+static int buf_reserve(struct fs *fs, struct pin_file *f, size_t need)
+{
+	size_t cap;
+	char *nb;
+
+	if (need <= f->cap)
+		return 0;
+	/* Doubling, but never past what a value may hold, nor past the budget when need fits. */
+	cap = f->cap ? f->cap : 256;
+	while (cap < need)
+		cap *= 2;
+	if (cap > fs_gen_limit(fs, &fs->max_value_bytes) + 1)
+		cap = fs_gen_limit(fs, &fs->max_value_bytes) + 1;
+	if (cap < need)
+		cap = need;
+	for (;;) {
+		if (__atomic_add_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED) <=
+		    fs_gen_limit(fs, &fs->max_staged_bytes))
+			break;
+		__atomic_sub_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED);
+		if (cap == need) {
+			pfs_log(LOG_WARNING, "staged writes exceed max_staged_bytes: ENOMEM");
+			return -ENOMEM;
+		}
+		cap = need;
+	}
+	nb = realloc(f->buf, cap);
+	if (!nb) {
+		__atomic_sub_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED);
+		return -ENOMEM;
+	}
+	f->buf = nb;
+	f->cap = cap;
+	return 0;
+}
+
+/* Fails the handle for good; nothing from it will be committed. */
+static int file_fail(struct fs *fs, struct pin_file *f, int err, const char *code)
+{
+	f->failed = err;
+	f->reported = true;	/* this write() itself returns the error */
+	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, f->key, err, NULL, 0, time_now_us());
+	pfs_log(LOG_INFO, "%s: write to \"%s/%s\" by uid %u rejected", code, f->tenant, f->key,
+		(unsigned)f->who.uid);
+	return err;
+}
+
+ssize_t fs_file_write(struct fs *fs, struct pin_file *f, const char *data, size_t size,
+		      off_t off)
+{
+	size_t old_len;
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->failed) {
+		r = f->failed;
+		goto out;
+	}
+	r = file_load(fs, f);
+	if (r < 0)
+		goto out;
+	if (f->append)
+		off = (off_t)f->len; /* O_APPEND appends to the staged bytes, whatever off says */
+	if ((size_t)off + size > fs_gen_limit(fs, &fs->max_value_bytes)) {
+		r = file_fail(fs, f, -EFBIG, "memory_pin.too_large");
+		goto out;
+	}
+	r = buf_reserve(fs, f, (size_t)off + size + 1);
+	if (r < 0) {
+		/* Sticky: committing without these bytes would store a value nobody wrote. */
+		r = file_fail(fs, f, r, "memory_store.out_of_memory");
+		goto out;
+	}
+	old_len = f->len;
+	if ((size_t)off > f->len)
+		memset(f->buf + f->len, 0, (size_t)off - f->len);
+	memcpy(f->buf + off, data, size);
+	if ((size_t)off + size > f->len)
+		f->len = (size_t)off + size;
+	f->dirty = true;
+
+	/* The common case appends: feed just the new bytes; otherwise rescan. */
+	if ((size_t)off == old_len && pin_scan_offset(f->scan) == old_len) {
+		r = pin_scan_feed(f->scan, data, size);
+	} else {
+		r = pin_scan_reset(f->scan);
+		if (r == 0)
+			r = pin_scan_feed(f->scan, f->buf, f->len);
+	}
+	if (r == -EINVAL) {
+		r = file_fail(fs, f, -EINVAL, "memory_pin.invalid_json");
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	r = (int)size;
+out:
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+/*
+ * Audits a commit. The hash is of the canonical text, what a reader gets:
+ * "cat PIN | sha256sum" starts with the audit's value_sha256.
+ */
+static void audit_commit(struct fs *fs, struct pin_file *f, const char *key, int r,
+			 const char *compact, size_t len, int64_t started)
+{
+	PFS_AUTOFREE char *pretty = NULL;
+	size_t plen = 0;
+
+	if (r == 0 && pin_json_render(compact, len, PIN_JSON_PRETTY, &pretty, &plen, NULL) < 0)
+		pretty = NULL;
+	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, key, r, pretty, plen, started);
+}
+
+/* Parses the staged bytes as one JSON document; *ret_value is its compact form. */
+static int commit_validate(struct pin_file *f, const char *key, char **ret_value,
+			   size_t *ret_len)
+{
+	struct pfs_error err = {0};
+	int r = pin_json_render(f->buf ? f->buf : "", f->len, PIN_JSON_COMPACT, ret_value, ret_len,
+				&err);
+
+	if (r == -EINVAL)
+		pfs_log(LOG_INFO, "memory_pin.invalid_json: \"%s/%s\" by uid %u: %s", f->tenant,
+			key, (unsigned)f->who.uid, err.message);
+	return r;
+}
+
+/* A scratch file's validated content is kept private until renamed onto a key. */
+static int commit_scratch(struct fs *fs, struct pin_file *f, char **value, size_t len)
+{
+	pthread_mutex_lock(&fs->pending_lock);
+	free(f->pending->value);
+	f->pending->value = steal_ptr(value);
+	f->pending->value_len = len;
+	clock_gettime(CLOCK_REALTIME, &f->pending->mtime);
+	pthread_mutex_unlock(&fs->pending_lock);
+	f->dirty = false;
+	return 0;
+}
+
+/* Upserts value under key, with the metadata the writer set on the open file. */
+static int commit_write(struct fs *fs, struct pin_file *f, const char *key, const char *value,
+			size_t len)
+{
+	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
+			      .ttl_op = PIN_TTL_KEEP};
+	char source[PIN_SOURCE_MAX];
+	int r;
+
+	/* cp -a sets user.pin.source before it closes: that, not "fs", is the writer's word. */
+	if (f->xsource[0])
+		w.source = f->xsource;
+	/* xattrs set on a new file before this first commit go with it. */
+	if (f->pending)
+		fs_pending_apply_xattrs(fs, f->pending, &w, source);
+	r = backend_pin_upsert(f->be, f->tenant, key, &w, &f->snap_meta);
+	if (r == -EEXIST)
+		r = -EIO;	/* an upsert cannot collide: the backend misbehaved */
+	if (r == -EIO)
+		pfs_log(LOG_WARNING, "memory_store.backend_error: could not write \"%s/%s\"",
+			f->tenant, key);
+	return r;
+}
+
+/* After a commit: the next read pass sees it, and a created name is now a pin. */
+static void file_committed(struct fs *fs, struct pin_file *f, char **key)
+{
+	f->dirty = false;
+	f->committed = true;
+	f->snap_valid = false;
+	if (f->pending) {
+		pthread_mutex_lock(&fs->pending_lock);
+		fs_pending_drop(fs, f->pending);
+		pthread_mutex_unlock(&fs->pending_lock);
+		free(f->key);
+		f->key = steal_ptr(key);
+	}
+}
+
+/*
+ * Commits the staged bytes in one pass: validate, authorize (the opener's
+ * rights now, not when it opened), write through the backend, audit, tell
+ * the caches and the feed. A scratch file stops after validating: its
+ * content waits for the rename. Caller holds f->lock.
+ */
+static int file_commit(struct fs *fs, struct pin_file *f)
+{
+	PFS_AUTOFREE char *key = NULL;
+	PFS_AUTOFREE char *value = NULL;
+	int64_t started = time_now_us();
+	size_t len = 0;
+	bool scratch;
+	int r;
+
+	if (f->failed)
+		return f->failed;
+	if (!f->dirty)
+		return 0;
+	r = file_name(fs, f, &key, &scratch);
+	if (r < 0)
+		return r;
+	r = commit_validate(f, key, &value, &len);
+	if (r == 0 && scratch)
+		return commit_scratch(fs, f, &value, len);
+	if (r == 0)
+		r = fs_allow(fs, &f->who, f->tenant, POLICY_WRITE);
+	if (r == 0)
+		r = commit_write(fs, f, key, value, len);
+	audit_commit(fs, f, key, r, value, len, started);
+	if (r < 0)
+		return r;
+	fs_changed(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key);
+	file_committed(fs, f, &key);
+	return 0;
+}
+
+/*
+ * Gives back the staged bytes of a handle whose value is committed. close()
+ * returns before the kernel sends RELEASE, so without this a script writing
+ * big values one after another would find the previous file's bytes still
+ * counted against max_staged_bytes. Later writes on the handle (a dup'd
+ * descriptor) start again from the committed value, as after a fresh open.
+ */
+static void file_unstage(struct fs *fs, struct pin_file *f)
+{
+	if (f->dirty || !f->committed || !f->loaded)
+		return;
+	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
+	free(f->buf);
+	f->buf = NULL;
+	f->len = f->cap = 0;
+	f->loaded = false;
+}
+
+int fs_file_sync(struct fs *fs, struct pin_file *f, bool closing)
+{
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	r = file_commit(fs, f);
+	if (r < 0)
+		f->reported = true;
+	else if (closing)
+		file_unstage(fs, f);
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+void fs_file_release(struct fs *fs, struct pin_file *f)
+{
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	/* Only bytes written after the last flush (mmap writeback) get here. */
+	r = f->dirty && !f->failed && !f->reported ? file_commit(fs, f) : 0;
+	pthread_mutex_unlock(&f->lock);
+	if (r < 0)
+		pfs_log(LOG_WARNING, "changes to \"%s/%s\" were not committed at release: %s",
+			f->tenant, f->key, strerror(-r));
+	file_free(fs, f);
+}
+
+void fs_file_free_all(struct fs *fs)
+{
+	while (fs->pin_files)
+		file_free(fs, fs->pin_files);
+}
+
+/* ------------------------------------------------------------------ */
+/* truncation                                                         */
+
+int fs_file_truncate(struct fs *fs, struct pin_file *f, off_t size)
+{
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	if (f->failed) {
+		r = f->failed;
+		goto out;
+	}
+	if ((size_t)size > fs_gen_limit(fs, &fs->max_value_bytes)) {
+		r = file_fail(fs, f, -EFBIG, "memory_pin.too_large");
+		goto out;
+	}
+	if (size == 0) {
+		f->loaded = true;	/* no need to fetch what is being thrown away */
+		f->len = 0;
+	} else {
+		r = file_load(fs, f);
+		if (r < 0)
+			goto out;
+		r = buf_reserve(fs, f, (size_t)size + 1);
+		if (r < 0) {
+			r = file_fail(fs, f, r, "memory_store.out_of_memory");
+			goto out;
+		}
+		if ((size_t)size > f->len)
+			memset(f->buf + f->len, 0, (size_t)size - f->len);
+		f->len = (size_t)size;
+	}
+	f->dirty = true;
+	r = pin_scan_reset(f->scan);
+	if (r == 0)
+		r = pin_scan_feed(f->scan, f->buf ? f->buf : "", f->len);
+	if (r == -EINVAL)
+		r = 0;	/* a truncated prefix is judged at close, not now */
+out:
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+
+int fs_file_truncate_path(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+			  off_t size)
+{
+	struct fs_open_flags of;
+	struct pin_file *f;
+	int r;
+
+	r = fs_file_open(fs, who, nodeid, O_WRONLY, &f, &of);
+	if (r < 0)
+		return r;
+	r = fs_file_truncate(fs, f, size);
+	if (r == 0)
+		r = fs_file_sync(fs, f, true);
+	file_free(fs, f);
+	return r;
+}

@@ -1,0 +1,104 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Open pin files: what a file handle on a pin holds between open and
+ * release, and the write model of DESIGN.md section 3.
+ *
+ *   - a reader gets a snapshot: one whole value per read pass (a read at
+ *     offset 0, or past EOF once EOF was returned, takes a new one), so no
+ *     read is ever torn and re-reads and tail -f see the latest value;
+ *   - a writer stages bytes (the current value is loaded only when a write
+ *     without O_TRUNC needs it); each write is checked as a JSON prefix at
+ *     once (-EINVAL) and against max_value_bytes (-EFBIG), and either
+ *     failure makes the handle fail for good;
+ *   - flush and fsync commit: validate, authorize, write through the
+ *     backend, audit, tell the caches and the feed (file_commit);
+ *   - staged bytes are bounded over all handles by max_staged_bytes and
+ *     given back as soon as a close commits.
+ *
+ * Each handle has its own lock; fs->files_lock guards the list of open
+ * handles (lock order: files_lock, then a handle's lock).
+ */
+#ifndef PINFS_FS_FILE_H
+#define PINFS_FS_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include "fs_i.h"
+#include "pinfs/backend.h"
+#include "pinfs/fs_core.h"
+#include "pinfs/policy.h"
+
+struct pending;
+struct pin_scan;
+
+struct pin_file {
+	struct fs_file base;		/* kind FS_FILE_PIN */
+	pthread_mutex_t lock;
+	struct pin_file *prev_pin, *next_pin;	/* fs->pin_files, under fs->files_lock */
+	char xsource[PIN_SOURCE_MAX];	/* user.pin.source set while open: its commit keeps it */
+	struct pfs_subject who;		/* recorded at open: flush and release act for it */
+	char *tenant;
+	char *key;			/* for pending files, pending->key is authoritative */
+	struct backend *be;
+	unsigned backend_no;
+	struct pending *pending;	/* a created name not yet committed, or NULL */
+	bool writable;
+	bool append;
+
+	/* Staged bytes (writers). */
+	char *buf;
+	size_t len, cap;
+	bool loaded;			/* buf holds a base (current value or truncation) */
+	bool committed;			/* a commit reached the backend: a new base is fetched */
+	bool dirty;			/* buf differs from what was last committed */
+	int failed;			/* sticky -EINVAL/-EFBIG: nothing is ever committed */
+	bool reported;			/* the writer was already told why its commit failed */
+	struct pin_scan *scan;
+
+	/* Read snapshot: one value per read pass, so no read is ever torn. */
+	char *snap;
+	size_t snap_len;
+	bool snap_valid;
+	bool at_eof;
+	bool eof_returned;		/* the last read returned 0 bytes */
+	struct pin_meta snap_meta;
+};
+
+static inline struct pin_file *fs_pin_file(struct fs_file *f)
+{
+	return (struct pin_file *)f;	/* base is the first member */
+}
+
+/* Opens pin node nodeid for who (fs_open's pin half). */
+int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
+		 struct pin_file **ret_file, struct fs_open_flags *ret_flags);
+/* Creates (or opens, if it exists) name in tenant directory parent (fs_create). */
+int fs_file_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent,
+		   const char *name, int flags, struct fs_entry *ret_entry,
+		   struct pin_file **ret_file, struct fs_open_flags *ret_flags);
+ssize_t fs_file_read(struct fs *fs, struct pin_file *f, char *buf, size_t size, off_t off);
+ssize_t fs_file_write(struct fs *fs, struct pin_file *f, const char *buf, size_t size,
+		      off_t off);
+/* Commits what is staged (flush: closing; fsync: not). */
+int fs_file_sync(struct fs *fs, struct pin_file *f, bool closing);
+/* Last chance to commit (errors are only logged); frees f. */
+void fs_file_release(struct fs *fs, struct pin_file *f);
+/* Frees every handle still open (unmount: the kernel sends no release). */
+void fs_file_free_all(struct fs *fs);
+
+/* The attributes seen through f: what it staged, else the pin's. */
+void fs_file_stat(struct fs *fs, uint64_t nodeid, struct pin_file *f, struct stat *st);
+/* ftruncate: stages size bytes (the value cut, or zero-extended). */
+int fs_file_truncate(struct fs *fs, struct pin_file *f, off_t size);
+/* truncate(2) by path: stages, validates and commits at once. */
+int fs_file_truncate_path(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+			  off_t size);
+
+/* Tells the open files of (tenant, key) that user.pin.source was set. */
+void fs_file_note_source(struct fs *fs, const char *tenant, const char *key, const char *source);
+
+#endif /* PINFS_FS_FILE_H */

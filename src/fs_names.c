@@ -1,0 +1,333 @@
+/* SPDX-License-Identifier: MIT */
+/* Names: lookups, unlink and rename of keys (see fs_names.h). */
+#include "fs_names.h"
+#include "fs_access.h"
+#include "fs_feed.h"
+#include "fs_generation.h"
+#include "fs_i.h"
+#include "fs_pending.h"
+#include "fs_pin.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "pinfs/backend.h"
+#include "pinfs/inode_table.h"
+#include "pinfs/path_codec.h"
+#include "pinfs/timeutil.h"
+
+int fs_names_resolve_dir(struct fs *fs, uint64_t nodeid, char **ret_tenant)
+{
+	enum inode_kind kind;
+	char *tenant, *key;
+	int r;
+
+	if (nodeid == INODE_ROOT) {
+		*ret_tenant = NULL;
+		return 0;
+	}
+	if (nodeid == INODE_SYSTEM_DIR)
+		return -EACCES;	/* /.system's names are fixed */
+	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	if (r < 0)
+		return r == -ESTALE ? -ENOENT : r;
+	free(key);
+	if (kind != INODE_KIND_TENANT) {
+		free(tenant);
+		return kind == INODE_KIND_PIN ? -ENOTDIR : -ENOENT;
+	}
+	*ret_tenant = tenant;
+	return 0;
+}
+
+int fs_names_tenant_entry(struct fs *fs, const char *tenant, struct fs_entry *ret)
+{
+	int r = inode_table_ref(fs->nodes, tenant, NULL, &ret->nodeid);
+
+	if (r < 0)
+		return r;
+	fs_fill_dir_stat(fs, fs_tenant_ino(tenant), &ret->st);
+	ret->entry_timeout = 0;	/* every path walk re-asks with the caller's credentials */
+	ret->attr_timeout = FS_TENANT_ATTR_TIMEOUT;
+	return 0;
+}
+
+static int lookup_tenant(struct fs *fs, const struct pfs_subject *who, const char *name,
+			 struct fs_entry *ret)
+{
+	struct backend *be;
+	unsigned no;
+	int r;
+
+	/* A name that cannot be a tenant cannot exist. */
+	if (path_tenant_validate(name) < 0)
+		return -ENOENT;
+	r = fs_route_allow(fs, who, name, FS_ALLOW(POLICY_READ), NULL, NULL, &be, &no);
+	if (r < 0)
+		return r;
+	/* Every path walk comes here (tenant entries are never cached by the kernel). */
+	if (!fs_feed_vouches(fs, no) || !pin_cache_tenant_known(fs->cache, no, name)) {
+		uint64_t gen = pin_cache_generation(fs->cache, no);
+
+		r = backend_tenant_exists(be, name);
+		if (r < 0)
+			return r;
+		if (fs_feed_vouches(fs, no))
+			pin_cache_tenant_put(fs->cache, no, gen, name);
+	}
+	return fs_names_tenant_entry(fs, name, ret);
+}
+
+int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+			const char *name, struct fs_entry *ret)
+{
+	PFS_AUTOFREE char *key = NULL;
+	PFS_AUTOFREE char *text = NULL;
+	struct pin_meta meta;
+	size_t len;
+	struct backend *be;
+	unsigned no;
+	int r;
+
+	r = path_key_decode(name, &key);
+	if (r < 0)
+		return r == -ENAMETOOLONG ? r : -ENOENT;
+	r = fs_route_allow(fs, who, tenant, FS_ALLOW(POLICY_READ), NULL, NULL, &be, &no);
+	if (r < 0)
+		return r;
+	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
+	if (r == 0) {
+		fs_pin_stat(fs, no, len, &meta, &ret->st);
+		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
+		if (r < 0)
+			return r;
+		ret->entry_timeout = ret->attr_timeout = fs_key_timeout(fs, no, &meta);
+		return 0;
+	}
+	if (r != -ENOENT)
+		return r;
+
+	/* Not committed: maybe the caller's own pending creation. */
+	pthread_mutex_lock(&fs->pending_lock);
+	struct pending *p = fs_pending_find(fs, tenant, key, who->uid, false);
+
+	if (p) {
+		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
+		if (r == 0) {
+			fs_pending_stat(fs, ret->nodeid, p, &ret->st);
+			ret->entry_timeout = 0;
+			ret->attr_timeout = 0;
+		}
+	} else {
+		r = -ENOENT;
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+	return r;
+}
+
+
+int fs_names_pin_attr(struct fs *fs, uint64_t nodeid, const char *tenant, const char *key,
+		      struct stat *ret, double *ret_timeout)
+{
+	PFS_AUTOFREE char *text = NULL;
+	struct pin_meta meta;
+	struct backend *be;
+	size_t len;
+	unsigned no;
+	int r;
+
+	*ret_timeout = 0;
+	r = fs_route(fs, tenant, &be, &no);
+	if (r < 0)
+		return r;
+	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
+	if (r == 0) {
+		fs_pin_stat(fs, no, len, &meta, ret);
+		*ret_timeout = fs_key_timeout(fs, no, &meta);
+		return 0;
+	}
+	if (r != -ENOENT)
+		return r;
+	/* The kernel holds this node, so whoever asks already looked it up. */
+	pthread_mutex_lock(&fs->pending_lock);
+	struct pending *p = fs_pending_find(fs, tenant, key, 0, true);
+
+	if (p)
+		fs_pending_stat(fs, nodeid, p, ret);
+	else
+		r = -ENOENT;
+	pthread_mutex_unlock(&fs->pending_lock);
+	return p ? 0 : r;
+}
+
+int fs_names_lookup(struct fs *fs, const struct pfs_subject *who, uint64_t parent,
+		    const char *name, struct fs_entry *ret)
+{
+	PFS_AUTOFREE char *tenant = NULL;
+	int r;
+
+	r = fs_names_resolve_dir(fs, parent, &tenant);
+	if (r < 0)
+		return r;
+	if (!tenant)
+		return lookup_tenant(fs, who, name, ret);
+	return fs_names_lookup_key(fs, who, tenant, name, ret);
+}
+
+int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name)
+{
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *key = NULL;
+	struct backend *be;
+	unsigned no;
+	int64_t started = time_now_us();
+	int r;
+
+	r = fs_names_resolve_dir(fs, parent, &tenant);
+	if (r < 0)
+		return r;
+	if (!tenant)
+		return -EISDIR;
+	r = path_key_decode(name, &key);
+	if (r < 0)
+		return r == -ENAMETOOLONG ? r : -ENOENT;
+	r = fs_route_allow(fs, who, tenant, FS_ALLOW(POLICY_DELETE), "delete", key, &be, &no);
+	if (r < 0)
+		return r;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	struct pending *p = fs_pending_find(fs, tenant, key, who->uid, false);
+
+	if (p)
+		fs_pending_drop(fs, p);
+	pthread_mutex_unlock(&fs->pending_lock);
+
+	r = backend_pin_delete(be, tenant, key);
+	if (r == -ENOENT && p) {
+		r = 0;	/* it only ever existed here */
+	} else {
+		fs_audit(fs, be, who, "delete", tenant, key, r, NULL, 0, started);
+		if (r == 0) {
+			fs_changed(fs, no, PIN_CHANGE_DELETE, tenant, key);
+		}
+	}
+	if (r == 0)
+		inode_table_detach(fs->nodes, tenant, key);
+	return r;
+}
+
+/* Commits a scratch file's validated content under a real key. */
+static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
+			  const char *tenant, const char *from, const char *to, unsigned flags)
+{
+	PFS_AUTOFREE char *value = NULL;
+	size_t len = 0;
+	int r;
+
+	r = fs_pending_value(fs, p, &value, &len);
+	if (r < 0)
+		return r;
+
+	if (flags & FS_RENAME_NOREPLACE) {
+		struct pin pin = {0};
+
+		r = backend_pin_get(be, tenant, to, &pin);
+		pin_done(&pin);
+		if (r == 0)
+			return -EEXIST;
+		if (r != -ENOENT)
+			return r;
+	}
+
+	if (!value) {
+		/* Still being written: the name moves, the content follows at its commit. */
+		r = fs_pending_rename(fs, p, to);
+		if (r < 0)
+			return r;
+		inode_table_rename(fs->nodes, tenant, from, to);
+		return 0;
+	}
+
+	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
+			      .ttl_op = PIN_TTL_KEEP};
+	char source[PIN_SOURCE_MAX];
+
+	fs_pending_apply_xattrs(fs, p, &w, source);
+	r = backend_pin_upsert(be, tenant, to, &w, NULL);
+	if (r < 0)
+		return r == -EEXIST ? -EIO : r;
+	pthread_mutex_lock(&fs->pending_lock);
+	fs_pending_drop(fs, p);
+	pthread_mutex_unlock(&fs->pending_lock);
+	inode_table_rename(fs->nodes, tenant, from, to);
+	return 0;
+}
+
+int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
+	      uint64_t newparent, const char *newname, unsigned flags)
+{
+	PFS_AUTOFREE char *tenant = NULL;
+	PFS_AUTOFREE char *newtenant = NULL;
+	PFS_AUTOFREE char *from = NULL;
+	PFS_AUTOFREE char *to = NULL;
+	struct pending *p;
+	struct backend *be;
+	int64_t started = time_now_us();
+	unsigned no;
+	int r;
+
+	if (flags & FS_RENAME_EXCHANGE)
+		return -EINVAL;	/* no atomic exchange of two values */
+	r = fs_names_resolve_dir(fs, parent, &tenant);
+	if (r < 0)
+		return r;
+	r = fs_names_resolve_dir(fs, newparent, &newtenant);
+	if (r < 0)
+		return r;
+	/* Tenants do not move, and pins do not cross tenants: mv copies instead. */
+	if (!tenant || !newtenant || strcmp(tenant, newtenant) != 0)
+		return -EXDEV;
+	r = path_key_decode(name, &from);
+	if (r < 0)
+		return r == -ENAMETOOLONG ? r : -ENOENT;
+	r = path_key_decode(newname, &to);
+	if (r < 0)
+		return r;
+	if (path_key_create_class(to) == PATH_CREATE_REFUSED)
+		return -EACCES;	/* vim's "f~" backup: refused so it writes in place */
+	r = fs_route_allow(fs, who, tenant, FS_ALLOW(POLICY_WRITE) | FS_ALLOW(POLICY_DELETE),
+			   "rename", to, &be, &no);
+	if (r < 0)
+		return r;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	p = fs_pending_find(fs, tenant, from, who->uid, false);
+	if (p)
+		p->refs++;
+	pthread_mutex_unlock(&fs->pending_lock);
+	if (p) {
+		r = rename_pending(fs, p, be, tenant, from, to, flags);
+		/* The temporary's content becomes the key's: that is the write. */
+		fs_audit(fs, be, who, "upsert", tenant, to, r, NULL, 0, started);
+		if (r == 0)
+			fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to);
+		pthread_mutex_lock(&fs->pending_lock);
+		fs_pending_unref(fs, p);
+		pthread_mutex_unlock(&fs->pending_lock);
+		return r;
+	}
+
+	r = backend_pin_rename(be, tenant, from, to,
+			       (flags & FS_RENAME_NOREPLACE) ? BACKEND_RENAME_NOREPLACE : 0);
+	fs_audit(fs, be, who, "rename", tenant, to, r, NULL, 0, started);
+	if (r == 0) {
+		inode_table_rename(fs->nodes, tenant, from, to);
+		fs_changed(fs, no, PIN_CHANGE_DELETE, tenant, from);
+		fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to);
+	}
+	return r;
+}
+
+/* ------------------------------------------------------------------ */
+/* directories                                                        */

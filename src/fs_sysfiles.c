@@ -1,0 +1,326 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * What each /.system file says or does (see fs_sysfiles.h): the snapshot
+ * renderers (metrics, health, routes, whoami, policy, credentials) and the
+ * commands acted on at close (reload, expire, credentials). How the files
+ * behave as files (cursors, sizes, permissions) is fs_system.c's.
+ */
+#include "fs_sysfiles.h"
+#include "fs_access.h"
+#include "fs_generation.h"
+#include "fs_i.h"
+#include "fs_reaper.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "pinfs/log.h"
+#include "pinfs/metrics.h"
+#include "pinfs/timeutil.h"
+
+static int dump_json(json_t *o, char **ret, size_t *ret_len)
+{
+	char *s;
+
+	if (!o)
+		return -ENOMEM;
+	s = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	if (!s)
+		return -ENOMEM;
+	/* A final newline, like every text file. */
+	*ret_len = strlen(s);
+	char *t = realloc(s, *ret_len + 2);
+
+	if (!t) {
+		free(s);
+		return -ENOMEM;
+	}
+	t[(*ret_len)++] = '\n';
+	t[*ret_len] = '\0';
+	*ret = t;
+	return 0;
+}
+
+int fs_sysfiles_render_metrics(struct fs *fs, const struct pfs_subject *who, char **ret,
+			       size_t *len)
+{
+	(void)who;
+	fs_gen_refresh_health(fs);
+	return metrics_render(ret, len);
+}
+
+int fs_sysfiles_render_health(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
+{
+	char *text = NULL;
+	size_t tlen = 0;
+	FILE *out = open_memstream(&text, &tlen);
+	size_t n;
+
+	(void)who;
+	if (!out)
+		return -ENOMEM;
+	n = fs_gen_refresh_health(fs);
+	if (n == 0) {
+		fputs("ok\n", out);
+	} else {
+		for (size_t i = 0; i < backend_set_size(fs->backends); i++) {
+			int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
+			char when[TIME_RFC3339_LEN];
+
+			if (!since || !fs_gen_backend_routed(fs, (unsigned)i))
+				continue;
+			time_rfc3339(since, 0, when);
+			fprintf(out, "degraded: backend \"%s\" down since %s\n",
+				backend_name(backend_set_get(fs->backends, i)), when);
+		}
+	}
+	if (fclose(out) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	*ret = text;
+	*len = tlen;
+	return 0;
+}
+
+int fs_sysfiles_render_routes(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
+{
+	json_t *doc = json_object(), *routes = json_array(), *backends = json_array();
+
+	(void)who;
+	if (!doc || !routes || !backends) {
+		json_decref(doc);
+		json_decref(routes);
+		json_decref(backends);
+		return -ENOMEM;
+	}
+	fs_gen_refresh_health(fs);
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	json_object_set_new(doc, "mode", json_string(config_mode_name(fs->mode)));
+	for (size_t i = 0; i < route_table_n_routes(fs->routes); i++) {
+		unsigned no;
+		const char *pattern = route_table_pattern(fs->routes, i, &no);
+
+		json_array_append_new(
+			routes, json_pack("{s:s, s:s, s:b}", "tenant", pattern, "backend",
+					  backend_name(backend_set_get(fs->backends, no)), "up",
+					  __atomic_load_n(&fs->down_since[no], __ATOMIC_RELAXED) == 0));
+	}
+	pthread_rwlock_unlock(&fs->routes_lock);
+	for (size_t i = 0; i < backend_set_size(fs->backends); i++) {
+		int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
+		char when[TIME_RFC3339_LEN] = "";
+
+		if (!fs_gen_backend_routed(fs, (unsigned)i))
+			continue;
+		if (since)
+			time_rfc3339(since, 0, when);
+		json_array_append_new(backends,
+				      json_pack("{s:s, s:b, s:s?}", "backend",
+						backend_name(backend_set_get(fs->backends, i)), "up",
+						since == 0, "down_since", since ? when : NULL));
+	}
+	json_object_set_new(doc, "routes", routes);
+	json_object_set_new(doc, "backends", backends);
+	return dump_json(doc, ret, len);
+}
+
+static json_t *string_array(char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static json_t *cstring_array(const char *const *v, size_t n)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; a && i < n; i++)
+		json_array_append_new(a, json_string(v[i]));
+	return a;
+}
+
+static void add_grant(void *ctx, const char *const *roles, size_t n_roles,
+		      const char *const *tenants, size_t n_tenants)
+{
+	json_array_append_new(ctx, json_pack("{s:o, s:o}", "roles", cstring_array(roles, n_roles),
+					     "tenants", cstring_array(tenants, n_tenants)));
+}
+
+int fs_sysfiles_render_whoami(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
+{
+	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
+	json_t *doc = json_object();
+	char when[TIME_RFC3339_LEN];
+	char subject[AUDIT_SUBJECT_MAX];
+
+	if (!doc)
+		return -ENOMEM;
+	token = cred_store_lookup(fs->creds, who->uid, time_now_us() / 1000000);
+	fs_subject_name(token, who->uid, subject, sizeof(subject));
+	json_object_set_new(doc, "uid", json_integer(who->uid));
+	json_object_set_new(doc, "gid", json_integer(who->gid));
+	json_object_set_new(doc, "subject", json_string(subject));
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	if (fs->policy) {
+		struct policy_subject subj = {.uid = who->uid, .gid = who->gid,
+					      .groups = fs_proc_groups,
+					      .groups_ctx = (void *)who, .token = token};
+		json_t *grants = json_array();
+
+		json_object_set_new(doc, "policy_version", json_string(policy_version(fs->policy)));
+		json_object_set_new(doc, "enforce", json_boolean(policy_enforcing(fs->policy)));
+		/* Each binding that applies: its roles hold on its tenants only. */
+		if (grants)
+			policy_describe(fs->policy, &subj, add_grant, grants);
+		json_object_set_new(doc, "grants", grants ? grants : json_array());
+	} else {
+		json_object_set_new(doc, "policy_version", json_null());
+		json_object_set_new(doc, "note",
+				    json_string(who->uid == 0 || who->uid == fs->opts.owner_uid
+							? "no policy: the owner and root may do anything"
+							: "no policy: only the owner and root have access"));
+	}
+	pthread_rwlock_unlock(&fs->routes_lock);
+	if (token) {
+		time_rfc3339(token->exp * 1000000, 0, when);
+		json_object_set_new(doc, "roles", string_array(token->roles, token->n_roles));
+		json_object_set_new(doc, "tenants", string_array(token->tenants, token->n_tenants));
+		json_object_set_new(doc, "token_expires_at", json_string(when));
+	} else {
+		json_object_set_new(doc, "token_expires_at", json_null());
+	}
+	return dump_json(doc, ret, len);
+}
+
+int fs_sysfiles_render_policy(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
+{
+	json_t *doc = json_object();
+	char when[TIME_RFC3339_LEN];
+
+	(void)who;
+	if (!doc)
+		return -ENOMEM;
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	if (fs->policy) {
+		json_t *body = json_loads(policy_text(fs->policy), JSON_DECODE_ANY, NULL);
+
+		time_rfc3339(policy_loaded_at(fs->policy) * 1000000, 0, when);
+		json_object_set_new(doc, "version", json_string(policy_version(fs->policy)));
+		json_object_set_new(doc, "hash", json_string(policy_hash(fs->policy)));
+		json_object_set_new(doc, "enforce", json_boolean(policy_enforcing(fs->policy)));
+		json_object_set_new(doc, "loaded_at", json_string(when));
+		json_object_set_new(doc, "policy", body ? body : json_null());
+	} else {
+		json_object_set_new(doc, "version", json_null());
+		json_object_set_new(doc, "enforce", json_true());
+		json_object_set_new(doc, "policy", json_null());
+		json_object_set_new(doc, "note",
+				    json_string("no policy configured: only the mounting uid and "
+						"root may do anything"));
+	}
+	pthread_rwlock_unlock(&fs->routes_lock);
+	return dump_json(doc, ret, len);
+}
+
+int fs_sysfiles_commit_reload(struct fs *fs, const struct pfs_subject *who, const char *buf,
+			 size_t len)
+{
+	struct pfs_error err = {0};
+	int r;
+
+	(void)buf;
+	(void)len;
+	if (!fs->opts.reload)
+		return -EOPNOTSUPP;
+	r = fs->opts.reload(fs->opts.reload_ctx, &err);
+	if (r < 0) {
+		pfs_log(LOG_ERR, "reload by uid %u refused, keeping the last good config: %s",
+			(unsigned)who->uid, err.message);
+		return -EINVAL;
+	}
+	pfs_log(LOG_NOTICE, "reloaded by uid %u", (unsigned)who->uid);
+	return 0;
+}
+
+int fs_sysfiles_commit_expire(struct fs *fs, const struct pfs_subject *who, const char *buf,
+			 size_t len)
+{
+	int r;
+
+	(void)buf;
+	(void)len;
+	r = fs_expire_now(fs, "fs");
+	if (r >= 0)
+		pfs_log(LOG_INFO, "expire by uid %u: %d pin(s) deleted", (unsigned)who->uid, r);
+	return r < 0 ? r : 0;
+}
+
+int fs_sysfiles_render_credentials(struct fs *fs, const struct pfs_subject *who, char **ret,
+			      size_t *len)
+{
+	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
+	json_t *doc = json_object();
+	char when[TIME_RFC3339_LEN];
+	bool enabled;
+
+	if (!doc)
+		return -ENOMEM;
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	enabled = fs->verifier != NULL;
+	pthread_rwlock_unlock(&fs->routes_lock);
+	token = cred_store_lookup(fs->creds, who->uid, time_now_us() / 1000000);
+	json_object_set_new(doc, "uid", json_integer(who->uid));
+	json_object_set_new(doc, "tokens_enabled", json_boolean(enabled));
+	json_object_set_new(doc, "bound", json_boolean(token != NULL));
+	if (token) {
+		time_rfc3339(token->exp * 1000000, 0, when);
+		json_object_set_new(doc, "subject", json_string(token->sub));
+		json_object_set_new(doc, "roles", string_array(token->roles, token->n_roles));
+		json_object_set_new(doc, "tenants", string_array(token->tenants, token->n_tenants));
+		json_object_set_new(doc, "expires_at", json_string(when));
+	}
+	return dump_json(doc, ret, len);
+}
+
+/*
+ * A token written here binds to the writer's uid until it expires; an
+ * empty write removes the binding. The error is close()'s: EACCES for a
+ * token that does not verify, E2BIG past the size cap, EOPNOTSUPP when no
+ * "tokens" are configured.
+ */
+int fs_sysfiles_commit_credentials(struct fs *fs, const struct pfs_subject *who, const char *buf,
+			      size_t len)
+{
+	struct pfs_error err = {0};
+	size_t n = len;
+	int r;
+
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' ' || buf[n - 1] == '\r'))
+		n--;
+	if (n == 0) {
+		r = cred_store_unbind(fs->creds, who->uid);
+		return r == -ENOENT ? 0 : r;
+	}
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	if (!fs->verifier)
+		r = -EOPNOTSUPP;
+	else
+		r = cred_store_bind(fs->creds, fs->verifier, who->uid, buf, n,
+				    time_now_us() / 1000000, &err);
+	pthread_rwlock_unlock(&fs->routes_lock);
+	if (r < 0)
+		pfs_log(LOG_NOTICE, "rbac.token_rejected: uid %u: %s", (unsigned)who->uid,
+			r == -EOPNOTSUPP ? "no \"tokens\" configured" : err.message);
+	else
+		pfs_log(LOG_INFO, "uid %u bound a token", (unsigned)who->uid);
+	return r;
+}
