@@ -1288,9 +1288,11 @@ static int sqlite_tenant_list(struct backend *be, backend_tenant_cb cb, void *ct
 	return txn_run(to_sqlite(be), TXN_READ, do_tenant_list, &a);
 }
 
-/* Whether a tenant has a tenants row and whether it has live pins. */
-static int tenant_state(struct sqlite_conn *c, const char *tenant, pfs_usec_t now, bool *ret_row,
-			bool *ret_live)
+/* What tenant_state finds: a tenants row, live pins (either makes the tenant exist). */
+enum { TENANT_ROW = 1, TENANT_LIVE = 2 };
+
+/* TENANT_ROW | TENANT_LIVE bits for tenant at time now, or -errno. */
+static int tenant_state(struct sqlite_conn *c, const char *tenant, pfs_usec_t now)
 {
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	int r;
@@ -1304,20 +1306,15 @@ static int tenant_state(struct sqlite_conn *c, const char *tenant, pfs_usec_t no
 		return r;
 	if (r == 0)
 		return -EIO;
-	*ret_row = sqlite3_column_int(st, 0) != 0;
-	*ret_live = sqlite3_column_int(st, 1) != 0;
-	return 0;
+	return (sqlite3_column_int(st, 0) ? TENANT_ROW : 0) |
+	       (sqlite3_column_int(st, 1) ? TENANT_LIVE : 0);
 }
 
 static int do_tenant_exists(struct sqlite_conn *c, void *ctx)
 {
-	bool row, live;
-	int r;
+	int state = tenant_state(c, ctx, realtime_usec());
 
-	r = tenant_state(c, ctx, realtime_usec(), &row, &live);
-	if (r < 0)
-		return r;
-	return row || live ? 0 : -ENOENT;
+	return state < 0 ? state : state ? 0 : -ENOENT;
 }
 
 static int sqlite_tenant_exists(struct backend *be, const char *tenant)
@@ -1327,17 +1324,12 @@ static int sqlite_tenant_exists(struct backend *be, const char *tenant)
 
 static int do_tenant_create(struct sqlite_conn *c, void *ctx)
 {
-	const char *tenant = ctx;
 	pfs_usec_t now = realtime_usec();
-	bool row, live;
-	int r;
+	int state = tenant_state(c, ctx, now);
 
-	r = tenant_state(c, tenant, now, &row, &live);
-	if (r < 0)
-		return r;
-	if (row || live)
-		return -EEXIST;
-	return exec_name_time(c, ST_TENANT_INSERT, tenant, now, "create a tenant");
+	if (state)
+		return state < 0 ? state : -EEXIST;
+	return exec_name_time(c, ST_TENANT_INSERT, ctx, now, "create a tenant");
 }
 
 static int sqlite_tenant_create(struct backend *be, const char *tenant)
@@ -1347,23 +1339,21 @@ static int sqlite_tenant_create(struct backend *be, const char *tenant)
 
 static int do_tenant_delete(struct sqlite_conn *c, void *ctx)
 {
-	const char *tenant = ctx;
 	pfs_usec_t now = realtime_usec();
-	bool row, live;
+	int state = tenant_state(c, ctx, now);
 	int r;
 
-	r = tenant_state(c, tenant, now, &row, &live);
-	if (r < 0)
-		return r;
-	if (live)
+	if (state < 0)
+		return state;
+	if (state & TENANT_LIVE)
 		return -ENOTEMPTY;
-	if (!row)
+	if (!(state & TENANT_ROW))
 		return -ENOENT;
 	/* Its expired pins are invisible, but their rows must not outlive it. */
-	r = exec_key_now(c, ST_TENANT_PURGE_EXPIRED, tenant, NULL, now, "delete expired pins");
+	r = exec_key_now(c, ST_TENANT_PURGE_EXPIRED, ctx, NULL, now, "delete expired pins");
 	if (r < 0)
 		return r;
-	return exec_texts(c, ST_TENANT_DELETE, tenant, NULL, "delete a tenant");
+	return exec_texts(c, ST_TENANT_DELETE, ctx, NULL, "delete a tenant");
 }
 
 static int sqlite_tenant_delete(struct backend *be, const char *tenant)
