@@ -181,34 +181,50 @@ int fs_route_allow(struct fs *fs, const struct pfs_subject *who, const char *ten
 	return 0;
 }
 
-/* One stable error code per errno, for audit rows and logs (DESIGN.md section 4). */
+/*
+ * One stable error code per errno an operation can end with, for audit rows
+ * and logs (DESIGN.md section 4): the code names the reason the caller got.
+ */
 static const char *error_code(const char *operation, int r)
 {
-	switch (-r) {
-	case 0:
+	static const struct {
+		int err;
+		const char *code;
+	} codes[] = {
+		{EFBIG, "memory_pin.too_large"},
+		{ENXIO, "memory_store.missing_route"},
+		{EIO, "memory_store.backend_error"},
+		{EACCES, "rbac.denied"},
+		{ENOENT, "memory_pin.not_found"},
+		{ESTALE, "memory_pin.not_found"},
+		{EEXIST, "memory_pin.exists"},
+		{ENOTEMPTY, "memory_store.not_empty"},
+		{ERANGE, "memory_pin.out_of_range"},
+		{ENODATA, "memory_pin.no_such_attribute"},
+		{ENOTSUP, "memory_pin.not_supported"},
+		{EPERM, "memory_pin.not_permitted"},
+		{ENAMETOOLONG, "memory_pin.name_too_long"},
+		{EISDIR, "memory_pin.is_a_directory"},
+		{ENOTDIR, "memory_pin.not_a_directory"},
+		{EXDEV, "memory_pin.cross_tenant"},
+		{EROFS, "memory_store.read_only"},
+		{ENOSPC, "memory_store.full"},
+		{ENOMEM, "memory_store.out_of_memory"},
+		{ENFILE, "memory_store.too_many_files"},
+		{EMFILE, "memory_store.too_many_files"},
+		{E2BIG, "rbac.token_too_large"},
+		{EBADF, "memory_store.bad_handle"},
+	};
+
+	if (r >= 0)
 		return "";
-	case EINVAL:
+	if (r == -EINVAL)
 		return strcmp(operation, "upsert") == 0 ? "memory_pin.invalid_json"
 							 : "memory_pin.invalid";
-	case EFBIG:
-		return "memory_pin.too_large";
-	case ENXIO:
-		return "memory_store.missing_route";
-	case EIO:
-		return "memory_store.backend_error";
-	case EACCES:
-		return "rbac.denied";
-	case ENOENT:
-		return "memory_pin.not_found";
-	case EEXIST:
-		return "memory_pin.exists";
-	case ENOTEMPTY:
-		return "memory_store.not_empty";
-	case ERANGE:
-		return "memory_pin.out_of_range";
-	default:
-		return "memory_store.error";
-	}
+	for (size_t i = 0; i < PFS_ARRAY_SIZE(codes); i++)
+		if (codes[i].err == -r)
+			return codes[i].code;
+	return "memory_store.error";	/* no operation returns another errno */
 }
 
 static enum metrics_op metrics_op_of(const char *operation)

@@ -6,6 +6,7 @@
 #include "fs_generation.h"
 #include "fs_i.h"
 #include "fs_names.h"
+#include "fs_pending.h"
 #include "fs_pin.h"
 
 #include <errno.h>
@@ -75,9 +76,14 @@ int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	r = fs_route_allow(fs, who, name, FS_ALLOW(POLICY_ADMIN), "rmdir", NULL, &be, &no);
 	if (r < 0)
 		return r;
-	r = backend_tenant_delete(be, name);
+	/*
+	 * A file created in it and still open is an entry too (its commit would
+	 * bring the tenant back); scratch names nobody holds go with it.
+	 */
+	r = fs_pending_open_in_tenant(fs, name) ? -ENOTEMPTY : backend_tenant_delete(be, name);
 	fs_audit(fs, be, who, "rmdir", name, NULL, r, NULL, 0, started);
 	if (r == 0) {
+		fs_pending_drop_tenant(fs, name);
 		inode_table_detach(fs->nodes, name, NULL);
 		pin_cache_invalidate(fs->cache, no, name, NULL, true);
 	}

@@ -94,6 +94,8 @@ static void file_free(struct fs *fs, struct pin_file *f)
 	pin_scan_free(f->scan);
 	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+	if (f->writable)
+		__atomic_sub_fetch(&fs->open_writers, 1, __ATOMIC_RELAXED);
 	free(f->buf);
 	free(f->snap);
 	free(f->tenant);
@@ -150,28 +152,80 @@ static int file_load(struct fs *fs, struct pin_file *f)
 	return pin_scan_reset(f->scan) < 0 ? -ENOMEM : pin_scan_feed(f->scan, f->buf, f->len);
 }
 
-void fs_file_stat(struct fs *fs, uint64_t nodeid, struct pin_file *f, struct stat *st)
+/* What f has staged and not committed: its length, if it holds any. Caller holds f->lock. */
+static bool staged_len(struct fs *fs, struct pin_file *f, size_t *ret_len)
+{
+	if (!f->writable || !f->loaded || !(f->dirty || fs_file_uncommitted(fs, f)))
+		return false;
+	*ret_len = f->len;
+	return true;
+}
+
+/*
+ * The attributes of pin node nodeid (tenant, key) as seen by a writer that
+ * staged len bytes (staged) or not: the pin's own (inode number, owner),
+ * with the staged size and the time of the write.
+ */
+static void stat_with_staged(struct fs *fs, uint64_t nodeid, const char *tenant, const char *key,
+			     bool staged, size_t len, struct stat *st)
 {
 	struct timespec now;
-
-	pthread_mutex_lock(&f->lock);
-	if (f->loaded && (f->dirty || f->pending)) {
-		clock_gettime(CLOCK_REALTIME, &now);
-		fs_fill_pin_stat(fs, f->pending ? (1ull << 63) | nodeid : 0, f->len, &now, st);
-		if (!f->pending)
-			st->st_ino = fs_pin_ino(f->backend_no, f->snap_meta.id);
-		pthread_mutex_unlock(&f->lock);
-		return;
-	}
-	pthread_mutex_unlock(&f->lock);
 	double timeout;
 
-	if (fs_names_pin_attr(fs, nodeid, f->tenant, f->key, st, &timeout) < 0) {
-		/* Deleted under an open file: report it empty, as a removed file. */
-		clock_gettime(CLOCK_REALTIME, &now);
+	clock_gettime(CLOCK_REALTIME, &now);
+	if (fs_names_pin_attr(fs, nodeid, tenant, key, st, &timeout) < 0) {
+		/* Not a row (any more): deleted under an open file, or never committed. */
 		fs_fill_pin_stat(fs, (1ull << 63) | nodeid, 0, &now, st);
-		st->st_nlink = 0;
+		if (!staged)
+			st->st_nlink = 0;	/* removed, as an unlinked file */
 	}
+	if (staged) {
+		st->st_size = (off_t)len;
+		st->st_blocks = (blkcnt_t)((len + 511) / 512);
+		st->st_mtim = st->st_ctim = now;
+	}
+}
+
+void fs_file_stat(struct fs *fs, uint64_t nodeid, struct pin_file *f, struct stat *st)
+{
+	PFS_AUTOFREE char *key = NULL;
+	bool scratch, staged;
+	size_t len = 0;
+
+	if (file_name(fs, f, &key, &scratch) < 0) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	pthread_mutex_lock(&f->lock);
+	staged = staged_len(fs, f, &len);
+	pthread_mutex_unlock(&f->lock);
+	stat_with_staged(fs, nodeid, f->tenant, key, staged, len, st);
+}
+
+bool fs_file_stat_for_caller(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+			     const char *tenant, const char *key, struct stat *st)
+{
+	bool staged = false;
+	size_t len = 0;
+
+	if (!__atomic_load_n(&fs->open_writers, __ATOMIC_RELAXED))
+		return false;
+	pthread_mutex_lock(&fs->files_lock);
+	for (struct pin_file *f = fs->pin_files; f && !staged; f = f->next_pin) {
+		PFS_AUTOFREE char *name = NULL;
+		bool scratch;
+
+		if (f->who.pid != who->pid || !f->writable || strcmp(f->tenant, tenant) != 0 ||
+		    file_name(fs, f, &name, &scratch) < 0 || strcmp(name, key) != 0)
+			continue;
+		pthread_mutex_lock(&f->lock);
+		staged = staged_len(fs, f, &len);
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&fs->files_lock);
+	if (staged)
+		stat_with_staged(fs, nodeid, tenant, key, true, len, st);
+	return staged;
 }
 
 /* The rights an open with flags needs: read unless write-only, write to write or truncate. */
@@ -183,12 +237,14 @@ static unsigned open_rights(int flags)
 	       (acc != O_RDONLY || (flags & O_TRUNC) ? FS_ALLOW(POLICY_WRITE) : 0);
 }
 
-static int file_setup(struct pin_file *f, int flags, struct fs_open_flags *ret_flags)
+static int file_setup(struct fs *fs, struct pin_file *f, int flags, struct fs_open_flags *ret_flags)
 {
 	int acc = flags & O_ACCMODE;
 
 	f->writable = acc != O_RDONLY;
 	f->append = (flags & O_APPEND) != 0;
+	if (f->writable)
+		__atomic_add_fetch(&fs->open_writers, 1, __ATOMIC_RELAXED);
 	if (f->writable) {
 		f->scan = pin_scan_new();
 		if (!f->scan)
@@ -232,7 +288,7 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
 		return r;
-	r = file_setup(f, flags, ret_flags);
+	r = file_setup(fs, f, flags, ret_flags);
 	if (r < 0)
 		goto fail;
 
@@ -316,7 +372,7 @@ int fs_file_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent
 	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
 		return r;
-	r = file_setup(f, flags | O_TRUNC, ret_flags);
+	r = file_setup(fs, f, flags | O_TRUNC, ret_flags);
 	if (r == 0)
 		r = fs_pending_add(fs, tenant, key, who->uid, cls == PATH_CREATE_SCRATCH,
 				   &f->pending);
@@ -686,6 +742,16 @@ void fs_file_free_all(struct fs *fs)
 {
 	while (fs->pin_files)
 		file_free(fs, fs->pin_files);
+}
+
+bool fs_file_uncommitted(struct fs *fs, struct pin_file *f)
+{
+	bool pending;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	pending = f->pending && !f->pending->gone;
+	pthread_mutex_unlock(&fs->pending_lock);
+	return pending;
 }
 
 /* ------------------------------------------------------------------ */

@@ -92,6 +92,15 @@ void fs_file_free_all(struct fs *fs);
 
 /* The attributes seen through f: what it staged, else the pin's. */
 void fs_file_stat(struct fs *fs, uint64_t nodeid, struct pin_file *f, struct stat *st);
+/*
+ * fstat(2) carries no file handle: the attributes of pin node nodeid as a
+ * writer opened by who's thread staged them, if it has such a handle with
+ * staged bytes (false: none, st untouched).
+ */
+bool fs_file_stat_for_caller(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
+			     const char *tenant, const char *key, struct stat *st);
+/* Whether f is a name it created and has not committed yet. */
+bool fs_file_uncommitted(struct fs *fs, struct pin_file *f);
 /* ftruncate: stages size bytes (the value cut, or zero-extended). */
 int fs_file_truncate(struct fs *fs, struct pin_file *f, off_t size);
 /* truncate(2) by path: stages, validates and commits at once. */

@@ -70,6 +70,7 @@ struct fs {
 
 	/* Resource bounds: what users can make the daemon hold. Atomics. */
 	size_t open_files;
+	size_t open_writers;		/* open pin files that may stage bytes */
 	size_t staged_bytes;
 	size_t n_pending;		/* protected by pending_lock */
 

@@ -201,3 +201,35 @@ void fs_pending_apply_xattrs(struct fs *fs, const struct pending *p, struct pin_
 	if (source[0])
 		w->source = source;
 }
+
+bool fs_pending_exists(struct fs *fs, const char *tenant, const char *key, uid_t uid)
+{
+	bool found;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	found = fs_pending_find(fs, tenant, key, uid, false) != NULL;
+	pthread_mutex_unlock(&fs->pending_lock);
+	return found;
+}
+
+bool fs_pending_open_in_tenant(struct fs *fs, const char *tenant)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&fs->pending_lock);
+	for (struct pending *p = fs->pending; p && !found; p = p->next)
+		found = p->refs > 1 && strcmp(p->tenant, tenant) == 0;
+	pthread_mutex_unlock(&fs->pending_lock);
+	return found;
+}
+
+void fs_pending_drop_tenant(struct fs *fs, const char *tenant)
+{
+	pthread_mutex_lock(&fs->pending_lock);
+	for (struct pending *p = fs->pending, *next; p; p = next) {
+		next = p->next;
+		if (strcmp(p->tenant, tenant) == 0)
+			fs_pending_drop(fs, p);
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+}

@@ -46,6 +46,18 @@ struct pending {
 struct pending *fs_pending_find(struct fs *fs, const char *tenant, const char *key, uid_t uid,
 				bool uid_any);
 
+/* Whether uid has a pending name (tenant, key). Takes the lock. */
+bool fs_pending_exists(struct fs *fs, const char *tenant, const char *key, uid_t uid);
+
+/*
+ * Whether tenant holds a pending name that a file still has open (anyone's):
+ * its commit would bring the tenant back, so the tenant is not empty.
+ * Takes the lock.
+ */
+bool fs_pending_open_in_tenant(struct fs *fs, const char *tenant);
+/* Forgets every pending name of tenant (it was removed). Takes the lock. */
+void fs_pending_drop_tenant(struct fs *fs, const char *tenant);
+
 /*
  * Lists a new pending name created by uid, with two references (the
  * list's and the caller's). -ENFILE when too many names are pending at

@@ -71,7 +71,11 @@ static void target_done(struct xattr_target *t)
 	free(t->key);
 }
 
-/* Resolves nodeid to a pin (or pending file) and checks who may do action. */
+/*
+ * Resolves nodeid to a pin (or pending file) and checks who may do action.
+ * t holds the names it resolved even on failure: callers always call
+ * target_done.
+ */
 static int target_get(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		      const char *action, struct xattr_target *t)
 {
@@ -86,17 +90,13 @@ static int target_get(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 	r = inode_table_resolve(fs->nodes, nodeid, &kind, &t->tenant, &t->key);
 	if (r < 0)
 		return r == -ESTALE ? -ENOENT : r;
-	if (kind != INODE_KIND_PIN) {
-		target_done(t);
+	if (kind != INODE_KIND_PIN)
 		return -ENODATA;	/* tenants have none */
-	}
 	r = fs_route(fs, t->tenant, &t->be, &t->no);
 	if (r == 0)
 		r = fs_authorize(fs, who, "memory_pin", action, t->tenant);
-	if (r < 0) {
-		target_done(t);
+	if (r < 0)
 		return r;
-	}
 	r = fs_pin_fetch(fs, t->be, t->no, t->tenant, t->key, &text, &len, &t->meta);
 	free(text);
 	if (r == 0)
@@ -108,8 +108,20 @@ static int target_get(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 		if (t->pending)
 			return 0;
 	}
-	target_done(t);
 	return r;
+}
+
+/*
+ * A change that could not find its pin (it went away, or the caller may
+ * not change it) is a failed write: audited with the reason.
+ */
+static int target_refused(struct fs *fs, const struct pfs_subject *who, struct xattr_target *t,
+			  int r, int64_t started)
+{
+	if (r != -ENODATA)
+		fs_audit(fs, t->be, who, "xattr_write", t->tenant, t->key, r, NULL, 0, started);
+	target_done(t);
+	return r == -ENODATA ? -ENOTSUP : r;	/* directories have no attributes to set */
 }
 
 /* The value of attribute id, or -ENODATA. buf holds at least 64 bytes. */
@@ -172,8 +184,10 @@ int fs_getxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, c
 	if (id < 0)
 		return -ENODATA;
 	r = target_get(fs, who, nodeid, "read", &t);
-	if (r < 0)
+	if (r < 0) {
+		target_done(&t);
 		return r;
+	}
 	r = format_attr(fs, &t, id, buf, sizeof(buf));
 	if (r >= 0) {
 		*ret_value = strndup(buf, (size_t)r);
@@ -200,10 +214,10 @@ int fs_listxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	*ret_list = NULL;
 	*ret_len = 0;
 	r = target_get(fs, who, nodeid, "read", &t);
-	if (r == -ENODATA)
-		return 0;	/* directories: an empty list */
-	if (r < 0)
-		return r;
+	if (r < 0) {
+		target_done(&t);
+		return r == -ENODATA ? 0 : r;	/* directories: an empty list */
+	}
 	list = malloc(256);
 	if (!list) {
 		target_done(&t);
@@ -303,7 +317,7 @@ int fs_setxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, c
 		return r;
 	r = target_get(fs, who, nodeid, "write", &t);
 	if (r < 0)
-		return r == -ENODATA ? -ENOTSUP : r;
+		return target_refused(fs, who, &t, r, started);
 	exists = format_attr(fs, &t, id, cur, sizeof(cur)) >= 0;
 	if ((flags & XATTR_CREATE) && exists)
 		r = -EEXIST;
@@ -334,7 +348,7 @@ int fs_removexattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 		return -ENOTSUP;	/* the others always exist and cannot go */
 	r = target_get(fs, who, nodeid, "write", &t);
 	if (r < 0)
-		return r == -ENODATA ? -ENOTSUP : r;
+		return target_refused(fs, who, &t, r, started);
 	if (format_attr(fs, &t, XA_TTL, cur, sizeof(cur)) < 0)
 		r = -ENODATA;
 	else

@@ -14,6 +14,12 @@
  *   probe rename A B | rename-noreplace A B | rename-exchange A B
  *   probe getxattr F NAME ("OK VALUE") | setxattr F NAME VALUE | removexattr F NAME
  *   probe listxattr F | chmod F OCTAL | symlink TARGET L | link A B
+ *   probe chown F UID GID         (-1 leaves one unchanged)
+ *   probe utimens F ATIME MTIME   each "now" (UTIME_NOW), "omit" (UTIME_OMIT) or
+ *                                 seconds since the epoch (utimensat)
+ *   probe write-fstat F DATA      O_RDWR|O_CREAT, writes DATA, then
+ *                                 "write=X fstat=SIZE pread=N close=Y"
+ *   probe trunc-write-fstat F DATA  the same with O_TRUNC on an existing file
  *
  * DATA "-" means standard input, so large values need no huge argv. Writes
  * loop until everything is written or a write fails, like real tools do:
@@ -25,12 +31,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef RENAME_NOREPLACE
@@ -293,6 +301,29 @@ static int do_listxattr(const char *path)
 	return 0;
 }
 
+/* write-fstat and trunc-write-fstat: what fstat and pread see of what this descriptor wrote. */
+static int write_fstat(const char *path, const char *data, bool trunc)
+{
+	int fd = open(path, O_RDWR | O_CREAT | (trunc ? O_TRUNC : 0), 0644);
+	size_t len = strlen(data);
+	char back[4096];
+	struct stat st;
+	ssize_t n;
+
+	if (fd < 0)
+		return printf("open=%s\n", errno_name(errno)) < 0;
+	n = write(fd, data, len);
+	printf("write=%s", n == (ssize_t)len ? "OK" : n < 0 ? errno_name(errno) : "SHORT");
+	if (fstat(fd, &st) < 0)
+		printf(" fstat=%s", errno_name(errno));
+	else
+		printf(" fstat=%lld", (long long)st.st_size);
+	n = pread(fd, back, sizeof(back), 0);
+	printf(" pread=%lld", (long long)n);
+	printf(" close=%s\n", res(close(fd)));
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op;
@@ -327,6 +358,8 @@ int main(int argc, char **argv)
 		return usage();
 	}
 
+	if (argc == 4 && (strcmp(op, "write-fstat") == 0 || strcmp(op, "trunc-write-fstat") == 0))
+		return write_fstat(argv[2], argv[3], op[0] == 't');
 	if (argc == 4) {
 		const char *a = argv[2], *b = argv[3];
 
@@ -363,5 +396,23 @@ int main(int argc, char **argv)
 
 	if (argc == 5 && strcmp(op, "setxattr") == 0)
 		return puts(res(setxattr(argv[2], argv[3], argv[4], strlen(argv[4]), 0))) < 0;
+	if (argc == 5 && strcmp(op, "chown") == 0)
+		return puts(res(chown(argv[2], (uid_t)strtol(argv[3], NULL, 10),
+				      (gid_t)strtol(argv[4], NULL, 10)))) < 0;
+	if (argc == 5 && strcmp(op, "utimens") == 0) {
+		struct timespec ts[2];
+
+		for (int i = 0; i < 2; i++) {
+			const char *v = argv[3 + i];
+
+			ts[i].tv_sec = 0;
+			ts[i].tv_nsec = strcmp(v, "now") == 0	 ? UTIME_NOW
+					: strcmp(v, "omit") == 0 ? UTIME_OMIT
+								 : 0;
+			if (ts[i].tv_nsec == 0)
+				ts[i].tv_sec = (time_t)strtoll(v, NULL, 10);
+		}
+		return puts(res(utimensat(AT_FDCWD, argv[2], ts, 0))) < 0;
+	}
 	return usage();
 }
