@@ -45,6 +45,11 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	return 0;
 }
 
+/*
+ * The one option list: libfuse's fuse_cmdline_help() and fuse_lowlevel_help()
+ * are not printed after it, since they repeat most of these lines. Every
+ * option libfuse's parsers take on their own is here.
+ */
 void cli_usage(const char *progname)
 {
 	printf("usage: %s [CONFIG] MOUNTPOINT [options]\n"
@@ -53,7 +58,7 @@ void cli_usage(const char *progname)
 	       "MOUNTPOINT. Without CONFIG, mounts the embedded default: lab mode, one\n"
 	       "SQLite file in $XDG_DATA_HOME/pinfs (or ~/.local/share/pinfs).\n"
 	       "\n"
-	       "pinfs options:\n"
+	       "Options:\n"
 	       "    -h   --help            print this help and exit\n"
 	       "    -V   --version         print the version and exit\n"
 	       "    -f                     stay in the foreground (log to stderr)\n"
@@ -61,9 +66,11 @@ void cli_usage(const char *progname)
 	       "    -s                     single-threaded\n"
 	       "    -o tenant=NAME         show only tenant NAME\n"
 	       "    -o allow_other         let every user in (access is pinfs's RBAC)\n"
+	       "    -o allow_root          let root in too (besides the mounting user)\n"
 	       "    -o auto_unmount        unmount if pinfs dies (recommended)\n"
 	       "    -o clone_fd            one /dev/fuse descriptor per thread\n"
 	       "    -o max_threads=N       at most N worker threads (default 10)\n"
+	       "    -o max_idle_threads=N  at most N idle worker threads (default: no limit)\n"
 	       "\n"
 	       "Other -o options are FUSE mount options (see mount.fuse3(8)).\n",
 	       progname);

@@ -363,9 +363,6 @@ int main(int argc, char **argv)
 		return 2;
 	if (opts.show_help) {
 		cli_usage(argv[0]);
-		printf("\nFUSE options:\n");
-		fuse_cmdline_help();
-		fuse_lowlevel_help();
 		cli_options_done(&opts);
 		return 0;
 	}
