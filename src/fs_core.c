@@ -360,9 +360,10 @@ int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resou
 		if (tenant && strcmp(tenant, "*") != 0)
 			(void)route_table_lookup(fs->routes, tenant, &be, NULL);
 		audit_submit_rbac(fs->audit, be, &ev);
-		pfs_log(LOG_DEBUG, "rbac.denied: uid %u %s:%s on \"%s\" (%s)%s", (unsigned)who->uid,
-			resource, action, tenant ? tenant : "", reason_names[d.reason],
-			d.allowed ? ", allowed in shadow mode" : "");
+		pfs_log_rejection(d.allowed ? "rbac.would_deny" : "rbac.denied",
+				  "uid %u %s:%s on \"%s\" (%s)%s", (unsigned)who->uid, resource,
+				  action, tenant ? tenant : "", reason_names[d.reason],
+				  d.allowed ? ", allowed in shadow mode" : "");
 	}
 	return d.allowed ? 0 : -EACCES;
 }
@@ -1724,8 +1725,8 @@ static int file_fail(struct fs *fs, struct fs_file *f, int err, const char *code
 	f->failed = err;
 	f->reported = true;	/* this write() itself returns the error */
 	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, f->key, err, NULL, 0, time_now_us());
-	pfs_log(LOG_INFO, "%s: write to \"%s/%s\" by uid %u rejected", code, f->tenant, f->key,
-		(unsigned)f->who.uid);
+	pfs_log_rejection(code, "write to \"%s/%s\" by uid %u rejected", f->tenant, f->key,
+			  (unsigned)f->who.uid);
 	return err;
 }
 
@@ -1819,8 +1820,8 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 	r = pin_json_render(f->buf ? f->buf : "", f->len, PIN_JSON_COMPACT, &value, &len, &err);
 	if (r < 0) {
 		if (r == -EINVAL)
-			pfs_log(LOG_INFO, "memory_pin.invalid_json: \"%s/%s\" by uid %u: %s",
-				f->tenant, f->key, (unsigned)f->who.uid, err.message);
+			pfs_log_rejection("memory_pin.invalid_json", "\"%s/%s\" by uid %u: %s",
+					  f->tenant, f->key, (unsigned)f->who.uid, err.message);
 		fs_audit(fs, f->be, &f->who, "upsert", f->tenant, f->key, r, NULL, 0, started);
 		return r;
 	}

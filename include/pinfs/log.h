@@ -7,6 +7,7 @@
 #ifndef PINFS_LOG_H
 #define PINFS_LOG_H
 
+#include <stdint.h>
 #include <syslog.h>
 
 #include "pinfs/macro.h"
@@ -26,6 +27,23 @@ void pfs_log_emit(int prio, const char *fmt, ...) PFS_PRINTF(2, 3);
 		if ((prio) <= pfs_log_level)                                                       \
 			pfs_log_emit((prio), __VA_ARGS__);                                         \
 	} while (0)
+
+/*
+ * Logs a refused operation as "CODE: message" at LOG_NOTICE (the default
+ * level, so a default mount shows it), CODE being its stable error code
+ * (memory_pin.invalid_json, rbac.denied, ...). Rate-limited per code: at
+ * most 10 lines a minute each; past that one line says counting started,
+ * and the first rejection of the next minute is preceded by how many were
+ * not logged. Thread-safe. Never pass a pin's value or a token.
+ */
+#define pfs_log_rejection(code, ...)                                                               \
+	do {                                                                                       \
+		if (LOG_NOTICE <= pfs_log_level)                                                   \
+			pfs_log_rejection_emit((code), __VA_ARGS__);                               \
+	} while (0)
+void pfs_log_rejection_emit(const char *code, const char *fmt, ...) PFS_PRINTF(2, 3);
+/* The same with the clock given (milliseconds, monotonic); returns 1 if logged, 0 if counted. */
+int pfs_log_rejection_at(int64_t now_ms, const char *code, const char *fmt, ...) PFS_PRINTF(3, 4);
 
 /* Logs "msg: strerror(-r)" at LOG_ERR and returns r (a negative errno). */
 int pfs_log_errno(int r, const char *fmt, ...) PFS_PRINTF(2, 3);
