@@ -26,6 +26,7 @@ struct parse_state {
 
 static const struct fuse_opt pinfs_opts[] = {
 	PINFS_OPT("tenant=%s", tenant),
+	PINFS_OPT("log=%s", log_file),
 	FUSE_OPT_END,
 };
 
@@ -65,6 +66,7 @@ void cli_usage(const char *progname)
 	       "    -d   -o debug          foreground, with FUSE debug output\n"
 	       "    -s                     single-threaded\n"
 	       "    -o tenant=NAME         show only tenant NAME\n"
+	       "    -o log=FILE            log to FILE, not to syslog (or stderr with -f)\n"
 	       "    -o allow_other         let every user in (access is pinfs's RBAC)\n"
 	       "    -o allow_root          let root in too (besides the mounting user)\n"
 	       "    -o auto_unmount        unmount if pinfs dies (recommended)\n"
@@ -102,6 +104,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opts)
 	if (fuse_parse_cmdline(&args, &fopts) != 0)
 		goto fail;
 	opts->tenant = st.o.tenant;
+	opts->log_file = st.o.log_file;
 	opts->mountpoint = fopts.mountpoint;
 	opts->foreground = fopts.foreground;
 	opts->debug = fopts.debug;
@@ -126,6 +129,7 @@ fail:
 	fuse_opt_free_args(&args);
 	free(opts->config);
 	free(st.o.tenant);
+	free(st.o.log_file);
 	memset(opts, 0, sizeof(*opts));
 	return -EINVAL;
 }
@@ -136,5 +140,6 @@ void cli_options_done(struct cli_options *opts)
 	free(opts->config);
 	free(opts->mountpoint);
 	free(opts->tenant);
+	free(opts->log_file);
 	memset(opts, 0, sizeof(*opts));
 }

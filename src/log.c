@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Log sink. One global threshold, read without locking (an int), and a
- * target chosen once at startup before threads exist.
+ * target chosen once at startup before threads exist. A log file (-o log=)
+ * keeps its descriptor number for the process's life: pfs_log_reopen puts
+ * the newly opened file under the same number with dup2(), which is
+ * atomic, so a thread writing meanwhile writes to the old file or the new.
  *
  * Rejections (pfs_log_rejection) are rate-limited per code: a caller who
  * fails writes in a loop must not be able to fill the log, and the audit
@@ -9,18 +12,27 @@
  */
 #include "pinfs/log.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
+
+#include "pinfs/timeutil.h"
 
 int pfs_log_level = LOG_NOTICE;
 static enum pfs_log_target log_target = PFS_LOG_STDERR;
 static const char *log_ident = "pinfs";
+static int log_fd = -1;		/* PFS_LOG_FILE */
+static char *log_path;		/* PFS_LOG_FILE: what pfs_log_reopen opens */
 
 static const char *const level_names[] = {
 	[LOG_EMERG] = "emerg", [LOG_ALERT] = "alert",	  [LOG_CRIT] = "crit",
@@ -36,6 +48,86 @@ void pfs_log_open(const char *ident, enum pfs_log_target target, int level)
 		pfs_log_level = level;
 	if (target == PFS_LOG_SYSLOG)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+}
+
+/*
+ * Opens path for appending. Only a regular file: the daemon runs as root
+ * and must not be pointed by a symbolic link at another file, nor block on
+ * a FIFO (O_NONBLOCK for the open, cleared after).
+ */
+static int log_file_open(const char *path, struct pfs_error *reterr)
+{
+	struct stat st;
+	int fd, r;
+
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC,
+		  0640);
+	if (fd < 0) {
+		r = -errno;
+		if (r == -ELOOP)
+			return pfs_error_set(reterr, -ELOOP, 0,
+					     "log file \"%s\" is a symbolic link: name the file itself",
+					     path);
+		if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+			return pfs_error_set(reterr, -EINVAL, 0,
+					     "log file \"%s\" is not a regular file", path);
+		return pfs_error_set(reterr, r, 0, "could not open log file \"%s\": %s", path,
+				     strerror(-r));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return pfs_error_set(reterr, -EINVAL, 0, "log file \"%s\" is not a regular file",
+				     path);
+	}
+	r = fcntl(fd, F_GETFL);
+	if (r < 0 || fcntl(fd, F_SETFL, r & ~O_NONBLOCK) < 0) {
+		r = -errno;
+		close(fd);
+		return pfs_error_set(reterr, r, 0, "could not set up log file \"%s\": %s", path,
+				     strerror(-r));
+	}
+	return fd;
+}
+
+int pfs_log_open_file(const char *ident, const char *path, int level, struct pfs_error *reterr)
+{
+	char *copy;
+	int fd;
+
+	if (path[0] != '/')
+		return pfs_error_set(reterr, -EINVAL, 0,
+				     "log file \"%s\" is not an absolute path", path);
+	fd = log_file_open(path, reterr);
+	if (fd < 0)
+		return fd;
+	copy = strdup(path);
+	if (!copy) {
+		close(fd);
+		return pfs_error_set(reterr, -ENOMEM, 0, "out of memory");
+	}
+	if (log_fd >= 0)
+		close(log_fd);
+	free(log_path);
+	log_fd = fd;
+	log_path = copy;
+	pfs_log_open(ident, PFS_LOG_FILE, level);
+	return 0;
+}
+
+int pfs_log_reopen(struct pfs_error *reterr)
+{
+	int fd, r = 0;
+
+	if (log_target != PFS_LOG_FILE)
+		return 0;
+	fd = log_file_open(log_path, reterr);
+	if (fd < 0)
+		return fd;	/* the old file stays */
+	if (dup3(fd, log_fd, O_CLOEXEC) < 0)
+		r = pfs_error_set(reterr, -errno, 0, "could not reopen log file \"%s\": %s",
+				  log_path, strerror(errno));
+	close(fd);
+	return r;
 }
 
 int pfs_log_level_from_name(const char *name)
@@ -58,6 +150,22 @@ static void vemit(int prio, const char *fmt, va_list ap)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_target == PFS_LOG_SYSLOG) {
 		syslog(prio, "%s", msg);
+		return;
+	}
+	if (log_target == PFS_LOG_FILE) {
+		char when[TIME_RFC3339_LEN], line[sizeof(msg) + 128];
+		int n;
+
+		/* One write() per line: O_APPEND keeps lines whole across threads. */
+		time_rfc3339(time_now_us(), 1, when);
+		n = snprintf(line, sizeof(line), "%s %s[%ld]: %s: %s\n", when, log_ident,
+			     (long)getpid(), level_names[prio & 7], msg);
+		if (n > (int)sizeof(line) - 1) {
+			n = (int)sizeof(line) - 1;
+			line[n - 1] = '\n';
+		}
+		while (write(log_fd, line, (size_t)n) < 0 && errno == EINTR)
+			;
 		return;
 	}
 	/* One fprintf per line so lines from different threads never interleave. */

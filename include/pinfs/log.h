@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Logging with syslog priorities to stderr (foreground) or syslog
- * (daemonized). Arguments are not evaluated below the threshold. Audit
- * events are not logging: see audit.h.
+ * Logging with syslog priorities to stderr (foreground), syslog
+ * (daemonized) or a file (-o log=FILE). Arguments are not evaluated below
+ * the threshold. Audit events are not logging: see audit.h.
  */
 #ifndef PINFS_LOG_H
 #define PINFS_LOG_H
@@ -10,13 +10,28 @@
 #include <stdint.h>
 #include <syslog.h>
 
+#include "pinfs/error.h"
 #include "pinfs/macro.h"
 
 extern int pfs_log_level;
 
-enum pfs_log_target { PFS_LOG_STDERR, PFS_LOG_SYSLOG };
+enum pfs_log_target { PFS_LOG_STDERR, PFS_LOG_SYSLOG, PFS_LOG_FILE };
 
+/* Stderr or syslog; PFS_LOG_FILE only through pfs_log_open_file. level < 0 keeps the level. */
 void pfs_log_open(const char *ident, enum pfs_log_target target, int level);
+/*
+ * Logs to path from now on, one line per message: "RFC3339-TIME IDENT[PID]:
+ * LEVEL: message", appended. path must be absolute and name a regular file
+ * (created 0640 if missing); a symbolic link is -ELOOP, a FIFO, device or
+ * directory -EINVAL, each with reterr saying so. Call before threads start.
+ */
+int pfs_log_open_file(const char *ident, const char *path, int level, struct pfs_error *reterr);
+/*
+ * Reopens the log file (after logrotate moved it; on SIGHUP), with the same
+ * checks. 0 without a log file. On failure the old file stays in use.
+ * Thread-safe against concurrent logging.
+ */
+int pfs_log_reopen(struct pfs_error *reterr);
 /* Parses "debug", "info", "notice", "warning", "err"; returns -1 if unknown. */
 int pfs_log_level_from_name(const char *name);
 
