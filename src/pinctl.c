@@ -22,7 +22,7 @@
 #include "pinfs/route.h"
 #include "pinfs/seed.h"
 
-#define DEFAULT_CONFIG PINFS_SYSCONFDIR "/pinfs.json"
+#define DEFAULT_CONFIG PINFS_CONFDIR "/pinfs.json"
 
 static void usage(FILE *out)
 {
