@@ -66,32 +66,40 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-/* What was written to f so far (a new string). */
-static char *contents(FILE *f)
-{
-	long size;
+/* A FILE whose bytes land in *buf (open_memstream; valid after fflush or fclose). */
+struct sink {
+	FILE *f;
 	char *buf;
+	size_t len;
+};
 
-	fflush(f);
-	size = ftell(f);
-	buf = calloc(1, (size_t)size + 1);
-	assert_non_null(buf);
-	rewind(f);
-	assert_int_equal(fread(buf, 1, (size_t)size, f), (size_t)size);
-	return buf;
+static void sink_open(struct sink *k)
+{
+	k->buf = NULL;
+	k->len = 0;
+	k->f = open_memstream(&k->buf, &k->len);
+	assert_non_null(k->f);
+}
+
+/* Closes the stream; returns what was written (free()). */
+static char *sink_close(struct sink *k)
+{
+	fclose(k->f);
+	assert_non_null(k->buf);
+	return k->buf;
 }
 
 static void test_progress_draws_at_most_every_interval_and_erases(void **state)
 {
-	FILE *f = tmpfile();
+	struct sink k;
 	struct progress *p;
 	double t0;
 	char *out;
 
 	(void)state;
-	assert_non_null(f);
+	sink_open(&k);
 	t0 = now_s();
-	p = progress_new(f, true, "expire", "pins", 0);
+	p = progress_new(k.f, true, "expire", "pins", 0);
 	assert_non_null(p);
 	progress_update_at(p, 0, t0);			/* drawn: the first */
 	progress_update_at(p, 10, t0 + 0.1);		/* too soon */
@@ -101,7 +109,7 @@ static void test_progress_draws_at_most_every_interval_and_erases(void **state)
 	progress_update_at(p, 7, t0 + 0.6);		/* drawn: a shorter line, padded */
 	p = progress_free(p);				/* erased */
 	assert_null(p);
-	out = contents(f);
+	out = sink_close(&k);
 	{
 		/* Rates depend on the microseconds between t0 and progress_new: cut them out. */
 		char *a = strstr(out, "\rexpire: 123456 pins, ");
@@ -123,47 +131,46 @@ static void test_progress_draws_at_most_every_interval_and_erases(void **state)
 		assert_true(len > 3 && out[len - 1] == '\r' && out[len - 2] == ' ');
 	}
 	free(out);
-	fclose(f);
 }
 
 static void test_progress_clear_then_update_redraws(void **state)
 {
-	FILE *f = tmpfile();
+	struct sink k;
 	struct progress *p;
 	double t0 = now_s();
 	char *out;
 
 	(void)state;
-	p = progress_new(f, true, "migrate up", "backends", 3);
+	sink_open(&k);
+	p = progress_new(k.f, true, "migrate up", "backends", 3);
 	progress_update_at(p, 1, t0);
 	progress_clear(p);
 	progress_clear(p);			/* nothing shown: nothing written */
 	progress_update_at(p, 2, t0 + 0.5);
 	p = progress_free(p);
-	out = contents(f);
+	out = sink_close(&k);
 	assert_true(strncmp(out, "\rmigrate up: 1/3 backends (33%)", 31) == 0);
 	assert_non_null(strstr(out, "\rmigrate up: 2/3 backends (66%), "));
 	free(out);
-	fclose(f);
 }
 
 static void test_progress_disabled_writes_nothing(void **state)
 {
-	FILE *f = tmpfile();
+	struct sink k;
 	struct progress *p;
 	char *out;
 
 	(void)state;
-	p = progress_new(f, false, "seed", "pins", 10);
+	sink_open(&k);
+	p = progress_new(k.f, false, "seed", "pins", 10);
 	assert_null(p);
 	progress_update(p, 1);
 	progress_update_at(p, 2, 100.0);
 	progress_clear(p);
 	assert_null(progress_free(p));
-	out = contents(f);
+	out = sink_close(&k);
 	assert_string_equal(out, "");
 	free(out);
-	fclose(f);
 }
 
 int main(void)
