@@ -3,7 +3,7 @@
  * Log sink. One global threshold, read without locking (an int), and a
  * target chosen once at startup before threads exist. A log file (-o log=)
  * keeps its descriptor number for the process's life: pfs_log_reopen puts
- * the newly opened file under the same number with dup2(), which is
+ * the newly opened file under the same number with dup3(), which is
  * atomic, so a thread writing meanwhile writes to the old file or the new.
  *
  * Rejections (pfs_log_rejection) are rate-limited per code: a caller who
