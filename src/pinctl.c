@@ -68,7 +68,6 @@ static void usage(FILE *out)
 		"             [--key FILE] [--algorithm ALG] [--issuer I] [--audience A]\n"
 		"                    sign a JWT for /.system/credentials\n"
 		"\n"
-		"\n"
 		"seed, expire and migrate end with a summary line on stdout; on a terminal\n"
 		"they show a progress line (count, rate, ETA) on stderr while they run.\n"
 		"\n"
