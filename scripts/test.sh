@@ -7,6 +7,11 @@
 # with one line "N passed, N failed[, N skipped]". Exits non-zero if
 # anything failed, or if nothing ran at all.
 #
+#   bash scripts/test.sh            everything below (what CI runs)
+#   bash scripts/test.sh --quick    only the build, the unit suite and the
+#                                   integration suite (no valgrind, no
+#                                   sanitizer build, no fuzzing)
+#
 # Then, counted into the same line (STYLE.md section 11):
 #   - the fuzz corpora replayed (suite "fuzz") in the main build;
 #   - the unit suite under valgrind (the "valgrind" test setup), if defined;
@@ -20,6 +25,20 @@
 # build directory (default: build, relative to the repository root), and
 # ASAN_BUILD_DIR and FUZZ_BUILD_DIR the other two.
 set -euo pipefail
+
+quick=0
+case ${1:-} in
+--quick) quick=1 ;;
+-h | --help)
+    echo "usage: bash scripts/test.sh [--quick]"
+    exit 0
+    ;;
+'') ;;
+*)
+    echo "usage: bash scripts/test.sh [--quick]" >&2
+    exit 2
+    ;;
+esac
 
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/.." && pwd)
 cd -- "$root"
@@ -117,6 +136,12 @@ else
     failed=$((failed + 1))
 fi
 stage_done "$t0" "integration"
+
+if ((quick)); then
+    echo "== --quick: skipping the fuzz replay, valgrind, the ASan+UBSan build and fuzzing"
+    echo "== stage times: ${stage_times[*]} (total ${SECONDS}s)"
+    finish
+fi
 
 # ---- the stages below were added for sanitizers, valgrind and fuzzing ----
 

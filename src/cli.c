@@ -26,6 +26,7 @@ struct parse_state {
 
 static const struct fuse_opt pinfs_opts[] = {
 	PINFS_OPT("tenant=%s", tenant),
+	PINFS_OPT("log=%s", log_file),
 	FUSE_OPT_END,
 };
 
@@ -45,6 +46,11 @@ static int opt_proc(void *data, const char *arg, int key, struct fuse_args *outa
 	return 0;
 }
 
+/*
+ * The one option list: libfuse's fuse_cmdline_help() and fuse_lowlevel_help()
+ * are not printed after it, since they repeat most of these lines. Every
+ * option libfuse's parsers take on their own is here.
+ */
 void cli_usage(const char *progname)
 {
 	printf("usage: %s [CONFIG] MOUNTPOINT [options]\n"
@@ -53,17 +59,20 @@ void cli_usage(const char *progname)
 	       "MOUNTPOINT. Without CONFIG, mounts the embedded default: lab mode, one\n"
 	       "SQLite file in $XDG_DATA_HOME/pinfs (or ~/.local/share/pinfs).\n"
 	       "\n"
-	       "pinfs options:\n"
+	       "Options:\n"
 	       "    -h   --help            print this help and exit\n"
 	       "    -V   --version         print the version and exit\n"
 	       "    -f                     stay in the foreground (log to stderr)\n"
 	       "    -d   -o debug          foreground, with FUSE debug output\n"
 	       "    -s                     single-threaded\n"
 	       "    -o tenant=NAME         show only tenant NAME\n"
+	       "    -o log=FILE            log to FILE, not to syslog (or stderr with -f)\n"
 	       "    -o allow_other         let every user in (access is pinfs's RBAC)\n"
+	       "    -o allow_root          let root in too (besides the mounting user)\n"
 	       "    -o auto_unmount        unmount if pinfs dies (recommended)\n"
 	       "    -o clone_fd            one /dev/fuse descriptor per thread\n"
 	       "    -o max_threads=N       at most N worker threads (default 10)\n"
+	       "    -o max_idle_threads=N  at most N idle worker threads (default: no limit)\n"
 	       "\n"
 	       "Other -o options are FUSE mount options (see mount.fuse3(8)).\n",
 	       progname);
@@ -95,6 +104,7 @@ int cli_parse(int argc, char **argv, struct cli_options *opts)
 	if (fuse_parse_cmdline(&args, &fopts) != 0)
 		goto fail;
 	opts->tenant = st.o.tenant;
+	opts->log_file = st.o.log_file;
 	opts->mountpoint = fopts.mountpoint;
 	opts->foreground = fopts.foreground;
 	opts->debug = fopts.debug;
@@ -119,6 +129,7 @@ fail:
 	fuse_opt_free_args(&args);
 	free(opts->config);
 	free(st.o.tenant);
+	free(st.o.log_file);
 	memset(opts, 0, sizeof(*opts));
 	return -EINVAL;
 }
@@ -129,5 +140,6 @@ void cli_options_done(struct cli_options *opts)
 	free(opts->config);
 	free(opts->mountpoint);
 	free(opts->tenant);
+	free(opts->log_file);
 	memset(opts, 0, sizeof(*opts));
 }

@@ -137,9 +137,10 @@ int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resou
 		if (tenant && strcmp(tenant, "*") != 0)
 			(void)route_table_lookup(fs->routes, tenant, &be, NULL);
 		audit_submit_rbac(fs->audit, be, &ev);
-		pfs_log(LOG_DEBUG, "rbac.denied: uid %u %s:%s on \"%s\" (%s)%s", (unsigned)who->uid,
-			resource, action, tenant ? tenant : "", reason_names[d.reason],
-			d.allowed ? ", allowed in shadow mode" : "");
+		pfs_log_rejection(d.allowed ? "rbac.would_deny" : "rbac.denied",
+				  "uid %u %s:%s on \"%s\" (%s)%s", (unsigned)who->uid, resource,
+				  action, tenant ? tenant : "", reason_names[d.reason],
+				  d.allowed ? ", allowed in shadow mode" : "");
 	}
 	return d.allowed ? 0 : -EACCES;
 }

@@ -515,8 +515,8 @@ static int file_fail(struct fs *fs, struct pin_file *f, int err, const char *cod
 	f->failed = err;
 	f->reported = true;	/* this write() itself returns the error */
 	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, f->key, err, NULL, 0, time_now_us());
-	pfs_log(LOG_INFO, "%s: write to \"%s/%s\" by uid %u rejected", code, f->tenant, f->key,
-		(unsigned)f->who.uid);
+	pfs_log_rejection(code, "write to \"%s/%s\" by uid %u rejected", f->tenant, f->key,
+			  (unsigned)f->who.uid);
 	return err;
 }
 
@@ -598,8 +598,8 @@ static int commit_validate(struct pin_file *f, const char *key, char **ret_value
 				&err);
 
 	if (r == -EINVAL)
-		pfs_log(LOG_INFO, "memory_pin.invalid_json: \"%s/%s\" by uid %u: %s", f->tenant,
-			key, (unsigned)f->who.uid, err.message);
+		pfs_log_rejection("memory_pin.invalid_json", "\"%s/%s\" by uid %u: %s", f->tenant,
+				  key, (unsigned)f->who.uid, err.message);
 	return r;
 }
 

@@ -90,7 +90,7 @@ int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char
 	unsigned no;
 	int r;
 
-	r = path_key_decode(name, &key);
+	r = path_key_decode_existing(name, &key);
 	if (r < 0)
 		return r == -ENAMETOOLONG ? r : -ENOENT;
 	r = fs_route_allow(fs, who, tenant, FS_ALLOW(POLICY_READ), NULL, NULL, &be, &no);
@@ -189,7 +189,7 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		return r;
 	if (!tenant)
 		return -EISDIR;
-	r = path_key_decode(name, &key);
+	r = path_key_decode_existing(name, &key);
 	if (r < 0)
 		return r == -ENAMETOOLONG ? r : -ENOENT;
 	r = fs_route_allow(fs, who, tenant, FS_ALLOW(POLICY_DELETE), "delete", key, &be, &no);
@@ -288,7 +288,7 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	/* Tenants do not move, and pins do not cross tenants: mv copies instead. */
 	if (!tenant || !newtenant || strcmp(tenant, newtenant) != 0)
 		return -EXDEV;
-	r = path_key_decode(name, &from);
+	r = path_key_decode_existing(name, &from);
 	if (r < 0)
 		return r == -ENAMETOOLONG ? r : -ENOENT;
 	r = path_key_decode(newname, &to);

@@ -318,8 +318,8 @@ int fs_sysfiles_commit_credentials(struct fs *fs, const struct pfs_subject *who,
 				    time_now_us() / 1000000, &err);
 	pthread_rwlock_unlock(&fs->routes_lock);
 	if (r < 0)
-		pfs_log(LOG_NOTICE, "rbac.token_rejected: uid %u: %s", (unsigned)who->uid,
-			r == -EOPNOTSUPP ? "no \"tokens\" configured" : err.message);
+		pfs_log_rejection("rbac.token_rejected", "uid %u: %s", (unsigned)who->uid,
+				  r == -EOPNOTSUPP ? "no \"tokens\" configured" : err.message);
 	else
 		pfs_log(LOG_INFO, "uid %u bound a token", (unsigned)who->uid);
 	return r;

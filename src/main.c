@@ -171,7 +171,7 @@ static void *reload_thread(void *arg)
 	for (;;) {
 		struct pollfd fds[2] = {{.fd = reload_pipe[0], .events = POLLIN},
 					{.fd = rl->inotify_fd, .events = POLLIN}};
-		bool reload = false;
+		bool reload = false, hup = false;
 
 		if (poll(fds, rl->inotify_fd >= 0 ? 2 : 1, -1) < 0) {
 			if (errno == EINTR)
@@ -183,7 +183,7 @@ static void *reload_thread(void *arg)
 
 			if (n == 0 || (n == 1 && c == 'q'))
 				return NULL;
-			reload = n == 1;
+			reload = hup = n == 1;
 		}
 		if (rl->inotify_fd >= 0 && fds[1].revents) {
 			char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
@@ -198,6 +198,13 @@ static void *reload_thread(void *arg)
 			}
 			if (reload)
 				usleep(50000);	/* let a burst of editor events settle */
+		}
+		if (hup) {
+			/* logrotate moved the log file: write to a new one at its path. */
+			struct pfs_error err = {0};
+
+			if (pfs_log_reopen(&err) < 0)
+				pfs_log(LOG_ERR, "%s, logging to the old file", err.message);
 		}
 		if (reload)
 			reload_now(rl);
@@ -363,9 +370,6 @@ int main(int argc, char **argv)
 		return 2;
 	if (opts.show_help) {
 		cli_usage(argv[0]);
-		printf("\nFUSE options:\n");
-		fuse_cmdline_help();
-		fuse_lowlevel_help();
 		cli_options_done(&opts);
 		return 0;
 	}
@@ -377,6 +381,23 @@ int main(int argc, char **argv)
 	}
 
 	pfs_log_open("pinfs", PFS_LOG_STDERR, opts.debug ? LOG_DEBUG : LOG_NOTICE);
+	if (opts.log_file) {
+		/* Opened before anything forks, so a bad path fails here, on the caller's stderr. */
+		PFS_AUTOFREE char *abs = NULL;
+		PFS_AUTOFREE char *cwd = opts.log_file[0] == '/' ? NULL : getcwd(NULL, 0);
+
+		if (opts.log_file[0] != '/' &&
+		    (!cwd || asprintf(&abs, "%s/%s", cwd, opts.log_file) < 0)) {
+			abs = NULL;
+			fprintf(stderr, "pinfs: could not resolve log file \"%s\": %s\n",
+				opts.log_file, strerror(errno));
+			goto out;
+		}
+		if (pfs_log_open_file("pinfs", abs ? abs : opts.log_file, -1, &err) < 0) {
+			fprintf(stderr, "pinfs: %s\n", err.message);
+			goto out;
+		}
+	}
 	/* jansson seeds its hash function lazily, which is not thread-safe: do it now. */
 	json_object_seed(0);
 	/*
@@ -465,7 +486,7 @@ int main(int argc, char **argv)
 		}
 	}
 	/* The target is fixed before the daemon's threads start (log.c). */
-	if (!opts.foreground)
+	if (!opts.foreground && !opts.log_file)
 		pfs_log_open("pinfs", PFS_LOG_SYSLOG, -1);
 	rl.fs = ctx.fs;
 	r = fs_start(ctx.fs);

@@ -51,7 +51,8 @@ int path_key_validate(const char *key)
 	return 0;
 }
 
-int path_key_decode(const char *name, char **ret_key)
+/* The codec's inverse; validate: also the rules for keys made through the filesystem. */
+static int key_decode(const char *name, bool validate, char **ret_key)
 {
 	size_t len = strlen(name);
 	char *key, *o;
@@ -86,7 +87,8 @@ int path_key_decode(const char *name, char **ret_key)
 		i += 2;
 	}
 	*o = '\0';
-	r = path_key_validate(key);
+	/* Keys that are no UTF-8 have no file name (path_key_encode): none is found. */
+	r = validate ? path_key_validate(key) : utf8_valid(key, strlen(key), false) ? 0 : -EINVAL;
 	if (r < 0) {
 		free(key);
 		return r;
@@ -95,13 +97,29 @@ int path_key_decode(const char *name, char **ret_key)
 	return 0;
 }
 
+int path_key_decode(const char *name, char **ret_key)
+{
+	return key_decode(name, true, ret_key);
+}
+
+int path_key_decode_existing(const char *name, char **ret_key)
+{
+	return key_decode(name, false, ret_key);
+}
+
 int path_key_encode(const char *key, char **ret_name)
 {
 	size_t len = 0;
 	char *name, *o;
 
-	/* Keys other tools wrote are served whatever their bytes, but these are no file name. */
-	if (key[0] == '\0' || strcmp(key, ".") == 0 || strcmp(key, "..") == 0)
+	/*
+	 * Keys other tools wrote are served whatever their bytes, control
+	 * characters included, but these are no file name; nor is a key that is
+	 * not UTF-8 (SQLite stores any bytes): audit and event lines carry keys
+	 * as JSON strings, which must be UTF-8.
+	 */
+	if (key[0] == '\0' || strcmp(key, ".") == 0 || strcmp(key, "..") == 0 ||
+	    !utf8_valid(key, strlen(key), false))
 		return -EINVAL;
 	for (const char *p = key; *p; p++)
 		len += (*p == '/' || *p == '%') ? 3 : 1;

@@ -54,8 +54,9 @@ int pinctl_policy_check(int argc, char **argv)
 			failed = 1;
 			continue;
 		}
-		if (err.message[0])
-			fprintf(stderr, "pinctl: warning: %s\n", err.message);
+		/* Every warning, not the first and a count as the daemon's log has it. */
+		for (size_t w = 0; w < policy_n_warnings(pol); w++)
+			fprintf(stderr, "pinctl: warning: %s\n", policy_warning(pol, w));
 		printf("%s: ok (version %s, hash %s, %zu role%s, %zu binding%s, %s)\n", argv[i],
 		       policy_version(pol), policy_hash(pol), policy_n_roles(pol),
 		       policy_n_roles(pol) == 1 ? "" : "s", policy_n_bindings(pol),

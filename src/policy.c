@@ -99,12 +99,8 @@ struct policy {
 	struct binding *bindings;
 	size_t n_bindings;
 	bool has_group_bindings;
-};
-
-/* Load-time warnings: counted, the first one kept for the caller to log. */
-struct warnings {
-	unsigned n;
-	char first[384];
+	char **warnings;	/* load-time warnings, in file order (policy_warning) */
+	size_t n_warnings;
 };
 
 /* ------------------------------------------------------------------ */
@@ -144,6 +140,7 @@ struct policy *policy_free(struct policy *pol)
 	free(pol->bindings);
 	free(pol->version);
 	free(pol->text);
+	strv_free(pol->warnings, pol->n_warnings);
 	free(pol);
 	return NULL;
 }
@@ -330,13 +327,20 @@ static ssize_t find_role(const struct policy *pol, const char *name)
 	return -1;
 }
 
-static void warn(struct warnings *w, const char *path, const char *where, const char *what,
-		 const char *name)
+/* Keeps a load-time warning (every one: pinctl policy check prints them all). */
+static int warn(struct policy *pol, const char *path, const char *where, const char *what,
+		const char *name)
 {
-	if (w->n++ == 0)
-		snprintf(w->first, sizeof(w->first),
-			 "%s: %s: unknown %s \"%s\", the binding never matches", path, where, what,
-			 name);
+	char **v = realloc(pol->warnings, (pol->n_warnings + 1) * sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	pol->warnings = v;
+	if (asprintf(&v[pol->n_warnings], "%s: %s: unknown %s \"%s\", the binding never matches",
+		     path, where, what, name) < 0)
+		return -ENOMEM;
+	pol->n_warnings++;
+	return 0;
 }
 
 /* Resolves a user name to a uid: 0, -ENOENT (no such user) or another -errno. */
@@ -397,7 +401,7 @@ static bool valid_subject_name(const char *s)
 }
 
 static int parse_binding(json_t *obj, size_t idx, struct policy *pol, struct binding *b,
-			 const char *path, struct warnings *w, struct pfs_error *reterr)
+			 const char *path, struct pfs_error *reterr)
 {
 	static const char *const keys[] = {"uid", "user", "group", "sub", "roles", "tenants"};
 	char where[64], sub_where[96];
@@ -468,7 +472,9 @@ static int parse_binding(json_t *obj, size_t idx, struct policy *pol, struct bin
 			/* Not fatal: the account may be created later; reload then. */
 			snprintf(sub_where, sizeof(sub_where), "%s.%s", where,
 				 user ? "user" : "group");
-			warn(w, path, sub_where, user ? "user" : "group", json_string_value(v));
+			if (warn(pol, path, sub_where, user ? "user" : "group",
+				 json_string_value(v)) < 0)
+				return -ENOMEM;
 			b->resolved = false;
 		}
 		if (!user)
@@ -518,8 +524,7 @@ static int parse_binding(json_t *obj, size_t idx, struct policy *pol, struct bin
 			     &b->tenants, &b->n_tenants, reterr);
 }
 
-static int compile(json_t *doc, struct policy *pol, const char *path, struct warnings *w,
-		   struct pfs_error *reterr)
+static int compile(json_t *doc, struct policy *pol, const char *path, struct pfs_error *reterr)
 {
 	static const char *const keys[] = {"$schema", "version", "enforce", "roles", "bindings"};
 	const char *key;
@@ -580,7 +585,7 @@ static int compile(json_t *doc, struct policy *pol, const char *path, struct war
 	for (size_t i = 0; i < json_array_size(v); i++) {
 		/* counted first so policy_free frees a half-parsed binding */
 		pol->n_bindings++;
-		r = parse_binding(json_array_get(v, i), i, pol, &pol->bindings[i], path, w, reterr);
+		r = parse_binding(json_array_get(v, i), i, pol, &pol->bindings[i], path, reterr);
 		if (r < 0)
 			return r;
 	}
@@ -604,7 +609,6 @@ int policy_load_string(const char *text, size_t len, const char *path, struct po
 {
 	PFS_CLEANUP(json_decrefp) json_t *doc = NULL;
 	PFS_CLEANUP(policy_freep) struct policy *pol = NULL;
-	struct warnings w = {0};
 	json_error_t jerr;
 	int r;
 
@@ -625,7 +629,7 @@ int policy_load_string(const char *text, size_t len, const char *path, struct po
 	pol = calloc(1, sizeof(*pol));
 	if (!pol)
 		return -ENOMEM;
-	r = compile(doc, pol, path, &w, reterr);
+	r = compile(doc, pol, path, reterr);
 	if (r == -ENOMEM)
 		return pfs_error_set(reterr, r, 0, "%s: out of memory", path);
 	if (r < 0)
@@ -644,10 +648,13 @@ int policy_load_string(const char *text, size_t len, const char *path, struct po
 	if (reterr) {
 		/* Success, but with something the caller should log. */
 		memset(reterr, 0, sizeof(*reterr));
-		if (w.n == 1)
-			pfs_error_set(reterr, 0, 0, "%s", w.first);
-		else if (w.n > 1)
-			pfs_error_set(reterr, 0, 0, "%s (and %u more warnings)", w.first, w.n - 1);
+		if (pol->n_warnings == 1)
+			pfs_error_set(reterr, 0, 0, "%s", pol->warnings[0]);
+		else if (pol->n_warnings > 1)
+			pfs_error_set(reterr, 0, 0,
+				      "%s (and %zu more warnings: \"pinctl policy check %s\" "
+				      "lists them all)",
+				      pol->warnings[0], pol->n_warnings - 1, path);
 	}
 	*ret = steal_ptr(&pol);
 	return 0;
@@ -1065,6 +1072,16 @@ int64_t policy_loaded_at(const struct policy *pol)
 const char *policy_text(const struct policy *pol)
 {
 	return pol ? pol->text : NULL;
+}
+
+size_t policy_n_warnings(const struct policy *pol)
+{
+	return pol ? pol->n_warnings : 0;
+}
+
+const char *policy_warning(const struct policy *pol, size_t i)
+{
+	return pol && i < pol->n_warnings ? pol->warnings[i] : NULL;
 }
 
 size_t policy_n_roles(const struct policy *pol)

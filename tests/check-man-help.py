@@ -4,9 +4,9 @@
 
     check-man-help.py PINFS PINCTL MANDIR CONFIG_C
 
-- every option that "pinfs --help" prints (its own and the FUSE options it
-  appends) is a tag in pinfs(8)'s OPTIONS section, and every option tagged
-  there is in --help;
+- every option that "pinfs --help" prints is a tag in pinfs(8)'s OPTIONS
+  section, and every option tagged there is in --help;
+- neither --help lists an option (or a command) twice;
 - every option and command that "pinctl --help" prints is a tag in
   pinctl(8)'s OPTIONS or COMMANDS section, and the other way round;
 - every key of src/config.c's field tables is a tag in pinfs.json(5)'s KEYS
@@ -44,8 +44,9 @@ def options_in(text):
 
 def help_options(text, commands=False):
     """Options of a --help text's option lines (indented, starting with a dash),
-    and with commands=True the "cmd [subcmd]" of lines indented by two spaces."""
-    found = set()
+    and with commands=True the "cmd [subcmd]" of lines indented by two spaces.
+    Returns a list: an option listed twice is in it twice."""
+    found = []
     for line in text.splitlines():
         m = re.match(r'^(\s+)(\S.*)$', line)
         if not m:
@@ -57,17 +58,39 @@ def help_options(text, commands=False):
             for field in re.split(r'\s{2,}', body):
                 if not field.startswith('-'):
                     break
-                found |= options_in(field)
+                found += sorted(options_in(field))
         elif commands and len(m.group(1)) == 2 and re.match(r'[a-z]', body):
             words = body.split()
             cmd = words[0]
             if len(words) > 1 and re.fullmatch(r'[a-z]+', words[1]):
                 cmd += ' ' + words[1]
-            found.add(cmd)
-            found |= options_in(body)
-        elif commands and len(m.group(1)) > 2 and body.startswith('['):
-            found |= options_in(body)   # continuation lines of a command's synopsis
+            found.append(cmd)
+            # A command's own options belong to it ("seed --file", "token mint --key").
+            found += [cmd + ' ' + o for o in sorted(options_in(body))]
+        elif commands and len(m.group(1)) > 2 and body.startswith('[') and found:
+            # Continuation lines of the last command's synopsis.
+            cmd = next(f for f in reversed(found) if not f.startswith('-') and ' -' not in f)
+            found += [cmd + ' ' + o for o in sorted(options_in(body))]
     return found
+
+
+def no_duplicates(what, listed):
+    """Fails on an entry that a --help list names more than once."""
+    seen, dups = set(), []
+    for o in listed:
+        if o in seen and o not in dups:
+            dups.append(o)
+        seen.add(o)
+    for o in dups:
+        print(f'FAIL {what}: "{o}" is listed {listed.count(o)} times in --help')
+    if not dups:
+        print(f'ok   {what}: no option is listed twice in --help')
+    return not dups
+
+
+def strip_cmd(entries):
+    """ "seed --file" -> "--file": the man pages tag options without their command."""
+    return {e.split(' ', 2)[-1] if ' -' in e else e for e in entries}
 
 
 def roff_plain(s):
@@ -137,12 +160,14 @@ def main():
     ok = True
 
     pinfs_help = help_options(help_text(pinfs))
+    ok &= no_duplicates('pinfs', pinfs_help)
     # "-o debug" is the long form of -d; both are printed and both documented.
-    ok &= compare('pinfs', pinfs_help, man_tags(f'{mandir}/pinfs.8', {'OPTIONS'}),
+    ok &= compare('pinfs', set(pinfs_help), man_tags(f'{mandir}/pinfs.8', {'OPTIONS'}),
                   'pinfs --help', 'pinfs(8) OPTIONS')
 
     pinctl_help = help_options(help_text(pinctl), commands=True)
-    ok &= compare('pinctl', pinctl_help,
+    ok &= no_duplicates('pinctl', pinctl_help)
+    ok &= compare('pinctl', strip_cmd(pinctl_help),
                   man_tags(f'{mandir}/pinctl.8', {'OPTIONS', 'COMMANDS'}, commands=True),
                   'pinctl --help', 'pinctl(8) OPTIONS/COMMANDS')
 

@@ -16,6 +16,7 @@ struct cli_options {
 	char *config;		/* NULL: the embedded default */
 	char *mountpoint;
 	char *tenant;		/* -o tenant=NAME */
+	char *log_file;		/* -o log=FILE: log there instead of syslog or stderr */
 	bool foreground;
 	bool debug;
 	bool singlethread;

@@ -2,8 +2,9 @@
 /*
  * Names: tenant names, and the codec between pin keys and file names.
  *
- * A key is any UTF-8 string of 1..1024 bytes without NUL or control
- * characters (C0, DEL, C1). In a file name "/" is written "%2F" and "%" is written "%25";
+ * A key made through the filesystem is any UTF-8 string of 1..1024 bytes
+ * without NUL or control characters (C0, DEL, C1); keys other tools wrote
+ * are served whatever their bytes, if their file name fits. In a file name "/" is written "%2F" and "%" is written "%25";
  * every other byte is itself, so the codec round-trips exactly and a file
  * name with any other "%" sequence is not a valid key name. An encoded name
  * longer than 255 bytes cannot be a file name (-ENAMETOOLONG).
@@ -26,13 +27,27 @@ int path_tenant_validate(const char *name);
 /* 0 if key is a valid key, else -EINVAL or -ENAMETOOLONG. */
 int path_key_validate(const char *key);
 
-/* File name -> key. *ret_key is new (free()). -EINVAL, -ENAMETOOLONG, -ENOMEM. */
+/*
+ * File name -> key, for a name that creates a key (create, the target of a
+ * rename): the decoded key must be valid (path_key_validate). *ret_key is
+ * new (free()). -EINVAL, -ENAMETOOLONG, -ENOMEM.
+ */
 int path_key_decode(const char *name, char **ret_key);
+/*
+ * File name -> key, for a name that may only find an existing pin (lookup,
+ * unlink, the source of a rename): the same decoding without the
+ * control-character rules, so a key another tool wrote is reached under
+ * the name readdir lists it by: decode_existing(encode(k)) is k for every
+ * key that encodes. Still -EINVAL for invalid UTF-8, a bad "%" escape, "/",
+ * "." and "..".
+ */
+int path_key_decode_existing(const char *name, char **ret_key);
 
 /*
  * Key -> file name. *ret_name is new (free()). -ENAMETOOLONG if over 255
- * bytes, -EINVAL for "", "." and "..". Keys other tools wrote are encoded
- * whatever else they hold (control characters included).
+ * bytes, -EINVAL for "", ".", ".." and bytes that are not UTF-8. Keys other
+ * tools wrote are encoded whatever else they hold (control characters
+ * included).
  */
 int path_key_encode(const char *key, char **ret_name);
 

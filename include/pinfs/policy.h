@@ -145,5 +145,12 @@ const char *policy_text(const struct policy *pol);
 /* How many roles and bindings it defines (pinctl policy check). */
 size_t policy_n_roles(const struct policy *pol);
 size_t policy_n_bindings(const struct policy *pol);
+/*
+ * The load-time warnings, in file order (a "user" or "group" that does not
+ * resolve: that binding never matches). reterr of the load carries only the
+ * first and a count. Borrowed; NULL past the end.
+ */
+size_t policy_n_warnings(const struct policy *pol);
+const char *policy_warning(const struct policy *pol, size_t i);
 
 #endif /* PINFS_POLICY_H */

@@ -31,8 +31,11 @@
 #include "fuzz.h"
 #include "pinfs/path_codec.h"
 
-/* Reference: valid UTF-8 without C0, DEL or C1 (decoded, not pattern-matched). */
-static bool ref_clean_utf8(const unsigned char *s, size_t len)
+/*
+ * Reference: valid UTF-8 (decoded, not pattern-matched), and with
+ * no_controls without C0, DEL or C1.
+ */
+static bool ref_utf8(const unsigned char *s, size_t len, bool no_controls)
 {
 	size_t i = 0;
 
@@ -69,11 +72,16 @@ static bool ref_clean_utf8(const unsigned char *s, size_t len)
 		}
 		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
 			return false;
-		if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f))
+		if (no_controls && (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)))
 			return false;
 		i += n + 1;
 	}
 	return true;
+}
+
+static bool ref_clean_utf8(const unsigned char *s, size_t len)
+{
+	return ref_utf8(s, len, true);
 }
 
 static bool ref_tenant_char(unsigned char c)
@@ -175,7 +183,8 @@ static void check_key(const char *s, size_t len)
 
 static void check_encode(const char *s, size_t len)
 {
-	bool special = len == 0 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0;
+	bool special = len == 0 || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 ||
+		       !ref_utf8((const unsigned char *)s, len, false);
 	size_t want_len = ref_encoded_len(s, len);
 	char *name = NULL, *back = NULL;
 	int r;
@@ -195,6 +204,12 @@ static void check_encode(const char *s, size_t len)
 	FUZZ_CHECK(strchr(name, '/') == NULL);
 	FUZZ_CHECK(strcmp(name, ".") != 0 && strcmp(name, "..") != 0);
 
+	/* Every name readdir lists finds its key again. */
+	r = path_key_decode_existing(name, &back);
+	FUZZ_CHECK_MSG(r == 0, "decode_existing(encode(\"%s\")) = %d", s, r);
+	FUZZ_CHECK_MSG(strcmp(back, s) == 0, "decode_existing(encode(\"%s\")) = \"%s\"", s, back);
+	free(back);
+
 	r = path_key_decode(name, &back);
 	if (ref_key_valid(s, len)) {
 		FUZZ_CHECK_MSG(r == 0, "decode(encode(\"%s\")) = %d", s, r);
@@ -213,6 +228,19 @@ static void check_decode(const char *s, size_t len)
 	bool plain = strpbrk(s, "%/") == NULL;
 	int r;
 
+	/* A name that finds an existing key is that key's one file name. */
+	r = path_key_decode_existing(s, &key);
+	FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ENAMETOOLONG);
+	if (r == 0) {
+		FUZZ_CHECK(ref_utf8((const unsigned char *)key, strlen(key), false));
+		FUZZ_CHECK_MSG(path_key_encode(key, &again) == 0 && strcmp(again, s) == 0,
+			       "encode(decode_existing(\"%s\")) differs", s);
+		free(again);
+		again = NULL;
+	}
+	free(key);
+	key = NULL;
+
 	r = path_key_decode(s, &key);
 	FUZZ_CHECK(r == 0 || r == -EINVAL || r == -ENAMETOOLONG);
 	if (r == -ENAMETOOLONG)
@@ -228,6 +256,13 @@ static void check_decode(const char *s, size_t len)
 
 	FUZZ_CHECK(key != NULL);
 	FUZZ_CHECK(ref_key_valid(key, strlen(key)));
+	{
+		/* What decodes strictly decodes the same leniently. */
+		char *same = NULL;
+
+		FUZZ_CHECK(path_key_decode_existing(s, &same) == 0 && strcmp(same, key) == 0);
+		free(same);
+	}
 	if (plain)
 		FUZZ_CHECK(strcmp(key, s) == 0);
 	/* The codec is a bijection: this name is the one encoding of its key. */

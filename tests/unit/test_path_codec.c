@@ -427,6 +427,41 @@ static void test_path_codec_decode_control_or_bad_utf8_is_einval(void **state)
 	expect_decode_fails("\xc0\xaf", -EINVAL);
 }
 
+static void test_path_codec_decode_existing_takes_keys_other_tools_wrote(void **state)
+{
+	/* What readdir lists (path_key_encode) an existing-name lookup finds again. */
+	static const char *const keys[] = {"a\nb", "tab\there", "\x7f", "\xc2\x85", "x/\x01%",
+					   ".dot", "tilde~", "caf\xc3\xa9"};
+	char *too_long = repeat('n', PATH_NAME_MAX + 1);
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		char *name = NULL, *key = NULL;
+
+		assert_int_equal(path_key_encode(keys[i], &name), 0);
+		assert_int_equal(path_key_decode_existing(name, &key), 0);
+		assert_string_equal(key, keys[i]);
+		free(key);
+		free(name);
+	}
+	/* The structure still holds: no other "%" escape, no "/", ".", ".." or "". */
+	for (const char *const *bad = (const char *const[]){"a%zz", "a%2f", "%", "a/b", ".", "..",
+							    "", "caf\xe9", "\xc0\xaf", NULL};
+	     *bad; bad++) {
+		char *key = (char *)1;
+
+		assert_int_equal(path_key_decode_existing(*bad, &key), -EINVAL);
+		assert_ptr_equal(key, (char *)1);
+	}
+	{
+		char *key = (char *)1;
+
+		assert_int_equal(path_key_decode_existing(too_long, &key), -ENAMETOOLONG);
+		assert_ptr_equal(key, (char *)1);
+	}
+	free(too_long);
+}
+
 static void test_path_codec_decode_255_bytes_is_valid(void **state)
 {
 	char *s = repeat('n', PATH_NAME_MAX);
@@ -504,6 +539,16 @@ static void test_path_codec_encode_dots_stay_dots(void **state)
 	expect_encode(".x", ".x");
 	expect_encode("a/..", "a%2F..");
 	expect_encode("./", ".%2F");
+}
+
+static void test_path_codec_encode_invalid_utf8_is_einval(void **state)
+{
+	(void)state;
+	/* SQLite may hold such a key; it gets no file name (audit lines are JSON text). */
+	expect_encode_fails("caf\xe9", -EINVAL);
+	expect_encode_fails("\xc0\xaf", -EINVAL);
+	expect_encode_fails("\xed\xa0\x80", -EINVAL);	/* a surrogate */
+	expect_encode("tab\there", "tab\there");	/* control characters are UTF-8 */
 }
 
 static void test_path_codec_encode_dot_and_dotdot_are_einval(void **state)
@@ -851,6 +896,7 @@ int main(void)
 	    cmocka_unit_test(test_path_codec_decode_empty_is_einval),
 	    cmocka_unit_test(test_path_codec_decode_raw_slash_is_einval),
 	    cmocka_unit_test(test_path_codec_decode_control_or_bad_utf8_is_einval),
+	    cmocka_unit_test(test_path_codec_decode_existing_takes_keys_other_tools_wrote),
 	    cmocka_unit_test(test_path_codec_decode_255_bytes_is_valid),
 	    cmocka_unit_test(test_path_codec_decode_256_bytes_is_enametoolong),
 	    cmocka_unit_test(test_path_codec_decode_255_bytes_of_escapes_is_valid),
@@ -858,6 +904,7 @@ int main(void)
 	    cmocka_unit_test(test_path_codec_encode_slash_becomes_upper_2f),
 	    cmocka_unit_test(test_path_codec_encode_percent_becomes_25),
 	    cmocka_unit_test(test_path_codec_encode_dots_stay_dots),
+	    cmocka_unit_test(test_path_codec_encode_invalid_utf8_is_einval),
 	    cmocka_unit_test(test_path_codec_encode_dot_and_dotdot_are_einval),
 	    cmocka_unit_test(test_path_codec_encode_empty_is_einval),
 	    cmocka_unit_test(test_path_codec_encode_255_bytes_is_valid),

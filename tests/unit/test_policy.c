@@ -364,6 +364,42 @@ static void test_policy_unknown_user_warns_and_never_matches(void **state)
 	policy_free(pol);
 }
 
+static void test_policy_every_warning_is_kept_in_order(void **state)
+{
+	const char *text = "{\"version\": \"1\", " ROLES_SEED ", \"bindings\": ["
+			   "{\"user\": \"pinfs-no-such-user-a\", \"roles\": [\"dev\"], \"tenants\": [\"x\"]},"
+			   "{\"uid\": 0, \"roles\": [\"infra\"], \"tenants\": [\"*\"]},"
+			   "{\"group\": \"pinfs-no-such-group-b\", \"roles\": [\"dev\"], \"tenants\": [\"x\"]},"
+			   "{\"user\": \"pinfs-no-such-user-c\", \"roles\": [\"dev\"], \"tenants\": [\"x\"]}]}";
+	static const char *const want[] = {"bindings[0].user: unknown user \"pinfs-no-such-user-a\"",
+					   "bindings[2].group: unknown group \"pinfs-no-such-group-b\"",
+					   "bindings[3].user: unknown user \"pinfs-no-such-user-c\""};
+	struct pfs_error err = {0};
+	struct policy *pol = NULL;
+
+	(void)state;
+	assert_int_equal(policy_load_string(text, strlen(text), "test.json", &pol, &err), 0);
+	assert_int_equal(policy_n_warnings(pol), 3);
+	for (size_t i = 0; i < 3; i++) {
+		if (!strstr(policy_warning(pol, i), want[i]))
+			fail_msg("warning %zu is \"%s\", want \"%s\"", i, policy_warning(pol, i),
+				 want[i]);
+		assert_non_null(strstr(policy_warning(pol, i), "test.json: "));
+	}
+	assert_null(policy_warning(pol, 3));
+	/* The load's message stays one line: the first, a count, and where to see all. */
+	assert_non_null(strstr(err.message, want[0]));
+	assert_non_null(strstr(err.message, "2 more warnings"));
+	assert_non_null(strstr(err.message, "pinctl policy check test.json"));
+	policy_free(pol);
+
+	pol = load_ok("{\"version\": \"1\", " ROLES_SEED ", \"bindings\": []}");
+	assert_int_equal(policy_n_warnings(pol), 0);
+	assert_null(policy_warning(pol, 0));
+	policy_free(pol);
+	assert_int_equal(policy_n_warnings(NULL), 0);
+}
+
 static void test_policy_clean_load_clears_reterr(void **state)
 {
 	const char *text = "{\"version\": \"1\", " ROLES_SEED ", \"bindings\": []}";
@@ -825,6 +861,7 @@ int main(void)
 		cmocka_unit_test(test_policy_uid_user_group_bindings_match),
 		cmocka_unit_test(test_policy_union_is_per_binding),
 		cmocka_unit_test(test_policy_unknown_user_warns_and_never_matches),
+		cmocka_unit_test(test_policy_every_warning_is_kept_in_order),
 		cmocka_unit_test(test_policy_clean_load_clears_reterr),
 		cmocka_unit_test(test_policy_groups_not_asked_without_group_bindings),
 		cmocka_unit_test(test_policy_groups_asked_once_and_only_when_needed),

@@ -27,6 +27,22 @@ for f in bin/pinfs bin/pinctl \
 done
 [[ -x "$OPS_ROOT$OPS_PREFIX/bin/pinfs" ]] || fail "installed pinfs is not executable"
 
+step "the installed man pages name this install's paths; the config is /etc/pinfs's"
+for page in share/man/man8/pinfs.8 share/man/man8/pinctl.8 share/man/man5/pinfs.json.5; do
+    if grep -n '@[A-Z_]*@' "$OPS_ROOT$OPS_PREFIX/$page"; then
+        fail "$page has an unfilled placeholder"
+    fi
+done
+grep -qF -- "--file $OPS_PREFIX/share/doc/pinfs/examples/memory_pins_seed.json" \
+    <(sed 's/\\-/-/g' "$OPS_ROOT$OPS_PREFIX/share/man/man8/pinctl.8") ||
+    fail "pinctl(8)'s example does not name $OPS_PREFIX/share/doc/pinfs/examples"
+grep -qF "$OPS_PREFIX/share/pinfs/policies/rbac_policies.json" "$OPS_ROOT$OPS_PREFIX/share/man/man8/pinfs.8" ||
+    fail "pinfs(8) does not name $OPS_PREFIX/share/pinfs/policies"
+grep -qF "$OPS_PREFIX/lib/systemd/system" "$OPS_ROOT$OPS_PREFIX/share/man/man8/pinfs.8" ||
+    fail "pinfs(8) does not name the unit directory"
+assert_match "$("$OPS_ROOT$OPS_PREFIX/bin/pinctl" --help)" 'default /etc/pinfs/pinfs\.json if it exists' \
+    "the installed pinctl's default config"
+
 # The options come from the installed unit, so the test follows the unit.
 opts=$(sed -n 's/^Options=//p' "$OPS_ROOT$OPS_PREFIX/lib/systemd/system/pins.mount")
 assert_match "$opts" '(^|,)_netdev(,|$)' "pins.mount Options="

@@ -101,7 +101,7 @@ pg_sql "INSERT INTO system.memory_pins (tenant_id, key, value, ttl_seconds, expi
         VALUES ('acme', 'old', '1', 1, now() - interval '1 hour')"
 out=$(bash -c "$OPS_EXPIRE")
 echo "$out" >&2
-assert_match "$out" ': 1 pin expired$' "pinctl expire output"
+assert_match "$out" ': 1 pin expired'$'\n''expired 1 pin on 1 backend$' "pinctl expire output"
 assert_eq "$(pg_sql "SELECT string_agg(key, ' ') FROM system.memory_pins")" k "pins after expire"
 true
 INNER

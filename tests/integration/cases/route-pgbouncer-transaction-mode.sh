@@ -155,13 +155,13 @@ version()
 {
     pg_sql "SELECT coalesce(max(version), 0) FROM system.pinfs_schema" -d "$mig_db"
 }
-assert_match "$(mig status)" ": schema version 0, this pinctl needs $required: run \"pinctl migrate up\"$" "status before up"
-assert_match "$(mig up)" ": applied $required migrations?, schema version $required$" "up"
+assert_match "$(mig status)" ": schema version 0, this pinctl needs $required: run \"pinctl migrate up\""$'\n'"migrate (up|down|status): [a-z0-9 ]+$" "status before up"
+assert_match "$(mig up)" ": applied $required migrations?, schema version $required"$'\n'"migrate (up|down|status): [a-z0-9 ]+$" "up"
 assert_eq "$(version)" "$required" "version after up (psql, direct)"
-assert_match "$(mig down)" ": reverted migration $required, schema version $((required - 1))$" "down"
+assert_match "$(mig down)" ": reverted migration $required, schema version $((required - 1))"$'\n'"migrate (up|down|status): [a-z0-9 ]+$" "down"
 assert_eq "$(version)" $((required - 1)) "version after down"
-assert_match "$(mig up)" ": applied 1 migration, schema version $required$" "up again"
-assert_match "$(mig status)" ": schema version $required, this pinctl needs $required: up to date$" "status after up"
+assert_match "$(mig up)" ": applied 1 migration, schema version $required"$'\n'"migrate (up|down|status): [a-z0-9 ]+$" "up again"
+assert_match "$(mig status)" ": schema version $required, this pinctl needs $required: up to date"$'\n'"migrate (up|down|status): [a-z0-9 ]+$" "status after up"
 
 pgb_stop
 rt_drop_extra_dbs
