@@ -144,37 +144,25 @@ void cred_key_free(unsigned char *key, size_t len)
 /* ------------------------------------------------------------------ */
 /* key files                                                          */
 
-/* Reads a whole regular file of at most KEY_FILE_MAX bytes (NUL-terminated). */
-static int read_small_file(const char *path, const char *what, unsigned char **ret,
-			   size_t *ret_len, struct pfs_error *reterr)
+/*
+ * Reads a whole regular file of at most KEY_FILE_MAX bytes (NUL-terminated),
+ * opened and checked as fileperm_open does with flags.
+ */
+static int read_small_file(const char *path, const char *what, unsigned flags,
+			   unsigned char **ret, size_t *ret_len, struct pfs_error *reterr)
 {
 	unsigned char *buf;
 	struct stat st;
 	size_t len = 0;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		return pfs_error_set(reterr, r, 0, "could not open %s \"%s\": %s", what, path,
-				     strerror(-r));
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		close(fd);
-		return pfs_error_set(reterr, r, 0, "could not stat %s \"%s\": %s", what, path,
-				     strerror(-r));
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX) {
-		close(fd);
-		return pfs_error_set(reterr, -EINVAL, 0,
-				     "%s \"%s\" is not a regular file of at most %d bytes", what,
-				     path, KEY_FILE_MAX);
-	}
-	r = fileperm_check(&st, path, what, reterr);
-	if (r < 0) {
-		close(fd);
+	r = fileperm_open(path, what, flags | FILEPERM_NOFOLLOW, &fd, &st, reterr);
+	if (r < 0)
 		return r;
+	if (st.st_size > KEY_FILE_MAX) {
+		close(fd);
+		return pfs_error_set(reterr, -EINVAL, 0, "%s \"%s\" is larger than %d bytes", what,
+				     path, KEY_FILE_MAX);
 	}
 	buf = malloc(KEY_FILE_MAX + 2);
 	if (!buf) {
@@ -211,11 +199,12 @@ static int read_small_file(const char *path, const char *what, unsigned char **r
 	return 0;
 }
 
-int cred_key_read(const char *algorithm, const char *path, unsigned char **ret, size_t *ret_len,
-		  struct pfs_error *reterr)
+int cred_key_read(const char *algorithm, enum cred_key_use use, const char *path,
+		  unsigned char **ret, size_t *ret_len, struct pfs_error *reterr)
 {
 	const struct alg_info *ai = find_alg(algorithm);
 	unsigned char *buf = NULL;
+	const char *what;
 	size_t len = 0;
 	int r;
 
@@ -223,8 +212,13 @@ int cred_key_read(const char *algorithm, const char *path, unsigned char **ret, 
 		return pfs_error_set(reterr, -EINVAL, 0, "unsupported token algorithm");
 	if (!path || !ret || !ret_len)
 		return pfs_error_set(reterr, -EINVAL, 0, "no key file given");
-	r = read_small_file(path, ai->family == FAMILY_HS ? "secret file" : "key file", &buf, &len,
-			    reterr);
+	/* Whoever reads a secret or a private key mints tokens: only its owner may. */
+	what = ai->family == FAMILY_HS ? "secret file"
+	       : use == CRED_KEY_SIGN	 ? "private key file"
+					 : "public key file";
+	r = read_small_file(path, what,
+			    ai->family == FAMILY_HS || use == CRED_KEY_SIGN ? FILEPERM_PRIVATE : 0,
+			    &buf, &len, reterr);
 	if (r < 0)
 		return r;
 	if (ai->family == FAMILY_HS) {
@@ -367,7 +361,7 @@ int cred_verifier_new(const struct config_tokens *cfg, struct cred_verifier **re
 	if (!v)
 		return -ENOMEM;
 	v->alg = ai;
-	r = cred_key_read(ai->name, path, &v->key, &v->key_len, reterr);
+	r = cred_key_read(ai->name, CRED_KEY_VERIFY, path, &v->key, &v->key_len, reterr);
 	if (r < 0) {
 		pfs_error_prefix(reterr, "tokens.%s",
 				 ai->family == FAMILY_HS ? "secret_file" : "public_key_file");

@@ -34,15 +34,24 @@
 
 struct cred_verifier;
 
+/* What a key file is read for: it decides who else may read it. */
+enum cred_key_use {
+	CRED_KEY_VERIFY,	/* the daemon's verifier: an HS* secret or an RS/ES public key */
+	CRED_KEY_SIGN,		/* pinctl token mint: an HS* secret or an RS/ES private key */
+};
+
 /*
  * Reads a key file the way the verifier does (and pinctl token mint must):
  * for HS* the secret's raw bytes, with one trailing "\n" (or "\r\n")
  * dropped, at least as long as the hash (32/48/64 bytes); for RS* and ES*
- * the PEM text as it is. At most 64 KiB. *ret is new: release it with
+ * the PEM text as it is. At most 64 KiB. The file is opened and checked
+ * as fileperm_open does, with FILEPERM_NOFOLLOW, and FILEPERM_PRIVATE for
+ * secrets and private keys (a public key may be readable by anyone, but
+ * writable by nobody else). *ret is new: release it with
  * cred_key_free(*ret, *ret_len), which wipes it.
  */
-int cred_key_read(const char *algorithm, const char *path, unsigned char **ret, size_t *ret_len,
-		  struct pfs_error *reterr);
+int cred_key_read(const char *algorithm, enum cred_key_use use, const char *path,
+		  unsigned char **ret, size_t *ret_len, struct pfs_error *reterr);
 void cred_key_free(unsigned char *key, size_t len);
 
 /* From the config's "tokens" object (algorithm, secret_file or public_key_file, issuer, audience). */
