@@ -626,6 +626,23 @@ static void file_free(struct fs *fs, struct fs_file *f);
 static void local_change(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
 			 const char *key);
 
+/*
+ * Bound tokens the token settings now in force would not verify (another
+ * key, algorithm, issuer or audience, or tokens off) are unbound. Under
+ * the read lock: fs->verifier stays while it is used, binds go on.
+ */
+static void revoke_unverified_tokens(struct fs *fs)
+{
+	int n;
+
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	n = cred_store_reverify(fs->creds, fs->verifier, time_now_us() / 1000000);
+	pthread_rwlock_unlock(&fs->routes_lock);
+	if (n > 0)
+		pfs_log(LOG_NOTICE, "token settings changed: %d bound token%s no longer verif%s, "
+			"unbound", n, n == 1 ? "" : "s", n == 1 ? "ies" : "y");
+}
+
 /* Swaps g in; the old generation is freed. */
 static void install_generation(struct fs *fs, const struct config *cfg, struct fs_generation *g)
 {
@@ -648,6 +665,7 @@ static void install_generation(struct fs *fs, const struct config *cfg, struct f
 		metrics_policy_version(policy_version(fs->policy), policy_hash(fs->policy));
 	/* Readers copy what they need out under the lock: nobody holds old. */
 	generation_done(&old);
+	revoke_unverified_tokens(fs);
 	pthread_mutex_lock(&fs->reaper_lock);
 	pthread_cond_signal(&fs->reaper_wake);	/* the interval may have changed */
 	pthread_mutex_unlock(&fs->reaper_lock);
@@ -1729,7 +1747,8 @@ static int file_fail(struct fs *fs, struct fs_file *f, int err, const char *code
 	return err;
 }
 
-ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size, off_t off)
+ssize_t fs_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *f,
+		 const char *data, size_t size, off_t off)
 {
 	size_t old_len;
 	int r;
@@ -1737,7 +1756,7 @@ ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size
 	if (off < 0)
 		return -EINVAL;
 	if (f->kind == FS_FILE_SYSTEM)
-		return fs_system_write(fs, f, data, size, off);
+		return fs_system_write(fs, who, f, data, size, off);
 	pthread_mutex_lock(&f->lock);
 	if (f->failed) {
 		r = f->failed;
@@ -1899,12 +1918,13 @@ static void file_unstage(struct fs *fs, struct fs_file *f)
 	f->loaded = false;
 }
 
-static int file_sync(struct fs *fs, struct fs_file *f, bool closing)
+static int file_sync(struct fs *fs, const struct pfs_subject *who, struct fs_file *f,
+		     bool closing)
 {
 	int r;
 
 	if (f->kind == FS_FILE_SYSTEM)
-		return fs_system_flush(fs, f);
+		return fs_system_flush(fs, who, f);
 	pthread_mutex_lock(&f->lock);
 	r = file_commit(fs, f);
 	if (r < 0)
@@ -1915,14 +1935,14 @@ static int file_sync(struct fs *fs, struct fs_file *f, bool closing)
 	return r;
 }
 
-int fs_flush(struct fs *fs, struct fs_file *f)
+int fs_flush(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 {
-	return file_sync(fs, f, true);
+	return file_sync(fs, who, f, true);
 }
 
-int fs_fsync(struct fs *fs, struct fs_file *f)
+int fs_fsync(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 {
-	return file_sync(fs, f, false);
+	return file_sync(fs, who, f, false);
 }
 
 void fs_release(struct fs *fs, struct fs_file *f)
@@ -2047,7 +2067,7 @@ int fs_setattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 				return r;
 			r = truncate_file(fs, f, attr->st_size);
 			if (r == 0)
-				r = fs_flush(fs, f);
+				r = fs_flush(fs, who, f);
 			file_free(fs, f);
 		}
 		if (r < 0)

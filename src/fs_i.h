@@ -195,9 +195,10 @@ int fs_system_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
 		   struct fs_file **ret_file, struct fs_open_flags *ret_flags);
 ssize_t fs_system_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t off);
-ssize_t fs_system_write(struct fs *fs, struct fs_file *f, const char *buf, size_t size,
-			off_t off);
-int fs_system_flush(struct fs *fs, struct fs_file *f);
+/* who: the caller of the request; only the opener may write or commit. */
+ssize_t fs_system_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *f,
+			const char *buf, size_t size, off_t off);
+int fs_system_flush(struct fs *fs, const struct pfs_subject *who, struct fs_file *f);
 void fs_system_release(struct fs *fs, struct fs_file *f);
 /* Adds /.system's files to a directory listing of it. */
 int fs_system_list(struct fs *fs, const struct pfs_subject *who,

@@ -372,13 +372,34 @@ ssize_t fs_system_read(struct fs *fs, struct fs_file *f, char *buf, size_t size,
 	return (ssize_t)n;
 }
 
-ssize_t fs_system_write(struct fs *fs, struct fs_file *f, const char *buf, size_t size, off_t off)
+/*
+ * A /.system file acts for the uid that opened it (f->who), whose rights
+ * were checked at open. A descriptor passed to another uid (SCM_RIGHTS),
+ * or kept across a setuid, must not let that uid act as the opener: a
+ * token it wrote to the opener's credentials would bind to the opener.
+ * So writes, and commits of what was written, come from the opener only.
+ */
+static bool from_opener(const struct fs_file *f, const struct pfs_subject *who)
 {
+	return who->uid == f->who.uid;
+}
+
+ssize_t fs_system_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *f,
+			const char *buf, size_t size, off_t off)
+{
+	const struct sysfile *sf = sysfile_of(f->sysid);
 	ssize_t r = (ssize_t)size;
 
 	(void)fs;
+	if (!sf)
+		return -EBADF;
 	if (off < 0)
 		return -EINVAL;
+	if (!from_opener(f, who)) {
+		pfs_log(LOG_DEBUG, "rbac.denied: uid %u wrote to /.system/%s through a descriptor "
+			"opened by uid %u", (unsigned)who->uid, sf->name, (unsigned)f->who.uid);
+		return -EACCES;
+	}
 	pthread_mutex_lock(&f->lock);
 	if ((size_t)off + size > SYS_WRITE_MAX) {
 		r = -EFBIG;
@@ -404,7 +425,7 @@ ssize_t fs_system_write(struct fs *fs, struct fs_file *f, const char *buf, size_
 	return r;
 }
 
-int fs_system_flush(struct fs *fs, struct fs_file *f)
+int fs_system_flush(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 {
 	const struct sysfile *sf = sysfile_of(f->sysid);
 	int r = 0;
@@ -412,7 +433,13 @@ int fs_system_flush(struct fs *fs, struct fs_file *f)
 	if (!sf)
 		return -EBADF;
 	pthread_mutex_lock(&f->lock);
-	if (sf->commit && f->dirty) {
+	if (sf->commit && f->dirty && !from_opener(f, who)) {
+		/* Kept for the opener's own close: it wrote this, not the caller. */
+		pfs_log(LOG_NOTICE, "rbac.denied: uid %u closed /.system/%s opened by uid %u: "
+			"only the opener's close acts on it", (unsigned)who->uid, sf->name,
+			(unsigned)f->who.uid);
+		r = -EACCES;
+	} else if (sf->commit && f->dirty) {
 		/* Acted on once, at the first close after a write. */
 		f->dirty = false;
 		r = sf->commit(fs, &f->who, f->buf ? f->buf : "", f->len);

@@ -983,6 +983,78 @@ static void test_cred_store_cache_skips_reverification(void **state)
 	cred_verifier_free(v2);
 }
 
+/* A reload's token settings drop the bindings they would not verify, and only those. */
+static void test_cred_store_reverify_drops_what_new_settings_refuse(void **state)
+{
+	struct cred_verifier *v = hs_verifier();
+	struct cred_verifier *any_iss = verifier("HS256", hs_path, NULL, NULL, AUD);
+	struct cred_verifier *other_aud = verifier("HS256", hs_path, NULL, ISS, "not-" AUD);
+	struct cred_verifier *other_key, *v_again;
+	struct cred_store *s = cred_store_new();
+	char *tok = mint_hs(now, now + 600);
+	char *short_lived = mint_hs(now, now + 10);
+	char other_path[160];
+	struct cred_claims *c;
+
+	(void)state;
+	write_file(other_path, sizeof(other_path), "other.secret",
+		   "another-secret-of-at-least-32-bytes!", 36);
+	other_key = verifier("HS256", other_path, NULL, ISS, AUD);
+	assert_int_equal(cred_store_bind(s, v, 1000, tok, strlen(tok), now, NULL), 0);
+	assert_int_equal(cred_store_bind(s, v, 1001, short_lived, strlen(short_lived), now, NULL),
+			 0);
+
+	/* the same settings: nothing to do, nothing verified again */
+	decode_calls = 0;
+	assert_int_equal(cred_store_reverify(s, v, now), 0);
+	assert_int_equal(decode_calls, 0);
+	c = cred_store_lookup(s, 1000, now);
+	assert_non_null(c);
+	cred_claims_free(c);
+
+	/* settings the tokens still satisfy keep them (verified again, once each) */
+	assert_int_equal(cred_store_reverify(s, any_iss, now), 0);
+	assert_int_equal(decode_calls, 2);
+	c = cred_store_lookup(s, 1000, now);
+	assert_non_null(c);
+	assert_string_equal(c->sub, "alice");
+	cred_claims_free(c);
+
+	/* ... but not a token that has expired by the time of the reload */
+	assert_int_equal(cred_store_reverify(s, v, now + 10 + CRED_LEEWAY_S), 1);
+	assert_null(cred_store_lookup(s, 1001, now));
+
+	/* another audience or another key: dropped */
+	assert_int_equal(cred_store_reverify(s, other_aud, now), 1);
+	assert_null(cred_store_lookup(s, 1000, now));
+	assert_int_equal(cred_store_unbind(s, 1000), -ENOENT);
+	assert_int_equal(cred_store_bind(s, v, 1000, tok, strlen(tok), now, NULL), 0);
+	/* bound with a verifier that is no longer in force: never counts */
+	assert_null(cred_store_lookup(s, 1000, now));
+	assert_int_equal(cred_store_reverify(s, other_key, now), 1);
+	assert_null(cred_store_lookup(s, 1000, now));
+
+	/* tokens off: every binding goes */
+	v_again = hs_verifier();
+	assert_int_equal(cred_store_reverify(s, v_again, now), 0);
+	assert_int_equal(cred_store_bind(s, v_again, 1000, tok, strlen(tok), now, NULL), 0);
+	assert_int_equal(cred_store_bind(s, v_again, 1002, tok, strlen(tok), now, NULL), 0);
+	assert_int_equal(cred_store_reverify(s, NULL, now), 2);
+	assert_null(cred_store_lookup(s, 1000, now));
+	assert_null(cred_store_lookup(s, 1002, now));
+	assert_int_equal(cred_store_reverify(NULL, v, now), 0);
+
+	unlink(other_path);
+	free(tok);
+	free(short_lived);
+	cred_store_free(s);
+	cred_verifier_free(v);
+	cred_verifier_free(v_again);
+	cred_verifier_free(any_iss);
+	cred_verifier_free(other_aud);
+	cred_verifier_free(other_key);
+}
+
 static void test_cred_store_cache_is_bounded(void **state)
 {
 	struct cred_verifier *v = hs_verifier();
@@ -1079,6 +1151,7 @@ int main(void)
 		cmocka_unit_test(test_cred_mint_refuses_bad_input),
 		cmocka_unit_test(test_cred_store_bind_lookup_expiry_unbind),
 		cmocka_unit_test(test_cred_store_cache_skips_reverification),
+		cmocka_unit_test(test_cred_store_reverify_drops_what_new_settings_refuse),
 		cmocka_unit_test(test_cred_store_cache_is_bounded),
 		cmocka_unit_test(test_cred_store_is_thread_safe),
 	};
