@@ -2017,9 +2017,13 @@ int fs_setattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	if (r < 0)
 		return r;
 	if (nodeid >= INODE_SYSTEM_DIR && nodeid <= INODE_SYSTEM_LAST) {
-		/* Times are ignored; a size only truncates what a command file was given. */
+		/*
+		 * Times are ignored; a size only truncates what a command file was
+		 * given, by its opener (as writes: fs_system_write).
+		 */
 		if ((mask & (FS_SET_MODE | FS_SET_UID | FS_SET_GID)) ||
-		    ((mask & FS_SET_SIZE) && (!file || attr->st_size != 0)))
+		    ((mask & FS_SET_SIZE) &&
+		     (!file || attr->st_size != 0 || file->who.uid != who->uid)))
 			return -EACCES;
 		if (mask & FS_SET_SIZE) {
 			pthread_mutex_lock(&file->lock);

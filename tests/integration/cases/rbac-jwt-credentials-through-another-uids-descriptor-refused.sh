@@ -3,7 +3,8 @@
 # expire) through a descriptor another uid opened, passed with SCM_RIGHTS
 # or kept across a setuid, is EACCES; a close by such a uid does not act
 # on what the opener wrote (EACCES), and the opener's own close still
-# does. Nobody gets bound by someone else's token.
+# does; such a uid cannot empty it either (ftruncate is EACCES). Nobody
+# gets bound by someone else's token.
 rb_policy '[{"uid": 0, "roles": ["infra"], "tenants": ["*"]},
             {"uid": 20002, "roles": ["admin"], "tenants": ["*"]}]'
 rb_hs_secret
@@ -19,7 +20,8 @@ own_tok=$(rb_mint alice readonly acme 600)
 # passfd OPENER WRITER FILE [OPENER_DATA]: OPENER opens FILE write-only,
 # writes OPENER_DATA (if given), and passes the descriptor over a Unix
 # socket to WRITER, which writes $PASS_TOKEN through it and closes it; then
-# the opener closes its own. Prints "write=X close=Y opener_close=Z".
+# the opener closes its own. Prints "write=X truncate=Y close=Z
+# opener_close=W" (truncate: the writer's ftruncate to 0 after its write).
 passfd()
 {
     PASS_TOKEN=$admin_tok /usr/bin/python3 - "$@" <<'PY'
@@ -53,16 +55,17 @@ b.close()
 become(writer)
 _, fds, _, _ = socket.recv_fds(a, 1, 1)
 w = res(lambda: os.write(fds[0], os.environ["PASS_TOKEN"].encode()))
+t = res(lambda: os.ftruncate(fds[0], 0))
 c = res(lambda: os.close(fds[0]))
 a.sendall(b"d")
 oc = a.recv(16).decode()
 os.waitpid(pid, 0)
-print(f"write={w} close={c} opener_close={oc}")
+print(f"write={w} truncate={t} close={c} opener_close={oc}")
 PY
 }
 
 step "uid A opens its credentials and passes the descriptor to uid B, which writes an admin token"
-assert_eq "$(passfd $a $b "$MNT/.system/credentials")" "write=EACCES close=OK opener_close=OK" "through A's descriptor"
+assert_eq "$(passfd $a $b "$MNT/.system/credentials")" "write=EACCES truncate=EACCES close=OK opener_close=OK" "through A's descriptor"
 assert_eq "$(bound $a)" "false null" "A is not bound"
 assert_eq "$(bound $b)" "false null" "B is not bound"
 assert_eq "$(as_user $a probe stat "$MNT/acme/k")" EACCES "A has no access"
@@ -89,14 +92,14 @@ assert_eq "$(bound 0)" "false null" "root is not bound"
 assert_eq "$(bound $a)" "false null" "A is not bound"
 
 step "the opener's own token: another uid's close does not act on it, the opener's does"
-assert_eq "$(passfd $a $b "$MNT/.system/credentials" "$own_tok")" "write=EACCES close=EACCES opener_close=OK" \
+assert_eq "$(passfd $a $b "$MNT/.system/credentials" "$own_tok")" "write=EACCES truncate=EACCES close=EACCES opener_close=OK" \
     "A writes its own token, B closes first"
 assert_eq "$(bound $a)" "true alice" "A is bound to its own token by its own close"
 assert_eq "$(bound $b)" "false null" "B is not"
 
 step "reload and expire act for their opener only"
-assert_eq "$(passfd $b $a "$MNT/.system/reload")" "write=EACCES close=OK opener_close=OK" "reload through B's descriptor"
-assert_eq "$(passfd $b $a "$MNT/.system/expire")" "write=EACCES close=OK opener_close=OK" "expire through B's descriptor"
+assert_eq "$(passfd $b $a "$MNT/.system/reload")" "write=EACCES truncate=EACCES close=OK opener_close=OK" "reload through B's descriptor"
+assert_eq "$(passfd $b $a "$MNT/.system/expire")" "write=EACCES truncate=EACCES close=OK opener_close=OK" "expire through B's descriptor"
 
 step "writing one's own descriptor still works"
 assert_eq "$(rb_cred $b "$admin_tok")" "write=OK close=OK" "B binds the admin token itself"
