@@ -12,7 +12,10 @@ tokens() # [ALG] [ISSUER] [AUDIENCE]: the "tokens" object with $RB_SECRET
 }
 set_config() # TOKENS_JSON|null: replaces the config in one rename (the daemon reloads it)
 {
-    (CONFIG=$CASE_DIR/next.json && rb_config "" "$1")
+    local real=$CONFIG
+    CONFIG=$CASE_DIR/next.json
+    rb_config "" "$1"
+    CONFIG=$real
     mv -f -- "$CASE_DIR/next.json" "$CONFIG"
 }
 state() # UID: "bound/tokens_enabled stat-of-acme/k"
