@@ -429,22 +429,14 @@ int config_load_file(const char *path, struct config **ret, struct pfs_error *re
 {
 	PFS_CLEANUP(json_decrefp) json_t *doc = NULL;
 	json_error_t jerr;
-	struct stat st;
-	FILE *f;
-	int r;
+	int fd, r;
 
-	f = fopen(path, "re");
-	if (!f)
-		return pfs_error_set(reterr, -errno, 0, "could not open config file \"%s\": %s", path,
-				     strerror(errno));
-	if (fstat(fileno(f), &st) < 0 ||
-	    fileperm_check(&st, path, "config file", reterr) < 0) {
-		r = reterr && reterr->code ? reterr->code : -errno;
-		fclose(f);
+	/* A symbolic link to it is fine: the file it leads to is what is checked. */
+	r = fileperm_open(path, "config file", 0, &fd, NULL, reterr);
+	if (r < 0)
 		return r;
-	}
-	doc = json_loadf(f, JSON_REJECT_DUPLICATES, &jerr);
-	fclose(f);
+	doc = json_loadfd(fd, JSON_REJECT_DUPLICATES, &jerr);
+	close(fd);
 	r = load(doc, &jerr, path, ret, reterr);
 	if (r < 0)
 		return r;
@@ -453,12 +445,19 @@ int config_load_file(const char *path, struct config **ret, struct pfs_error *re
 			*ret = config_free(*ret);
 			return -ENOMEM;
 		}
-		/* A password file anyone can rewrite redirects the daemon's logins. */
-		/* (A missing one is libpq's to report, at login.) */
+		/*
+		 * A password file anyone can rewrite redirects the daemon's logins,
+		 * and one anyone can read gives them away. (A missing one is
+		 * libpq's to report, at login.)
+		 */
+		struct pfs_error perr = {0};
+
 		if ((*ret)->routes[i].password_file &&
-		    access((*ret)->routes[i].password_file, F_OK) == 0 &&
 		    (r = fileperm_check_path((*ret)->routes[i].password_file, "password file",
-					     reterr)) < 0) {
+					     FILEPERM_PRIVATE | FILEPERM_NOFOLLOW, &perr)) < 0 &&
+		    r != -ENOENT) {
+			if (reterr)
+				*reterr = perr;
 			*ret = config_free(*ret);
 			return r;
 		}

@@ -41,6 +41,13 @@
  * their token's "exp" plus CRED_LEEWAY_S, the same rule as verification.
  * One mutex protects both; verification runs outside it.
  *
+ * A binding keeps its token (wiped on free) and the fingerprint of the
+ * verifier that accepted it. cred_store_reverify announces the verifier
+ * of new token settings: from then on a binding counts only if that
+ * verifier accepted it, and each other one is verified again with it (key,
+ * algorithm, issuer, audience, expiry) and kept or dropped. With tokens
+ * off, every binding goes.
+ *
  * Token bytes are copied only into buffers that are wiped (explicit_bzero)
  * before they are freed, as are secrets. Nothing here logs: error messages
  * never contain a token, a secret or claim values other than the algorithm.
@@ -144,37 +151,25 @@ void cred_key_free(unsigned char *key, size_t len)
 /* ------------------------------------------------------------------ */
 /* key files                                                          */
 
-/* Reads a whole regular file of at most KEY_FILE_MAX bytes (NUL-terminated). */
-static int read_small_file(const char *path, const char *what, unsigned char **ret,
-			   size_t *ret_len, struct pfs_error *reterr)
+/*
+ * Reads a whole regular file of at most KEY_FILE_MAX bytes (NUL-terminated),
+ * opened and checked as fileperm_open does with flags.
+ */
+static int read_small_file(const char *path, const char *what, unsigned flags,
+			   unsigned char **ret, size_t *ret_len, struct pfs_error *reterr)
 {
 	unsigned char *buf;
 	struct stat st;
 	size_t len = 0;
 	int fd, r;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		return pfs_error_set(reterr, r, 0, "could not open %s \"%s\": %s", what, path,
-				     strerror(-r));
-	}
-	if (fstat(fd, &st) < 0) {
-		r = -errno;
-		close(fd);
-		return pfs_error_set(reterr, r, 0, "could not stat %s \"%s\": %s", what, path,
-				     strerror(-r));
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > KEY_FILE_MAX) {
-		close(fd);
-		return pfs_error_set(reterr, -EINVAL, 0,
-				     "%s \"%s\" is not a regular file of at most %d bytes", what,
-				     path, KEY_FILE_MAX);
-	}
-	r = fileperm_check(&st, path, what, reterr);
-	if (r < 0) {
-		close(fd);
+	r = fileperm_open(path, what, flags | FILEPERM_NOFOLLOW, &fd, &st, reterr);
+	if (r < 0)
 		return r;
+	if (st.st_size > KEY_FILE_MAX) {
+		close(fd);
+		return pfs_error_set(reterr, -EINVAL, 0, "%s \"%s\" is larger than %d bytes", what,
+				     path, KEY_FILE_MAX);
 	}
 	buf = malloc(KEY_FILE_MAX + 2);
 	if (!buf) {
@@ -211,11 +206,12 @@ static int read_small_file(const char *path, const char *what, unsigned char **r
 	return 0;
 }
 
-int cred_key_read(const char *algorithm, const char *path, unsigned char **ret, size_t *ret_len,
-		  struct pfs_error *reterr)
+int cred_key_read(const char *algorithm, enum cred_key_use use, const char *path,
+		  unsigned char **ret, size_t *ret_len, struct pfs_error *reterr)
 {
 	const struct alg_info *ai = find_alg(algorithm);
 	unsigned char *buf = NULL;
+	const char *what;
 	size_t len = 0;
 	int r;
 
@@ -223,8 +219,13 @@ int cred_key_read(const char *algorithm, const char *path, unsigned char **ret, 
 		return pfs_error_set(reterr, -EINVAL, 0, "unsupported token algorithm");
 	if (!path || !ret || !ret_len)
 		return pfs_error_set(reterr, -EINVAL, 0, "no key file given");
-	r = read_small_file(path, ai->family == FAMILY_HS ? "secret file" : "key file", &buf, &len,
-			    reterr);
+	/* Whoever reads a secret or a private key mints tokens: only its owner may. */
+	what = ai->family == FAMILY_HS ? "secret file"
+	       : use == CRED_KEY_SIGN	 ? "private key file"
+					 : "public key file";
+	r = read_small_file(path, what,
+			    ai->family == FAMILY_HS || use == CRED_KEY_SIGN ? FILEPERM_PRIVATE : 0,
+			    &buf, &len, reterr);
 	if (r < 0)
 		return r;
 	if (ai->family == FAMILY_HS) {
@@ -367,7 +368,7 @@ int cred_verifier_new(const struct config_tokens *cfg, struct cred_verifier **re
 	if (!v)
 		return -ENOMEM;
 	v->alg = ai;
-	r = cred_key_read(ai->name, path, &v->key, &v->key_len, reterr);
+	r = cred_key_read(ai->name, CRED_KEY_VERIFY, path, &v->key, &v->key_len, reterr);
 	if (r < 0) {
 		pfs_error_prefix(reterr, "tokens.%s",
 				 ai->family == FAMILY_HS ? "secret_file" : "public_key_file");
@@ -920,12 +921,26 @@ struct cache_entry {
 struct uid_binding {
 	uid_t uid;
 	struct cred_claims *claims;	/* owned */
+	char *token;			/* owned, trimmed, wiped on free: re-verified at reloads */
+	size_t token_len;
+	unsigned char fingerprint[32];	/* of the verifier that accepted it */
+	uint64_t serial;		/* tells a binding from a later one of the same uid */
+};
+
+/* Which bindings count (cred_store_reverify). */
+enum store_keys {
+	KEYS_ANY,	/* no verifier announced yet: every binding */
+	KEYS_ONE,	/* those accepted by the verifier with store->fingerprint */
+	KEYS_NONE,	/* tokens are off: none */
 };
 
 struct cred_store {
 	pthread_mutex_t lock;
 	struct uid_binding *binds;	/* protected by lock */
 	size_t n_binds, cap_binds;	/* protected by lock */
+	uint64_t next_serial;		/* protected by lock */
+	enum store_keys keys;		/* protected by lock */
+	unsigned char fingerprint[32];	/* protected by lock */
 	struct cache_entry cache[CRED_CACHE_SIZE];	/* protected by lock */
 };
 
@@ -946,8 +961,10 @@ struct cred_store *cred_store_free(struct cred_store *s)
 {
 	if (!s)
 		return NULL;
-	for (size_t i = 0; i < s->n_binds; i++)
+	for (size_t i = 0; i < s->n_binds; i++) {
 		cred_claims_free(s->binds[i].claims);
+		wipe_free(s->binds[i].token, s->binds[i].token_len);
+	}
 	free(s->binds);
 	for (size_t i = 0; i < CRED_CACHE_SIZE; i++)
 		cred_claims_free(s->cache[i].claims);
@@ -1035,16 +1052,55 @@ static struct uid_binding *find_binding(struct cred_store *s, uid_t uid)
 static void drop_binding(struct cred_store *s, struct uid_binding *b)
 {
 	cred_claims_free(b->claims);
+	wipe_free(b->token, b->token_len);
 	*b = s->binds[--s->n_binds];
+}
+
+/* Whether b was accepted by the token settings in force. Caller holds the lock. */
+static bool binding_counts(const struct cred_store *s, const struct uid_binding *b)
+{
+	return s->keys == KEYS_ANY ||
+	       (s->keys == KEYS_ONE &&
+		memcmp(b->fingerprint, s->fingerprint, sizeof(s->fingerprint)) == 0);
+}
+
+/*
+ * Verifies the trimmed token tok[0..n) with v at now, through the cache:
+ * *ret owns new claims. Errors as cred_verify. Takes the lock itself.
+ */
+static int verify_cached(struct cred_store *s, const struct cred_verifier *v, const char *tok,
+			 size_t n, int64_t now, struct cred_claims **ret, struct pfs_error *reterr)
+{
+	struct cred_claims *claims;
+	unsigned char key[32];
+	int r;
+
+	r = cache_key(v, tok, n, key);
+	if (r < 0)
+		return r;
+	pthread_mutex_lock(&s->lock);
+	claims = cache_get(s, key, now);
+	pthread_mutex_unlock(&s->lock);
+	if (!claims) {
+		/* Verify outside the lock: RS/ES take ~0.6 ms. */
+		r = cred_verify(v, tok, n, now, &claims, reterr);
+		if (r < 0)
+			return r;
+		pthread_mutex_lock(&s->lock);
+		cache_put(s, key, claims, now);
+		pthread_mutex_unlock(&s->lock);
+	}
+	*ret = claims;
+	return 0;
 }
 
 int cred_store_bind(struct cred_store *s, const struct cred_verifier *v, uid_t uid,
 		    const char *token, size_t len, int64_t now, struct pfs_error *reterr)
 {
 	struct cred_claims *claims = NULL;
-	unsigned char key[32];
 	struct uid_binding *b;
 	const char *start;
+	char *copy;
 	size_t n;
 	int r;
 
@@ -1056,29 +1112,28 @@ int cred_store_bind(struct cred_store *s, const struct cred_verifier *v, uid_t u
 	if (!v)
 		return pfs_error_set(reterr, -EINVAL, 0, "tokens are not configured");
 	start = trim(token, len, &n);
-	r = cache_key(v, start, n, key);
+	r = verify_cached(s, v, start, n, now, &claims, reterr);
 	if (r < 0)
 		return r;
-
-	pthread_mutex_lock(&s->lock);
-	claims = cache_get(s, key, now);
-	pthread_mutex_unlock(&s->lock);
-
-	if (!claims) {
-		/* Verify outside the lock: RS/ES take ~0.6 ms. */
-		r = cred_verify(v, token, len, now, &claims, reterr);
-		if (r < 0)
-			return r;
-		pthread_mutex_lock(&s->lock);
-		cache_put(s, key, claims, now);
-		pthread_mutex_unlock(&s->lock);
+	/* Kept (wiped on free) so that a reload can verify it again. */
+	copy = malloc(n + 1);
+	if (!copy) {
+		cred_claims_free(claims);
+		return -ENOMEM;
 	}
+	memcpy(copy, start, n);
+	copy[n] = '\0';
 
 	pthread_mutex_lock(&s->lock);
 	b = find_binding(s, uid);
 	if (b) {
 		cred_claims_free(b->claims);
+		wipe_free(b->token, b->token_len);
 		b->claims = claims;
+		b->token = copy;
+		b->token_len = n;
+		memcpy(b->fingerprint, v->fingerprint, sizeof(b->fingerprint));
+		b->serial = ++s->next_serial;
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
@@ -1095,14 +1150,104 @@ int cred_store_bind(struct cred_store *s, const struct cred_verifier *v, uid_t u
 		if (!nb) {
 			pthread_mutex_unlock(&s->lock);
 			cred_claims_free(claims);
+			wipe_free(copy, n);
 			return -ENOMEM;
 		}
 		s->binds = nb;
 		s->cap_binds = cap;
 	}
-	s->binds[s->n_binds++] = (struct uid_binding){.uid = uid, .claims = claims};
+	b = &s->binds[s->n_binds++];
+	*b = (struct uid_binding){.uid = uid, .claims = claims, .token = copy, .token_len = n,
+				  .serial = ++s->next_serial};
+	memcpy(b->fingerprint, v->fingerprint, sizeof(b->fingerprint));
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+/* One binding as cred_store_reverify saw it, to verify outside the lock. */
+struct recheck {
+	uid_t uid;
+	uint64_t serial;
+	char *token;		/* wiped on free */
+	size_t token_len;
+	struct cred_claims *claims;	/* what v makes of it, or NULL: it fails */
+};
+
+int cred_store_reverify(struct cred_store *s, const struct cred_verifier *v, int64_t now)
+{
+	struct recheck *todo = NULL;
+	size_t n = 0, dropped = 0;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	if (!v) {
+		/* Tokens are off: nothing verifies any more. */
+		dropped = s->n_binds;
+		while (s->n_binds > 0)
+			drop_binding(s, &s->binds[0]);
+		s->keys = KEYS_NONE;
+		for (size_t i = 0; i < CRED_CACHE_SIZE; i++) {
+			s->cache[i].claims = cred_claims_free(s->cache[i].claims);
+			s->cache[i].used = false;
+		}
+		pthread_mutex_unlock(&s->lock);
+		return (int)dropped;
+	}
+	/* From now on only what v accepted counts; the rest waits for its verdict. */
+	s->keys = KEYS_ONE;
+	memcpy(s->fingerprint, v->fingerprint, sizeof(s->fingerprint));
+	todo = calloc(s->n_binds ? s->n_binds : 1, sizeof(*todo));
+	for (size_t i = 0; i < s->n_binds;) {
+		struct uid_binding *b = &s->binds[i];
+		char *copy;
+
+		if (binding_counts(s, b)) {
+			i++;
+			continue;
+		}
+		copy = todo ? malloc(b->token_len + 1) : NULL;
+		if (!copy) {
+			/* Out of memory: it cannot be checked, so it goes. */
+			drop_binding(s, b);
+			dropped++;
+			continue;
+		}
+		memcpy(copy, b->token, b->token_len + 1);
+		todo[n++] = (struct recheck){.uid = b->uid, .serial = b->serial, .token = copy,
+					     .token_len = b->token_len};
+		i++;
+	}
+	pthread_mutex_unlock(&s->lock);
+
+	for (size_t i = 0; i < n; i++)
+		if (verify_cached(s, v, todo[i].token, todo[i].token_len, now, &todo[i].claims,
+				  NULL) < 0)
+			todo[i].claims = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < n; i++) {
+		struct uid_binding *b = find_binding(s, todo[i].uid);
+
+		/* Unbound or bound again meanwhile: that is newer than this verdict. */
+		if (b && b->serial == todo[i].serial) {
+			if (todo[i].claims) {
+				cred_claims_free(b->claims);
+				b->claims = steal_ptr(&todo[i].claims);
+				memcpy(b->fingerprint, v->fingerprint, sizeof(b->fingerprint));
+			} else {
+				drop_binding(s, b);
+				dropped++;
+			}
+		}
+	}
+	pthread_mutex_unlock(&s->lock);
+	for (size_t i = 0; i < n; i++) {
+		cred_claims_free(todo[i].claims);
+		wipe_free(todo[i].token, todo[i].token_len);
+	}
+	free(todo);
+	return (int)dropped;
 }
 
 int cred_store_unbind(struct cred_store *s, uid_t uid)
@@ -1130,7 +1275,7 @@ struct cred_claims *cred_store_lookup(struct cred_store *s, uid_t uid, int64_t n
 	b = find_binding(s, uid);
 	if (b && expired(b->claims, now))
 		drop_binding(s, b);
-	else if (b)
+	else if (b && binding_counts(s, b))
 		c = cred_claims_dup(b->claims);
 	pthread_mutex_unlock(&s->lock);
 	return c;

@@ -215,26 +215,27 @@ ssize_t fs_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t 
 	return fs_file_read(fs, fs_pin_file(f), buf, size, off);
 }
 
-ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *buf, size_t size, off_t off)
+ssize_t fs_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *f,
+		 const char *buf, size_t size, off_t off)
 {
 	if (off < 0)
 		return -EINVAL;
 	if (f->kind == FS_FILE_SYSTEM)
-		return fs_system_write(fs, f, buf, size, off);
+		return fs_system_write(fs, who, f, buf, size, off);
 	return fs_file_write(fs, fs_pin_file(f), buf, size, off);
 }
 
-int fs_flush(struct fs *fs, struct fs_file *f)
+int fs_flush(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 {
 	if (f->kind == FS_FILE_SYSTEM)
-		return fs_system_flush(fs, f);
+		return fs_system_flush(fs, who, f);
 	return fs_file_sync(fs, fs_pin_file(f), true);
 }
 
-int fs_fsync(struct fs *fs, struct fs_file *f)
+int fs_fsync(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 {
 	if (f->kind == FS_FILE_SYSTEM)
-		return fs_system_flush(fs, f);
+		return fs_system_flush(fs, who, f);
 	return fs_file_sync(fs, fs_pin_file(f), false);
 }
 

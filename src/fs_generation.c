@@ -88,6 +88,23 @@ fail:
 	return r;
 }
 
+/*
+ * Bound tokens the token settings now in force would not verify (another
+ * key, algorithm, issuer or audience, or tokens off) are unbound. Under
+ * the read lock: fs->verifier stays while it is used, binds go on.
+ */
+static void revoke_unverified_tokens(struct fs *fs)
+{
+	int n;
+
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	n = cred_store_reverify(fs->creds, fs->verifier, time_now_us() / 1000000);
+	pthread_rwlock_unlock(&fs->routes_lock);
+	if (n > 0)
+		pfs_log(LOG_NOTICE, "token settings changed: %d bound token%s no longer verif%s, "
+			"unbound", n, n == 1 ? "" : "s", n == 1 ? "ies" : "y");
+}
+
 void fs_gen_install(struct fs *fs, const struct config *cfg, struct fs_generation *g)
 {
 	struct fs_generation old;
@@ -109,6 +126,7 @@ void fs_gen_install(struct fs *fs, const struct config *cfg, struct fs_generatio
 		metrics_policy_version(policy_version(fs->policy), policy_hash(fs->policy));
 	/* Readers copy what they need out under the lock: nobody holds old. */
 	generation_done(&old);
+	revoke_unverified_tokens(fs);
 }
 
 void fs_gen_free_current(struct fs *fs)

@@ -205,7 +205,8 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
-	ssize_t n = fs_write(fs_of(req), file_of(fi), buf, size, off);
+	struct pfs_subject who = subject_of(req);
+	ssize_t n = fs_write(fs_of(req), &who, file_of(fi), buf, size, off);
 
 	(void)ino;
 	if (n < 0)
@@ -216,15 +217,19 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	struct pfs_subject who = subject_of(req);
+
 	(void)ino;
-	fuse_reply_err(req, -fs_flush(fs_of(req), file_of(fi)));
+	fuse_reply_err(req, -fs_flush(fs_of(req), &who, file_of(fi)));
 }
 
 static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
+	struct pfs_subject who = subject_of(req);
+
 	(void)ino;
 	(void)datasync;
-	fuse_reply_err(req, -fs_fsync(fs_of(req), file_of(fi)));
+	fuse_reply_err(req, -fs_fsync(fs_of(req), &who, file_of(fi)));
 }
 
 static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)

@@ -320,6 +320,19 @@ int fs_system_access(struct fs *fs, const struct pfs_subject *who, uint64_t node
 	return allowed(fs, who, NULL, NULL, false);	/* F_OK: the file is there for them */
 }
 
+/*
+ * A /.system file acts for the uid that opened it (f->who), whose rights
+ * were checked at open. A descriptor passed to another uid (SCM_RIGHTS),
+ * or kept across a setuid, must not let that uid act as the opener: a
+ * token it wrote to the opener's credentials would bind to the opener.
+ * So writes, truncation and commits of what was written come from the
+ * opener only.
+ */
+static bool from_opener(const struct sys_file *f, const struct pfs_subject *who)
+{
+	return who->uid == f->who.uid;
+}
+
 int fs_system_setattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		      struct fs_file *file, const struct stat *attr, unsigned mask,
 		      struct stat *ret)
@@ -328,9 +341,13 @@ int fs_system_setattr(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 
 	if (r < 0)
 		return r;
-	/* Times are ignored; a size only truncates what a command file was given. */
+	/*
+	 * Times are ignored; a size only truncates what a command file was
+	 * given, by its opener (as writes: fs_system_write).
+	 */
 	if ((mask & (FS_SET_MODE | FS_SET_UID | FS_SET_GID)) ||
-	    ((mask & FS_SET_SIZE) && (!file || attr->st_size != 0)))
+	    ((mask & FS_SET_SIZE) &&
+	     (!file || attr->st_size != 0 || !from_opener(sys_file_of(file), who))))
 		return -EACCES;
 	if (mask & FS_SET_SIZE) {
 		struct sys_file *f = sys_file_of(file);
@@ -423,13 +440,21 @@ ssize_t fs_system_read(struct fs *fs, struct fs_file *file, char *buf, size_t si
 	return (ssize_t)n;
 }
 
-ssize_t fs_system_write(struct fs *fs, struct fs_file *file, const char *buf, size_t size,
-			off_t off)
+ssize_t fs_system_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *file,
+			const char *buf, size_t size, off_t off)
 {
 	struct sys_file *f = sys_file_of(file);
+	const struct sysfile *sf = sysfile_of(f->sysid);
 	ssize_t r = (ssize_t)size;
 
 	(void)fs;
+	if (!sf)
+		return -EBADF;
+	if (!from_opener(f, who)) {
+		pfs_log(LOG_DEBUG, "rbac.denied: uid %u wrote to /.system/%s through a descriptor "
+			"opened by uid %u", (unsigned)who->uid, sf->name, (unsigned)f->who.uid);
+		return -EACCES;
+	}
 	pthread_mutex_lock(&f->lock);
 	if ((size_t)off + size > SYS_WRITE_MAX) {
 		r = -EFBIG;
@@ -455,7 +480,7 @@ ssize_t fs_system_write(struct fs *fs, struct fs_file *file, const char *buf, si
 	return r;
 }
 
-int fs_system_flush(struct fs *fs, struct fs_file *file)
+int fs_system_flush(struct fs *fs, const struct pfs_subject *who, struct fs_file *file)
 {
 	struct sys_file *f = sys_file_of(file);
 	const struct sysfile *sf = sysfile_of(f->sysid);
@@ -464,7 +489,13 @@ int fs_system_flush(struct fs *fs, struct fs_file *file)
 	if (!sf)
 		return -EBADF;
 	pthread_mutex_lock(&f->lock);
-	if (sf->commit && f->dirty) {
+	if (sf->commit && f->dirty && !from_opener(f, who)) {
+		/* Kept for the opener's own close: it wrote this, not the caller. */
+		pfs_log(LOG_NOTICE, "rbac.denied: uid %u closed /.system/%s opened by uid %u: "
+			"only the opener's close acts on it", (unsigned)who->uid, sf->name,
+			(unsigned)f->who.uid);
+		r = -EACCES;
+	} else if (sf->commit && f->dirty) {
 		/* Acted on once, at the first close after a write. */
 		f->dirty = false;
 		r = sf->commit(fs, &f->who, f->buf ? f->buf : "", f->len);

@@ -36,9 +36,10 @@ int fs_system_access(struct fs *fs, const struct pfs_subject *who, uint64_t node
 int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
 		   struct fs_file **ret_file, struct fs_open_flags *ret_flags);
 ssize_t fs_system_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t off);
-ssize_t fs_system_write(struct fs *fs, struct fs_file *f, const char *buf, size_t size,
-			off_t off);
-int fs_system_flush(struct fs *fs, struct fs_file *f);
+/* who: the caller of the request; only the opener may write or commit. */
+ssize_t fs_system_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *f,
+			const char *buf, size_t size, off_t off);
+int fs_system_flush(struct fs *fs, const struct pfs_subject *who, struct fs_file *f);
 void fs_system_release(struct fs *fs, struct fs_file *f);
 /* Frees every handle still open (unmount: the kernel sends no release). */
 void fs_system_free_all(struct fs *fs);

@@ -15,6 +15,16 @@
  * Setting anything but ttl and source is ENOTSUP, so cp -a and rsync -X copy
  * what can be copied and skip the rest quietly. On a file created but not
  * yet committed, changes are staged and applied by its first commit.
+ *
+ * Changing attributes needs memory_pin:write, and a TTL that schedules a
+ * pin's deletion needs memory_pin:delete as well (DESIGN.md section 7):
+ * every way of deleting needs the delete right. This file is the one place
+ * that rule is enforced (schedules_deletion, fs_setxattr). A TTL schedules
+ * deletion when it is set on a committed pin that had no expiry, or when
+ * the expiry it sets (now + ttl, by the daemon's clock) is earlier than
+ * the pin's current one. Extending an expiry, removing the TTL, and a TTL
+ * staged on a file its creator has not committed yet (the first commit
+ * writes that writer's own value) need write only.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -291,6 +301,23 @@ static int apply(struct fs *fs, struct xattr_target *t, const struct pin_meta_up
 	return p ? 0 : -ENOENT;
 }
 
+/*
+ * Whether setting a TTL of ttl seconds on t at now_us brings its deletion
+ * closer (see the file comment): always for a committed pin without an
+ * expiry, and for one whose expiry would move earlier; never for a file not
+ * committed yet. Compared with the expiry the daemon last fetched: a
+ * concurrent change by someone else between that fetch and the update is
+ * not seen (the update itself is unconditional).
+ */
+static bool schedules_deletion(const struct xattr_target *t, int32_t ttl, int64_t now_us)
+{
+	if (t->pending)
+		return false;
+	if (t->meta.expires_at == 0)
+		return true;
+	return now_us + (int64_t)ttl * 1000000 < t->meta.expires_at;
+}
+
 int fs_setxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, const char *name,
 		const char *value, size_t len, int flags)
 {
@@ -319,11 +346,14 @@ int fs_setxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, c
 	if (r < 0)
 		return target_refused(fs, who, &t, r, started);
 	exists = format_attr(fs, &t, id, cur, sizeof(cur)) >= 0;
-	if ((flags & XATTR_CREATE) && exists)
+	/* Bringing the deletion closer is deleting: refused ones reach rbac_audit. */
+	if (id == XA_TTL && schedules_deletion(&t, u.ttl_seconds, time_now_us()))
+		r = fs_authorize(fs, who, "memory_pin", "delete", t.tenant);
+	if (r == 0 && (flags & XATTR_CREATE) && exists)
 		r = -EEXIST;
-	else if ((flags & XATTR_REPLACE) && !exists)
+	else if (r == 0 && (flags & XATTR_REPLACE) && !exists)
 		r = -ENODATA;
-	else
+	else if (r == 0)
 		r = apply(fs, &t, &u);
 	fs_audit(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started);
 	target_done(&t);

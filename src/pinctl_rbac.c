@@ -216,7 +216,7 @@ int pinctl_token_mint(const struct config *cfg, int argc, char **argv)
 		return 2;
 	}
 
-	r = cred_key_read(alg, key_path, &key, &key_len, &err);
+	r = cred_key_read(alg, CRED_KEY_SIGN, key_path, &key, &key_len, &err);
 	if (r < 0) {
 		fprintf(stderr, "pinctl: %s\n", err.message[0] ? err.message : strerror(-r));
 		return 1;

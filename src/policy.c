@@ -669,22 +669,10 @@ int policy_load_file(const char *path, struct policy **ret, struct pfs_error *re
 
 	if (!path || !ret)
 		return pfs_error_set(reterr, -EINVAL, 0, "no policy file given");
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		r = -errno;
-		return pfs_error_set(reterr, r, 0, "could not open policy file \"%s\": %s", path,
-				     strerror(-r));
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		r = S_ISREG(st.st_mode) ? -errno : -EINVAL;
-		close(fd);
-		return pfs_error_set(reterr, r, 0, "%s: not a regular file", path);
-	}
-	r = fileperm_check(&st, path, "policy file", reterr);
-	if (r < 0) {
-		close(fd);
+	/* A symbolic link to it is fine: the file it leads to is what is checked. */
+	r = fileperm_open(path, "policy file", 0, &fd, &st, reterr);
+	if (r < 0)
 		return r;
-	}
 	if (st.st_size > POLICY_MAX_BYTES) {
 		close(fd);
 		return pfs_error_set(reterr, -EFBIG, 0,

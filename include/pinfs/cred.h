@@ -13,8 +13,9 @@
  * and "tenants" arrays of strings. HS256/384/512 secrets shorter than 32
  * bytes are refused when the verifier is created.
  *
- * A struct cred_store binds verified claims to uids until they expire, and
- * caches verified tokens by SHA-256 so a token is verified once.
+ * A struct cred_store binds verified claims to uids until they expire (or
+ * until a reload's token settings no longer verify them), and caches
+ * verified tokens by SHA-256 so a token is verified once.
  * Thread-safe.
  */
 #ifndef PINFS_CRED_H
@@ -34,15 +35,24 @@
 
 struct cred_verifier;
 
+/* What a key file is read for: it decides who else may read it. */
+enum cred_key_use {
+	CRED_KEY_VERIFY,	/* the daemon's verifier: an HS* secret or an RS/ES public key */
+	CRED_KEY_SIGN,		/* pinctl token mint: an HS* secret or an RS/ES private key */
+};
+
 /*
  * Reads a key file the way the verifier does (and pinctl token mint must):
  * for HS* the secret's raw bytes, with one trailing "\n" (or "\r\n")
  * dropped, at least as long as the hash (32/48/64 bytes); for RS* and ES*
- * the PEM text as it is. At most 64 KiB. *ret is new: release it with
+ * the PEM text as it is. At most 64 KiB. The file is opened and checked
+ * as fileperm_open does, with FILEPERM_NOFOLLOW, and FILEPERM_PRIVATE for
+ * secrets and private keys (a public key may be readable by anyone, but
+ * writable by nobody else). *ret is new: release it with
  * cred_key_free(*ret, *ret_len), which wipes it.
  */
-int cred_key_read(const char *algorithm, const char *path, unsigned char **ret, size_t *ret_len,
-		  struct pfs_error *reterr);
+int cred_key_read(const char *algorithm, enum cred_key_use use, const char *path,
+		  unsigned char **ret, size_t *ret_len, struct pfs_error *reterr);
 void cred_key_free(unsigned char *key, size_t len);
 
 /* From the config's "tokens" object (algorithm, secret_file or public_key_file, issuer, audience). */
@@ -83,6 +93,17 @@ PFS_DEFINE_FREEP(struct cred_store, cred_store_free)
  */
 int cred_store_bind(struct cred_store *s, const struct cred_verifier *v, uid_t uid,
 		    const char *token, size_t len, int64_t now, struct pfs_error *reterr);
+/*
+ * Announces the token settings now in force (v, or NULL: tokens are off),
+ * after a reload: from this call on, lookups see only bindings v accepted;
+ * every other binding is verified again with v at now (its key, algorithm,
+ * issuer, audience and the token's expiry) and kept with the new claims or
+ * dropped. With v NULL every binding is dropped. Returns how many were
+ * dropped. Verification runs outside the store's lock; a uid that binds or
+ * unbinds meanwhile keeps what it did. A binding made with another
+ * verifier later never counts until a call with that verifier.
+ */
+int cred_store_reverify(struct cred_store *s, const struct cred_verifier *v, int64_t now);
 /* Removes uid's binding (0, or -ENOENT if there was none). */
 int cred_store_unbind(struct cred_store *s, uid_t uid);
 /*

@@ -112,9 +112,15 @@ int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	      struct fs_open_flags *ret_flags);
 /* Copies up to size bytes at off into buf; returns the count (0 at EOF). */
 ssize_t fs_read(struct fs *fs, struct fs_file *file, char *buf, size_t size, off_t off);
-ssize_t fs_write(struct fs *fs, struct fs_file *file, const char *buf, size_t size, off_t off);
-int fs_flush(struct fs *fs, struct fs_file *file);
-int fs_fsync(struct fs *fs, struct fs_file *file);
+/*
+ * who is the caller of this request, which need not be the opener: a
+ * descriptor can be passed (SCM_RIGHTS) or inherited across a setuid. A
+ * /.system file refuses writes and commits by anyone but its opener.
+ */
+ssize_t fs_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *file,
+		 const char *buf, size_t size, off_t off);
+int fs_flush(struct fs *fs, const struct pfs_subject *who, struct fs_file *file);
+int fs_fsync(struct fs *fs, const struct pfs_subject *who, struct fs_file *file);
 /* Last chance to commit (errors are only logged); frees file. */
 void fs_release(struct fs *fs, struct fs_file *file);
 

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <syslog.h>
 #include <unistd.h>
 
@@ -534,6 +535,84 @@ static void test_config_load_file_missing_is_enoent(void **state)
 	assert_non_null(strstr(err.message, path));
 }
 
+/* A FIFO or a symbolic link where a file pinfs trusts should be. */
+static void test_config_load_file_refuses_fifos_and_readable_password_files(void **state)
+{
+	char dirt[] = "/tmp/pinfs-test-config-XXXXXX";
+	char fifo[96], pw[96], link[96], text[512];
+	struct pfs_error err = {0};
+	struct config *cfg = NULL;
+	char *path;
+
+	(void)state;
+	assert_non_null(mkdtemp(dirt));
+	/* a FIFO at the config's path is refused at once: it must not block a reload */
+	snprintf(fifo, sizeof(fifo), "%s/fifo.json", dirt);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	assert_int_equal(config_load_file(fifo, &cfg, &err), -EINVAL);
+	assert_null(cfg);
+	assert_non_null(strstr(err.message, "not a regular file"));
+	unlink(fifo);
+
+	/* a password file others may read is refused, saying what to chmod */
+	snprintf(pw, sizeof(pw), "%s/pgpass", dirt);
+	{
+		FILE *f = fopen(pw, "w");
+
+		assert_non_null(f);
+		assert_int_equal(fclose(f), 0);
+	}
+	snprintf(text, sizeof(text),
+		 "{\"mode\": \"saas\", \"routes\": [{\"tenant\": \"*\", \"backend\": "
+		 "\"postgresql:///x\", \"password_file\": \"%s\"}]}",
+		 pw);
+	path = write_temp(text);
+	assert_int_equal(chmod(pw, 0640), 0);
+	assert_int_equal(config_load_file(path, &cfg, &err), -EPERM);
+	assert_null(cfg);
+	assert_non_null(strstr(err.message, "password file"));
+	assert_non_null(strstr(err.message, "readable by its group"));
+	assert_non_null(strstr(err.message, "chmod go-rwx"));
+	assert_int_equal(chmod(pw, 0600), 0);
+	assert_int_equal(config_load_file(path, &cfg, &err), 0);
+	cfg = config_free(cfg);
+	unlink(path);
+	free(path);
+
+	/* ... and one named through a symbolic link */
+	snprintf(link, sizeof(link), "%s/pgpass-link", dirt);
+	assert_int_equal(symlink(pw, link), 0);
+	snprintf(text, sizeof(text),
+		 "{\"mode\": \"saas\", \"routes\": [{\"tenant\": \"*\", \"backend\": "
+		 "\"postgresql:///x\", \"password_file\": \"%s\"}]}",
+		 link);
+	path = write_temp(text);
+	assert_int_equal(config_load_file(path, &cfg, &err), -ELOOP);
+	assert_null(cfg);
+	assert_non_null(strstr(err.message, "symbolic link"));
+	unlink(link);
+	unlink(path);
+	free(path);
+
+	/* the config itself may be a symbolic link: the file it leads to is checked */
+	snprintf(text, sizeof(text),
+		 "{\"mode\": \"saas\", \"routes\": [{\"tenant\": \"*\", \"backend\": "
+		 "\"postgresql:///x\", \"password_file\": \"%s\"}]}",
+		 pw);
+	path = write_temp(text);
+	assert_int_equal(symlink(path, link), 0);
+	assert_int_equal(config_load_file(link, &cfg, &err), 0);
+	cfg = config_free(cfg);
+	assert_int_equal(chmod(path, 0666), 0);
+	assert_int_equal(config_load_file(link, &cfg, &err), -EPERM);
+	assert_non_null(strstr(err.message, "writable by everyone"));
+	unlink(link);
+	unlink(path);
+	free(path);
+	unlink(pw);
+	rmdir(dirt);
+}
+
 /* ---- the embedded default ------------------------------------------------ */
 
 static void test_config_default_is_lab_with_one_sqlite_route(void **state)
@@ -762,6 +841,7 @@ int main(void)
 	    cmocka_unit_test(test_config_load_file_invalid_json_reports_line_and_path),
 	    cmocka_unit_test(test_config_load_file_unknown_key_names_field),
 	    cmocka_unit_test(test_config_load_file_missing_is_enoent),
+	    cmocka_unit_test(test_config_load_file_refuses_fifos_and_readable_password_files),
 	    cmocka_unit_test(test_config_default_is_lab_with_one_sqlite_route),
 	    cmocka_unit_test(test_config_default_data_dir_prefers_xdg),
 	    cmocka_unit_test(test_config_default_data_dir_falls_back_to_home),

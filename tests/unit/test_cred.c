@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,6 +82,8 @@ static void write_file(char *path, size_t size, const char *name, const void *da
 	assert_non_null(f);
 	assert_int_equal(fwrite(data, 1, len, f), len);
 	assert_int_equal(fclose(f), 0);
+	/* Secrets and private keys must be readable by their owner only. */
+	assert_int_equal(chmod(path, 0600), 0);
 }
 
 static int setup(void **state)
@@ -794,15 +797,72 @@ static void test_cred_key_read_matches_the_verifier(void **state)
 	struct pfs_error err = {0};
 
 	(void)state;
-	assert_int_equal(cred_key_read("HS256", hs_path, &key, &len, &err), 0);
+	assert_int_equal(cred_key_read("HS256", CRED_KEY_SIGN, hs_path, &key, &len, &err), 0);
 	assert_int_equal(len, strlen(SECRET));
 	assert_memory_equal(key, SECRET, len);
 	cred_key_free(key, len);
-	assert_int_equal(cred_key_read("RS256", rsa_priv_path, &key, &len, &err), 0);
+	assert_int_equal(cred_key_read("RS256", CRED_KEY_SIGN, rsa_priv_path, &key, &len, &err), 0);
 	assert_int_equal(len, strlen(rsa_priv_pem));
 	cred_key_free(key, len);
-	assert_int_equal(cred_key_read("HS256", short_path, &key, &len, &err), -EINVAL);
-	assert_int_equal(cred_key_read("none", hs_path, &key, &len, &err), -EINVAL);
+	assert_int_equal(cred_key_read("HS256", CRED_KEY_SIGN, short_path, &key, &len, &err),
+			 -EINVAL);
+	assert_int_equal(cred_key_read("none", CRED_KEY_SIGN, hs_path, &key, &len, &err), -EINVAL);
+}
+
+/* Reads path for use and expects r with a message containing want. */
+static void key_read_error(const char *alg, enum cred_key_use use, const char *path, int r,
+			   const char *want)
+{
+	unsigned char *key = NULL;
+	size_t len = 0;
+	struct pfs_error err = {0};
+
+	assert_int_equal(cred_key_read(alg, use, path, &key, &len, &err), r);
+	assert_null(key);
+	if (!strstr(err.message, want))
+		fail_msg("\"%s\" not in \"%s\"", want, err.message);
+}
+
+static void test_cred_key_files_must_be_private_and_plain(void **state)
+{
+	char link[200], fifo[200];
+	unsigned char *key = NULL;
+	size_t len = 0;
+	struct pfs_error err = {0};
+
+	(void)state;
+	/* a secret or a private key that others may read is refused, saying what to chmod */
+	assert_int_equal(chmod(hs_path, 0640), 0);
+	key_read_error("HS256", CRED_KEY_VERIFY, hs_path, -EPERM, "readable by its group");
+	assert_int_equal(verifier_error("HS256", hs_path, NULL, "chmod go-rwx"), -EPERM);
+	assert_int_equal(chmod(hs_path, 0604), 0);
+	key_read_error("HS256", CRED_KEY_SIGN, hs_path, -EPERM, "readable by everyone");
+	assert_int_equal(chmod(hs_path, 0400), 0);
+	assert_int_equal(cred_key_read("HS256", CRED_KEY_VERIFY, hs_path, &key, &len, &err), 0);
+	cred_key_free(key, len);
+	assert_int_equal(chmod(hs_path, 0600), 0);
+	assert_int_equal(chmod(rsa_priv_path, 0644), 0);
+	key_read_error("RS256", CRED_KEY_SIGN, rsa_priv_path, -EPERM, "private key file");
+	assert_int_equal(chmod(rsa_priv_path, 0600), 0);
+	/* a public key may be read by anyone, but written by nobody else */
+	assert_int_equal(chmod(rsa_pub_path, 0644), 0);
+	cred_verifier_free(verifier("RS256", NULL, rsa_pub_path, NULL, NULL));
+	assert_int_equal(chmod(rsa_pub_path, 0664), 0);
+	assert_int_equal(verifier_error("RS256", NULL, rsa_pub_path, "writable by its group"),
+			 -EPERM);
+	assert_int_equal(chmod(rsa_pub_path, 0600), 0);
+
+	/* named through a symbolic link: refused, even to a good file */
+	snprintf(link, sizeof(link), "%s/link.secret", dir);
+	assert_int_equal(symlink(hs_path, link), 0);
+	key_read_error("HS256", CRED_KEY_VERIFY, link, -ELOOP, "symbolic link");
+	assert_int_equal(verifier_error("HS256", link, NULL, "symbolic link"), -ELOOP);
+	unlink(link);
+	/* a FIFO is refused at once instead of blocking the reader */
+	snprintf(fifo, sizeof(fifo), "%s/fifo.secret", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	key_read_error("HS256", CRED_KEY_VERIFY, fifo, -EINVAL, "not a regular file");
+	unlink(fifo);
 }
 
 static void test_cred_mint_refuses_bad_input(void **state)
@@ -923,6 +983,78 @@ static void test_cred_store_cache_skips_reverification(void **state)
 	cred_verifier_free(v2);
 }
 
+/* A reload's token settings drop the bindings they would not verify, and only those. */
+static void test_cred_store_reverify_drops_what_new_settings_refuse(void **state)
+{
+	struct cred_verifier *v = hs_verifier();
+	struct cred_verifier *any_iss = verifier("HS256", hs_path, NULL, NULL, AUD);
+	struct cred_verifier *other_aud = verifier("HS256", hs_path, NULL, ISS, "not-" AUD);
+	struct cred_verifier *other_key, *v_again;
+	struct cred_store *s = cred_store_new();
+	char *tok = mint_hs(now, now + 600);
+	char *short_lived = mint_hs(now, now + 10);
+	char other_path[160];
+	struct cred_claims *c;
+
+	(void)state;
+	write_file(other_path, sizeof(other_path), "other.secret",
+		   "another-secret-of-at-least-32-bytes!", 36);
+	other_key = verifier("HS256", other_path, NULL, ISS, AUD);
+	assert_int_equal(cred_store_bind(s, v, 1000, tok, strlen(tok), now, NULL), 0);
+	assert_int_equal(cred_store_bind(s, v, 1001, short_lived, strlen(short_lived), now, NULL),
+			 0);
+
+	/* the same settings: nothing to do, nothing verified again */
+	decode_calls = 0;
+	assert_int_equal(cred_store_reverify(s, v, now), 0);
+	assert_int_equal(decode_calls, 0);
+	c = cred_store_lookup(s, 1000, now);
+	assert_non_null(c);
+	cred_claims_free(c);
+
+	/* settings the tokens still satisfy keep them (verified again, once each) */
+	assert_int_equal(cred_store_reverify(s, any_iss, now), 0);
+	assert_int_equal(decode_calls, 2);
+	c = cred_store_lookup(s, 1000, now);
+	assert_non_null(c);
+	assert_string_equal(c->sub, "alice");
+	cred_claims_free(c);
+
+	/* ... but not a token that has expired by the time of the reload */
+	assert_int_equal(cred_store_reverify(s, v, now + 10 + CRED_LEEWAY_S), 1);
+	assert_null(cred_store_lookup(s, 1001, now));
+
+	/* another audience or another key: dropped */
+	assert_int_equal(cred_store_reverify(s, other_aud, now), 1);
+	assert_null(cred_store_lookup(s, 1000, now));
+	assert_int_equal(cred_store_unbind(s, 1000), -ENOENT);
+	assert_int_equal(cred_store_bind(s, v, 1000, tok, strlen(tok), now, NULL), 0);
+	/* bound with a verifier that is no longer in force: never counts */
+	assert_null(cred_store_lookup(s, 1000, now));
+	assert_int_equal(cred_store_reverify(s, other_key, now), 1);
+	assert_null(cred_store_lookup(s, 1000, now));
+
+	/* tokens off: every binding goes */
+	v_again = hs_verifier();
+	assert_int_equal(cred_store_reverify(s, v_again, now), 0);
+	assert_int_equal(cred_store_bind(s, v_again, 1000, tok, strlen(tok), now, NULL), 0);
+	assert_int_equal(cred_store_bind(s, v_again, 1002, tok, strlen(tok), now, NULL), 0);
+	assert_int_equal(cred_store_reverify(s, NULL, now), 2);
+	assert_null(cred_store_lookup(s, 1000, now));
+	assert_null(cred_store_lookup(s, 1002, now));
+	assert_int_equal(cred_store_reverify(NULL, v, now), 0);
+
+	unlink(other_path);
+	free(tok);
+	free(short_lived);
+	cred_store_free(s);
+	cred_verifier_free(v);
+	cred_verifier_free(v_again);
+	cred_verifier_free(any_iss);
+	cred_verifier_free(other_aud);
+	cred_verifier_free(other_key);
+}
+
 static void test_cred_store_cache_is_bounded(void **state)
 {
 	struct cred_verifier *v = hs_verifier();
@@ -1015,9 +1147,11 @@ int main(void)
 		cmocka_unit_test(test_cred_short_hs_secret_is_refused),
 		cmocka_unit_test(test_cred_verifier_config_errors),
 		cmocka_unit_test(test_cred_key_read_matches_the_verifier),
+		cmocka_unit_test(test_cred_key_files_must_be_private_and_plain),
 		cmocka_unit_test(test_cred_mint_refuses_bad_input),
 		cmocka_unit_test(test_cred_store_bind_lookup_expiry_unbind),
 		cmocka_unit_test(test_cred_store_cache_skips_reverification),
+		cmocka_unit_test(test_cred_store_reverify_drops_what_new_settings_refuse),
 		cmocka_unit_test(test_cred_store_cache_is_bounded),
 		cmocka_unit_test(test_cred_store_is_thread_safe),
 	};

@@ -81,7 +81,8 @@ static int setup(void **state)
 	if (fs_create(t.fs, &root_who, t.tenant, "k", 0644, O_WRONLY | O_TRUNC, &e, &f, &of) < 0)
 		return -1;
 	t.pin = e.nodeid;
-	if (fs_write(t.fs, f, "{\"a\": 1}", 8, 0) != 8 || fs_flush(t.fs, f) < 0)
+	if (fs_write(t.fs, &root_who, f, "{\"a\": 1}", 8, 0) != 8 ||
+	    fs_flush(t.fs, &root_who, f) < 0)
 		return -1;
 	fs_release(t.fs, f);
 	/* A created name, still open and not committed. */

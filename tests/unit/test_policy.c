@@ -8,6 +8,7 @@
  * PINFS_POLICY_FILE (set by meson) points at policies/rbac_policies.json.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -849,6 +851,44 @@ static void test_policy_load_file_matches_load_string(void **state)
 	assert_null(policy_free(NULL));
 }
 
+/* A FIFO at the policy path must not block the reload thread forever. */
+static void test_policy_load_file_refuses_a_fifo_at_once_and_follows_links(void **state)
+{
+	const char *text = "{" V "\"roles\": {\"dev\": {\"memory_pin\": [\"read\"]}}, " B0 "}";
+	char dir[] = "/tmp/test_policy_XXXXXX";
+	char fifo[64], file[64], link[64];
+	struct pfs_error err = {0};
+	struct policy *p = NULL;
+	int fd;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	snprintf(fifo, sizeof(fifo), "%s/fifo.json", dir);
+	assert_int_equal(mkfifo(fifo, 0644), 0);
+	assert_int_equal(policy_load_file(fifo, &p, &err), -EINVAL);
+	assert_null(p);
+	assert_non_null(strstr(err.message, "not a regular file"));
+	unlink(fifo);
+
+	/* a symbolic link to a good policy is a supported setup */
+	snprintf(file, sizeof(file), "%s/rbac.json", dir);
+	snprintf(link, sizeof(link), "%s/link.json", dir);
+	fd = open(file, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	assert_int_equal(symlink(file, link), 0);
+	assert_int_equal(policy_load_file(link, &p, &err), 0);
+	p = policy_free(p);
+	/* ... but what it leads to is checked */
+	assert_int_equal(chmod(file, 0664), 0);
+	assert_int_equal(policy_load_file(link, &p, &err), -EPERM);
+	assert_non_null(strstr(err.message, "writable by its group"));
+	unlink(link);
+	unlink(file);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -883,6 +923,7 @@ int main(void)
 		cmocka_unit_test(test_policy_huge_file_is_refused),
 		cmocka_unit_test(test_policy_hash_is_sha256_prefix_of_bytes),
 		cmocka_unit_test(test_policy_load_file_matches_load_string),
+		cmocka_unit_test(test_policy_load_file_refuses_a_fifo_at_once_and_follows_links),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -597,11 +597,13 @@ rb_policy_save()
 }
 
 # rb_hs_secret [FILE] [BYTES]: writes a random HS256 secret (default
-# $RB_SECRET, 48 bytes of base64 text, no newline).
+# $RB_SECRET, 48 bytes of base64 text, no newline), mode 0600 (pinfs
+# refuses a secret anyone else may read).
 rb_hs_secret()
 {
     local file=${1:-$RB_SECRET} n=${2:-48}
     head -c 256 /dev/urandom | base64 -w0 | head -c "$n" >"$file"
+    chmod 600 -- "$file"
 }
 
 # rb_tokens_json ALG KEYFILE [ISSUER] [AUDIENCE]: the config's "tokens" object.
