@@ -177,6 +177,11 @@ int backend_tenant_exists(struct backend *be, const char *tenant)
 	return be->ops->tenant_exists(be, tenant);
 }
 
+int backend_tenant_times(struct backend *be, const char *tenant, struct tenant_times *ret)
+{
+	return be->ops->tenant_times(be, tenant, ret);
+}
+
 int backend_tenant_create(struct backend *be, const char *tenant)
 {
 	return be->ops->tenant_create(be, tenant);

@@ -38,7 +38,7 @@
 #define USEC(col) "(extract(epoch from " col ") * 1000000)::int8"
 #define PIN_COLS_WITH(value)                                                                       \
 	"id, " value ", source, " USEC("created_at") ", " USEC("updated_at") ", "                  \
-	"COALESCE(" USEC("expires_at") ", 0), COALESCE(ttl_seconds, -1)"
+	"COALESCE(" USEC("expires_at") ", 0), COALESCE(ttl_seconds, -1), " USEC("changed_at")
 #define PIN_COLS PIN_COLS_WITH("value::text")
 /* The same columns with an empty value: a write needs its new metadata, not its value back. */
 #define META_COLS PIN_COLS_WITH("''")
@@ -67,6 +67,7 @@ enum stmt {
 	ST_LIST,
 	ST_TENANT_LIST,
 	ST_TENANT_EXISTS,
+	ST_TENANT_TIMES,
 	ST_TENANT_CREATE,
 	ST_TENANT_HAS_LIVE,
 	ST_TENANT_PURGE,
@@ -142,6 +143,13 @@ static const struct {
 			      " OR EXISTS (SELECT 1 FROM system.memory_pins"
 			      "            WHERE tenant_id = $1 AND " LIVE ")",
 			      1},
+	/* The tenants row's times if there is one, else its live pins' (see backend.h). */
+	[ST_TENANT_TIMES] = {"SELECT 0, " USEC("created_at") ", " USEC("changed_at")
+			     " FROM system.tenants WHERE name = $1"
+			     " UNION ALL SELECT 1, " USEC("min(created_at)") ", " USEC("max(created_at)")
+			     " FROM system.memory_pins WHERE tenant_id = $1 AND " LIVE
+			     " HAVING count(*) > 0 ORDER BY 1 LIMIT 1",
+			     1},
 	[ST_TENANT_CREATE] = {"INSERT INTO system.tenants (name) SELECT $1"
 			      " WHERE NOT EXISTS (SELECT 1 FROM system.memory_pins"
 			      "                   WHERE tenant_id = $1 AND " LIVE ")"
@@ -630,6 +638,7 @@ static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
 	ret->meta.updated_at = int_at(res, row, col + 4);
 	ret->meta.expires_at = int_at(res, row, col + 5);
 	ret->meta.ttl_seconds = (int32_t)int_at(res, row, col + 6);
+	ret->meta.changed_at = int_at(res, row, col + 7);
 	return 0;
 }
 
@@ -638,6 +647,7 @@ struct op_args {
 	const struct pin_write *w;
 	struct pin *pin;
 	struct pin_meta *meta;
+	struct tenant_times *times;
 	unsigned flags, limit;
 	backend_pin_cb pin_cb;
 	backend_tenant_cb tenant_cb;
@@ -875,6 +885,36 @@ static int pg_tenant_exists(struct backend *be, const char *tenant)
 	struct op_args a = {.tenant = tenant};
 
 	return pg_run(to_pg(be), op_tenant_exists, &a);
+}
+
+static int op_tenant_times(const struct pg_slot *s, void *ctx)
+{
+	struct op_args *a = ctx;
+	const char *p[] = {a->tenant};
+	PGresult *res;
+	int r = exec_stmt(s, ST_TENANT_TIMES, p, &res);
+
+	if (r < 0)
+		return r;
+	if (PQntuples(res) == 0) {
+		r = -ENOENT;
+	} else {
+		a->times->created_at = int_at(res, 0, 1);
+		a->times->changed_at = int_at(res, 0, 2);
+	}
+	PQclear(res);
+	return r;
+}
+
+static int pg_tenant_times(struct backend *be, const char *tenant, struct tenant_times *ret)
+{
+	struct tenant_times t = {0};
+	struct op_args a = {.tenant = tenant, .times = &t};
+	int r = pg_run(to_pg(be), op_tenant_times, &a);
+
+	if (r == 0)
+		*ret = t;
+	return r;
 }
 
 static int op_tenant_create(const struct pg_slot *s, void *ctx)
@@ -1247,11 +1287,17 @@ static bool parse_payload(const char *payload, struct pin_change *c, char *tenan
 	case 'u':
 		c->op = PIN_CHANGE_UPSERT;
 		break;
+	case 'i':	/* schema 3: a new entry (an insert, or a rename's target) */
+		c->op = PIN_CHANGE_UPSERT;
+		c->entry = true;
+		break;
 	case 'd':
 		c->op = PIN_CHANGE_DELETE;
+		c->entry = true;
 		break;
 	case 'e':
 		c->op = PIN_CHANGE_EXPIRE;
+		c->entry = true;
 		break;
 	default:
 		return false;
@@ -1515,6 +1561,7 @@ const struct backend_ops backend_pg_ops = {
 	.pin_list = pg_pin_list,
 	.tenant_list = pg_tenant_list,
 	.tenant_exists = pg_tenant_exists,
+	.tenant_times = pg_tenant_times,
 	.tenant_create = pg_tenant_create,
 	.tenant_delete = pg_tenant_delete,
 	.ping = pg_ping,

@@ -96,6 +96,7 @@ enum stmt_id {
 	ST_TENANT_ENSURE,
 	ST_TENANT_INSERT,
 	ST_TENANT_STATE,
+	ST_TENANT_TIMES,
 	ST_TENANT_LIST,
 	ST_TENANT_PURGE_EXPIRED,
 	ST_TENANT_DELETE,
@@ -108,8 +109,8 @@ enum stmt_id {
 };
 
 /* The pin columns every reader takes, in the order row_meta() expects. */
-#define PIN_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, value"
-#define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at"
+#define PIN_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at, value"
+#define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at"
 
 static const char *const stmt_sql[ST__MAX] = {
     [ST_BEGIN] = "BEGIN",
@@ -124,11 +125,11 @@ static const char *const stmt_sql[ST__MAX] = {
 		    " WHERE tenant_id = ?1 AND key = ?2",
     [ST_PIN_INSERT] = "INSERT INTO memory_pins"
 		      " (tenant_id, key, value, source, created_at, updated_at,"
-		      " ttl_seconds, expires_at)"
-		      " VALUES (?1, ?2, ?3, coalesce(?4, 'fs'), ?5, ?5, ?6, ?7)"
+		      " ttl_seconds, expires_at, changed_at)"
+		      " VALUES (?1, ?2, ?3, coalesce(?4, 'fs'), ?5, ?5, ?6, ?7, ?5)"
 		      " RETURNING " META_COLS,
     /* ?5 non-zero keeps the TTL columns (PIN_TTL_KEEP). */
-    [ST_PIN_UPDATE] = "UPDATE memory_pins SET value = ?2, updated_at = ?3,"
+    [ST_PIN_UPDATE] = "UPDATE memory_pins SET value = ?2, updated_at = ?3, changed_at = ?3,"
 		      " source = coalesce(?4, source),"
 		      " ttl_seconds = CASE WHEN ?5 THEN ttl_seconds ELSE ?6 END,"
 		      " expires_at = CASE WHEN ?5 THEN expires_at ELSE ?7 END"
@@ -137,13 +138,13 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_PIN_DELETE_LIVE] = "DELETE FROM memory_pins"
 			   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
     [ST_PIN_DELETE_KEY] = "DELETE FROM memory_pins WHERE tenant_id = ?1 AND key = ?2",
-    [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2 WHERE id = ?1",
+    [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2, changed_at = ?3 WHERE id = ?1",
     /* Keyset pagination on the (tenant_id, key) unique index, byte order. */
     [ST_PIN_LIST] = "SELECT key, " PIN_COLS " FROM memory_pins"
 		    " WHERE tenant_id = ?1 AND key > ?2 AND pinfs_live(expires_at, ?3)"
 		    " ORDER BY key LIMIT ?4",
     /* Metadata only: value and updated_at stay. ?4 non-zero keeps the TTL columns. */
-    [ST_PIN_SET_META] = "UPDATE memory_pins SET source = coalesce(?3, source),"
+    [ST_PIN_SET_META] = "UPDATE memory_pins SET source = coalesce(?3, source), changed_at = ?8,"
 			" ttl_seconds = CASE WHEN ?4 THEN ttl_seconds ELSE ?5 END,"
 			" expires_at = CASE WHEN ?4 THEN expires_at ELSE ?6 END"
 			" WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?7)"
@@ -175,6 +176,12 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_TENANT_STATE] = "SELECT EXISTS (SELECT 1 FROM tenants WHERE name = ?1),"
 			" EXISTS (SELECT 1 FROM memory_pins"
 			" WHERE tenant_id = ?1 AND pinfs_live(expires_at, ?2))",
+    /* The tenants row's times if there is one, else its live pins' (see backend.h). */
+    [ST_TENANT_TIMES] = "SELECT 0, pinfs_usec(created_at), pinfs_usec(changed_at) FROM tenants"
+			" WHERE name = ?1"
+			" UNION ALL SELECT 1, min(pinfs_usec(created_at)), max(pinfs_usec(created_at))"
+			" FROM memory_pins WHERE tenant_id = ?1 AND pinfs_live(expires_at, ?2)"
+			" HAVING count(*) > 0 ORDER BY 1 LIMIT 1",
     [ST_TENANT_LIST] = "SELECT name FROM tenants UNION"
 		       " SELECT tenant_id FROM memory_pins WHERE pinfs_live(expires_at, ?1)"
 		       " ORDER BY 1",
@@ -572,6 +579,7 @@ static void row_meta(sqlite3_stmt *st, int col, struct pin_meta *m)
 	}
 	m->expires_at =
 	    sqlite3_column_type(st, col + 5) == SQLITE_NULL ? 0 : column_usec(st, col + 5);
+	m->changed_at = column_usec(st, col + 6);
 }
 
 /*
@@ -586,10 +594,10 @@ static int row_pin(sqlite3_stmt *st, int col, bool copy, struct pin *ret)
 	char *value;
 
 	row_meta(st, col, &ret->meta);
-	text = sqlite3_column_text(st, col + 6);
+	text = sqlite3_column_text(st, col + 7);
 	if (!text)
 		return -ENOMEM; /* NOT NULL column: only an allocation failure yields NULL */
-	len = (size_t)sqlite3_column_bytes(st, col + 6);
+	len = (size_t)sqlite3_column_bytes(st, col + 7);
 	if (copy) {
 		value = malloc(len + 1);
 		if (!value)
@@ -927,6 +935,8 @@ static int pin_set_key(struct sqlite_conn *c, int64_t id, const char *key)
 	rc = sqlite3_bind_int64(st, 1, id);
 	if (rc == SQLITE_OK)
 		rc = bind_text(st, 2, key);
+	if (rc == SQLITE_OK)
+		rc = bind_time(st, 3, realtime_usec());
 	if (rc != SQLITE_OK)
 		return conn_error(c, rc, "bind parameters");
 	return stmt_run(c, st, "rename a pin");
@@ -1332,6 +1342,41 @@ static int do_tenant_create(struct sqlite_conn *c, void *ctx)
 	return exec_name_time(c, ST_TENANT_INSERT, ctx, now, "create a tenant");
 }
 
+struct tenant_times_args {
+	const char *tenant;
+	struct tenant_times times;
+};
+
+static int do_tenant_times(struct sqlite_conn *c, void *ctx)
+{
+	struct tenant_times_args *a = ctx;
+	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_get(c, ST_TENANT_TIMES, &st);
+	if (r >= 0)
+		r = bind_key_now(c, st, a->tenant, NULL, realtime_usec());
+	if (r >= 0)
+		r = stmt_step(c, st, "read a tenant's times");
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	a->times.created_at = sqlite3_column_int64(st, 1);
+	a->times.changed_at = sqlite3_column_int64(st, 2);
+	return 0;
+}
+
+static int sqlite_tenant_times(struct backend *be, const char *tenant, struct tenant_times *ret)
+{
+	struct tenant_times_args a = {.tenant = tenant};
+	int r = txn_run(to_sqlite(be), TXN_READ, do_tenant_times, &a);
+
+	if (r == 0)
+		*ret = a.times;
+	return r;
+}
+
 static int sqlite_tenant_create(struct backend *be, const char *tenant)
 {
 	return txn_run(to_sqlite(be), TXN_WRITE, do_tenant_create, (void *)(uintptr_t)tenant);
@@ -1509,6 +1554,8 @@ static int do_pin_set_meta(struct sqlite_conn *c, void *ctx)
 	}
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 7, now);
+	if (rc == SQLITE_OK)
+		rc = bind_time(st, 8, now);
 	if (rc != SQLITE_OK)
 		return conn_error(c, rc, "bind parameters");
 	r = stmt_step(c, st, "change a pin's metadata");
@@ -1974,6 +2021,7 @@ const struct backend_ops backend_sqlite_ops = {
     .pin_list = sqlite_pin_list,
     .tenant_list = sqlite_tenant_list,
     .tenant_exists = sqlite_tenant_exists,
+    .tenant_times = sqlite_tenant_times,
     .tenant_create = sqlite_tenant_create,
     .tenant_delete = sqlite_tenant_delete,
     .ping = sqlite_ping,

@@ -65,7 +65,7 @@ void cli_usage(const char *progname)
 	       "    -f                     stay in the foreground (log to stderr)\n"
 	       "    -d   -o debug          foreground, with FUSE debug output\n"
 	       "    -s                     single-threaded\n"
-	       "    -o tenant=NAME         show only tenant NAME\n"
+	       "    -o tenant=NAME         mount tenant NAME's directory as the root\n"
 	       "    -o log=FILE            log to FILE, not to syslog (or stderr with -f)\n"
 	       "    -o allow_other         let every user in (access is pinfs's RBAC)\n"
 	       "    -o allow_root          let root in too (besides the mounting user)\n"

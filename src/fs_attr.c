@@ -2,7 +2,9 @@
 /* Attributes of the root, tenants and pins (see fs_attr.h). */
 #include "fs_attr.h"
 #include "fs_access.h"
+#include "fs_dir.h"
 #include "fs_file.h"
+#include "fs_generation.h"
 #include "fs_i.h"
 #include "fs_names.h"
 #include "fs_pending.h"
@@ -23,15 +25,27 @@ int fs_attr_get(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, s
 	PFS_AUTOFREE char *key = NULL;
 	int r;
 
-	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	r = fs_names_resolve(fs, nodeid, &kind, &tenant, &key);
 	if (r < 0)
-		return r == -ESTALE ? -ENOENT : r;
+		return r;
 	switch (kind) {
 	case INODE_KIND_ROOT:
-	case INODE_KIND_TENANT:
-		fs_fill_dir_stat(fs, tenant ? fs_tenant_ino(tenant) : INODE_ROOT, ret);
+		*ret_timeout = 0;	/* it depends on who asks */
+		return fs_dir_root_stat(fs, who, ret);
+	case INODE_KIND_TENANT: {
+		struct tenant_times times;
+		struct backend *be;
+		unsigned no;
+
+		r = fs_route(fs, tenant, &be, &no);
+		if (r == 0)
+			r = fs_tenant_fetch(fs, be, no, tenant, &times);
+		if (r < 0)
+			return r;
+		fs_fill_tenant_stat(fs, tenant, &times, ret);
 		*ret_timeout = FS_TENANT_ATTR_TIMEOUT;
 		return 0;
+	}
 	case INODE_KIND_PIN:
 		if (fs_file_stat_for_caller(fs, who, nodeid, tenant, key, ret)) {
 			*ret_timeout = 0;	/* what a writer sees is its own */
@@ -109,9 +123,9 @@ int fs_attr_set(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	r = attr_of(fs, who, nodeid, file, &cur, ret_timeout);
 	if (r < 0)
 		return r;
-	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	r = fs_names_resolve(fs, nodeid, &kind, &tenant, &key);
 	if (r < 0)
-		return r == -ESTALE ? -ENOENT : r;
+		return r;
 	if (kind != INODE_KIND_ROOT && kind != INODE_KIND_TENANT && kind != INODE_KIND_PIN)
 		return -ENOENT;
 	if (kind != INODE_KIND_PIN && (mask & FS_SET_SIZE))
@@ -151,9 +165,9 @@ int fs_attr_access(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 	int r;
 
 	/* The answer must agree with what open, readdir and create would say. */
-	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	r = fs_names_resolve(fs, nodeid, &kind, &tenant, &key);
 	if (r < 0)
-		return r == -ESTALE ? -ENOENT : r;
+		return r;
 	switch (kind) {
 	case INODE_KIND_ROOT:
 		if (mask & W_OK)

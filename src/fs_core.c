@@ -13,6 +13,7 @@
  * (fs_pending.c).
  */
 #include "pinfs/fs_core.h"
+#include "fs_access.h"
 #include "fs_attr.h"
 #include "fs_dir.h"
 #include "fs_feed.h"
@@ -27,11 +28,40 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "pinfs/path_codec.h"
 
 /* ------------------------------------------------------------------ */
 /* lifecycle                                                          */
+
+/*
+ * -o tenant=NAME mounts NAME's directory as the root: NAME must be a tenant
+ * name some route serves, and the mounting user must be allowed to read it
+ * (a mount that nobody who started it may use is refused, not served empty).
+ */
+static int check_only_tenant(struct fs *fs, const char *tenant, struct pfs_error *reterr)
+{
+	struct pfs_subject owner = {.uid = fs->opts.owner_uid, .gid = fs->opts.owner_gid,
+				    .pid = getpid()};
+	int r = path_tenant_validate(tenant);
+
+	if (r < 0)
+		return pfs_error_set(reterr, r, 0,
+				     "-o tenant=%s: not a tenant name (1-64 of A-Z a-z 0-9 _ . -, "
+				     "not starting with \".\")",
+				     tenant);
+	r = fs_route_allow(fs, &owner, tenant, FS_ALLOW(POLICY_READ), NULL, NULL, NULL, NULL);
+	if (r == -ENXIO)
+		return pfs_error_set(reterr, r, 0, "-o tenant=%s: no route serves tenant \"%s\"",
+				     tenant, tenant);
+	if (r == -EACCES)
+		return pfs_error_set(reterr, r, 0,
+				     "-o tenant=%s: uid %u may not read tenant \"%s\" under the "
+				     "policy: mount refused",
+				     tenant, (unsigned)owner.uid, tenant);
+	return r;
+}
 
 int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **ret,
 	   struct pfs_error *reterr)
@@ -50,6 +80,7 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	pthread_mutex_init(&fs->sys_lock, NULL);
 	pthread_mutex_init(&fs->miss_lock, NULL);
 	pthread_mutex_init(&fs->files_lock, NULL);
+	pthread_mutex_init(&fs->gone_lock, NULL);
 	pthread_cond_init(&fs->reaper_wake, NULL);
 	fs->nodes = inode_table_new();
 	fs->backends = backend_set_new();
@@ -63,6 +94,11 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	if (r < 0)
 		return r;
 	fs_gen_install(fs, cfg, &g);
+	if (opts->only_tenant) {
+		r = check_only_tenant(fs, opts->only_tenant, reterr);
+		if (r < 0)
+			return r;
+	}
 	*ret = steal_ptr(&fs);
 	return 0;
 }
@@ -120,6 +156,7 @@ struct fs *fs_free(struct fs *fs)
 	pthread_mutex_destroy(&fs->sys_lock);
 	pthread_mutex_destroy(&fs->miss_lock);
 	pthread_mutex_destroy(&fs->files_lock);
+	pthread_mutex_destroy(&fs->gone_lock);
 	pthread_cond_destroy(&fs->reaper_wake);
 	free(fs);
 	return NULL;
@@ -251,13 +288,10 @@ int fs_opendir(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	       struct fs_dir **ret_dir)
 {
 	struct fs_dir *d;
-	struct stat system_dir;
 	int r;
 
-	if (nodeid != INODE_SYSTEM_DIR) {
-		fs_system_dir_stat(fs, &system_dir);
-		return fs_dir_open(fs, who, nodeid, &system_dir, ret_dir);
-	}
+	if (nodeid != INODE_SYSTEM_DIR)
+		return fs_dir_open(fs, who, nodeid, ret_dir);
 	r = fs_dir_new_fixed(nodeid, &d);
 	if (r < 0)
 		return r;

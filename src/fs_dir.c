@@ -10,6 +10,7 @@
 #include "fs_pin.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -39,16 +40,32 @@ struct fs_dir {
 	off_t next_off;			/* offset of ents[pos] */
 };
 
+/* Notes that tenant was removed now (for the root's modification time). */
+static void remember_gone(struct fs *fs, const char *tenant)
+{
+	struct fs_gone_tenant *g;
+
+	pthread_mutex_lock(&fs->gone_lock);
+	g = &fs->gone[fs->n_gone++ % PFS_ARRAY_SIZE(fs->gone)];
+	snprintf(g->name, sizeof(g->name), "%s", tenant);
+	g->at_us = time_now_us();
+	pthread_mutex_unlock(&fs->gone_lock);
+}
+
 int fs_mkdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
 	     struct fs_entry *ret)
 {
+	struct tenant_times times;
 	struct backend *be;
 	int64_t started = time_now_us();
 	int r;
 
 	memset(ret, 0, sizeof(*ret));
-	if (parent != INODE_ROOT)
+	if (parent != INODE_ROOT || fs->opts.only_tenant)
 		return -EPERM;	/* keys hold values, not directories */
+	/* One rule for names made through the mount: a leading "." is EACCES (editors fall back). */
+	if (name[0] == '.')
+		return -EACCES;
 	r = path_tenant_validate(name);
 	if (r < 0)
 		return r;
@@ -59,7 +76,8 @@ int fs_mkdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	fs_audit(fs, be, who, "mkdir", name, NULL, r, NULL, 0, started);
 	if (r < 0)
 		return r;
-	return fs_names_tenant_entry(fs, name, ret);
+	times.created_at = times.changed_at = time_now_us();
+	return fs_names_tenant_entry(fs, name, &times, ret);
 }
 
 int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name)
@@ -69,7 +87,7 @@ int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	unsigned no;
 	int r;
 
-	if (parent != INODE_ROOT)
+	if (parent != INODE_ROOT || fs->opts.only_tenant)
 		return -ENOTDIR;
 	if (path_tenant_validate(name) < 0)
 		return -ENOENT;
@@ -83,6 +101,7 @@ int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 	r = fs_pending_open_in_tenant(fs, name) ? -ENOTEMPTY : backend_tenant_delete(be, name);
 	fs_audit(fs, be, who, "rmdir", name, NULL, r, NULL, 0, started);
 	if (r == 0) {
+		remember_gone(fs, name);
 		fs_pending_drop_tenant(fs, name);
 		inode_table_detach(fs->nodes, name, NULL);
 		pin_cache_invalidate(fs->cache, no, name, NULL, true);
@@ -175,18 +194,17 @@ static int cmp_ent(const void *a, const void *b)
 	return strcmp(((const struct dir_entry *)a)->name, ((const struct dir_entry *)b)->name);
 }
 
-/* The root's listing: tenants are few, so it is read whole at opendir. */
-static int root_fill(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d,
-		     const struct stat *system_dir)
+/*
+ * The root's listing: tenants are few, so it is read whole at opendir.
+ * /.system is not listed (reachable by name, like a NetApp .snapshot), so
+ * that tar, find, cp -r, du and rsync walk pins only.
+ */
+static int root_fill(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d)
 {
 	struct collect c = {.fs = fs, .dir = d, .who = who};
 	struct backend **bes;
 	size_t n, out = 0;
 	int r = 0;
-
-	r = fs_dir_add(d, ".system", system_dir);
-	if (r < 0)
-		return r;
 
 	/* Copy the backends out: listing does I/O, and a reload must not wait for it. */
 	pthread_rwlock_rdlock(&fs->routes_lock);
@@ -270,7 +288,7 @@ static int tenant_page(struct fs *fs, struct fs_dir *d)
 }
 
 int fs_dir_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
-		const struct stat *system_dir, struct fs_dir **ret_dir)
+		struct fs_dir **ret_dir)
 {
 	struct fs_dir *d;
 	char *tenant = NULL;
@@ -292,13 +310,53 @@ int fs_dir_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		/* Anyone a policy knows may list the root: they see their tenants and .system. */
 		r = fs_authorize(fs, who, NULL, NULL, NULL);
 		if (r == 0)
-			r = root_fill(fs, who, d, system_dir);
+			r = root_fill(fs, who, d);
 	}
 	if (r < 0) {
 		fs_releasedir(fs, d);
 		return r;
 	}
 	*ret_dir = d;
+	return 0;
+}
+
+int fs_dir_root_stat(struct fs *fs, const struct pfs_subject *who, struct stat *st)
+{
+	struct fs_dir *d;
+	int64_t newest = 0;
+	size_t tenants = 0;
+	int r;
+
+	fs_fill_dir_stat(fs, INODE_ROOT, st);
+	/* Only what this caller may see counts: the root's listing for it. */
+	r = fs_dir_open(fs, who, INODE_ROOT, &d);
+	if (r == -EACCES)
+		return 0;	/* no tenant to count: the mount's own attributes */
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < d->n_ents; i++) {
+		struct tenant_times t;
+		struct backend *be;
+		unsigned no;
+
+		tenants++;
+		if (fs_route(fs, d->ents[i].name, &be, &no) == 0 &&
+		    fs_tenant_fetch(fs, be, no, d->ents[i].name, &t) == 0 && t.created_at > newest)
+			newest = t.created_at;
+	}
+	fs_releasedir(fs, d);
+	/* Removals of tenants this caller could see move it too. */
+	pthread_mutex_lock(&fs->gone_lock);
+	for (unsigned i = 0; i < fs->n_gone && i < PFS_ARRAY_SIZE(fs->gone); i++) {
+		const struct fs_gone_tenant *g = &fs->gone[i];
+
+		if (g->at_us > newest && fs_allow(fs, who, g->name, POLICY_READ) == 0)
+			newest = g->at_us;
+	}
+	pthread_mutex_unlock(&fs->gone_lock);
+	st->st_nlink = 2 + tenants;
+	if (newest)
+		st->st_mtim = st->st_ctim = st->st_atim = fs_usec_to_ts(newest);
 	return 0;
 }
 

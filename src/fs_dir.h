@@ -19,11 +19,16 @@ struct fs;
 struct fs_dir;
 
 /*
- * Opens the root (listing system_dir as ".system" besides the tenants) or a
- * tenant directory for who.
+ * Opens the root (the tenants who may see; /.system is reachable by name
+ * but not listed) or a tenant directory for who.
  */
 int fs_dir_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
-		const struct stat *system_dir, struct fs_dir **ret_dir);
+		struct fs_dir **ret_dir);
+/*
+ * The root's attributes for who: its link count is 2 + the tenants who may
+ * see, its times the newest creation or removal of one of them.
+ */
+int fs_dir_root_stat(struct fs *fs, const struct pfs_subject *who, struct stat *st);
 /* A listing of fixed names, filled with fs_dir_add (/.system). */
 int fs_dir_new_fixed(uint64_t nodeid, struct fs_dir **ret_dir);
 /* Adds an entry to a fixed listing; ctx is the struct fs_dir (a fill callback). */

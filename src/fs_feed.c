@@ -41,24 +41,33 @@ static void event_append(struct fs *fs, enum pin_change_op op, const char *tenan
 
 
 void fs_changed(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
-		const char *key)
+		const char *key, bool entry)
 {
-	pin_cache_invalidate(fs->cache, no, tenant, key, op != PIN_CHANGE_UPSERT);
+	pin_cache_invalidate(fs->cache, no, tenant, key, entry);
 	/* Backends with a feed announce every change, this mount's included, through on_change. */
 	if (no < FS_MAX_BACKENDS && !__atomic_load_n(&fs->has_feed[no], __ATOMIC_RELAXED))
 		event_append(fs, op, tenant, key);
 }
 
 /* Asks the kernel to drop its entry and attributes for (tenant, key). */
-static void kernel_forget(struct fs *fs, const char *tenant, const char *key, bool gone)
+static void kernel_forget(struct fs *fs, const char *tenant, const char *key, bool gone,
+			  bool entry)
 {
 	PFS_AUTOFREE char *name = NULL;
 	uint64_t parent, nodeid;
 
-	if (!fs->opts.kernel_inval || !key || !key[0])
+	if (!fs->opts.kernel_inval)
+		return;
+	/* The tenant's times moved: its attributes go too. */
+	nodeid = !entry ? 0 : fs->opts.only_tenant ? INODE_ROOT : inode_table_peek(fs->nodes, tenant, NULL);
+	if (nodeid)
+		fs->opts.kernel_inval(fs->opts.kernel_inval_ctx, nodeid, 0, NULL);
+	if (!key || !key[0])
 		return;
 	nodeid = inode_table_peek(fs->nodes, tenant, key);
-	parent = gone ? inode_table_peek(fs->nodes, tenant, NULL) : 0;
+	parent = !gone ? 0
+		 : fs->opts.only_tenant ? INODE_ROOT	/* the mount's root is the tenant */
+					: inode_table_peek(fs->nodes, tenant, NULL);
 	if (parent && path_key_encode(key, &name) < 0)
 		parent = 0;
 	if (nodeid || parent)
@@ -107,9 +116,10 @@ static void on_change(void *ctx, const struct pin_change *c)
 			__atomic_store_n(&fs->feed_up[fc->no], 1, __ATOMIC_RELEASE);
 		break;
 	default:
+		/* An entry that appeared, went or moved changes the tenant's times too. */
 		pin_cache_invalidate(fs->cache, fc->no, c->tenant, c->key,
-				     c->op != PIN_CHANGE_UPSERT);
-		kernel_forget(fs, c->tenant, c->key, c->op != PIN_CHANGE_UPSERT);
+				     c->entry || c->op != PIN_CHANGE_UPSERT);
+		kernel_forget(fs, c->tenant, c->key, c->op != PIN_CHANGE_UPSERT, c->entry);
 		event_append(fs, c->op, c->tenant, c->key);
 		break;
 	}

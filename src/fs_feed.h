@@ -31,10 +31,11 @@ bool fs_feed_vouches(struct fs *fs, unsigned no);
 
 /*
  * This mount changed (tenant, key) on backend no: drops the daemon's cached
- * copy (and with a delete or expiry the tenant's existence), and on a
- * backend without a feed appends the event to /.system/events.
+ * copy, and with entry (a pin appeared, went or moved) what it knew of the
+ * tenant (its existence and times); on a backend without a feed appends the
+ * event to /.system/events.
  */
 void fs_changed(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
-		const char *key);
+		const char *key, bool entry);
 
 #endif /* PINFS_FS_FEED_H */

@@ -273,9 +273,9 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	unsigned no;
 	int r;
 
-	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	r = fs_names_resolve(fs, nodeid, &kind, &tenant, &key);
 	if (r < 0)
-		return r == -ESTALE ? -ENOENT : r;
+		return r;
 	if (kind != INODE_KIND_PIN)
 		return -EISDIR;
 	/* A refused write is a rejected write: the audit shows why. */
@@ -687,7 +687,8 @@ static int file_commit(struct fs *fs, struct pin_file *f)
 	audit_commit(fs, f, key, r, value, len, started);
 	if (r < 0)
 		return r;
-	fs_changed(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key);
+	/* A created file's first commit adds an entry to its tenant. */
+	fs_changed(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key, f->pending != NULL);
 	file_committed(fs, f, &key);
 	return 0;
 }

@@ -27,6 +27,7 @@
 #include "pinfs/cred.h"
 #include "pinfs/fs_core.h"
 #include "pinfs/inode_table.h"
+#include "pinfs/path_codec.h"
 #include "pinfs/pin_cache.h"
 #include "pinfs/policy.h"
 #include "pinfs/route.h"
@@ -78,6 +79,18 @@ struct fs {
 	pthread_mutex_t miss_lock;
 	uint64_t missed[256];		/* protected by miss_lock */
 	size_t n_missed;		/* protected by miss_lock */
+
+	/*
+	 * Tenants removed through this mount lately (fs_dir.c): the root's
+	 * modification time must move when one goes, and no backend row is
+	 * left to say when.
+	 */
+	pthread_mutex_t gone_lock;
+	struct fs_gone_tenant {
+		char name[PATH_TENANT_MAX + 1];
+		int64_t at_us;
+	} gone[32];			/* protected by gone_lock; a ring */
+	unsigned n_gone;		/* protected by gone_lock; entries ever added */
 
 	/* Open pin files (fs_file.c): released at unmount, and told of xattr changes. */
 	pthread_mutex_t files_lock;

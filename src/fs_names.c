@@ -17,21 +17,37 @@
 #include "pinfs/path_codec.h"
 #include "pinfs/timeutil.h"
 
+int fs_names_resolve(struct fs *fs, uint64_t nodeid, enum inode_kind *ret_kind,
+		     char **ret_tenant, char **ret_key)
+{
+	int r;
+
+	if (nodeid == INODE_ROOT && fs->opts.only_tenant) {
+		/* -o tenant=NAME: the mount's root is that tenant's directory. */
+		*ret_kind = INODE_KIND_TENANT;
+		*ret_key = NULL;
+		*ret_tenant = strdup(fs->opts.only_tenant);
+		return *ret_tenant ? 0 : -ENOMEM;
+	}
+	r = inode_table_resolve(fs->nodes, nodeid, ret_kind, ret_tenant, ret_key);
+	return r == -ESTALE ? -ENOENT : r;
+}
+
 int fs_names_resolve_dir(struct fs *fs, uint64_t nodeid, char **ret_tenant)
 {
 	enum inode_kind kind;
 	char *tenant, *key;
 	int r;
 
-	if (nodeid == INODE_ROOT) {
+	if (nodeid == INODE_ROOT && !fs->opts.only_tenant) {
 		*ret_tenant = NULL;
 		return 0;
 	}
 	if (nodeid == INODE_SYSTEM_DIR)
 		return -EACCES;	/* /.system's names are fixed */
-	r = inode_table_resolve(fs->nodes, nodeid, &kind, &tenant, &key);
+	r = fs_names_resolve(fs, nodeid, &kind, &tenant, &key);
 	if (r < 0)
-		return r == -ESTALE ? -ENOENT : r;
+		return r;
 	free(key);
 	if (kind != INODE_KIND_TENANT) {
 		free(tenant);
@@ -41,13 +57,14 @@ int fs_names_resolve_dir(struct fs *fs, uint64_t nodeid, char **ret_tenant)
 	return 0;
 }
 
-int fs_names_tenant_entry(struct fs *fs, const char *tenant, struct fs_entry *ret)
+int fs_names_tenant_entry(struct fs *fs, const char *tenant, const struct tenant_times *times,
+			  struct fs_entry *ret)
 {
 	int r = inode_table_ref(fs->nodes, tenant, NULL, &ret->nodeid);
 
 	if (r < 0)
 		return r;
-	fs_fill_dir_stat(fs, fs_tenant_ino(tenant), &ret->st);
+	fs_fill_tenant_stat(fs, tenant, times, &ret->st);
 	ret->entry_timeout = 0;	/* every path walk re-asks with the caller's credentials */
 	ret->attr_timeout = FS_TENANT_ATTR_TIMEOUT;
 	return 0;
@@ -56,6 +73,7 @@ int fs_names_tenant_entry(struct fs *fs, const char *tenant, struct fs_entry *re
 static int lookup_tenant(struct fs *fs, const struct pfs_subject *who, const char *name,
 			 struct fs_entry *ret)
 {
+	struct tenant_times times;
 	struct backend *be;
 	unsigned no;
 	int r;
@@ -67,16 +85,10 @@ static int lookup_tenant(struct fs *fs, const struct pfs_subject *who, const cha
 	if (r < 0)
 		return r;
 	/* Every path walk comes here (tenant entries are never cached by the kernel). */
-	if (!fs_feed_vouches(fs, no) || !pin_cache_tenant_known(fs->cache, no, name)) {
-		uint64_t gen = pin_cache_generation(fs->cache, no);
-
-		r = backend_tenant_exists(be, name);
-		if (r < 0)
-			return r;
-		if (fs_feed_vouches(fs, no))
-			pin_cache_tenant_put(fs->cache, no, gen, name);
-	}
-	return fs_names_tenant_entry(fs, name, ret);
+	r = fs_tenant_fetch(fs, be, no, name, &times);
+	if (r < 0)
+		return r;
+	return fs_names_tenant_entry(fs, name, &times, ret);
 }
 
 int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char *tenant,
@@ -209,7 +221,7 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	} else {
 		fs_audit(fs, be, who, "delete", tenant, key, r, NULL, 0, started);
 		if (r == 0) {
-			fs_changed(fs, no, PIN_CHANGE_DELETE, tenant, key);
+			fs_changed(fs, no, PIN_CHANGE_DELETE, tenant, key, true);
 		}
 	}
 	if (r == 0)
@@ -311,7 +323,7 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		/* The temporary's content becomes the key's: that is the write. */
 		fs_audit(fs, be, who, "upsert", tenant, to, r, NULL, 0, started);
 		if (r == 0)
-			fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to);
+			fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to, true);
 		pthread_mutex_lock(&fs->pending_lock);
 		fs_pending_unref(fs, p);
 		pthread_mutex_unlock(&fs->pending_lock);
@@ -323,8 +335,8 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	fs_audit(fs, be, who, "rename", tenant, to, r, NULL, 0, started);
 	if (r == 0) {
 		inode_table_rename(fs->nodes, tenant, from, to);
-		fs_changed(fs, no, PIN_CHANGE_DELETE, tenant, from);
-		fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to);
+		fs_changed(fs, no, PIN_CHANGE_DELETE, tenant, from, true);
+		fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to, true);
 	}
 	return r;
 }

@@ -14,12 +14,23 @@
 #define PINFS_FS_NAMES_H
 
 #include <stdint.h>
+
+#include "pinfs/inode_table.h"
 #include <sys/stat.h>
 
+#include "pinfs/backend.h"
 #include "pinfs/fs_core.h"
 #include "pinfs/policy.h"
 
 struct fs;
+
+/*
+ * Resolves a node id to its kind and names (*ret_tenant and *ret_key new,
+ * free(); *ret_key NULL for directories). With -o tenant=NAME the root is
+ * tenant NAME's directory. -ENOENT for a node whose name went away.
+ */
+int fs_names_resolve(struct fs *fs, uint64_t nodeid, enum inode_kind *ret_kind,
+		     char **ret_tenant, char **ret_key);
 
 /*
  * Resolves a directory node: the root (*ret_tenant NULL) or a tenant
@@ -29,7 +40,8 @@ struct fs;
 int fs_names_resolve_dir(struct fs *fs, uint64_t nodeid, char **ret_tenant);
 
 /* The entry of tenant (adds a lookup reference), never cached by the kernel. */
-int fs_names_tenant_entry(struct fs *fs, const char *tenant, struct fs_entry *ret);
+int fs_names_tenant_entry(struct fs *fs, const char *tenant, const struct tenant_times *times,
+			  struct fs_entry *ret);
 
 /* Looks name up in directory node parent (the root or a tenant) for who. */
 int fs_names_lookup(struct fs *fs, const struct pfs_subject *who, uint64_t parent,

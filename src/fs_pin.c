@@ -14,7 +14,7 @@
 
 #define KEY_CACHE_S 60.0
 
-static struct timespec usec_to_ts(pfs_usec_t us)
+struct timespec fs_usec_to_ts(pfs_usec_t us)
 {
 	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (long)(us % 1000000) * 1000};
 
@@ -31,6 +31,31 @@ void fs_fill_dir_stat(const struct fs *fs, uint64_t ino, struct stat *st)
 	st->st_gid = fs->opts.owner_gid;
 	st->st_blksize = 4096;
 	st->st_atim = st->st_mtim = st->st_ctim = fs->start;
+}
+
+void fs_fill_tenant_stat(const struct fs *fs, const char *tenant, const struct tenant_times *t,
+			 struct stat *st)
+{
+	fs_fill_dir_stat(fs, fs_tenant_ino(tenant), st);
+	if (t->changed_at) {
+		st->st_mtim = st->st_ctim = st->st_atim = fs_usec_to_ts(t->changed_at);
+	}
+}
+
+int fs_tenant_fetch(struct fs *fs, struct backend *be, unsigned no, const char *tenant,
+		    struct tenant_times *ret)
+{
+	bool cacheable = fs_feed_vouches(fs, no);
+	uint64_t gen;
+	int r;
+
+	if (cacheable && pin_cache_tenant_get(fs->cache, no, tenant, ret))
+		return 0;
+	gen = pin_cache_generation(fs->cache, no);	/* before asking: see pin_cache.h */
+	r = backend_tenant_times(be, tenant, ret);
+	if (r == 0 && cacheable)
+		pin_cache_tenant_put(fs->cache, no, gen, tenant, ret);
+	return r;
 }
 
 /* Never 0, and never a pin's (pins have bit 62 clear). */
@@ -118,7 +143,10 @@ int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *ten
 void fs_pin_stat(const struct fs *fs, unsigned backend_no, size_t len,
 		 const struct pin_meta *meta, struct stat *st)
 {
-	struct timespec mtime = usec_to_ts(meta->updated_at);
+	struct timespec mtime = fs_usec_to_ts(meta->updated_at);
 
 	fs_fill_pin_stat(fs, fs_pin_ino(backend_no, meta->id), len, &mtime, st);
+	/* ctime: the row's last change (a rename, a TTL or source change too). */
+	if (meta->changed_at > meta->updated_at)
+		st->st_ctim = fs_usec_to_ts(meta->changed_at);
 }

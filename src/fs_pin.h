@@ -32,6 +32,20 @@ void fs_fill_dir_stat(const struct fs *fs, uint64_t ino, struct stat *st);
 /* A pin file's attributes: 0644, size bytes, every time mtime. */
 void fs_fill_pin_stat(const struct fs *fs, uint64_t ino, size_t size,
 		      const struct timespec *mtime, struct stat *st);
+/* A tenant directory's attributes: its times are its entries' last change. */
+void fs_fill_tenant_stat(const struct fs *fs, const char *tenant, const struct tenant_times *t,
+			 struct stat *st);
+/* A time in microseconds as a struct timespec. */
+struct timespec fs_usec_to_ts(pfs_usec_t us);
+
+/*
+ * Whether tenant exists on backend no, and its times: from the cache while
+ * the feed vouches, else from the backend (and then cached). -ENOENT when
+ * it does not exist.
+ */
+int fs_tenant_fetch(struct fs *fs, struct backend *be, unsigned no, const char *tenant,
+		    struct tenant_times *ret);
+
 /* A committed pin's attributes from its text's length and metadata. */
 void fs_pin_stat(const struct fs *fs, unsigned backend_no, size_t len,
 		 const struct pin_meta *meta, struct stat *st);

@@ -25,7 +25,7 @@ static int on_expired(void *ctx, const char *tenant, const char *key)
 	int64_t now = time_now_us();
 
 	inode_table_detach(c->fs->nodes, tenant, key);
-	fs_changed(c->fs, c->no, PIN_CHANGE_EXPIRE, tenant, key);
+	fs_changed(c->fs, c->no, PIN_CHANGE_EXPIRE, tenant, key, true);
 	/* The backend wrote the audit row in its transaction: the ring only here. */
 	fs_audit(c->fs, NULL, NULL, "expire", tenant, key, 0, NULL, 0, now);
 	return 0;

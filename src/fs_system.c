@@ -104,7 +104,7 @@ static const struct sysfile *sysfile_of(uint64_t nodeid)
 	return &sysfiles[nodeid - INODE_SYSTEM_DIR - 1];
 }
 
-void fs_system_dir_stat(const struct fs *fs, struct stat *st)
+static void fs_system_dir_stat(const struct fs *fs, struct stat *st)
 {
 	memset(st, 0, sizeof(*st));
 	st->st_ino = INODE_SYSTEM_DIR;

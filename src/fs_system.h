@@ -44,8 +44,6 @@ void fs_system_release(struct fs *fs, struct fs_file *f);
 /* Frees every handle still open (unmount: the kernel sends no release). */
 void fs_system_free_all(struct fs *fs);
 
-/* /.system's own attributes (the root lists it). */
-void fs_system_dir_stat(const struct fs *fs, struct stat *st);
 /* May who list /.system? Then calls add for each of its files. */
 int fs_system_list(struct fs *fs, const struct pfs_subject *who,
 		   int (*add)(void *ctx, const char *name, const struct stat *st), void *ctx);

@@ -36,6 +36,7 @@
 #include "fs_file.h"
 #include "fs_generation.h"
 #include "fs_i.h"
+#include "fs_names.h"
 #include "fs_pending.h"
 #include "fs_pin.h"
 #include "pinfs/inode_table.h"
@@ -97,9 +98,9 @@ static int target_get(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 	memset(t, 0, sizeof(*t));
 	if (nodeid < INODE_FIRST_DYNAMIC)
 		return -ENODATA;	/* the root and /.system have none */
-	r = inode_table_resolve(fs->nodes, nodeid, &kind, &t->tenant, &t->key);
+	r = fs_names_resolve(fs, nodeid, &kind, &t->tenant, &t->key);
 	if (r < 0)
-		return r == -ESTALE ? -ENOENT : r;
+		return r;
 	if (kind != INODE_KIND_PIN)
 		return -ENODATA;	/* tenants have none */
 	r = fs_route(fs, t->tenant, &t->be, &t->no);

@@ -238,24 +238,33 @@ void pin_cache_put(struct pin_cache *c, unsigned no, uint64_t gen, const char *t
 	pthread_mutex_unlock(&c->lock);
 }
 
-bool pin_cache_tenant_known(struct pin_cache *c, unsigned no, const char *tenant)
+bool pin_cache_tenant_get(struct pin_cache *c, unsigned no, const char *tenant,
+			  struct tenant_times *ret_times)
 {
 	uint64_t h = hash_of(no, tenant, NULL);
-	bool known;
+	struct entry *e;
 
 	pthread_mutex_lock(&c->lock);
-	known = *slot(c, h, no, tenant, NULL) != NULL;
+	e = *slot(c, h, no, tenant, NULL);
+	if (e) {
+		/* A tenant's entry keeps its times in the metadata's. */
+		ret_times->created_at = e->meta.created_at;
+		ret_times->changed_at = e->meta.changed_at;
+	}
 	pthread_mutex_unlock(&c->lock);
-	return known;
+	return e != NULL;
 }
 
-void pin_cache_tenant_put(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant)
+void pin_cache_tenant_put(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant,
+			  const struct tenant_times *times)
 {
+	struct pin_meta m = {.created_at = times->created_at, .changed_at = times->changed_at};
+
 	if (no >= MAX_BACKENDS)
 		return;
 	pthread_mutex_lock(&c->lock);
 	if (c->gen[no] == gen)
-		insert(c, hash_of(no, tenant, NULL), no, tenant, NULL, NULL, 0, NULL);
+		insert(c, hash_of(no, tenant, NULL), no, tenant, NULL, NULL, 0, &m);
 	pthread_mutex_unlock(&c->lock);
 }
 

@@ -37,7 +37,8 @@ typedef int64_t pfs_usec_t;
 struct pin_meta {
 	int64_t id;			/* row id: stable for the pin's lifetime */
 	pfs_usec_t created_at;
-	pfs_usec_t updated_at;
+	pfs_usec_t updated_at;		/* the value's last change (mtime) */
+	pfs_usec_t changed_at;		/* the row's last change: value, name, TTL, source (ctime) */
 	pfs_usec_t expires_at;		/* 0: no expiry */
 	int32_t ttl_seconds;		/* -1: no TTL */
 	char source[PIN_SOURCE_MAX];
@@ -88,6 +89,13 @@ struct pin_change {
 	enum pin_change_op op;
 	const char *tenant;	/* NULL for RESYNC and DOWN */
 	const char *key;	/* "" when too long to announce: any key of tenant */
+	bool entry;		/* the tenant's entries changed (a pin appeared, went, moved) */
+};
+
+/* A tenant directory's times. */
+struct tenant_times {
+	pfs_usec_t created_at;	/* its tenants row's, else its oldest live pin's creation */
+	pfs_usec_t changed_at;	/* the last time an entry appeared, went or moved (mtime) */
 };
 
 /* Called from the feed's own thread; must not block for long. */
@@ -184,6 +192,13 @@ struct backend_ops {
 	/* Tenants with a tenants row or a live pin, in byte order, no duplicates. */
 	int (*tenant_list)(struct backend *be, backend_tenant_cb cb, void *ctx);
 	int (*tenant_exists)(struct backend *be, const char *tenant);
+	/*
+	 * The times of a tenant that exists (-ENOENT otherwise). A tenant with a
+	 * tenants row keeps them there (moved by triggers on the pins table); one
+	 * without (pins written by another tool) answers its live pins' oldest
+	 * and newest creation.
+	 */
+	int (*tenant_times)(struct backend *be, const char *tenant, struct tenant_times *ret);
 	int (*tenant_create)(struct backend *be, const char *tenant);
 	int (*tenant_delete)(struct backend *be, const char *tenant);
 
@@ -256,6 +271,7 @@ int backend_pin_list(struct backend *be, const char *tenant, const char *after_k
 		     unsigned limit, backend_pin_cb cb, void *ctx);
 int backend_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx);
 int backend_tenant_exists(struct backend *be, const char *tenant);
+int backend_tenant_times(struct backend *be, const char *tenant, struct tenant_times *ret);
 int backend_tenant_create(struct backend *be, const char *tenant);
 int backend_tenant_delete(struct backend *be, const char *tenant);
 int backend_ping(struct backend *be);

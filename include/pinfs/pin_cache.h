@@ -43,9 +43,12 @@ int pin_cache_get(struct pin_cache *c, unsigned no, const char *tenant, const ch
 void pin_cache_put(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant,
 		   const char *key, const char *text, size_t len, const struct pin_meta *meta);
 
-/* Whether tenant is known to exist on backend no. */
-bool pin_cache_tenant_known(struct pin_cache *c, unsigned no, const char *tenant);
-void pin_cache_tenant_put(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant);
+/* Whether tenant is known to exist on backend no; then *ret_times are its times. */
+bool pin_cache_tenant_get(struct pin_cache *c, unsigned no, const char *tenant,
+			  struct tenant_times *ret_times);
+/* Caches that tenant exists on backend no, with its times (unless the generation moved). */
+void pin_cache_tenant_put(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant,
+			  const struct tenant_times *times);
 
 /*
  * Drops (no, tenant, key), and with gone also the tenant's existence (the

@@ -1445,6 +1445,50 @@ static void test_sqlite_tenant_with_only_expired_pins_is_not_listed(void **state
 
 /* ---- tenants ----------------------------------------------------------- */
 
+/*
+ * Directory and change times (schema: PostgreSQL 3, SQLite 2): a tenant's
+ * changed_at moves when an entry appears, goes or moves, not on an
+ * overwrite; a pin's changed_at (ctime) moves on a rename and a metadata
+ * change while its updated_at (mtime) stays.
+ */
+static void test_backend_tenant_times_move_with_entries_only(void **state)
+{
+	struct tenant_times t0, t1, t2, t3, t4;
+	struct pin_meta m1, m2;
+	struct pin_meta_update u = {.ttl_op = PIN_TTL_KEEP, .source = "other"};
+	TENANT(t, "times");
+
+	(void)state;
+	assert_int_equal(backend_tenant_times(S.be, t, &t0), -ENOENT);
+	assert_int_equal(backend_tenant_create(S.be, t), 0);
+	assert_int_equal(backend_tenant_times(S.be, t, &t0), 0);
+	assert_true(t0.created_at > 0 && t0.changed_at >= t0.created_at);
+	sleep_ms(20);
+	put(t, "a", "1", &m1);
+	assert_int_equal(backend_tenant_times(S.be, t, &t1), 0);
+	assert_true(t1.changed_at > t0.changed_at);
+	assert_int_equal(t1.created_at, t0.created_at);
+	assert_true(m1.changed_at >= m1.updated_at);
+	sleep_ms(20);
+	put(t, "a", "2", NULL);
+	assert_int_equal(backend_tenant_times(S.be, t, &t2), 0);
+	assert_int_equal(t2.changed_at, t1.changed_at);	/* an overwrite is no new entry */
+	sleep_ms(20);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0), 0);
+	assert_int_equal(backend_tenant_times(S.be, t, &t3), 0);
+	assert_true(t3.changed_at > t2.changed_at);
+	expect_pin(t, "b", "2", &m2);
+	assert_true(m2.changed_at > m2.updated_at);	/* the rename moved its ctime only */
+	sleep_ms(20);
+	assert_int_equal(backend_pin_set_meta(S.be, t, "b", &u, &m1), 0);
+	assert_true(m1.changed_at > m2.changed_at);
+	assert_int_equal(m1.updated_at, m2.updated_at);
+	sleep_ms(20);
+	assert_int_equal(backend_pin_delete(S.be, t, "b"), 0);
+	assert_int_equal(backend_tenant_times(S.be, t, &t4), 0);
+	assert_true(t4.changed_at > t3.changed_at);
+}
+
 static void test_backend_tenant_create_exists_delete(void **state)
 {
 	struct names ns = {0};
@@ -1925,6 +1969,7 @@ static const struct {
 	enum needs needs;
 } all_tests[] = {
     {cmocka_unit_test(test_backend_ping_answers_zero), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_tenant_times_move_with_entries_only), NEEDS_ANY},
     {cmocka_unit_test(test_backend_schema_version_is_newest_embedded), NEEDS_ANY},
     {cmocka_unit_test(test_backend_uri_redacted_is_set), NEEDS_ANY},
     {cmocka_unit_test(test_backend_pin_get_missing_is_enoent), NEEDS_ANY},

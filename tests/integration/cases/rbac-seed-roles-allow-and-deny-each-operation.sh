@@ -1,6 +1,7 @@
 # Each seed role gets exactly its memory_pin actions, checked with a uid per
 # role on one tenant: dev and readonly read only; machine reads and writes
-# (create, overwrite, xattrs) but cannot delete, rename or mkdir; admin may
+# (create, overwrite, xattrs that do not bring a deletion closer) but cannot
+# delete, rename, mkdir or set a TTL that schedules a deletion; admin may
 # do everything, including mkdir/rmdir of tenants in its scope. Denied
 # operations answer EACCES and change nothing in the database.
 scope='["acme", "team-*"]'
@@ -62,8 +63,11 @@ step "uid $u (machine)"
 assert_eq "$(as_user $u probe write-trunc "$MNT/acme/k" '{"v":3}')" "write=OK close=OK" "machine overwrite"
 assert_eq "$(as_user $u probe write-trunc "$MNT/acme/new-$u" '{"n":3}')" "write=OK close=OK" "machine create"
 assert_eq "$(as_user $u probe access "$MNT/acme/k" w)" OK "machine access w"
-assert_eq "$(as_user $u probe setxattr "$MNT/acme/k" user.pin.ttl 3600)" OK "machine setxattr"
-assert_eq "$(as_user $u probe getxattr "$MNT/acme/k" user.pin.ttl)" "OK 3600" "machine reads its ttl"
+assert_eq "$(as_user $u probe setxattr "$MNT/acme/k" user.pin.ttl 3600)" EACCES "machine sets a first TTL"
+setfattr -n user.pin.ttl -v 3600 "$MNT/acme/k"
+assert_eq "$(as_user $u probe setxattr "$MNT/acme/k" user.pin.ttl 7200)" OK "machine extends the TTL"
+assert_eq "$(as_user $u probe getxattr "$MNT/acme/k" user.pin.ttl)" "OK 7200" "machine reads its ttl"
+assert_eq "$(as_user $u probe setxattr "$MNT/acme/k" user.pin.ttl 60)" EACCES "machine shortens the TTL"
 assert_eq "$(as_user $u probe removexattr "$MNT/acme/k" user.pin.ttl)" OK "machine removexattr"
 before=$(snapshot)
 assert_eq "$(as_user $u probe unlink "$MNT/acme/del-2")" EACCES "machine unlink"

@@ -39,10 +39,16 @@ assert_eq "$(rt_sqlite "$a" "SELECT tenant_id || '/' || key FROM memory_pins")" 
 assert_eq "$(rt_sqlite "$b" "SELECT tenant_id || '/' || key FROM memory_pins")" lab-x/k "b.db rows"
 umount_pinfs
 
-step "migrate down reverts the SQLite schema too"
+step "migrate down reverts the SQLite schema too, one version at a time"
 "$PINCTL" --config "$CONFIG" migrate down >"$CASE_DIR/down.log" 2>&1 || {
     cat "$CASE_DIR/down.log" >&2
     fail "pinctl migrate down failed"
+}
+assert_eq "$(rt_sqlite "$a" "SELECT count(*) FROM pragma_table_info('memory_pins') WHERE name = 'changed_at'")" 0 \
+    "a.db's schema 2 columns after one migrate down"
+"$PINCTL" --config "$CONFIG" migrate down >>"$CASE_DIR/down.log" 2>&1 || {
+    cat "$CASE_DIR/down.log" >&2
+    fail "the second pinctl migrate down failed"
 }
 assert_eq "$(rt_sqlite "$a" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'memory_pins'")" 0 \
     "memory_pins in a.db after migrate down"

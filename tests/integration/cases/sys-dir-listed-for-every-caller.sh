@@ -1,6 +1,7 @@
-# Directory /.system appears in / for every caller with a policy loaded (root, a
-# scoped uid, a uid bound to nothing) and holds exactly the ten files of
-# DESIGN.md section 8, each with the mode its use implies.
+# Directory /.system is reachable by name for every caller with a policy
+# loaded (root, a scoped uid, a uid bound to nothing), is not listed in /
+# (so tar, find and cp -r walk pins only), and holds exactly the ten files
+# of DESIGN.md section 8, each with the mode its use implies.
 rb_policy '[{"uid": 0, "roles": ["infra"], "tenants": ["*"]},
             {"uid": 20001, "roles": ["dev"], "tenants": ["acme"]}]'
 rb_config
@@ -8,7 +9,10 @@ mount_pinfs
 mkdir "$MNT/acme" "$MNT/beta"
 files="audit credentials events expire health metrics policy reload routes whoami"
 for u in 0 20001 20009; do
-    assert_match "$(as_user $u ls -A "$MNT" | tr '\n' ' ')" '^\.system ' "uid $u: .system in /"
+    if as_user $u ls -A "$MNT" | grep -qx '\.system'; then
+        fail "uid $u: .system listed in /"
+    fi
+    assert_eq "$(as_user $u probe stat "$MNT/.system")" "OK 0" "uid $u: stat /.system by name"
     assert_eq "$(as_user $u ls "$MNT/.system" | tr '\n' ' ')" "$files " "uid $u: ls /.system"
     assert_eq "$(as_user $u stat -c '%F %a' "$MNT/.system")" "directory 755" "uid $u: stat /.system"
 done
