@@ -6,8 +6,10 @@
 #   - a write that failed may have committed or not, but never left another
 #     value; no row appears that nobody wrote (phantom = 0);
 #   - every successful read was one complete JSON document that a writer
-#     wrote to that key (torn = 0, wrong = 0), and no acknowledged key ever
-#     read as missing (vanished = 0);
+#     wrote to that key (torn = 0, wrong = 0, and never zero bytes: empty =
+#     0, also for a key another writer was creating right then, which is
+#     ENOENT until it is committed), and no acknowledged key ever read as
+#     missing (vanished = 0);
 #   - every failure was EIO (failed_other = 0, no other read errno), and no
 #     operation took longer than 10 s (slow_ops = 0) or hung;
 #   - the same daemon serves on: every writer gets acknowledged writes again
@@ -40,7 +42,7 @@ cat -- "$CASE_DIR/load.out" >&2
 ((rc == 0)) || fail "load.py exited with status $rc (3: a worker hung)"
 
 step "the load's counts"
-ft_assert_zero "$CASE_DIR/load.out" torn wrong vanished failed_other slow_ops hung_workers
+ft_assert_zero "$CASE_DIR/load.out" empty torn wrong vanished failed_other slow_ops hung_workers
 (($(grep -c '^problem:' "$CASE_DIR/load.out" || true) == 0)) || fail "load.py reported problems (above)"
 other_read_errors=$(ft_field "$CASE_DIR/load.out" '[.detail | to_entries[] | select(.key | startswith("read_error_")) | select(.key != "read_error_EIO")] | length')
 assert_eq "$other_read_errors" 0 "read errors other than EIO"

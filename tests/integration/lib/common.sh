@@ -1431,6 +1431,45 @@ ft_pg_restart()
         -o "$FT_PG_OPTS" restart >/dev/null || fail "pg_ctl restart -m fast failed"
 }
 
+# ft_pg_stop: "pg_ctl stop -m fast" of the harness's cluster (ft_cleanup
+# starts it again if the case does not).
+ft_pg_stop()
+{
+    FT_PG_TOUCHED=1
+    ft_pg_ctl -D "$PIT_WORK/pg/data" -m fast -w -t 30 stop >/dev/null || fail "pg_ctl stop -m fast failed"
+}
+
+# ft_pg_start: starts the harness's cluster again (same socket dir, port, settings).
+ft_pg_start()
+{
+    ft_pg_ctl -D "$PIT_WORK/pg/data" -l "$PIT_WORK/pg/postgres.log" -w -t 60 -o "$FT_PG_OPTS" \
+        start >/dev/null || fail "pg_ctl start failed"
+}
+
+# ft_busy N NICE CPU: N busy loops at nice NICE on CPU (taskset), in the
+# background, to load the machine on purpose; FT_BUSY_PIDS lists them.
+# ft_busy_stop stops them (by pid), and so does ft_cleanup.
+FT_BUSY_PIDS=()
+ft_busy()
+{
+    local i
+    for ((i = 0; i < $1; i++)); do
+        nice -n "$2" taskset -c "$3" bash -c 'while :; do :; done' &
+        FT_BUSY_PIDS+=("$!")
+        ft_bg "$!"
+    done
+}
+
+ft_busy_stop()
+{
+    local pid
+    for pid in "${FT_BUSY_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    FT_BUSY_PIDS=()
+}
+
 # ---- private clusters (primary/standby), in the case dir ----
 # Cluster NAME lives in $CASE_DIR/NAME: data/ (0700), sock/ (its socket
 # directory, no TCP), postgres.log. Port numbers only name the socket file.
