@@ -8,7 +8,8 @@
  * not committed:
  *   - struct fs_file stages an open file's bytes until flush or fsync;
  *   - struct pending remembers names created through this mount and not yet
- *     committed, so the creator can stat, reopen and rename them. Scratch
+ *     committed, so the creator can stat, reopen and rename them (a reader
+ *     never reads a plain creation in progress: see fs_open). Scratch
  *     names (sed's and Python's temporaries) stay pending even after their
  *     content is validated at close, and become a pin only when renamed onto
  *     a key, in one backend call; they are never visible to other users.
@@ -1467,9 +1468,19 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 	if (r < 0)
 		goto fail;
 
+	/*
+	 * A name this uid created and has not committed yet. A scratch file is
+	 * private to its writer, who reopens it (rsync, for its xattrs): every
+	 * open joins it. A plain creation is joined only by an open that cannot
+	 * read what was there before (it writes only, truncates, or creates):
+	 * its commit is then that creation's and carries its staged xattrs. A
+	 * reader (O_RDONLY, O_RDWR alone) is not part of someone's creation in
+	 * progress and must not read its empty base: it goes on below to the
+	 * committed value, or ENOENT while there is none, like every other uid.
+	 */
 	pthread_mutex_lock(&fs->pending_lock);
 	p = fs_pending_find(fs, tenant, key, who->uid, false);
-	if (p) {
+	if (p && (p->scratch || (flags & O_ACCMODE) == O_WRONLY || (flags & (O_TRUNC | O_CREAT)))) {
 		p->refs++;
 		f->pending = p;
 	}
