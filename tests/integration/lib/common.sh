@@ -1416,6 +1416,26 @@ ft_assert_zero()
     done
 }
 
+# ft_assert_only_eio_reads FILE: load.py's reads failed with no errno but EIO.
+ft_assert_only_eio_reads()
+{
+    assert_eq "$(ft_field "$1" '[.detail | to_entries[] | select(.key | startswith("read_error_")) | select(.key != "read_error_EIO")] | length')" 0 \
+        "read errors other than EIO"
+}
+
+# ft_check_harness_db RESUME_AFTER: "load.py check" of $CASE_DIR/load.json
+# against the case database in the harness's cluster and through the mount
+# (output in $CASE_DIR/check.out); fails on lost, mismatched or phantom rows.
+ft_check_harness_db()
+{
+    local rc=0
+    ft_load check --state "$CASE_DIR/load.json" --psql "$PIT_PG_BIN/psql" --host "$PIT_PG_SOCK" --db "$CASE_DB" \
+        --mnt "$MNT" --resume-after "$1" >"$CASE_DIR/check.out" 2>&1 || rc=$?
+    cat -- "$CASE_DIR/check.out" >&2
+    ((rc == 0)) || fail "check found lost, mismatched or phantom rows (above)"
+    ft_assert_zero "$CASE_DIR/check.out" lost mismatched phantom cur_bad shared_bad mount_lost mount_mismatched
+}
+
 # ft_postmaster_pid: the harness cluster's postmaster pid.
 ft_postmaster_pid()
 {
