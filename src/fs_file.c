@@ -292,9 +292,19 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	if (r < 0)
 		goto fail;
 
+	/*
+	 * A name this uid created and has not committed yet. A scratch file is
+	 * private to its writer, who reopens it (rsync, for its xattrs): every
+	 * open joins it. A plain creation is joined only by an open that cannot
+	 * read what was there before (it writes only, truncates, or creates):
+	 * its commit is then that creation's and carries its staged xattrs. A
+	 * reader (O_RDONLY, O_RDWR alone) is not part of someone's creation in
+	 * progress and must not read its empty base: it goes on below to the
+	 * committed value, or ENOENT while there is none, like every other uid.
+	 */
 	pthread_mutex_lock(&fs->pending_lock);
 	p = fs_pending_find(fs, tenant, key, who->uid, false);
-	if (p) {
+	if (p && (p->scratch || (flags & O_ACCMODE) == O_WRONLY || (flags & (O_TRUNC | O_CREAT)))) {
 		p->refs++;
 		f->pending = p;
 	}

@@ -2,7 +2,8 @@
 /*
  * Pending names: names created through this mount and not committed yet,
  * so their creator can stat, reopen and rename them before a value exists
- * (nothing is in the backend until a valid JSON document is committed).
+ * (nothing is in the backend until a valid JSON document is committed). A
+ * reader never reads a plain creation in progress (see fs_file_open).
  * Scratch names (sed's and Python's temporaries, path_key_create_class)
  * stay pending even after their content is validated at close, and become
  * a pin only when renamed onto a key, in one backend call; they are never

@@ -3,7 +3,7 @@
 #   - Within 5 s (10 s under ASan) the mount point is released (fusermount3's auto_unmount
 #     watchdog): not in the mount table, `mountpoint -q` false, and the
 #     directory underneath is empty (nothing was written into it).
-#   - Until the kill, no operation failed, read torn or took over 10 s;
+#   - Until the kill, no operation failed, read torn or empty or took over 10 s;
 #     after it, failures (ENOTCONN, ECONNABORTED, ENOENT) are counted apart.
 #   - Every write acknowledged before the kill is in the database with
 #     exactly its value, and a new mount of the same mount point reads
@@ -51,7 +51,7 @@ cat -- "$CASE_DIR/load.out" >&2
 assert_eq "$(ls -A -- "$MNT")" "" "the directory under the released mount point"
 
 step "the load's counts before the kill"
-ft_assert_zero "$CASE_DIR/load.out" torn wrong vanished failed_eio failed_other read_errors slow_ops hung_workers
+ft_assert_zero "$CASE_DIR/load.out" empty torn wrong vanished failed_eio failed_other read_errors slow_ops hung_workers
 (($(grep -c '^problem:' "$CASE_DIR/load.out" || true) == 0)) || fail "load.py reported problems (above)"
 acked=$(ft_field "$CASE_DIR/load.out" .acknowledged)
 ((acked >= 200)) || fail "only $acked writes were acknowledged before the kill"

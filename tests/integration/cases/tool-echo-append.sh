@@ -1,7 +1,7 @@
 # O_APPEND appends to the handle's staged buffer:
 # - one open in append mode that writes '[1,' and then ' 2]' (two write()
 #   calls) commits [1, 2] at close; in between, nothing is in the database
-#   and another reader does not see the staged bytes;
+#   and another reader's open is ENOENT (it never sees the staged bytes);
 # - echo >> of a blank line onto a pin keeps it valid (same value);
 # - echo >> of a second document makes the content invalid: bash reports
 #   "write error: Invalid argument" and the old value stays;
@@ -25,8 +25,9 @@ py=$!
 tool_bg "$py"
 assert_eq "$(tool_fifo_wait ready)" half "python's progress"
 tool_assert_pins
-# Another reader never sees staged bytes (whether it finds an empty file or none).
-assert_eq "$(cat "$MNT/acme/list" 2>/dev/null || true)" "" "read of the half-written key by another process"
+# Another reader never sees staged bytes: the key is not committed yet, so
+# it does not exist for any other open that reads (same uid included).
+assert_eq "$(probe open-r "$MNT/acme/list")" ENOENT "read of the half-written key by another process"
 tool_fifo_send go
 wait "$py" || fail "the python append failed"
 assert_eq "$(tool_value acme list)" '[1, 2]' "value built by two appends"

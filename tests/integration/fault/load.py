@@ -4,10 +4,11 @@
 they left in PostgreSQL (tests/integration/cases/fault-*.sh). Stdlib only.
 
   load.py run --mnt DIR --tenant T --state FILE [--writers 6] [--readers 6]
-              [--duration 12] [--pad 1500] [--stop-file F] [--allow EIO,...]
-              [--slow-ms 10000]
+              [--shared 0] [--duration 12] [--pad 1500] [--stop-file F]
+              [--allow EIO,...] [--slow-ms 10000]
   load.py check --state FILE --psql PSQL --host SOCK [--port P] --db DB
               [--mnt DIR] [--resume-after EPOCH]
+  load.py trace --state FILE --log PINFS_D_LOG [--window 150]
 
 The model. Writer w writes keys "w{w}-k{i}" (i = 0, 1, ...), each exactly
 once, and after each of them overwrites "w{w}-cur" with the same sequence
@@ -19,6 +20,13 @@ succeeded. A write that failed anywhere is "uncertain": a close() that
 failed with EIO may have committed (the COMMIT can succeed while its reply
 is lost), so afterwards such a key may hold exactly its value or be absent.
 
+With --shared N, every writer also writes the N keys "s0" ... "s{N-1}"
+that all writers share (writer w's sequence seq goes to "s{seq % N}"), and
+after every write of its own (k, cur or shared) it reads one shared key,
+chosen at random, and judges it as a reader does: while the other writers
+truncate and rewrite that key, a read must still return one whole value
+that some writer wrote there, or fail with an errno.
+
 Readers read other writers' keys (open, read in 1 KiB pieces, close: each
 piece is one FUSE READ, since pin files are direct_io, so a reader that
 races an overwrite spans several requests) and classify every read:
@@ -26,10 +34,14 @@ races an overwrite spans several requests) and classify every read:
   torn       the bytes are not one JSON document
   wrong      JSON, but not a value ever written to that key
   vanished   ENOENT for a key whose write was acknowledged before the read
-  pending_empty  no bytes at all from a key whose first write was not yet
-             acknowledged: the creating uid sees its own uncommitted file
-             (readers and writers are both root here) as empty
+  empty      no bytes at all, and no error: never right, since a pin holds
+             one JSON value and a key nobody committed yet is ENOENT (not
+             even for another process of the uid that is creating it)
   error      a failed open/read (counted per errno; EIO is the outage)
+Every torn, wrong, vanished or empty read is recorded in --state's
+"bad_reads" (time, thread id, key, length, first bytes, errno) together
+with what an immediate second open+read of the same key by the same
+thread returned, and printed as a "problem:" line.
 
 "run" prints one JSON line of counts and saves every attempt to --state.
 After SIGUSR1 (sent just before the case kills the daemon) failures are
@@ -48,9 +60,17 @@ worker hung (an operation still blocked 2 x --slow-ms after the end).
   phantom              rows for keys nobody attempted
   cur_bad              a "-cur" row that is not the last acknowledged
                        write or a later failed one
+  shared_bad           a shared key's row that no writer attempted, or no
+                       row although a write to it was acknowledged
 and, with --mnt, the same for reads through the mount (mount_lost,
-mount_mismatched). Exit status 0 when lost, mismatched, phantom, cur_bad
-(and the mount's) are all 0, else 1 (the first problems are printed).
+mount_mismatched). Exit status 0 when lost, mismatched, phantom, cur_bad,
+shared_bad (and the mount's) are all 0, else 1 (the first problems are printed).
+
+"trace" prints, for every bad read in --state, the FUSE requests the kernel
+sent for it (found in the daemon's "pinfs -d" log by the reading thread's
+id, which the log shows as the request's pid) and every request on the same
+node around it (the writers' OPEN, CREATE, WRITE, FLUSH, RELEASE), with
+their replies ("ok OUTSIZE": a READ of 0 bytes is "ok 16", the header).
 """
 import argparse
 import errno
@@ -114,7 +134,14 @@ class Load:
         self.cur_acked = [-1] * a.writers
         self.cur_tried = [set() for _ in range(a.writers)]
         self.k_next = [0] * a.writers
+        # Per shared key: attempts [w, seq, status, t_end], the (w, seq)
+        # attempted so far (a reader may see one before its close returns),
+        # and whether a write to it was acknowledged yet.
+        self.s = [[] for _ in range(a.shared)]
+        self.s_tried = [set() for _ in range(a.shared)]
+        self.s_acked = [False] * a.shared
         self.problems = []
+        self.bad_reads = []
         self.threads_started = time.time()
 
     def after_kill(self):
@@ -177,6 +204,11 @@ class Load:
                 self.k[w].append([seq, status, round(now, 3)])
                 if status == "ack":
                     self.k_acked[w].append(seq)
+            elif kind.startswith("s"):
+                j = int(kind[1:])
+                self.s[j].append([w, seq, status, round(now, 3)])
+                if status == "ack":
+                    self.s_acked[j] = True
             else:
                 self.cur[w].append([seq, status, round(now, 3)])
                 self.cur_tried[w].add(seq)
@@ -185,6 +217,7 @@ class Load:
 
     def writer(self, w):
         pad = self.a.pad
+        rnd = random.Random(w * 104729 + int(time.time()))
         seq = 0
         while not self.stop.is_set():
             with self.wlock:
@@ -192,6 +225,7 @@ class Load:
             path = os.path.join(self.dir, "w%d-k%d" % (w, seq))
             step, err, t0 = self.write_pin(path, encode(value_for(w, seq, "k", pad)))
             self.record_write(w, "k", seq, step, err, t0)
+            self.read_shared(w, rnd)
             if self.stop.is_set():
                 break
             with self.wlock:
@@ -199,9 +233,28 @@ class Load:
             path = os.path.join(self.dir, "w%d-cur" % w)
             step, err, t0 = self.write_pin(path, encode(value_for(w, seq, "cur", pad)))
             self.record_write(w, "cur", seq, step, err, t0)
+            self.read_shared(w, rnd)
+            if self.a.shared and not self.stop.is_set():
+                kind = "s%d" % (seq % self.a.shared)
+                with self.wlock:
+                    self.s_tried[seq % self.a.shared].add((w, seq))
+                path = os.path.join(self.dir, kind)
+                step2, err, t0 = self.write_pin(path, encode(value_for(w, seq, kind, pad)))
+                self.record_write(w, kind, seq, step2, err, t0)
+                self.read_shared(w, rnd)
+                step = step or step2
             if step is not None and not self.after_kill():
                 time.sleep(0.02)  # an outage: do not spin
             seq += 1
+
+    def read_shared(self, w, rnd):
+        """After a write: writer w reads one shared key and judges it."""
+        if not self.a.shared or self.stop.is_set():
+            return
+        j = rnd.randrange(self.a.shared)
+        with self.wlock:
+            must_exist = self.s_acked[j]
+        self.judge("writer %d" % w, "s%d" % j, None, "s%d" % j, None, must_exist)
 
     # ---- reading -----------------------------------------------------------
 
@@ -230,7 +283,6 @@ class Load:
 
     def reader(self, r):
         rnd = random.Random(r * 7919 + int(time.time()))
-        pad = self.a.pad
         nw = self.a.writers
         while not self.stop.is_set():
             w = (r + 1 + rnd.randrange(max(nw - 1, 1))) % nw if nw > 1 else 0
@@ -248,58 +300,93 @@ class Load:
             else:
                 kind, seq, must_exist = "k", nxt + rnd.randrange(2), False
                 name = "w%d-k%d" % (w, seq)
-            t0 = time.monotonic()
-            data, step, err = self.read_pin(os.path.join(self.dir, name))
-            ms = (time.monotonic() - t0) * 1000.0
-            self.st.lat("read", ms)
-            if ms > self.a.slow_ms:
-                self.st.add("slow_ops")
-                self.problem("reader %d %s took %.0f ms" % (r, name, ms))
-            if step is not None:
-                if self.after_kill():
-                    self.st.add("read_errors_after_kill")
-                elif err == "ENOENT" and step == "open":
-                    if must_exist:
-                        self.st.add("vanished")
-                        self.problem("reader %d: %s is ENOENT after its write was acknowledged" % (r, name))
-                    else:
-                        self.st.add("reads_enoent")
+            self.judge("reader %d" % r, name, w, kind, seq, must_exist)
+
+    def good_value(self, w, kind, seq, v):
+        """Whether v is a value written to the key (w's kind/seq; a shared key: anyone's)."""
+        pad = self.a.pad
+        if not isinstance(v, dict) or v.get("kind") != kind:
+            return False
+        s = v.get("seq")
+        if kind.startswith("s"):
+            vw = v.get("w")
+            with self.wlock:
+                tried = (vw, s) in self.s_tried[int(kind[1:])]
+            return tried and v == value_for(vw, s, kind, pad)
+        if v.get("w") != w:
+            return False
+        if kind == "cur":
+            with self.wlock:
+                tried = s in self.cur_tried[w]
+            return tried and isinstance(s, int) and v == value_for(w, s, "cur", pad)
+        return v == value_for(w, seq, "k", pad)
+
+    def bad_read(self, who, name, category, data, step, err, path):
+        """Records a read that returned the wrong thing, and what a second read returns."""
+        t = time.time()
+        data2, step2, err2 = self.read_pin(path)
+        rec = {"t": round(t, 3), "tid": threading.get_native_id(), "who": who, "key": name,
+               "category": category, "len": len(data), "head": repr(data[:60]),
+               "error": None if step is None else "%s:%s" % (step, err),
+               "again_len": len(data2), "again_head": repr(data2[:60]),
+               "again_error": None if step2 is None else "%s:%s" % (step2, err2)}
+        with self.wlock:
+            if len(self.bad_reads) < 200:
+                self.bad_reads.append(rec)
+        self.problem("%s: %s read %s (tid %d at %.3f): %d bytes %s%s; read again: %d bytes %s%s"
+                     % (who, name, category, rec["tid"], t, len(data), rec["head"],
+                        "" if step is None else ", " + rec["error"], len(data2), rec["again_head"],
+                        "" if step2 is None else ", " + rec["again_error"]))
+
+    def judge(self, who, name, w, kind, seq, must_exist):
+        """Reads name and counts what it returned (see the categories above)."""
+        path = os.path.join(self.dir, name)
+        t0 = time.monotonic()
+        data, step, err = self.read_pin(path)
+        ms = (time.monotonic() - t0) * 1000.0
+        self.st.lat("read", ms)
+        if ms > self.a.slow_ms:
+            self.st.add("slow_ops")
+            self.problem("%s: %s took %.0f ms" % (who, name, ms))
+        if step is not None:
+            if self.after_kill():
+                self.st.add("read_errors_after_kill")
+            elif err == "ENOENT" and step == "open":
+                if must_exist:
+                    self.st.add("vanished")
+                    self.bad_read(who, name, "vanished (ENOENT after an acknowledged write)",
+                                  data, step, err, path)
                 else:
-                    self.st.add("read_errors")
-                    self.st.add("read_error_" + err)
-                    if data:
-                        self.st.add("read_errors_midway")
-                    if err not in self.allow:
-                        self.problem("reader %d: %s %s failed with %s" % (r, name, step, err))
-                if not self.after_kill():
-                    time.sleep(0.01)
-                continue
-            if not data and not must_exist:
-                # Another writer's creation in progress: pinfs shows the
-                # creating uid (root here, as for the readers) its pending,
-                # uncommitted file as empty. Counted apart; never for a key
-                # that was acknowledged before the read.
-                self.st.add("reads_pending_empty")
-                continue
-            try:
-                v = json.loads(data.decode("utf-8"))
-            except ValueError:
-                self.st.add("torn")
-                self.problem("reader %d: %s is not one JSON document: %r" % (r, name, data[:200]))
-                continue
-            good = isinstance(v, dict) and v.get("w") == w and v.get("kind") == kind
-            if good and kind == "cur":
-                s = v.get("seq")
-                with self.wlock:
-                    tried = s in self.cur_tried[w]
-                good = tried and isinstance(s, int) and v == value_for(w, s, "cur", pad)
-            elif good:
-                good = v == value_for(w, seq, "k", pad)
-            if good:
-                self.st.add("reads_ok")
+                    self.st.add("reads_enoent")
             else:
-                self.st.add("wrong")
-                self.problem("reader %d: %s holds a value never written there: %r" % (r, name, data[:200]))
+                self.st.add("read_errors")
+                self.st.add("read_error_" + err)
+                if data:
+                    self.st.add("read_errors_midway")
+                if err not in self.allow:
+                    self.problem("%s: %s %s failed with %s" % (who, name, step, err))
+            if not self.after_kill():
+                time.sleep(0.01)
+            return
+        if not data:
+            # A pin is one JSON value: zero bytes is never a value, and a key
+            # nobody committed is ENOENT, also while someone creates it.
+            self.st.add("empty")
+            self.bad_read(who, name, "empty", data, step, err, path)
+            return
+        try:
+            v = json.loads(data.decode("utf-8"))
+        except ValueError:
+            self.st.add("torn")
+            self.bad_read(who, name, "torn (not one JSON document)", data, step, err, path)
+            return
+        if self.good_value(w, kind, seq, v):
+            self.st.add("reads_ok")
+            if kind.startswith("s"):
+                self.st.add("reads_ok_shared")
+        else:
+            self.st.add("wrong")
+            self.bad_read(who, name, "wrong (a value never written there)", data, step, err, path)
 
     # ---- driver --------------------------------------------------------------
 
@@ -339,7 +426,8 @@ class Load:
                 "failed_after_kill": c.get("failed_after_kill", 0),
                 "reads_ok": c.get("reads_ok", 0),
                 "reads_enoent": c.get("reads_enoent", 0),
-                "reads_pending_empty": c.get("reads_pending_empty", 0),
+                "empty": c.get("empty", 0),
+                "shared": a.shared,
                 "read_errors": c.get("read_errors", 0),
                 "torn": c.get("torn", 0),
                 "wrong": c.get("wrong", 0),
@@ -357,8 +445,10 @@ class Load:
                 "killed_at": self.killed_at,
                 "k": self.k,
                 "cur": self.cur,
+                "shared": self.s,
                 "summary": summary,
                 "problems": self.problems,
+                "bad_reads": self.bad_reads,
             }
         with open(a.state + ".tmp", "w", encoding="utf-8") as f:
             json.dump(state, f)
@@ -397,7 +487,7 @@ def check(a):
     pad, tenant = s["pad"], s["tenant"]
     rows = db_rows(a, tenant)
     c = {x: 0 for x in ("acknowledged", "lost", "mismatched", "uncertain_committed",
-                        "uncertain_absent", "phantom", "cur_bad", "mount_checked",
+                        "uncertain_absent", "phantom", "cur_bad", "shared_bad", "mount_checked",
                         "mount_lost", "mount_mismatched")}
     problems = []
     expected = {}  # key -> value that must be there (acknowledged)
@@ -451,6 +541,24 @@ def check(a):
                     % (key, gs, last, sorted(later_failed)[:10]))
         elif gs == last:
             expected[key] = got
+    for j, attempts in enumerate(s.get("shared", [])):
+        key = "s%d" % j
+        seen.add(key)
+        got = rows.get(key)
+        c["acknowledged"] += sum(1 for x in attempts if x[2] == "ack")
+        if got is None:
+            if any(st == "ack" for _w, _seq, st, _t in attempts):
+                c["lost"] += 1
+                c["shared_bad"] += 1
+                problem("lost: %s has no row, though a write to it was acknowledged" % key)
+            continue
+        gw = got.get("w") if isinstance(got, dict) else None
+        gs = got.get("seq") if isinstance(got, dict) else None
+        if not any(x[0] == gw and x[1] == gs for x in attempts) or got != value_for(gw, gs, key, pad):
+            c["shared_bad"] += 1
+            problem("%s holds a value no writer attempted: %r" % (key, json.dumps(got)[:200]))
+        else:
+            expected[key] = got
     for key in rows:
         if key not in seen:
             c["phantom"] += 1
@@ -492,8 +600,98 @@ def check(a):
     print(json.dumps(c, sort_keys=True))
     for p in problems:
         print("problem: " + p)
-    bad = c["lost"] + c["mismatched"] + c["phantom"] + c["cur_bad"] + c["mount_lost"] + c["mount_mismatched"]
+    bad = (c["lost"] + c["mismatched"] + c["phantom"] + c["cur_bad"] + c["shared_bad"]
+           + c["mount_lost"] + c["mount_mismatched"])
     return 1 if bad else 0
+
+
+# ---- trace ------------------------------------------------------------------
+
+def parse_trace(path):
+    """The FUSE requests in a "pinfs -d" log, in order: dicts with unique,
+    op, nodeid, pid and (once replied) the reply ("ok OUTSIZE" or "ERRNO")."""
+    reqs, by_unique = [], {}
+    with open(path, errors="replace") as f:
+        for line in f:
+            i = line.find("unique: ")
+            if i < 0:
+                continue
+            fields = dict(x.split(": ", 1) for x in line[i:].strip().split(", ") if ": " in x)
+            u = fields.get("unique")
+            if "opcode" in fields:
+                r = {"unique": u, "op": fields["opcode"].split(" ")[0], "nodeid": fields.get("nodeid"),
+                     "pid": fields.get("pid"), "reply": None}
+                reqs.append(r)
+                by_unique[u] = r
+            elif u in by_unique and by_unique[u]["reply"] is None:
+                r = by_unique.pop(u)
+                if "success" in line:
+                    r["reply"] = "ok %s" % fields.get("outsize", "?")
+                else:
+                    e = fields.get("error", "?").split(" ")[0]
+                    r["reply"] = ename(-int(e)) if e.lstrip("-").isdigit() else e
+    return reqs
+
+
+def fmt_req(r):
+    return "%s %s node %s pid %s -> %s" % (r["unique"], r["op"], r["nodeid"], r["pid"], r["reply"])
+
+
+def trace(a):
+    """For every bad read in --state: the kernel's requests for that read (and
+    the second read), and every request on the same node around it."""
+    with open(a.state, encoding="utf-8") as f:
+        s = json.load(f)
+    bad = s.get("bad_reads", [])
+    if not bad:
+        print("trace: no bad reads")
+        return 0
+    reqs = parse_trace(a.log)
+    used = set()
+    for b in bad:
+        tid = str(b["tid"])
+        # The first READ after an OPEN by that thread that matches what it got.
+        want_empty = b["len"] == 0 and b["error"] is None
+        found = None
+        for i, r in enumerate(reqs):
+            if r["pid"] != tid or r["op"] != "OPEN" or i in used:
+                continue
+            if b["error"] and b["error"].startswith("open:"):
+                if r["reply"] == b["error"].split(":")[1]:
+                    found = i
+                    break
+                continue
+            for j in range(i + 1, min(i + 50, len(reqs))):
+                q = reqs[j]
+                if q["pid"] == tid and q["op"] == "READ":
+                    if (q["reply"] == "ok 16") == want_empty:
+                        found = i
+                    break
+            if found is not None:
+                break
+        print("bad read: %s %s %s (tid %s): %d bytes %s; again %d bytes %s"
+              % (b["who"], b["key"], b["category"], tid, b["len"], b["head"], b["again_len"], b["again_head"]))
+        if found is None:
+            print("  (not found in the trace)")
+            continue
+        used.add(found)
+        node = reqs[found]["nodeid"]
+        lo, hi = max(found - a.window, 0), min(found + a.window, len(reqs))
+        # Who created the node: a CREATE whose thread next sent a request on it.
+        creators = set()
+        for i in range(lo, hi):
+            r = reqs[i]
+            if r["op"] == "CREATE":
+                for q in reqs[i + 1:min(i + 50, len(reqs))]:
+                    if q["pid"] == r["pid"]:
+                        if q["nodeid"] == node:
+                            creators.add(i)
+                        break
+        for i in range(lo, hi):
+            r = reqs[i]
+            if r["nodeid"] == node or i in creators or (r["pid"] == tid and i >= found - 2):
+                print("  %s%s" % ("> " if r["pid"] == tid else "  ", fmt_req(r)))
+    return 0
 
 
 def main():
@@ -505,6 +703,7 @@ def main():
     r.add_argument("--state", required=True)
     r.add_argument("--writers", type=int, default=6)
     r.add_argument("--readers", type=int, default=6)
+    r.add_argument("--shared", type=int, default=0, help="keys every writer writes and reads")
     r.add_argument("--duration", type=float, default=12)
     r.add_argument("--pad", type=int, default=1500)
     r.add_argument("--stop-file")
@@ -518,9 +717,15 @@ def main():
     k.add_argument("--db", required=True)
     k.add_argument("--mnt")
     k.add_argument("--resume-after")
+    t = sub.add_parser("trace")
+    t.add_argument("--state", required=True)
+    t.add_argument("--log", required=True, help='the daemon\'s "pinfs -d" output')
+    t.add_argument("--window", type=int, default=150, help="requests either side of each bad read")
     a = p.parse_args()
     if a.cmd == "run":
         return Load(a).run()
+    if a.cmd == "trace":
+        return trace(a)
     return check(a)
 
 

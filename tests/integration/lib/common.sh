@@ -1418,6 +1418,26 @@ ft_assert_zero()
     done
 }
 
+# ft_assert_only_eio_reads FILE: load.py's reads failed with no errno but EIO.
+ft_assert_only_eio_reads()
+{
+    assert_eq "$(ft_field "$1" '[.detail | to_entries[] | select(.key | startswith("read_error_")) | select(.key != "read_error_EIO")] | length')" 0 \
+        "read errors other than EIO"
+}
+
+# ft_check_harness_db RESUME_AFTER: "load.py check" of $CASE_DIR/load.json
+# against the case database in the harness's cluster and through the mount
+# (output in $CASE_DIR/check.out); fails on lost, mismatched or phantom rows.
+ft_check_harness_db()
+{
+    local rc=0
+    ft_load check --state "$CASE_DIR/load.json" --psql "$PIT_PG_BIN/psql" --host "$PIT_PG_SOCK" --db "$CASE_DB" \
+        --mnt "$MNT" --resume-after "$1" >"$CASE_DIR/check.out" 2>&1 || rc=$?
+    cat -- "$CASE_DIR/check.out" >&2
+    ((rc == 0)) || fail "check found lost, mismatched or phantom rows (above)"
+    ft_assert_zero "$CASE_DIR/check.out" lost mismatched phantom cur_bad shared_bad mount_lost mount_mismatched
+}
+
 # ft_postmaster_pid: the harness cluster's postmaster pid.
 ft_postmaster_pid()
 {
@@ -1431,6 +1451,45 @@ ft_pg_restart()
     FT_PG_TOUCHED=1
     ft_pg_ctl -D "$PIT_WORK/pg/data" -l "$PIT_WORK/pg/postgres.log" -m fast -w -t 60 \
         -o "$FT_PG_OPTS" restart >/dev/null || fail "pg_ctl restart -m fast failed"
+}
+
+# ft_pg_stop: "pg_ctl stop -m fast" of the harness's cluster (ft_cleanup
+# starts it again if the case does not).
+ft_pg_stop()
+{
+    FT_PG_TOUCHED=1
+    ft_pg_ctl -D "$PIT_WORK/pg/data" -m fast -w -t 30 stop >/dev/null || fail "pg_ctl stop -m fast failed"
+}
+
+# ft_pg_start: starts the harness's cluster again (same socket dir, port, settings).
+ft_pg_start()
+{
+    ft_pg_ctl -D "$PIT_WORK/pg/data" -l "$PIT_WORK/pg/postgres.log" -w -t 60 -o "$FT_PG_OPTS" \
+        start >/dev/null || fail "pg_ctl start failed"
+}
+
+# ft_busy N NICE CPU: N busy loops at nice NICE on CPU (taskset), in the
+# background, to load the machine on purpose; FT_BUSY_PIDS lists them.
+# ft_busy_stop stops them (by pid), and so does ft_cleanup.
+FT_BUSY_PIDS=()
+ft_busy()
+{
+    local i
+    for ((i = 0; i < $1; i++)); do
+        nice -n "$2" taskset -c "$3" bash -c 'while :; do :; done' &
+        FT_BUSY_PIDS+=("$!")
+        ft_bg "$!"
+    done
+}
+
+ft_busy_stop()
+{
+    local pid
+    for pid in "${FT_BUSY_PIDS[@]}"; do
+        kill -TERM "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
+    FT_BUSY_PIDS=()
 }
 
 # ---- private clusters (primary/standby), in the case dir ----
