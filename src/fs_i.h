@@ -175,6 +175,18 @@ struct pending *fs_pending_find(struct fs *fs, const char *tenant, const char *k
 				bool uid_any);
 int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resource,
 		 const char *action, const char *tenant);
+/*
+ * The same decision as a visibility check (may a listing or a stream show
+ * who this tenant or event?): neither counted in rbac_decisions_total nor
+ * audited. True when fs_authorize would return 0.
+ */
+bool fs_visible(struct fs *fs, const struct pfs_subject *who, const char *resource,
+		const char *action, const char *tenant);
+/* The subject's name in audit records: "token:SUB" or "uid:N", cut to len at a character. */
+void fs_subject_name(const struct cred_claims *token, uid_t uid, char *buf, size_t len);
+/* A committed pin's st_ino, also its user.pin.id (see fs_core.c). */
+uint64_t fs_pin_ino(unsigned backend_no, const char *tenant, const char *key,
+		    const struct pin_meta *meta);
 int fs_route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigned *ret_no);
 void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 	      const char *operation, const char *tenant, const char *key, int result,
