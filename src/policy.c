@@ -751,6 +751,19 @@ static bool scope_covers(char *const *tenants, size_t n, const char *tenant)
 	return false;
 }
 
+bool policy_scope_includes(const char *const *scope, size_t n, const char *entry)
+{
+	bool glob = strpbrk(entry, "*?[") != NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(scope[i], "*") == 0 || strcmp(scope[i], entry) == 0)
+			return true;
+		if (!glob && fnmatch(scope[i], entry, 0) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* The outcome of binding b if it applies to the subject. */
 static enum outcome binding_outcome(const struct policy *pol, const struct binding *b,
 				    const char *resource, const char *action, const char *tenant)
