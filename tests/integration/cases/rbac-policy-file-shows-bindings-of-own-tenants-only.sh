@@ -1,4 +1,4 @@
-# /.system/policy shows a caller with policy:read only the bindings of its
+# The policy file (/.system/policy) shows a caller with policy:read only the bindings of its
 # own tenants (other subjects' bindings too, cut to the tenants in its
 # scope), marked "filtered"; a caller with policy:read on a "*" scope or
 # with policy:write sees the whole policy. Names of other tenants and

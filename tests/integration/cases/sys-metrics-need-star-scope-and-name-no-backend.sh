@@ -1,4 +1,4 @@
-# /.system/metrics counts every tenant's operations and decisions, so it
+# The metrics file (/.system/metrics) counts every tenant's operations and decisions, so it
 # needs prometheus:query on a binding scoped to "*" (like /.system/routes);
 # a tenant-scoped holder gets EACCES. Its route labels are numbers that
 # reveal no address (no URI, host, database or file path), and
