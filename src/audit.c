@@ -2,10 +2,20 @@
 /*
  * Audit queue, writer thread and recent-events ring (see audit.h).
  *
- * Invariants: q_len <= q_cap; ring slots hold events seq (ring_next - n) ..
- * ring_next - 1; everything is protected by a->lock, which is never held
+ * Invariants: q_len <= q_cap; q_rbac <= q_len is how many queued events are
+ * RBAC decisions; the per-uid table holds, for every uid with events in the
+ * queue, how many it has there; ring slots hold events seq (ring_next - n)
+ * .. ring_next - 1; everything is protected by a->lock, which is never held
  * across I/O. The writer takes a batch out under the lock and writes it
  * without it.
+ *
+ * Fairness (what one user can do to the others' audit): the queue is one
+ * FIFO, but no uid may hold more than a share of it once it is half full,
+ * and RBAC decisions may fill at most half of it. So a user who makes the
+ * daemon refuse it as fast as it can (each refusal is audited) fills at most
+ * half the queue, and every other uid still has room for its own share of
+ * operations: its events are written, the flooder's extra ones are dropped
+ * and counted.
  */
 #include "pinfs/audit.h"
 
@@ -22,6 +32,7 @@
 #include "pinfs/log.h"
 #include "pinfs/metrics.h"
 #include "pinfs/timeutil.h"
+#include "pinfs/utf8.h"
 
 #define BATCH_MAX 128
 /*
@@ -36,10 +47,17 @@
 struct queued {
 	struct backend *be;
 	bool rbac;
+	int64_t uid;		/* whose request made it (-1: the daemon's own) */
 	union {
 		struct audit_event ev;
 		struct rbac_event rev;
 	} u;
+};
+
+/* How many queued events one uid has (n 0: a free slot). Open addressing. */
+struct uid_count {
+	int64_t uid;
+	size_t n;
 };
 
 struct audit {
@@ -47,6 +65,10 @@ struct audit {
 	pthread_cond_t wake;		/* the writer: work or stop */
 	struct queued *q;		/* circular */
 	size_t q_cap, q_head, q_len;
+	size_t q_rbac;			/* queued RBAC decisions */
+	struct uid_count *counts;	/* queued events per uid; a power of 2 >= 2 * q_cap */
+	size_t counts_mask;
+	int64_t last_dropped_uid;	/* for the warning */
 	bool stop;
 	bool started;
 	pthread_t thread;
@@ -98,11 +120,17 @@ struct audit *audit_new(size_t queue_cap, size_t ring_cap)
 		return NULL;
 	a->q_cap = queue_cap ? queue_cap : 1;
 	a->ring_cap = ring_cap ? ring_cap : 1;
+	a->counts_mask = 1;
+	while (a->counts_mask < 2 * a->q_cap)
+		a->counts_mask <<= 1;
 	a->q = calloc(a->q_cap, sizeof(*a->q));
 	a->ring = calloc(a->ring_cap, sizeof(*a->ring));
-	if (!a->q || !a->ring) {
+	a->counts = calloc(a->counts_mask, sizeof(*a->counts));
+	a->counts_mask--;
+	if (!a->q || !a->ring || !a->counts) {
 		free(a->q);
 		free(a->ring);
+		free(a->counts);
 		free(a);
 		return NULL;
 	}
@@ -113,45 +141,128 @@ struct audit *audit_new(size_t queue_cap, size_t ring_cap)
 }
 
 /* Caller holds the lock. */
-static void note_drop(struct audit *a)
+static void note_drop(struct audit *a, int64_t uid)
 {
 	time_t now = time(NULL);
 
 	metrics_audit_dropped();
 	a->dropped_since_warn++;
+	a->last_dropped_uid = uid;
 	if (now - a->last_warn >= DROP_WARN_INTERVAL_S) {
-		pfs_log(LOG_WARNING, "audit queue full: %llu event(s) dropped since the last warning",
-			a->dropped_since_warn);
+		pfs_log(LOG_WARNING,
+			"audit queue full or a uid over its share (the last: uid %lld): %llu "
+			"event(s) dropped since the last warning",
+			(long long)a->last_dropped_uid, a->dropped_since_warn);
 		a->dropped_since_warn = 0;
 		a->last_warn = now;
 	}
 }
 
+static size_t uid_home(const struct audit *a, int64_t uid)
+{
+	uint64_t h = (uint64_t)uid * 0x9e3779b97f4a7c15ull;
+
+	return (size_t)(h >> 32) & a->counts_mask;
+}
+
+/* The slot of uid: its count, or the free slot where it would go. Caller holds the lock. */
+static struct uid_count *uid_slot(struct audit *a, int64_t uid)
+{
+	size_t i = uid_home(a, uid);
+
+	/* At most q_cap uids have a count, in 2 * q_cap slots: a free one is always found. */
+	while (a->counts[i].n && a->counts[i].uid != uid)
+		i = (i + 1) & a->counts_mask;
+	return &a->counts[i];
+}
+
+/* One queued event of uid left the queue. Caller holds the lock. */
+static void uid_release(struct audit *a, int64_t uid)
+{
+	struct uid_count *c = uid_slot(a, uid);
+	size_t i, j;
+
+	if (!c->n || --c->n)
+		return;
+	/* Backward-shift deletion: keep every later entry reachable from its home slot. */
+	i = (size_t)(c - a->counts);
+	for (j = (i + 1) & a->counts_mask; a->counts[j].n; j = (j + 1) & a->counts_mask) {
+		size_t k = uid_home(a, a->counts[j].uid);
+
+		/* Entry j may move to the hole at i unless its home lies cyclically in (i, j]. */
+		if (i <= j ? (k <= i || k > j) : (k <= i && k > j)) {
+			a->counts[i] = a->counts[j];
+			a->counts[j].n = 0;
+			i = j;
+		}
+	}
+}
+
 static void enqueue(struct audit *a, struct backend *be, const struct queued *item)
 {
+	struct uid_count *c;
+	size_t half = a->q_cap / 2, share = a->q_cap / 8;
+
 	if (!be)
 		return;
-	if (a->q_len == a->q_cap) {
-		note_drop(a);
+	c = uid_slot(a, item->uid);
+	/*
+	 * Full; or RBAC decisions already fill half the queue; or, past half
+	 * full, this uid already has its share waiting (the daemon's own
+	 * events, uid -1, are never held to a share).
+	 */
+	if (a->q_len == a->q_cap || (item->rbac && a->q_rbac >= half) ||
+	    (a->q_len >= half && item->uid >= 0 && c->n >= share)) {
+		note_drop(a, item->uid);
 		return;
 	}
 	a->q[(a->q_head + a->q_len) % a->q_cap] = *item;
 	a->q[(a->q_head + a->q_len) % a->q_cap].be = be;
 	a->q_len++;
+	a->q_rbac += item->rbac;
+	c->uid = item->uid;
+	c->n++;
 	/* The writer sleeps on an empty queue, or lingers until a batch is full. */
 	if (a->q_len == 1 || a->q_len == BATCH_MAX)
 		pthread_cond_signal(&a->wake);
 }
 
+/*
+ * Makes every text field valid UTF-8 (a key another tool wrote may not be):
+ * the ring renders as JSON and PostgreSQL refuses invalid text, and one
+ * such event must not break either for everybody else.
+ */
+static void scrub_event(struct audit_event *e)
+{
+	utf8_scrub(e->operation);
+	utf8_scrub(e->tenant);
+	utf8_scrub(e->key);
+	utf8_scrub(e->subject);
+	utf8_scrub(e->error_code);
+}
+
+static void scrub_rbac_event(struct rbac_event *e)
+{
+	utf8_scrub(e->subject);
+	utf8_scrub(e->resource);
+	utf8_scrub(e->action);
+	utf8_scrub(e->decision);
+	utf8_scrub(e->reason);
+	utf8_scrub(e->tenant);
+	utf8_scrub(e->key);
+	utf8_scrub(e->policy_version);
+}
+
 void audit_submit(struct audit *a, struct backend *be, const struct audit_event *ev)
 {
-	struct queued item = {.rbac = false};
+	struct queued item = {.rbac = false, .uid = ev->uid};
 
 	if (!a)
 		return;
 	item.u.ev = *ev;
+	scrub_event(&item.u.ev);
 	pthread_mutex_lock(&a->lock);
-	a->ring[a->ring_next % a->ring_cap] = *ev;
+	a->ring[a->ring_next % a->ring_cap] = item.u.ev;
 	a->ring_next++;
 	enqueue(a, be, &item);
 	pthread_mutex_unlock(&a->lock);
@@ -160,17 +271,30 @@ void audit_submit(struct audit *a, struct backend *be, const struct audit_event 
 
 void audit_submit_rbac(struct audit *a, struct backend *be, const struct rbac_event *ev)
 {
-	struct queued item = {.rbac = true};
+	struct queued item = {.rbac = true, .uid = ev->uid};
 
 	if (!a)
 		return;
 	item.u.rev = *ev;
+	scrub_rbac_event(&item.u.rev);
 	pthread_mutex_lock(&a->lock);
 	enqueue(a, be, &item);
 	pthread_mutex_unlock(&a->lock);
 }
 
-/* Writes one batch: consecutive events of one kind for one backend. */
+static int append_rows(struct backend *be, bool rbac, const struct audit_event *evs,
+		       const struct rbac_event *revs, size_t k)
+{
+	return rbac ? backend_rbac_audit_append(be, revs, k) : backend_audit_append(be, evs, k);
+}
+
+/*
+ * Writes one batch: consecutive events of one kind for one backend. When
+ * the backend refuses the rows' content (EINVAL: a data exception or a
+ * constraint, never an outage), the rows go again one by one, so only the
+ * ones it refuses are lost; when the backend is failing, the batch is.
+ * Either way what is lost is counted.
+ */
 static void write_batch(struct queued *batch, size_t n)
 {
 	struct audit_event evs[BATCH_MAX];
@@ -180,7 +304,7 @@ static void write_batch(struct queued *batch, size_t n)
 	while (i < n) {
 		struct backend *be = batch[i].be;
 		bool rbac = batch[i].rbac;
-		size_t k = 0;
+		size_t k = 0, lost;
 		int r;
 
 		while (i < n && batch[i].be == be && batch[i].rbac == rbac) {
@@ -190,14 +314,22 @@ static void write_batch(struct queued *batch, size_t n)
 				evs[k++] = batch[i].u.ev;
 			i++;
 		}
-		r = rbac ? backend_rbac_audit_append(be, revs, k) : backend_audit_append(be, evs, k);
-		if (r < 0) {
-			/* The backend is failing: these are lost, and counted as such. */
+		r = append_rows(be, rbac, evs, revs, k);
+		if (r == 0)
+			continue;
+		lost = k;
+		if (r == -EINVAL && k > 1) {
+			lost = 0;
 			for (size_t j = 0; j < k; j++)
-				metrics_audit_dropped();
-			pfs_log(LOG_WARNING, "could not write %zu audit event(s) to \"%s\": %s", k,
-				backend_name(be), strerror(-r));
+				if (append_rows(be, rbac, evs + j, revs + j, 1) < 0)
+					lost++;
 		}
+		if (lost == 0)
+			continue;
+		for (size_t j = 0; j < lost; j++)
+			metrics_audit_dropped();
+		pfs_log(LOG_WARNING, "could not write %zu of %zu audit event(s) to \"%s\": %s", lost,
+			k, backend_name(be), strerror(-r));
 	}
 }
 
@@ -226,9 +358,12 @@ static void *writer(void *arg)
 				;
 		}
 		while (a->q_len > 0 && n < BATCH_MAX) {
-			batch[n++] = a->q[a->q_head];
+			batch[n] = a->q[a->q_head];
 			a->q_head = (a->q_head + 1) % a->q_cap;
 			a->q_len--;
+			a->q_rbac -= batch[n].rbac;
+			uid_release(a, batch[n].uid);
+			n++;
 		}
 		pthread_mutex_unlock(&a->lock);
 		write_batch(batch, n);
@@ -271,6 +406,7 @@ struct audit *audit_free(struct audit *a)
 	pthread_cond_destroy(&a->wake);
 	free(a->q);
 	free(a->ring);
+	free(a->counts);
 	free(a);
 	return NULL;
 }
@@ -283,6 +419,46 @@ uint64_t audit_next_seq(struct audit *a)
 	seq = a->ring_next;
 	pthread_mutex_unlock(&a->lock);
 	return seq;
+}
+
+/*
+ * JSON allows U+0085, U+2028 and U+2029 raw in a string, and jansson writes
+ * them so, but many line readers (Python's splitlines, JavaScript, some log
+ * shippers) end a line there: a key or token subject holding one would
+ * split its event in two, and what follows would read as a line of its
+ * own. Writes them as \u escapes. Takes s (from json_dumps) and returns a
+ * new string, or NULL.
+ */
+static char *escape_line_breaks(char *s)
+{
+	size_t len = strlen(s), o = 0;
+	char *out;
+
+	if (!strstr(s, "\xc2\x85") && !strstr(s, "\xe2\x80\xa8") && !strstr(s, "\xe2\x80\xa9"))
+		return s;
+	out = malloc(3 * len + 1);	/* 2 or 3 bytes become 6 */
+	if (!out) {
+		free(s);
+		return NULL;
+	}
+	for (size_t i = 0; i < len;) {
+		const unsigned char *p = (const unsigned char *)s + i;
+
+		if (p[0] == 0xc2 && p[1] == 0x85) {
+			memcpy(out + o, "\\u0085", 6);
+			o += 6;
+			i += 2;
+		} else if (p[0] == 0xe2 && p[1] == 0x80 && (p[2] == 0xa8 || p[2] == 0xa9)) {
+			memcpy(out + o, p[2] == 0xa8 ? "\\u2028" : "\\u2029", 6);
+			o += 6;
+			i += 3;
+		} else {
+			out[o++] = s[i++];
+		}
+	}
+	out[o] = '\0';
+	free(s);
+	return out;
 }
 
 static char *event_json(const struct audit *a, const struct audit_event *e)
@@ -308,7 +484,7 @@ dump:
 		return NULL;
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(o);
-	return s;
+	return s ? escape_line_breaks(s) : NULL;
 }
 
 static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n)
@@ -363,8 +539,12 @@ int audit_read(struct audit *a, uint64_t *cursor, audit_filter filter, void *fil
 			continue;
 		line = event_json(a, &copy[i]);
 		if (!line) {
-			free(copy);
-			return -ENOMEM;
+			/*
+			 * Out of memory (events are valid UTF-8 since audit_submit):
+			 * skip this one rather than fail every read until it scrolls
+			 * out of the ring.
+			 */
+			continue;
 		}
 		r = append(buf, len, cap, line, strlen(line));
 		if (r == 0)

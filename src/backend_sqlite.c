@@ -875,19 +875,84 @@ static int pin_find(struct sqlite_conn *c, const char *tenant, const char *key, 
 	return 1;
 }
 
+/* One parameter of a statement, for exec_params. */
+struct sql_param {
+	enum { P_NULL, P_TEXT, P_INT, P_TIME, P_REAL, P_FIELD, P_TEXTN } kind;
+	const char *s;		/* P_TEXT (NULL: SQL NULL), P_FIELD, P_TEXTN */
+	size_t size;		/* P_FIELD: a fixed-size array, which may lack its NUL if full;
+				   P_TEXTN: the text's length */
+	int64_t i;		/* P_INT, P_TIME (microseconds) */
+	double d;		/* P_REAL */
+};
+
+#define P_TEXT_OF(v) {.kind = P_TEXT, .s = (v)}
+#define P_INT_OF(v) {.kind = P_INT, .i = (v)}
+#define P_TIME_OF(v) {.kind = P_TIME, .i = (v)}
+#define P_FIELD_OF(field) {.kind = P_FIELD, .s = (field), .size = sizeof(field)}
+#define P_TEXTN_OF(v, n) {.kind = P_TEXTN, .s = (v), .size = (n)}
+#define P_NULL_V {.kind = P_NULL}
+
+/* Binds a fixed-size char array of a record, which may lack its NUL if full. */
+static int bind_field(sqlite3_stmt *st, int i, const char *s, size_t size)
+{
+	return sqlite3_bind_text(st, i, s, (int)strnlen(s, size), SQLITE_STATIC);
+}
+
+/* Binds p[0..n) to ?1..?n of st. */
+static int bind_params(struct sqlite_conn *c, sqlite3_stmt *st, const struct sql_param *p,
+		       size_t n)
+{
+	int rc = SQLITE_OK;
+
+	for (size_t i = 0; rc == SQLITE_OK && i < n; i++) {
+		int at = (int)i + 1;
+
+		switch (p[i].kind) {
+		case P_NULL:
+			rc = sqlite3_bind_null(st, at);
+			break;
+		case P_TEXTN:
+			rc = sqlite3_bind_text64(st, at, p[i].s, p[i].size, SQLITE_STATIC,
+						 SQLITE_UTF8);
+			break;
+		case P_TEXT:
+			rc = bind_text(st, at, p[i].s);
+			break;
+		case P_INT:
+			rc = sqlite3_bind_int64(st, at, p[i].i);
+			break;
+		case P_TIME:
+			rc = bind_time(st, at, p[i].i);
+			break;
+		case P_REAL:
+			rc = sqlite3_bind_double(st, at, p[i].d);
+			break;
+		case P_FIELD:
+			rc = bind_field(st, at, p[i].s, p[i].size);
+			break;
+		}
+	}
+	return rc == SQLITE_OK ? 0 : conn_error(c, rc, "bind parameters");
+}
+
+/* Runs cached statement id with parameters ?1..?n. */
+static int exec_params(struct sqlite_conn *c, enum stmt_id id, const struct sql_param *p,
+		       size_t n, const char *what)
+{
+	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	int r = stmt_get(c, id, &st);
+
+	if (r >= 0)
+		r = bind_params(c, st, p, n);
+	return r < 0 ? r : stmt_run(c, st, what);
+}
+
 /* Runs a cached statement whose only parameter ?1 is a row id. */
 static int exec_id(struct sqlite_conn *c, enum stmt_id id, int64_t row, const char *what)
 {
-	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	int r, rc;
+	const struct sql_param p[] = {P_INT_OF(row)};
 
-	r = stmt_get(c, id, &st);
-	if (r < 0)
-		return r;
-	rc = sqlite3_bind_int64(st, 1, row);
-	if (rc != SQLITE_OK)
-		return conn_error(c, rc, "bind parameters");
-	return stmt_run(c, st, what);
+	return exec_params(c, id, p, 1, what);
 }
 
 /* Runs a cached statement with text ?1, ?2 (NULL: not bound) and integer ?3 (or ?2). */
@@ -909,55 +974,26 @@ static int exec_key_now(struct sqlite_conn *c, enum stmt_id id, const char *a, c
 static int exec_texts(struct sqlite_conn *c, enum stmt_id id, const char *a, const char *b,
 		      const char *what)
 {
-	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	int r, rc;
+	const struct sql_param p[] = {P_TEXT_OF(a), P_TEXT_OF(b)};
 
-	r = stmt_get(c, id, &st);
-	if (r < 0)
-		return r;
-	rc = bind_text(st, 1, a);
-	if (rc == SQLITE_OK && b)
-		rc = bind_text(st, 2, b);
-	if (rc != SQLITE_OK)
-		return conn_error(c, rc, "bind parameters");
-	return stmt_run(c, st, what);
+	return exec_params(c, id, p, b ? 2 : 1, what);
 }
 
 /* Gives row id the key. */
 static int pin_set_key(struct sqlite_conn *c, int64_t id, const char *key)
 {
-	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	int r, rc;
+	const struct sql_param p[] = {P_INT_OF(id), P_TEXT_OF(key), P_TIME_OF(realtime_usec())};
 
-	r = stmt_get(c, ST_PIN_SET_KEY, &st);
-	if (r < 0)
-		return r;
-	rc = sqlite3_bind_int64(st, 1, id);
-	if (rc == SQLITE_OK)
-		rc = bind_text(st, 2, key);
-	if (rc == SQLITE_OK)
-		rc = bind_time(st, 3, realtime_usec());
-	if (rc != SQLITE_OK)
-		return conn_error(c, rc, "bind parameters");
-	return stmt_run(c, st, "rename a pin");
+	return exec_params(c, ST_PIN_SET_KEY, p, PFS_ARRAY_SIZE(p), "rename a pin");
 }
 
 /* Runs a cached statement whose only parameters are ?1 = text and ?2 = a time. */
 static int exec_name_time(struct sqlite_conn *c, enum stmt_id id, const char *name, pfs_usec_t t,
 			  const char *what)
 {
-	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	int r, rc;
+	const struct sql_param p[] = {P_TEXT_OF(name), P_TIME_OF(t)};
 
-	r = stmt_get(c, id, &st);
-	if (r < 0)
-		return r;
-	rc = bind_text(st, 1, name);
-	if (rc == SQLITE_OK)
-		rc = bind_time(st, 2, t);
-	if (rc != SQLITE_OK)
-		return conn_error(c, rc, "bind parameters");
-	return stmt_run(c, st, what);
+	return exec_params(c, id, p, PFS_ARRAY_SIZE(p), what);
 }
 
 struct get_args {
@@ -1016,33 +1052,33 @@ static int step_returning(struct sqlite_conn *c, sqlite3_stmt *st, const char *w
 	return stmt_run(c, st, what);
 }
 
+/* A write's TTL columns: ttl_seconds and expires_at (SQL NULL unless it sets a TTL). */
+static void ttl_params(enum pin_ttl_op op, int32_t ttl, pfs_usec_t now, struct sql_param p[2])
+{
+	if (op == PIN_TTL_SET) {
+		p[0] = (struct sql_param)P_INT_OF(ttl);
+		p[1] = (struct sql_param)P_TIME_OF(now + (pfs_usec_t)ttl * USEC_PER_SEC);
+	} else {
+		p[0] = p[1] = (struct sql_param)P_NULL_V;
+	}
+}
+
 static int pin_insert(struct sqlite_conn *c, const struct upsert_args *a, pfs_usec_t now,
 		      struct pin_meta *ret_meta)
 {
 	const struct pin_write *w = a->w;
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	int r, rc;
+	struct sql_param p[] = {P_TEXT_OF(a->tenant),		 P_TEXT_OF(a->key),
+				P_TEXTN_OF(w->value, w->value_len), P_TEXT_OF(w->source),
+				P_TIME_OF(now),			 P_NULL_V,
+				P_NULL_V};
+	int r;
 
+	ttl_params(w->ttl_op, w->ttl_seconds, now, &p[5]);
 	r = stmt_get(c, ST_PIN_INSERT, &st);
-	if (r < 0)
-		return r;
-	rc = bind_text(st, 1, a->tenant);
-	if (rc == SQLITE_OK)
-		rc = bind_text(st, 2, a->key);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text64(st, 3, w->value, w->value_len, SQLITE_STATIC, SQLITE_UTF8);
-	if (rc == SQLITE_OK)
-		rc = bind_text(st, 4, w->source);
-	if (rc == SQLITE_OK)
-		rc = bind_time(st, 5, now);
-	if (rc == SQLITE_OK && w->ttl_op == PIN_TTL_SET) {
-		rc = sqlite3_bind_int(st, 6, w->ttl_seconds);
-		if (rc == SQLITE_OK)
-			rc = bind_time(st, 7, now + (pfs_usec_t)w->ttl_seconds * USEC_PER_SEC);
-	}
-	if (rc != SQLITE_OK)
-		return conn_error(c, rc, "bind parameters");
-	return step_returning(c, st, "insert a pin", ret_meta);
+	if (r >= 0)
+		r = bind_params(c, st, p, PFS_ARRAY_SIZE(p));
+	return r < 0 ? r : step_returning(c, st, "insert a pin", ret_meta);
 }
 
 static int pin_update(struct sqlite_conn *c, const struct upsert_args *a, int64_t id,
@@ -1050,28 +1086,16 @@ static int pin_update(struct sqlite_conn *c, const struct upsert_args *a, int64_
 {
 	const struct pin_write *w = a->w;
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	int r, rc;
+	struct sql_param p[] = {P_INT_OF(id), P_TEXTN_OF(w->value, w->value_len), P_TIME_OF(now),
+				P_TEXT_OF(w->source), P_INT_OF(w->ttl_op == PIN_TTL_KEEP),
+				P_NULL_V, P_NULL_V};
+	int r;
 
+	ttl_params(w->ttl_op, w->ttl_seconds, now, &p[5]);
 	r = stmt_get(c, ST_PIN_UPDATE, &st);
-	if (r < 0)
-		return r;
-	rc = sqlite3_bind_int64(st, 1, id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text64(st, 2, w->value, w->value_len, SQLITE_STATIC, SQLITE_UTF8);
-	if (rc == SQLITE_OK)
-		rc = bind_time(st, 3, now);
-	if (rc == SQLITE_OK)
-		rc = bind_text(st, 4, w->source);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 5, w->ttl_op == PIN_TTL_KEEP);
-	if (rc == SQLITE_OK && w->ttl_op == PIN_TTL_SET) {
-		rc = sqlite3_bind_int(st, 6, w->ttl_seconds);
-		if (rc == SQLITE_OK)
-			rc = bind_time(st, 7, now + (pfs_usec_t)w->ttl_seconds * USEC_PER_SEC);
-	}
-	if (rc != SQLITE_OK)
-		return conn_error(c, rc, "bind parameters");
-	return step_returning(c, st, "update a pin", ret_meta);
+	if (r >= 0)
+		r = bind_params(c, st, p, PFS_ARRAY_SIZE(p));
+	return r < 0 ? r : step_returning(c, st, "update a pin", ret_meta);
 }
 
 static int do_pin_upsert(struct sqlite_conn *c, void *ctx)
@@ -1534,30 +1558,18 @@ static int do_pin_set_meta(struct sqlite_conn *c, void *ctx)
 	const struct pin_meta_update *u = a->u;
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	pfs_usec_t now = realtime_usec();
-	int r, rc;
+	/* PIN_TTL_CLEAR leaves ?5 and ?6 NULL. */
+	struct sql_param p[] = {P_TEXT_OF(a->tenant), P_TEXT_OF(a->key), P_TEXT_OF(u->source),
+				P_INT_OF(u->ttl_op == PIN_TTL_KEEP), P_NULL_V, P_NULL_V,
+				P_INT_OF(now), P_TIME_OF(now)};
+	int r;
 
+	ttl_params(u->ttl_op, u->ttl_seconds, now, &p[4]);
 	r = stmt_get(c, ST_PIN_SET_META, &st);
+	if (r >= 0)
+		r = bind_params(c, st, p, PFS_ARRAY_SIZE(p));
 	if (r < 0)
 		return r;
-	rc = bind_text(st, 1, a->tenant);
-	if (rc == SQLITE_OK)
-		rc = bind_text(st, 2, a->key);
-	if (rc == SQLITE_OK)
-		rc = bind_text(st, 3, u->source);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 4, u->ttl_op == PIN_TTL_KEEP);
-	/* PIN_TTL_CLEAR leaves ?5 and ?6 unbound: NULL. */
-	if (rc == SQLITE_OK && u->ttl_op == PIN_TTL_SET) {
-		rc = sqlite3_bind_int(st, 5, u->ttl_seconds);
-		if (rc == SQLITE_OK)
-			rc = bind_time(st, 6, now + (pfs_usec_t)u->ttl_seconds * USEC_PER_SEC);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 7, now);
-	if (rc == SQLITE_OK)
-		rc = bind_time(st, 8, now);
-	if (rc != SQLITE_OK)
-		return conn_error(c, rc, "bind parameters");
 	r = stmt_step(c, st, "change a pin's metadata");
 	if (r < 0)
 		return r;
@@ -1749,75 +1761,30 @@ static int sqlite_expire(struct backend *be, bool dry_run, unsigned limit, const
 	return r;
 }
 
-/* Binds a fixed-size char array of a record, which may lack its NUL if full. */
-static int bind_field(sqlite3_stmt *st, int i, const char *s, size_t size)
-{
-	return sqlite3_bind_text(st, i, s, (int)strnlen(s, size), SQLITE_STATIC);
-}
-#define BIND_FIELD(st, i, field) bind_field(st, i, field, sizeof(field))
 
 static int audit_insert(struct sqlite_conn *c, const struct audit_event *e)
 {
-	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	int r, rc;
+	const struct sql_param p[] = {
+		P_TIME_OF(e->time_us), P_FIELD_OF(e->operation),
+		P_FIELD_OF(e->tenant), P_FIELD_OF(e->key), P_INT_OF(e->uid),
+		P_FIELD_OF(e->subject), P_INT_OF(e->success),
+		P_FIELD_OF(e->error_code), {.kind = P_REAL, .d = e->latency_ms},
+		P_FIELD_OF(e->value_sha256),
+	};
 
-	r = stmt_get(c, ST_AUDIT_INSERT, &st);
-	if (r < 0)
-		return r;
-	rc = bind_time(st, 1, e->time_us);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 2, e->operation);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 3, e->tenant);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 4, e->key);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 5, e->uid);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 6, e->subject);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(st, 7, e->success);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 8, e->error_code);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_double(st, 9, e->latency_ms);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 10, e->value_sha256);
-	if (rc != SQLITE_OK)
-		return conn_error(c, rc, "bind parameters");
-	return stmt_run(c, st, "write an audit row");
+	return exec_params(c, ST_AUDIT_INSERT, p, PFS_ARRAY_SIZE(p), "write an audit row");
 }
 
 static int rbac_audit_insert(struct sqlite_conn *c, const struct rbac_event *e)
 {
-	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	int r, rc;
+	const struct sql_param p[] = {
+		P_TIME_OF(e->time_us), P_FIELD_OF(e->subject),
+		P_INT_OF(e->uid), P_FIELD_OF(e->resource), P_FIELD_OF(e->action),
+		P_FIELD_OF(e->decision), P_FIELD_OF(e->reason), P_FIELD_OF(e->tenant),
+		P_FIELD_OF(e->key), P_FIELD_OF(e->policy_version),
+	};
 
-	r = stmt_get(c, ST_RBAC_AUDIT_INSERT, &st);
-	if (r < 0)
-		return r;
-	rc = bind_time(st, 1, e->time_us);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 2, e->subject);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(st, 3, e->uid);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 4, e->resource);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 5, e->action);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 6, e->decision);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 7, e->reason);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 8, e->tenant);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 9, e->key);
-	if (rc == SQLITE_OK)
-		rc = BIND_FIELD(st, 10, e->policy_version);
-	if (rc != SQLITE_OK)
-		return conn_error(c, rc, "bind parameters");
-	return stmt_run(c, st, "write an RBAC audit row");
+	return exec_params(c, ST_RBAC_AUDIT_INSERT, p, PFS_ARRAY_SIZE(p), "write an RBAC audit row");
 }
 
 struct audit_args {

@@ -53,6 +53,7 @@
  * never contain a token, a secret or claim values other than the algorithm.
  */
 #include "pinfs/fileperm.h"
+#include "pinfs/strv.h"
 #include "pinfs/cred.h"
 
 #include <errno.h>
@@ -158,50 +159,21 @@ void cred_key_free(unsigned char *key, size_t len)
 static int read_small_file(const char *path, const char *what, unsigned flags,
 			   unsigned char **ret, size_t *ret_len, struct pfs_error *reterr)
 {
-	unsigned char *buf;
-	struct stat st;
+	char *text;
 	size_t len = 0;
 	int fd, r;
 
-	r = fileperm_open(path, what, flags | FILEPERM_NOFOLLOW, &fd, &st, reterr);
+	r = fileperm_open(path, what, flags | FILEPERM_NOFOLLOW, &fd, NULL, reterr);
 	if (r < 0)
 		return r;
-	if (st.st_size > KEY_FILE_MAX) {
-		close(fd);
+	r = fileperm_read_all(fd, KEY_FILE_MAX, &text, &len);
+	if (r == -EFBIG)
 		return pfs_error_set(reterr, -EINVAL, 0, "%s \"%s\" is larger than %d bytes", what,
 				     path, KEY_FILE_MAX);
-	}
-	buf = malloc(KEY_FILE_MAX + 2);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, KEY_FILE_MAX + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			close(fd);
-			wipe_free(buf, KEY_FILE_MAX + 2);
-			return pfs_error_set(reterr, r, 0, "could not read %s \"%s\": %s", what,
-					     path, strerror(-r));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > KEY_FILE_MAX)
-			break;
-	}
-	close(fd);
-	if (len > KEY_FILE_MAX) {
-		wipe_free(buf, KEY_FILE_MAX + 2);
-		return pfs_error_set(reterr, -EINVAL, 0, "%s \"%s\" is larger than %d bytes", what,
-				     path, KEY_FILE_MAX);
-	}
-	buf[len] = '\0';
-	*ret = buf;
+	if (r < 0)
+		return pfs_error_set(reterr, r, 0, "could not read %s \"%s\": %s", what, path,
+				     strerror(-r));
+	*ret = (unsigned char *)text;
 	*ret_len = len;
 	return 0;
 }
@@ -339,26 +311,20 @@ int cred_verifier_new(const struct config_tokens *cfg, struct cred_verifier **re
 				     "tokens.algorithm: unsupported algorithm \"%s\" (use HS256, "
 				     "HS384, HS512, RS256, RS384, RS512, ES256, ES384 or ES512)",
 				     cfg->algorithm);
-	if (ai->family == FAMILY_HS) {
-		if (cfg->public_key_file)
+	/* HS* take a shared secret, RS* and ES* a public key: one of the two, not both. */
+	{
+		bool hs = ai->family == FAMILY_HS;
+		const char *want = hs ? "secret_file" : "public_key_file";
+		const char *other = hs ? "public_key_file" : "secret_file";
+
+		if (hs ? cfg->public_key_file : cfg->secret_file)
 			return pfs_error_set(reterr, -EINVAL, 0,
-					     "tokens.public_key_file: not used with %s; set "
-					     "tokens.secret_file",
-					     ai->name);
-		if (!cfg->secret_file)
-			return pfs_error_set(reterr, -EINVAL, 0,
-					     "tokens.secret_file: required with %s", ai->name);
-		path = cfg->secret_file;
-	} else {
-		if (cfg->secret_file)
-			return pfs_error_set(reterr, -EINVAL, 0,
-					     "tokens.secret_file: not used with %s; set "
-					     "tokens.public_key_file",
-					     ai->name);
-		if (!cfg->public_key_file)
-			return pfs_error_set(reterr, -EINVAL, 0,
-					     "tokens.public_key_file: required with %s", ai->name);
-		path = cfg->public_key_file;
+					     "tokens.%s: not used with %s; set tokens.%s", other,
+					     ai->name, want);
+		path = hs ? cfg->secret_file : cfg->public_key_file;
+		if (!path)
+			return pfs_error_set(reterr, -EINVAL, 0, "tokens.%s: required with %s",
+					     want, ai->name);
 	}
 	if ((cfg->issuer && !cfg->issuer[0]) || (cfg->audience && !cfg->audience[0]))
 		return pfs_error_set(reterr, -EINVAL, 0,
@@ -397,34 +363,12 @@ struct cred_claims *cred_claims_free(struct cred_claims *c)
 	if (!c)
 		return NULL;
 	free(c->sub);
-	for (size_t i = 0; i < c->n_roles; i++)
-		free(c->roles[i]);
-	free(c->roles);
-	for (size_t i = 0; i < c->n_tenants; i++)
-		free(c->tenants[i]);
-	free(c->tenants);
+	strv_free(c->roles, c->n_roles);
+	strv_free(c->tenants, c->n_tenants);
 	free(c);
 	return NULL;
 }
 
-static int strv_dup(char *const *src, size_t n, char ***ret)
-{
-	char **v = calloc(n ? n : 1, sizeof(*v));
-
-	if (!v)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		v[i] = strdup(src[i]);
-		if (!v[i]) {
-			while (i > 0)
-				free(v[--i]);
-			free(v);
-			return -ENOMEM;
-		}
-	}
-	*ret = v;
-	return 0;
-}
 
 struct cred_claims *cred_claims_dup(const struct cred_claims *c)
 {
@@ -455,6 +399,12 @@ static bool printable(const char *s, size_t len, size_t max)
 		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
 			return false;
 	return true;
+}
+
+/* strv_collect's getter over a JSON array of strings. */
+static const char *json_string_at(const void *arr, size_t i)
+{
+	return json_string_value(json_array_get(arr, i));
 }
 
 /*
@@ -521,18 +471,8 @@ static int string_list_claim(json_t *claims, const char *name, char ***ret, size
 					     "at most %d printable bytes",
 					     name, i, CLAIM_ITEM_MAX);
 	}
-	v = calloc(n ? n : 1, sizeof(*v));
-	if (!v)
+	if (strv_collect(n, json_string_at, arr, &v) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		v[i] = strdup(json_string_value(json_array_get(arr, i)));
-		if (!v[i]) {
-			while (i > 0)
-				free(v[--i]);
-			free(v);
-			return -ENOMEM;
-		}
-	}
 	*ret = v;
 	*ret_n = n;
 	return 0;
@@ -730,6 +670,15 @@ static const char *trim(const char *s, size_t len, size_t *ret_len)
 	return s;
 }
 
+/* Tokens over CRED_TOKEN_MAX never reach libjwt (it alloca()s their length): -E2BIG. */
+static int token_size_check(size_t len, struct pfs_error *reterr)
+{
+	if (len > CRED_TOKEN_MAX)
+		return pfs_error_set(reterr, -E2BIG, 0, "token is longer than %d bytes",
+				     CRED_TOKEN_MAX);
+	return 0;
+}
+
 /* A name for an algorithm the token asked for, safe to put in a message. */
 static const char *alg_label(json_t *alg)
 {
@@ -760,9 +709,9 @@ int cred_verify(const struct cred_verifier *v, const char *token, size_t len, in
 	int r;
 
 	/* First of all: libjwt alloca()s the token's length. */
-	if (len > CRED_TOKEN_MAX)
-		return pfs_error_set(reterr, -E2BIG, 0, "token is longer than %d bytes",
-				     CRED_TOKEN_MAX);
+	r = token_size_check(len, reterr);
+	if (r < 0)
+		return r;
 	if (!v || !token || !ret)
 		return pfs_error_set(reterr, -EINVAL, 0, "no token or verifier");
 
@@ -1104,11 +1053,11 @@ int cred_store_bind(struct cred_store *s, const struct cred_verifier *v, uid_t u
 	size_t n;
 	int r;
 
-	if (len > CRED_TOKEN_MAX)
-		return pfs_error_set(reterr, -E2BIG, 0, "token is longer than %d bytes",
-				     CRED_TOKEN_MAX);
 	if (!s || !token)
 		return pfs_error_set(reterr, -EINVAL, 0, "no token");
+	r = token_size_check(len, reterr);
+	if (r < 0)
+		return r;
 	if (!v)
 		return pfs_error_set(reterr, -EINVAL, 0, "tokens are not configured");
 	start = trim(token, len, &n);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/vfs.h>
 #include <unistd.h>
@@ -99,4 +100,42 @@ int fileperm_check_path(const char *path, const char *what, unsigned flags,
 	if (r == 0)
 		close(fd);
 	return r;
+}
+
+int fileperm_read_all(int fd, size_t max, char **ret, size_t *ret_len)
+{
+	char *buf = malloc(max + 2);
+	size_t len = 0;
+	int r = 0;
+
+	if (!buf) {
+		close(fd);
+		return -ENOMEM;
+	}
+	/* Up to one byte past the limit, to tell "too long" from "exactly max". */
+	while (len <= max) {
+		ssize_t n = read(fd, buf + len, max + 1 - len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r = -errno;
+			break;
+		}
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	if (r == 0 && len > max)
+		r = -EFBIG;
+	if (r < 0) {
+		explicit_bzero(buf, max + 2);
+		free(buf);
+		return r;
+	}
+	buf[len] = '\0';
+	*ret = buf;
+	*ret_len = len;
+	return 0;
 }

@@ -88,14 +88,31 @@ static const char *const reason_names[] = {
 
 void fs_subject_name(const struct cred_claims *token, uid_t uid, char *buf, size_t len)
 {
-	if (token && token->sub)
-		snprintf(buf, len, "%s", token->sub);
-	else
-		snprintf(buf, len, "uid:%u", (unsigned)uid);
+	char head[32];
+
+	if (token && token->sub) {
+		size_t n = strlen("token:");
+
+		pfs_strcpy_cut(buf, "token:", len);
+		if (n < len)
+			pfs_strcpy_cut(buf + n, token->sub, len - n);
+	} else {
+		snprintf(head, sizeof(head), "uid:%u", (unsigned)uid);
+		pfs_strcpy_cut(buf, head, len);
+	}
 }
 
-int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resource,
-		 const char *action, const char *tenant)
+/*
+ * Decides resource:action on tenant for who. With record, the decision is
+ * counted (rbac_decisions_total) and a denial (or shadow-mode would-deny)
+ * is audited to the tenant's backend; without, it is only a visibility
+ * check (what a listing or a stream may show the caller), which is neither
+ * counted nor audited: filtering others' names out is not a refusal of
+ * anything the caller asked for, and counting it would let anyone fill the
+ * audit and move the counters at will.
+ */
+static int decide(struct fs *fs, const struct pfs_subject *who, const char *resource,
+		  const char *action, const char *tenant, bool record)
 {
 	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
 	struct policy_subject subj = {
@@ -115,9 +132,16 @@ int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resou
 		return open || who->uid == 0 || who->uid == fs->opts.owner_uid ? 0 : -EACCES;
 	}
 	d = policy_decide(fs->policy, fs->opts.owner_uid, &subj, resource, action, tenant);
-	if (fs->policy)
-		snprintf(version, sizeof(version), "%s", policy_version(fs->policy));
+	if (record && d.denied) {
+		if (fs->policy)
+			pfs_strcpy_cut(version, policy_version(fs->policy), sizeof(version));
+		/* Backends outlive every route table; the table itself does not outlive the lock. */
+		if (tenant && strcmp(tenant, "*") != 0)
+			(void)route_table_lookup(fs->routes, tenant, &be, NULL);
+	}
 	pthread_rwlock_unlock(&fs->routes_lock);
+	if (!record)
+		return d.allowed ? 0 : -EACCES;
 
 	metrics_rbac_decision(metrics_resource_of(resource), metrics_action_of(action),
 			      !d.denied ? METRICS_DEC_ALLOW
@@ -128,14 +152,12 @@ int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resou
 		struct rbac_event ev = {.time_us = time_now_us(), .uid = who->uid};
 
 		fs_subject_name(token, who->uid, ev.subject, sizeof(ev.subject));
-		snprintf(ev.resource, sizeof(ev.resource), "%s", resource);
-		snprintf(ev.action, sizeof(ev.action), "%s", action);
-		snprintf(ev.decision, sizeof(ev.decision), "%s", d.allowed ? "would_deny" : "deny");
-		snprintf(ev.reason, sizeof(ev.reason), "%s", reason_names[d.reason]);
-		snprintf(ev.tenant, sizeof(ev.tenant), "%s", tenant ? tenant : "");
-		snprintf(ev.policy_version, sizeof(ev.policy_version), "%s", version);
-		if (tenant && strcmp(tenant, "*") != 0)
-			(void)route_table_lookup(fs->routes, tenant, &be, NULL);
+		pfs_strcpy_cut(ev.resource, resource, sizeof(ev.resource));
+		pfs_strcpy_cut(ev.action, action, sizeof(ev.action));
+		pfs_strcpy_cut(ev.decision, d.allowed ? "would_deny" : "deny", sizeof(ev.decision));
+		pfs_strcpy_cut(ev.reason, reason_names[d.reason], sizeof(ev.reason));
+		pfs_strcpy_cut(ev.tenant, tenant ? tenant : "", sizeof(ev.tenant));
+		pfs_strcpy_cut(ev.policy_version, version, sizeof(ev.policy_version));
 		audit_submit_rbac(fs->audit, be, &ev);
 		pfs_log_rejection(d.allowed ? "rbac.would_deny" : "rbac.denied",
 				  "uid %u %s:%s on \"%s\" (%s)%s", (unsigned)who->uid, resource,
@@ -143,6 +165,18 @@ int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resou
 				  d.allowed ? ", allowed in shadow mode" : "");
 	}
 	return d.allowed ? 0 : -EACCES;
+}
+
+int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resource,
+		 const char *action, const char *tenant)
+{
+	return decide(fs, who, resource, action, tenant, true);
+}
+
+bool fs_visible(struct fs *fs, const struct pfs_subject *who, const char *resource,
+		const char *action, const char *tenant)
+{
+	return decide(fs, who, resource, action, tenant, false) == 0;
 }
 
 static const char *const action_names[] = {
@@ -163,23 +197,36 @@ int fs_route_allow(struct fs *fs, const struct pfs_subject *who, const char *ten
 		   struct backend **ret_be, unsigned *ret_no)
 {
 	int64_t started = time_now_us();
-	struct backend *be;
-	int r;
+	struct backend *be = NULL;
+	int r = 0;
 
-	r = fs_route(fs, tenant, &be, ret_no);
-	if (r < 0)
-		return r;
+	if (fs->opts.only_tenant && strcmp(tenant, fs->opts.only_tenant) != 0)
+		return -ENOENT;	/* not on this mount (a mount option, no secret) */
+	/*
+	 * The rights come before the route: a caller without them gets EACCES
+	 * whether or not a route exists, so the route table cannot be probed
+	 * name by name (DESIGN section 11); a caller with them gets ENXIO for a
+	 * missing route (section 4).
+	 */
 	for (int a = POLICY_READ; a <= POLICY_ADMIN && r == 0; a++)
 		if (actions & FS_ALLOW(a))
 			r = fs_allow(fs, who, tenant, (enum policy_action)a);
 	if (r < 0) {
+		/* The refusal's audit row goes to the tenant's backend, if it has one. */
+		pthread_rwlock_rdlock(&fs->routes_lock);
+		if (route_table_lookup(fs->routes, tenant, &be, NULL) < 0)
+			be = NULL;
+		pthread_rwlock_unlock(&fs->routes_lock);
 		if (operation)
 			fs_audit(fs, be, who, operation, tenant, key, r, NULL, 0, started);
+		if (ret_be)
+			*ret_be = be;
 		return r;
 	}
-	if (ret_be)
+	r = fs_route(fs, tenant, &be, ret_no);
+	if (r == 0 && ret_be)
 		*ret_be = be;
-	return 0;
+	return r;
 }
 
 /*

@@ -30,6 +30,13 @@ struct backend;
  */
 int fs_authorize(struct fs *fs, const struct pfs_subject *who, const char *resource,
 		 const char *action, const char *tenant);
+/*
+ * The same decision as a visibility check (may a listing or a stream show
+ * who this tenant or event?): neither counted in rbac_decisions_total nor
+ * audited. True when fs_authorize would return 0.
+ */
+bool fs_visible(struct fs *fs, const struct pfs_subject *who, const char *resource,
+		const char *action, const char *tenant);
 /* fs_authorize for memory_pin:action on tenant. */
 int fs_allow(struct fs *fs, const struct pfs_subject *who, const char *tenant,
 	     enum policy_action action);
@@ -40,8 +47,11 @@ int fs_allow(struct fs *fs, const struct pfs_subject *who, const char *tenant,
 /*
  * The backend serving tenant and its number (fs_route), once who may do
  * every memory_pin action in the mask actions (FS_ALLOW(POLICY_READ) | ...)
- * on it. operation given: a refusal is audited as that operation on key
- * (NULL: on the tenant). Returns 0, -EACCES, or fs_route's errors.
+ * on it; the rights are checked first, so an out-of-scope caller gets
+ * EACCES whether or not a route exists. operation given: a refusal is
+ * audited as that operation on key (NULL: on the tenant). On -EACCES
+ * *ret_be is the tenant's backend or NULL (for the caller's own audit
+ * row). Returns 0, -EACCES, -ENOENT (outside -o tenant), or fs_route's.
  */
 int fs_route_allow(struct fs *fs, const struct pfs_subject *who, const char *tenant,
 		   unsigned actions, const char *operation, const char *key,
@@ -60,7 +70,11 @@ void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 /* A policy_subject groups callback: ctx is the struct pfs_subject. */
 int fs_proc_groups(void *ctx, gid_t *buf, size_t n);
 
-/* The subject's name in audit rows and whoami: its token's sub, else "uid:N". */
+/*
+ * The subject's name in audit rows, rbac_audit rows and whoami: "token:SUB"
+ * for a bound token's sub, else "uid:N" (the prefix keeps a token whose sub
+ * is "uid:0" from reading as root). Cut to len at a character boundary.
+ */
 void fs_subject_name(const struct cred_claims *token, uid_t uid, char *buf, size_t len);
 
 #endif /* PINFS_FS_ACCESS_H */

@@ -159,38 +159,28 @@ int fs_attr_set(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 
 int fs_attr_access(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int mask)
 {
-	enum inode_kind kind;
 	PFS_AUTOFREE char *tenant = NULL;
 	PFS_AUTOFREE char *key = NULL;
-	int r;
+	enum inode_kind kind;
+	int r = fs_names_resolve(fs, nodeid, &kind, &tenant, &key);
 
-	/* The answer must agree with what open, readdir and create would say. */
-	r = fs_names_resolve(fs, nodeid, &kind, &tenant, &key);
+	/* The answer must agree with what open, readdir, create and mkdir would say. */
 	if (r < 0)
 		return r;
-	switch (kind) {
-	case INODE_KIND_ROOT:
-		if (mask & W_OK)
-			return fs_allow(fs, who, NULL, POLICY_ADMIN);	/* mkdir of a tenant */
-		return fs_authorize(fs, who, NULL, NULL, NULL);		/* anyone may list it */
-	case INODE_KIND_TENANT:
-		if (mask & W_OK) {
-			r = fs_allow(fs, who, tenant, POLICY_WRITE);
-			if (r < 0)
-				return r;
-		}
-		return fs_allow(fs, who, tenant, POLICY_READ);
-	case INODE_KIND_PIN:
-		if (mask & X_OK)
-			return -EACCES;	/* pins are not executable */
-		if (mask & W_OK) {
-			r = fs_allow(fs, who, tenant, POLICY_WRITE);
-			if (r < 0)
-				return r;
-		}
-		return (mask & R_OK) || !(mask & W_OK) ? fs_allow(fs, who, tenant, POLICY_READ)
-						       : 0;
-	default:
+	if (kind == INODE_KIND_ROOT)
+		return (mask & W_OK) ? fs_allow(fs, who, NULL, POLICY_ADMIN)	/* mkdir */
+				     : fs_authorize(fs, who, NULL, NULL, NULL);	/* anyone lists it */
+	if (kind != INODE_KIND_TENANT && kind != INODE_KIND_PIN)
 		return -ENOENT;
+	if (kind == INODE_KIND_PIN && (mask & X_OK))
+		return -EACCES;	/* pins are not executable */
+	if (mask & W_OK) {
+		r = fs_allow(fs, who, tenant, POLICY_WRITE);
+		if (r < 0)
+			return r;
 	}
+	/* A tenant is searched and listed with read; a pin asked only for W_OK needs no more. */
+	return kind == INODE_KIND_TENANT || (mask & R_OK) || !(mask & W_OK)
+		       ? fs_allow(fs, who, tenant, POLICY_READ)
+		       : 0;
 }

@@ -183,7 +183,8 @@ static int collect_tenant(void *ctx, const char *tenant)
 		return 0;
 	if (fs_route(c->fs, tenant, &be, NULL) < 0 || be != c->be)
 		return 0;
-	if (fs_allow(c->fs, c->who, tenant, POLICY_READ) < 0)
+	/* Hiding others' tenants is filtering, not a refusal: nothing counted or audited. */
+	if (!fs_visible(c->fs, c->who, POLICY_RES_MEMORY_PIN, "read", tenant))
 		return 0;
 	fs_fill_dir_stat(c->fs, fs_tenant_ino(tenant), &st);
 	return c->err = fs_dir_add(c->dir, tenant, &st);
@@ -253,7 +254,7 @@ static int collect_pin(void *ctx, const char *key, const struct pin *p)
 	if (path_key_encode(key, &name) < 0 || strcmp(key, ".") == 0 || strcmp(key, "..") == 0)
 		return 0;
 	memset(&st, 0, sizeof(st));
-	st.st_ino = fs_pin_ino(c->dir->backend_no, p->meta.id);
+	st.st_ino = fs_pin_ino(c->dir->backend_no, c->dir->tenant, key, &p->meta);
 	st.st_mode = S_IFREG | 0644;
 	if (c->prefill) {
 		/* ls -l looks up every name next: the page already holds the values. */
@@ -350,7 +351,7 @@ int fs_dir_root_stat(struct fs *fs, const struct pfs_subject *who, struct stat *
 	for (unsigned i = 0; i < fs->n_gone && i < PFS_ARRAY_SIZE(fs->gone); i++) {
 		const struct fs_gone_tenant *g = &fs->gone[i];
 
-		if (g->at_us > newest && fs_allow(fs, who, g->name, POLICY_READ) == 0)
+		if (g->at_us > newest && fs_visible(fs, who, POLICY_RES_MEMORY_PIN, "read", g->name))
 			newest = g->at_us;
 	}
 	pthread_mutex_unlock(&fs->gone_lock);

@@ -175,7 +175,7 @@ static void stat_with_staged(struct fs *fs, uint64_t nodeid, const char *tenant,
 	clock_gettime(CLOCK_REALTIME, &now);
 	if (fs_names_pin_attr(fs, nodeid, tenant, key, st, &timeout) < 0) {
 		/* Not a row (any more): deleted under an open file, or never committed. */
-		fs_fill_pin_stat(fs, (1ull << 63) | nodeid, 0, &now, st);
+		fs_fill_pin_stat(fs, fs_pending_ino(tenant, key), 0, &now, st);
 		if (!staged)
 			st->st_nlink = 0;	/* removed, as an unlinked file */
 	}

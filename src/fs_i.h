@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "pinfs/audit.h"
@@ -118,6 +119,19 @@ enum fs_file_kind { FS_FILE_PIN, FS_FILE_SYSTEM };
 struct fs_file {
 	enum fs_file_kind kind;
 };
+
+/*
+ * Attributes every node shares: the mounting user owns it, a 4 KiB block
+ * size, and atime = mtime = ctime = *times. The caller fills the rest.
+ */
+static inline void fs_fill_stat(const struct fs *fs, uint64_t ino, mode_t mode, nlink_t nlink,
+				const struct timespec *times, struct stat *st)
+{
+	*st = (struct stat){.st_ino = ino, .st_mode = mode, .st_nlink = nlink,
+			    .st_uid = fs->opts.owner_uid, .st_gid = fs->opts.owner_gid,
+			    .st_blksize = 4096, .st_atim = *times, .st_mtim = *times,
+			    .st_ctim = *times};
+}
 
 /* Whether nodeid is /.system or one of its files. */
 static inline bool fs_is_system_node(uint64_t nodeid)

@@ -110,7 +110,7 @@ int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char
 		return r;
 	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
 	if (r == 0) {
-		fs_pin_stat(fs, no, len, &meta, &ret->st);
+		fs_pin_stat(fs, no, tenant, key, len, &meta, &ret->st);
 		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
 		if (r < 0)
 			return r;
@@ -155,7 +155,7 @@ int fs_names_pin_attr(struct fs *fs, uint64_t nodeid, const char *tenant, const 
 		return r;
 	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
 	if (r == 0) {
-		fs_pin_stat(fs, no, len, &meta, ret);
+		fs_pin_stat(fs, no, tenant, key, len, &meta, ret);
 		*ret_timeout = fs_key_timeout(fs, no, &meta);
 		return 0;
 	}

@@ -97,8 +97,8 @@ void fs_pending_stat(const struct fs *fs, uint64_t nodeid, const struct pending 
 		if (fs_pin_render(&pin, &pretty, &size) < 0)
 			size = 0;
 	}
-	/* Not a row yet: an st_ino outside every backend's space. */
-	fs_fill_pin_stat(fs, (1ull << 63) | nodeid, size, &p->mtime, st);
+	(void)nodeid;
+	fs_fill_pin_stat(fs, fs_pending_ino(p->tenant, p->key), size, &p->mtime, st);
 }
 
 

@@ -23,14 +23,7 @@ struct timespec fs_usec_to_ts(pfs_usec_t us)
 
 void fs_fill_dir_stat(const struct fs *fs, uint64_t ino, struct stat *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->st_ino = ino;
-	st->st_mode = S_IFDIR | 0755;
-	st->st_nlink = 2;
-	st->st_uid = fs->opts.owner_uid;
-	st->st_gid = fs->opts.owner_gid;
-	st->st_blksize = 4096;
-	st->st_atim = st->st_mtim = st->st_ctim = fs->start;
+	fs_fill_stat(fs, ino, S_IFDIR | 0755, 2, &fs->start, st);
 }
 
 void fs_fill_tenant_stat(const struct fs *fs, const char *tenant, const struct tenant_times *t,
@@ -66,24 +59,50 @@ uint64_t fs_tenant_ino(const char *tenant)
 	return (1ull << 62) | (h & ((1ull << 48) - 1)) | 1;
 }
 
-uint64_t fs_pin_ino(unsigned backend_no, int64_t id)
+/*
+ * A 48-bit hash (FNV-1a, then a 64-bit finalizer to spread it over the low
+ * bits) of tenant, key and a pin's created_at, never 0.
+ */
+static uint64_t pin_hash48(const char *tenant, const char *key, pfs_usec_t created_at)
 {
-	return ((uint64_t)(backend_no + 1) << 48) | ((uint64_t)id & ((1ull << 48) - 1));
+	uint64_t h = pfs_fnv1a_byte(pfs_fnv1a(PFS_FNV_OFFSET, tenant), 0);
+	uint64_t t = (uint64_t)created_at;
+
+	h = pfs_fnv1a_byte(pfs_fnv1a(h, key), 0);
+	for (int i = 0; i < 8; i++, t >>= 8)
+		h = pfs_fnv1a_byte(h, (unsigned char)(t & 0xff));
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h &= (1ull << 48) - 1;
+	return h ? h : 1;
+}
+
+/*
+ * Not the row id: that is one counter over every tenant, so a user
+ * watching its own new pins' numbers would learn how many pins were made
+ * in tenants it cannot see. Every input is something the pin's reader
+ * already sees, so the number tells nothing more; it is the same in readdir
+ * and stat, across mounts and hosts, and a new pin under the same name
+ * (after a delete or an expiry) gets a new one.
+ */
+uint64_t fs_pin_ino(unsigned backend_no, const char *tenant, const char *key,
+		    const struct pin_meta *meta)
+{
+	return ((uint64_t)(backend_no + 1) << 48) | pin_hash48(tenant, key, meta->created_at);
+}
+
+uint64_t fs_pending_ino(const char *tenant, const char *key)
+{
+	return (1ull << 63) | pin_hash48(tenant, key, 0);
 }
 
 void fs_fill_pin_stat(const struct fs *fs, uint64_t ino, size_t size,
 		      const struct timespec *mtime, struct stat *st)
 {
-	memset(st, 0, sizeof(*st));
-	st->st_ino = ino;
-	st->st_mode = S_IFREG | 0644;
-	st->st_nlink = 1;
-	st->st_uid = fs->opts.owner_uid;
-	st->st_gid = fs->opts.owner_gid;
+	fs_fill_stat(fs, ino, S_IFREG | 0644, 1, mtime, st);
 	st->st_size = (off_t)size;
-	st->st_blksize = 4096;
 	st->st_blocks = (blkcnt_t)((size + 511) / 512);
-	st->st_atim = st->st_mtim = st->st_ctim = *mtime;
 }
 
 int fs_pin_render(const struct pin *p, char **ret, size_t *ret_len)
@@ -140,12 +159,12 @@ int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *ten
 	return r;
 }
 
-void fs_pin_stat(const struct fs *fs, unsigned backend_no, size_t len,
-		 const struct pin_meta *meta, struct stat *st)
+void fs_pin_stat(const struct fs *fs, unsigned backend_no, const char *tenant, const char *key,
+		 size_t len, const struct pin_meta *meta, struct stat *st)
 {
 	struct timespec mtime = fs_usec_to_ts(meta->updated_at);
 
-	fs_fill_pin_stat(fs, fs_pin_ino(backend_no, meta->id), len, &mtime, st);
+	fs_fill_pin_stat(fs, fs_pin_ino(backend_no, tenant, key, meta), len, &mtime, st);
 	/* ctime: the row's last change (a rename, a TTL or source change too). */
 	if (meta->changed_at > meta->updated_at)
 		st->st_ctim = fs_usec_to_ts(meta->changed_at);

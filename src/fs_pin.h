@@ -7,7 +7,8 @@
  *
  * Inode numbers: a tenant's is a hash of its name above every backend's
  * space (bit 62), the same in readdir and stat and across mounts; a pin's
- * is its backend's number above its row id, stable for its lifetime.
+ * is its backend's number above a hash of what names it for its lifetime,
+ * stable for that lifetime and independent of other tenants' activity.
  */
 #ifndef PINFS_FS_PIN_H
 #define PINFS_FS_PIN_H
@@ -25,7 +26,14 @@ struct fs;
 #define FS_TENANT_ATTR_TIMEOUT 1.0
 
 uint64_t fs_tenant_ino(const char *tenant);
-uint64_t fs_pin_ino(unsigned backend_no, int64_t id);
+/*
+ * A committed pin's st_ino, also its user.pin.id: its backend's number above
+ * a 48-bit hash of its tenant, key and created_at (see fs_pin.c).
+ */
+uint64_t fs_pin_ino(unsigned backend_no, const char *tenant, const char *key,
+		    const struct pin_meta *meta);
+/* A name not committed yet: an st_ino outside every backend's space (bit 63). */
+uint64_t fs_pending_ino(const char *tenant, const char *key);
 
 /* A directory's attributes (the root, a tenant): 0755, owned by the mounting user. */
 void fs_fill_dir_stat(const struct fs *fs, uint64_t ino, struct stat *st);
@@ -47,8 +55,8 @@ int fs_tenant_fetch(struct fs *fs, struct backend *be, unsigned no, const char *
 		    struct tenant_times *ret);
 
 /* A committed pin's attributes from its text's length and metadata. */
-void fs_pin_stat(const struct fs *fs, unsigned backend_no, size_t len,
-		 const struct pin_meta *meta, struct stat *st);
+void fs_pin_stat(const struct fs *fs, unsigned backend_no, const char *tenant, const char *key,
+		 size_t len, const struct pin_meta *meta, struct stat *st);
 
 /* A stored value as the file's bytes (pretty, final newline); -EIO if it does not render. */
 int fs_pin_render(const struct pin *p, char **ret, size_t *ret_len);

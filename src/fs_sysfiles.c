@@ -46,6 +46,20 @@ static int dump_json(json_t *o, char **ret, size_t *ret_len)
 	return 0;
 }
 
+/* Whether who may see backend addresses: what /.system/routes needs. */
+static bool sees_routes(struct fs *fs, const struct pfs_subject *who)
+{
+	return fs_visible(fs, who, "prometheus", "query", "*");
+}
+
+/* Backend no as metrics label it (route="N"): a number that reveals no address. */
+static void backend_label(struct fs *fs, unsigned no, char *buf, size_t len)
+{
+	int slot = __atomic_load_n(&fs->metrics_slot[no], __ATOMIC_RELAXED);
+
+	snprintf(buf, len, "%d", slot >= 0 ? slot : (int)no);
+}
+
 int fs_sysfiles_render_metrics(struct fs *fs, const struct pfs_subject *who, char **ret,
 			       size_t *len)
 {
@@ -54,14 +68,20 @@ int fs_sysfiles_render_metrics(struct fs *fs, const struct pfs_subject *who, cha
 	return metrics_render(ret, len);
 }
 
+/*
+ * "ok", or a line per backend that is down: named by its address for who
+ * may read /.system/routes, else by its metrics label (anyone may read
+ * health; the route table is not anyone's business).
+ */
 int fs_sysfiles_render_health(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
 {
 	char *text = NULL;
 	size_t tlen = 0;
-	FILE *out = open_memstream(&text, &tlen);
+	FILE *out;
+	bool names = sees_routes(fs, who);
 	size_t n;
 
-	(void)who;
+	out = open_memstream(&text, &tlen);
 	if (!out)
 		return -ENOMEM;
 	n = fs_gen_refresh_health(fs);
@@ -70,13 +90,18 @@ int fs_sysfiles_render_health(struct fs *fs, const struct pfs_subject *who, char
 	} else {
 		for (size_t i = 0; i < backend_set_size(fs->backends); i++) {
 			int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
-			char when[TIME_RFC3339_LEN];
+			char when[TIME_RFC3339_LEN], label[16];
 
 			if (!since || !fs_gen_backend_routed(fs, (unsigned)i))
 				continue;
 			time_rfc3339(since, 0, when);
-			fprintf(out, "degraded: backend \"%s\" down since %s\n",
-				backend_name(backend_set_get(fs->backends, i)), when);
+			backend_label(fs, (unsigned)i, label, sizeof(label));
+			if (names)
+				fprintf(out, "degraded: backend \"%s\" (route=\"%s\") down since %s\n",
+					backend_name(backend_set_get(fs->backends, i)), label, when);
+			else
+				fprintf(out, "degraded: backend route=\"%s\" down since %s\n", label,
+					when);
 		}
 	}
 	if (fclose(out) != 0) {
@@ -105,25 +130,30 @@ int fs_sysfiles_render_routes(struct fs *fs, const struct pfs_subject *who, char
 	for (size_t i = 0; i < route_table_n_routes(fs->routes); i++) {
 		unsigned no;
 		const char *pattern = route_table_pattern(fs->routes, i, &no);
+		char label[16];
 
+		backend_label(fs, no, label, sizeof(label));
 		json_array_append_new(
-			routes, json_pack("{s:s, s:s, s:b}", "tenant", pattern, "backend",
-					  backend_name(backend_set_get(fs->backends, no)), "up",
+			routes, json_pack("{s:s, s:s, s:s, s:b}", "tenant", pattern, "backend",
+					  backend_name(backend_set_get(fs->backends, no)),
+					  "metrics_route", label, "up",
 					  __atomic_load_n(&fs->down_since[no], __ATOMIC_RELAXED) == 0));
 	}
 	pthread_rwlock_unlock(&fs->routes_lock);
 	for (size_t i = 0; i < backend_set_size(fs->backends); i++) {
 		int64_t since = __atomic_load_n(&fs->down_since[i], __ATOMIC_RELAXED);
-		char when[TIME_RFC3339_LEN] = "";
+		char when[TIME_RFC3339_LEN] = "", label[16];
 
 		if (!fs_gen_backend_routed(fs, (unsigned)i))
 			continue;
 		if (since)
 			time_rfc3339(since, 0, when);
+		backend_label(fs, (unsigned)i, label, sizeof(label));
 		json_array_append_new(backends,
-				      json_pack("{s:s, s:b, s:s?}", "backend",
-						backend_name(backend_set_get(fs->backends, i)), "up",
-						since == 0, "down_since", since ? when : NULL));
+				      json_pack("{s:s, s:s, s:b, s:s?}", "backend",
+						backend_name(backend_set_get(fs->backends, i)),
+						"metrics_route", label, "up", since == 0, "down_since",
+						since ? when : NULL));
 	}
 	json_object_set_new(doc, "routes", routes);
 	json_object_set_new(doc, "backends", backends);
@@ -201,23 +231,97 @@ int fs_sysfiles_render_whoami(struct fs *fs, const struct pfs_subject *who, char
 	return dump_json(doc, ret, len);
 }
 
+/* The tenant entries of every binding that applies to a caller (its scope). */
+struct scope {
+	json_t *entries;	/* array of strings */
+};
+
+static void add_scope(void *ctx, const char *const *roles, size_t n_roles,
+		      const char *const *tenants, size_t n_tenants)
+{
+	struct scope *sc = ctx;
+
+	(void)roles;
+	(void)n_roles;
+	for (size_t i = 0; i < n_tenants; i++)
+		json_array_append_new(sc->entries, json_string(tenants[i]));
+}
+
+/*
+ * Keeps in the policy body's bindings only the tenant entries inside the
+ * caller's scope, and drops the bindings left with none: a caller sees who
+ * else is bound to its own tenants, not other tenants' names and subjects.
+ * Fails closed (a binding that cannot be filtered is dropped).
+ */
+static void filter_bindings(json_t *body, json_t *entries)
+{
+	json_t *bindings = json_object_get(body, "bindings");
+	size_t n = json_array_size(entries), i = 0;
+	const char **scope = calloc(n + 1, sizeof(*scope));
+
+	if (!json_is_array(bindings))
+		goto out;
+	for (size_t k = 0; scope && k < n; k++)
+		scope[k] = json_string_value(json_array_get(entries, k));
+	while (i < json_array_size(bindings)) {
+		json_t *b = json_array_get(bindings, i);
+		json_t *kept = scope ? json_array() : NULL;
+		json_t *t;
+		size_t j;
+
+		json_array_foreach(json_object_get(b, "tenants"), j, t)
+			if (kept && json_is_string(t) &&
+			    policy_scope_includes(scope, n, json_string_value(t)))
+				json_array_append(kept, t);
+		if (json_array_size(kept) == 0 || json_object_set_new(b, "tenants", kept) < 0) {
+			json_decref(kept);
+			json_array_remove(bindings, i);
+			continue;
+		}
+		i++;
+	}
+out:
+	free(scope);
+}
+
+/*
+ * The effective policy. Its bindings name other tenants and their
+ * subjects: a caller that holds neither policy:read on a "*" scope nor
+ * policy:write sees only the bindings of its own tenants ("filtered").
+ */
 int fs_sysfiles_render_policy(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
 {
+	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
 	json_t *doc = json_object();
 	char when[TIME_RFC3339_LEN];
+	bool all = fs_visible(fs, who, "policy", "read", "*") ||
+		   fs_visible(fs, who, "policy", "write", NULL);
 
-	(void)who;
 	if (!doc)
 		return -ENOMEM;
+	if (!all)
+		token = cred_store_lookup(fs->creds, who->uid, time_now_us() / 1000000);
 	pthread_rwlock_rdlock(&fs->routes_lock);
 	if (fs->policy) {
 		json_t *body = json_loads(policy_text(fs->policy), JSON_DECODE_ANY, NULL);
 
+		if (body && !all) {
+			struct policy_subject subj = {.uid = who->uid, .gid = who->gid,
+						      .groups = fs_proc_groups,
+						      .groups_ctx = (void *)who, .token = token};
+			struct scope sc = {.entries = json_array()};
+
+			if (sc.entries)
+				policy_describe(fs->policy, &subj, add_scope, &sc);
+			filter_bindings(body, sc.entries);
+			json_decref(sc.entries);
+		}
 		time_rfc3339(policy_loaded_at(fs->policy) * 1000000, 0, when);
 		json_object_set_new(doc, "version", json_string(policy_version(fs->policy)));
 		json_object_set_new(doc, "hash", json_string(policy_hash(fs->policy)));
 		json_object_set_new(doc, "enforce", json_boolean(policy_enforcing(fs->policy)));
 		json_object_set_new(doc, "loaded_at", json_string(when));
+		json_object_set_new(doc, "filtered", json_boolean(!all));
 		json_object_set_new(doc, "policy", body ? body : json_null());
 	} else {
 		json_object_set_new(doc, "version", json_null());

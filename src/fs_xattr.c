@@ -8,7 +8,7 @@
  *   user.pin.created_at  read
  *   user.pin.updated_at  read
  *   user.pin.source      read/write: who wrote it ("fs" by default)
- *   user.pin.id          read: the backend's row id
+ *   user.pin.id          read: the pin's number, its st_ino (fs_pin_ino: not the row id)
  *
  * security.*, system.* and trusted.* never reach a backend: reading one is
  * ENODATA at once (the kernel asks for security.capability on every write).
@@ -103,9 +103,10 @@ static int target_get(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 		return r;
 	if (kind != INODE_KIND_PIN)
 		return -ENODATA;	/* tenants have none */
-	r = fs_route(fs, t->tenant, &t->be, &t->no);
-	if (r == 0)
-		r = fs_authorize(fs, who, "memory_pin", action, t->tenant);
+	/* The right first: out of scope, EACCES whether or not the tenant has a route. */
+	r = fs_route_allow(fs, who, t->tenant,
+			   FS_ALLOW(strcmp(action, "write") == 0 ? POLICY_WRITE : POLICY_READ), NULL,
+			   NULL, &t->be, &t->no);
 	if (r < 0)
 		return r;
 	r = fs_pin_fetch(fs, t->be, t->no, t->tenant, t->key, &text, &len, &t->meta);
@@ -175,7 +176,8 @@ static int format_attr(struct fs *fs, const struct xattr_target *t, int id, char
 	case XA_SOURCE:
 		return snprintf(buf, len, "%s", m.source);
 	case XA_ID:
-		return snprintf(buf, len, "%lld", (long long)m.id);
+		return snprintf(buf, len, "%llu",
+				(unsigned long long)fs_pin_ino(t->no, t->tenant, t->key, &m));
 	default:
 		return -ENODATA;
 	}

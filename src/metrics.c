@@ -610,7 +610,12 @@ static void render_rbac(struct buf *b)
 	pthread_mutex_unlock(&meta_lock);
 }
 
-/* Backends are rendered under meta_lock: registration waits, the request path does not. */
+/*
+ * Backends are labelled by slot number (route="0", "1", ...), never by
+ * name: a name is an address (host, database, file path), which
+ * /.system/routes shows only to a "*" scope, next to each route's label.
+ * Rendered under meta_lock: registration waits, the request path does not.
+ */
 static void render_backends(struct buf *b)
 {
 	int n;
@@ -621,25 +626,21 @@ static void render_backends(struct buf *b)
 	family(b, "pinfs_backend_up", "gauge",
 	       "Whether the backend serving a route is reachable (1) or not (0).");
 	for (int i = 0; i < n; i++)
-		sample_1(b, "pinfs_backend_up", "route", backend_names[i],
-			 (unsigned long long)atomic_load_explicit(&backends[i].up,
-								  memory_order_relaxed));
+		buf_printf(b, "pinfs_backend_up{route=\"%d\"} %d\n", i,
+			   atomic_load_explicit(&backends[i].up, memory_order_relaxed));
 
 	family(b, "pinfs_pool_connections_in_use", "gauge",
 	       "Backend pool connections currently in use, by route.");
-	for (int i = 0; i < n; i++) {
-		buf_puts(b, "pinfs_pool_connections_in_use{route=\"");
-		buf_put_label_value(b, backend_names[i]);
-		buf_printf(
-		    b, "\"} %lld\n",
-		    (long long)atomic_load_explicit(&backends[i].in_use, memory_order_relaxed));
-	}
+	for (int i = 0; i < n; i++)
+		buf_printf(b, "pinfs_pool_connections_in_use{route=\"%d\"} %lld\n", i,
+			   (long long)atomic_load_explicit(&backends[i].in_use,
+							   memory_order_relaxed));
 
 	family(b, "pinfs_pool_waits_total", "counter",
 	       "Requests that waited for a free backend pool connection, by route.");
 	for (int i = 0; i < n; i++)
-		sample_1(b, "pinfs_pool_waits_total", "route", backend_names[i],
-			 load(&backends[i].waits));
+		buf_printf(b, "pinfs_pool_waits_total{route=\"%d\"} %llu\n", i,
+			   load(&backends[i].waits));
 	pthread_mutex_unlock(&meta_lock);
 }
 

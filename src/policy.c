@@ -33,6 +33,7 @@
  * gid does not match could still change the outcome.
  */
 #include "pinfs/fileperm.h"
+#include "pinfs/strv.h"
 #include "pinfs/policy.h"
 
 #include <errno.h>
@@ -106,14 +107,6 @@ struct policy {
 /* ------------------------------------------------------------------ */
 /* freeing                                                            */
 
-static void strv_free(char **v, size_t n)
-{
-	if (!v)
-		return;
-	for (size_t i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 struct policy *policy_free(struct policy *pol)
 {
@@ -221,6 +214,12 @@ static bool valid_action(const char *s)
 	return printable(s, ACTION_MAX_LEN);
 }
 
+/* strv_collect's getter over a JSON array of strings. */
+static const char *json_string_at(const void *arr, size_t i)
+{
+	return json_string_value(json_array_get(arr, i));
+}
+
 /*
  * Copies a JSON array of strings, each checked with ok(). where names the
  * array in messages ("roles.dev.memory_pin").
@@ -246,16 +245,8 @@ static int parse_strings(json_t *arr, bool (*ok)(const char *), const char *what
 			return pfs_error_set(reterr, -EINVAL, 0, "%s: %s[%zu]: invalid %s \"%s\"",
 					     path, where, i, what, json_string_value(e));
 	}
-	v = calloc(n ? n : 1, sizeof(*v));
-	if (!v)
+	if (strv_collect(n, json_string_at, arr, &v) < 0)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		v[i] = strdup(json_string_value(json_array_get(arr, i)));
-		if (!v[i]) {
-			strv_free(v, i);
-			return -ENOMEM;
-		}
-	}
 	*ret = v;
 	*ret_n = n;
 	return 0;
@@ -679,30 +670,13 @@ int policy_load_file(const char *path, struct policy **ret, struct pfs_error *re
 				     "%s: policy file is %lld bytes, over the limit of %d", path,
 				     (long long)st.st_size, POLICY_MAX_BYTES);
 	}
-	/* Read up to one byte past the limit: the file may grow after fstat. */
-	buf = malloc(POLICY_MAX_BYTES + 1);
-	if (!buf) {
-		close(fd);
-		return -ENOMEM;
-	}
-	for (;;) {
-		ssize_t n = read(fd, buf + len, POLICY_MAX_BYTES + 1 - len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			r = -errno;
-			close(fd);
-			return pfs_error_set(reterr, r, 0, "could not read policy file \"%s\": %s",
-					     path, strerror(-r));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-		if (len > POLICY_MAX_BYTES)
-			break;
-	}
-	close(fd);
+	r = fileperm_read_all(fd, POLICY_MAX_BYTES, &buf, &len);
+	if (r == -EFBIG)
+		return pfs_error_set(reterr, -EFBIG, 0, "%s: policy file is over the limit of %d bytes",
+				     path, POLICY_MAX_BYTES);
+	if (r < 0)
+		return pfs_error_set(reterr, r, 0, "could not read policy file \"%s\": %s", path,
+				     strerror(-r));
 	return policy_load_string(buf, len, path, ret, reterr);
 }
 
@@ -742,6 +716,19 @@ static bool scope_covers(char *const *tenants, size_t n, const char *tenant)
 		} else if (fnmatch(tenants[i], tenant, 0) == 0) {
 			return true;
 		}
+	}
+	return false;
+}
+
+bool policy_scope_includes(const char *const *scope, size_t n, const char *entry)
+{
+	bool glob = strpbrk(entry, "*?[") != NULL;
+
+	for (size_t i = 0; i < n; i++) {
+		if (strcmp(scope[i], "*") == 0 || strcmp(scope[i], entry) == 0)
+			return true;
+		if (!glob && fnmatch(scope[i], entry, 0) == 0)
+			return true;
 	}
 	return false;
 }

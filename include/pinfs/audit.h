@@ -6,10 +6,16 @@
  * audit_submit() never blocks on I/O and never fails the operation: the
  * event is copied into a bounded queue that a background thread writes, in
  * batches, to the tenant's backend (memory_audit; RBAC decisions go to
- * rbac_audit). When the queue is full the event is dropped, counted
- * (pinfs_audit_dropped_total) and warned about at most once per interval.
+ * rbac_audit). When the queue is full, or RBAC decisions already fill half
+ * of it, or it is half full and the event's uid already has an eighth of
+ * it waiting, the event is dropped, counted (pinfs_audit_dropped_total)
+ * and warned about at most once per interval: no uid can crowd the others
+ * out. A batch whose content the backend refuses (-EINVAL) is written
+ * again row by row, so only the refused rows are lost. Text fields are
+ * made valid UTF-8 on submission ('?' for stray bytes).
  * Recent events also stay in a ring in memory, numbered, so
- * /.system/audit readers can follow them.
+ * /.system/audit readers can follow them; rendered lines escape U+0085,
+ * U+2028 and U+2029.
  *
  * Thread-safe. The lock is held only to copy an event.
  */

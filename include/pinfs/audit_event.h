@@ -24,7 +24,7 @@ struct audit_event {
 	char tenant[AUDIT_TENANT_MAX + 1];
 	char key[AUDIT_KEY_MAX + 1];
 	int64_t uid;				/* -1: not a user's request (reaper) */
-	char subject[AUDIT_SUBJECT_MAX];	/* token sub, user name or "uid:N" */
+	char subject[AUDIT_SUBJECT_MAX];	/* "token:SUB" or "uid:N" (fs_subject_name) */
 	bool success;
 	char error_code[AUDIT_CODE_MAX];	/* "" on success */
 	double latency_ms;

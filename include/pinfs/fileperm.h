@@ -49,6 +49,15 @@ int fileperm_check(const struct stat *st, const char *path, const char *what, un
 int fileperm_open(const char *path, const char *what, unsigned flags, int *ret_fd,
 		  struct stat *ret_st, struct pfs_error *reterr);
 
+/*
+ * Reads all of the open descriptor fd and closes it: *ret is new and
+ * NUL-terminated (free()), *ret_len its length. -EFBIG when it holds more
+ * than max bytes (whatever fstat said: a file may grow after it), read's
+ * -errno, -ENOMEM; on failure the buffer is wiped and freed (it may have
+ * held a secret). fd is closed in every case.
+ */
+int fileperm_read_all(int fd, size_t max, char **ret, size_t *ret_len);
+
 /* fileperm_open, then close: for files another library reads (libpq's passfile). */
 int fileperm_check_path(const char *path, const char *what, unsigned flags,
 			struct pfs_error *reterr);

@@ -44,11 +44,20 @@ static inline void *steal_ptr(void *pp)
 	return v;
 }
 
-/* Copies src into dst[size], cut if it must be, always terminated (size > 0). */
+/*
+ * Copies src into dst[size], cut if it must be, always terminated (size > 0).
+ * A cut falls before a UTF-8 character, never inside one (a continuation
+ * byte is 10xxxxxx; at most 3 of them follow a lead byte), so a record cut
+ * to its field stays valid text for the database and for JSON.
+ */
 static inline void pfs_strcpy_cut(char *dst, const char *src, size_t size)
 {
 	size_t n = strnlen(src, size - 1);
 
+	for (int i = 0; i < 3 && src[n] != '\0' && n > 0 &&
+			((unsigned char)src[n] & 0xc0) == 0x80;
+	     i++)
+		n--;
 	memcpy(dst, src, n);
 	dst[n] = '\0';
 }

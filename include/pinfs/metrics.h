@@ -19,7 +19,9 @@
  *   pinfs_pool_waits_total{route}                    counter
  *   pinfs_missing_route_total                        counter
  *
- * No metric carries a tenant or key label. Thread-safe.
+ * No metric carries a tenant or key label, and no label names a backend's
+ * address: route="N" is the backend's registration slot (/.system/routes
+ * maps it to the address for a "*" scope). Thread-safe.
  */
 #ifndef PINFS_METRICS_H
 #define PINFS_METRICS_H
@@ -123,8 +125,8 @@ void metrics_missing_route(void);
 /*
  * Backends are registered once (at startup or reload) under a display name
  * (a redacted URI); the returned slot number is then used on the request
- * path. At most METRICS_MAX_BACKENDS; beyond that -ENOSPC. Registering an
- * existing name returns its slot.
+ * path, and is the backend's route label. At most METRICS_MAX_BACKENDS;
+ * beyond that -ENOSPC. Registering an existing name returns its slot.
  */
 #define METRICS_MAX_BACKENDS 64
 int metrics_backend_register(const char *name);

@@ -135,6 +135,15 @@ typedef void (*policy_grant_cb)(void *ctx, const char *const *roles, size_t n_ro
 int policy_describe(const struct policy *pol, const struct policy_subject *subject,
 		    policy_grant_cb cb, void *ctx);
 
+/*
+ * Whether a binding's tenant entry (a name or a glob) names only tenants
+ * inside scope (the names and globs of the bindings that apply to a
+ * caller): "*" in scope covers every entry, a glob entry is covered by the
+ * same glob, and a name by any scope entry that matches it. What
+ * /.system/policy shows a caller scoped to some tenants. Pure.
+ */
+bool policy_scope_includes(const char *const *scope, size_t n, const char *entry);
+
 /* The file's "version", enforce flag, SHA-256 of its bytes (first 16 hex), load time. */
 const char *policy_version(const struct policy *pol);
 bool policy_enforcing(const struct policy *pol);

@@ -13,4 +13,12 @@
  */
 bool utf8_valid(const char *s, size_t len, bool no_controls);
 
+/*
+ * Makes the NUL-terminated s valid UTF-8 in place: every byte that does not
+ * begin a valid character becomes '?'. Returns how many were replaced.
+ * For text from outside (keys other tools wrote) that must go where only
+ * valid UTF-8 is accepted (JSON lines, PostgreSQL text).
+ */
+size_t utf8_scrub(char *s);
+
 #endif /* PINFS_UTF8_H */

@@ -889,9 +889,29 @@ static void test_policy_load_file_refuses_a_fifo_at_once_and_follows_links(void 
 	rmdir(dir);
 }
 
+/* What /.system/policy shows a scoped caller of another binding's tenant entries. */
+static void test_policy_scope_includes_only_names_inside_the_scope(void **state)
+{
+	const char *const scope[] = {"acme", "lab-*"};
+	const char *const star[] = {"*"};
+
+	(void)state;
+	assert_true(policy_scope_includes(scope, 2, "acme"));
+	assert_true(policy_scope_includes(scope, 2, "lab-1"));	/* a name the glob matches */
+	assert_true(policy_scope_includes(scope, 2, "lab-*"));	/* the same glob */
+	assert_false(policy_scope_includes(scope, 2, "beta"));
+	assert_false(policy_scope_includes(scope, 2, "lab-[0-9]"));	/* another glob */
+	assert_false(policy_scope_includes(scope, 2, "*"));
+	assert_false(policy_scope_includes(scope, 2, "l*"));
+	assert_false(policy_scope_includes(scope, 0, "acme"));
+	assert_true(policy_scope_includes(star, 1, "anything"));
+	assert_true(policy_scope_includes(star, 1, "*"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_policy_scope_includes_only_names_inside_the_scope),
 		cmocka_unit_test(test_policy_shipped_file_loads_and_enforces),
 		cmocka_unit_test(test_policy_seed_matrix_matches_design),
 		cmocka_unit_test(test_policy_shipped_root_is_infra_everywhere),

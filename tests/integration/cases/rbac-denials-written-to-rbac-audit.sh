@@ -1,6 +1,6 @@
 # Every denial is written to system.rbac_audit (asynchronously: within 2 s)
 # with the subject, uid, resource, action, decision 'deny', reason, tenant
-# and policy version; a token's subject is recorded as the subject.
+# and policy version; a token's subject is recorded as "token:SUB".
 rb_policy '[{"uid": 0, "roles": ["infra"], "tenants": ["*"]},
             {"uid": 20001, "roles": ["dev"], "tenants": ["acme", "team-*"]}]' true audit-v1
 rb_hs_secret
@@ -39,8 +39,8 @@ assert_eq "$(pg_sql "SELECT count(*) FROM system.rbac_audit WHERE decision <> 'd
 step "a token's subject"
 assert_eq "$(rb_cred 20002 "$(rb_mint robot-7 readonly acme 600)")" "write=OK close=OK" "bind"
 assert_eq "$(as_user 20002 probe write-trunc "$MNT/acme/k" '{"a":3}')" open=EACCES "token write"
-assert_eq "$(rb_poll 2 "robot-7|20002|deny" pg_sql "SELECT subject || '|' || uid || '|' || decision
+assert_eq "$(rb_poll 2 "token:robot-7|20002|deny" pg_sql "SELECT subject || '|' || uid || '|' || decision
     FROM system.rbac_audit WHERE uid = 20002 AND action = 'write' ORDER BY id LIMIT 1")" \
-    "robot-7|20002|deny" "token denial row"
+    "token:robot-7|20002|deny" "token denial row"
 assert_eq "$(pg_sql "SELECT value::text FROM system.memory_pins WHERE tenant_id = 'acme'")" '{"a": 1}' "acme/k unchanged"
 umount_pinfs

@@ -1,6 +1,7 @@
 # A verified token written to /.system/credentials binds to the writer's uid:
 # its roles and tenants replace the uid's Unix bindings while it is valid, a
-# {"sub": ...} binding adds to it, audit rows carry its subject, and an empty
+# {"sub": ...} binding adds to it, audit rows carry its subject (as
+# "token:SUB", never to be mistaken for a uid), and an empty
 # write unbinds it (the Unix bindings apply again).
 rb_policy '[
   {"uid": 0, "roles": ["infra"], "tenants": ["*"]},
@@ -28,13 +29,13 @@ cred=$(as_user $u cat "$MNT/.system/credentials")
 assert_eq "$(jq -c '{uid, bound, subject, roles, tenants}' <<<"$cred")" \
     '{"uid":20001,"bound":true,"subject":"alice","roles":["machine"],"tenants":["beta"]}' "credentials"
 assert_match "$(jq -r .expires_at <<<"$cred")" '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$' "expires_at"
-assert_eq "$(as_user $u cat "$MNT/.system/whoami" | jq -r .subject)" alice "whoami subject"
+assert_eq "$(as_user $u cat "$MNT/.system/whoami" | jq -r .subject)" token:alice "whoami subject"
 assert_eq "$(as_user $u ls "$MNT")" beta "ls / with the token"
 assert_eq "$(as_user $u probe stat "$MNT/acme/k")" EACCES "acme: the Unix binding is replaced"
 assert_eq "$(as_user $u probe write-trunc "$MNT/beta/k" '{"t":1}')" "write=OK close=OK" "write beta"
 assert_eq "$(as_user $u probe unlink "$MNT/beta/k")" EACCES "machine cannot delete"
-assert_eq "$(rb_poll 2 "alice 20001" pg_sql "SELECT subject || ' ' || uid FROM system.memory_audit
-    WHERE operation = 'upsert' AND tenant_id = 'beta' AND uid = $u")" "alice 20001" "audit row subject"
+assert_eq "$(rb_poll 2 "token:alice 20001" pg_sql "SELECT subject || ' ' || uid FROM system.memory_audit
+    WHERE operation = 'upsert' AND tenant_id = 'beta' AND uid = $u")" "token:alice 20001" "audit row subject"
 # root's own view is untouched
 assert_eq "$(ls "$MNT" | tr '\n' ' ')" "acme beta lab-1 " "root's ls /"
 

@@ -1,4 +1,5 @@
-# Who may use each /.system file: metrics prometheus:query; audit
+# Who may use each /.system file: metrics prometheus:query and a binding
+# scoped to "*" (it counts every tenant's operations); audit
 # memory_pin:admin; policy policy:read; reload (write) policy:write; routes
 # prometheus:query and a binding scoped to "*"; expire (write)
 # memory_pin:admin; whoami, health, events and credentials anyone (with a
@@ -25,7 +26,7 @@ check()   # FILE MODE EXPECTED...
         assert_eq "$got" "${!i}" "$file ($mode) as uid $u"
     done
 }
-check metrics open-r  OK     OK     EACCES OK     OK     EACCES
+check metrics open-r  OK     EACCES EACCES EACCES OK     EACCES
 check audit   open-r  OK     EACCES EACCES OK     EACCES EACCES
 check policy  open-r  OK     OK     OK     OK     OK     EACCES
 check routes  open-r  OK     EACCES EACCES EACCES OK     EACCES
@@ -37,7 +38,7 @@ check events  open-r  OK     OK     OK     OK     OK     OK
 check credentials open-r OK  OK     OK     OK     OK     OK
 
 step "the allowed ones work with real tools"
-assert_match "$(as_user 20001 cat "$MNT/.system/metrics")" 'memory_pins_operations_total' "dev reads metrics"
+assert_match "$(as_user 20004 cat "$MNT/.system/metrics")" 'memory_pins_operations_total' "readonly(*) reads metrics"
 assert_eq "$(as_user 20005 cat "$MNT/.system/whoami" | jq -c '{uid, subject}')" '{"uid":20005,"subject":"uid:20005"}' "unbound whoami"
 assert_eq "$(as_user 20005 cat "$MNT/.system/health")" ok "unbound health"
 assert_eq "$(as_user 20004 cat "$MNT/.system/routes" | jq -r '.routes[0].tenant')" '*' "readonly(*) reads routes"

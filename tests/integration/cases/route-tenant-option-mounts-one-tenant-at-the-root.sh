@@ -48,5 +48,6 @@ refused() # OPTION PATTERN: mounting with OPTION fails, saying PATTERN
 rb_policy '[{"uid": 0, "roles": ["infra"], "tenants": ["acme"]}]'
 refused tenant=beta 'uid 0 may not read tenant "beta" under the policy: mount refused'
 refused tenant=.hidden 'not a tenant name'
+rb_policy '[{"uid": 0, "roles": ["infra"], "tenants": ["*"]}]'
 jq '.routes = [{tenant: "acme", backend: .routes[0].backend}]' "$CONFIG" >"$CONFIG.new" && mv "$CONFIG.new" "$CONFIG"
 refused tenant=ghost 'no route serves tenant "ghost"'

@@ -34,7 +34,8 @@ routes=$(cat "$MNT/.system/routes")
 assert_eq "$(jq -c '[.routes[] | .up]' <<<"$routes")" '[true,false,true]' "routes' health"
 assert_match "$(jq -r --arg l "$lab" '.backends[] | select(.backend == $l) | .down_since' <<<"$routes")" \
     '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "down_since"
-assert_eq "$(rb_metric "pinfs_backend_up{route=\"$lab\"}")" 0 "pinfs_backend_up of the lab route"
+label=$(jq -r --arg l "$lab" '.backends[] | select(.backend == $l) | .metrics_route' <<<"$routes")
+assert_eq "$(rb_metric "pinfs_backend_up{route=\"$label\"}")" 0 "pinfs_backend_up of the lab route"
 echo '{"m":1}' >"$MNT/acme/k"
 assert_eq "$(cat "$MNT/acme/k")" $'{\n  "m": 1\n}' "the main backend still serves"
 umount_pinfs

@@ -30,7 +30,9 @@ check_copy()
     assert_eq "$(rt_db "$be" "SELECT ttl_seconds || '|' || source FROM @pins WHERE tenant_id = '$t' AND key = '$key'")" \
         "3600|importer" "row of $t/$key"
     id=$(getfattr --only-values --absolute-names -n user.pin.id "$dst")
-    assert_eq "$(rt_db "$be" "SELECT id FROM @pins WHERE tenant_id = '$t' AND key = '$key'")" "$id" "user.pin.id of $t/$key is its own row id"
+    [[ "$id" != "$(getfattr --only-values --absolute-names -n user.pin.id "$src")" ]] ||
+        fail "$t/$key has the source's id $id"
+    assert_eq "$(stat -c %i "$dst")" "$id" "user.pin.id of $t/$key is its own (its st_ino)"
 }
 
 for dst in "$MNT/acme/new" "$MNT/acme/existing"; do
