@@ -107,8 +107,16 @@ enum stmt_id {
 	ST__MAX,
 };
 
-/* The pin columns every reader takes, in the order row_meta() expects. */
-#define PIN_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, value"
+/*
+ * The pin columns every reader takes, in the order row_pin() expects: the
+ * value only up to the length the read allows (the parameter named max),
+ * then the value's length in bytes. SQLite reads the row's text to measure
+ * it; the driver never copies a longer one.
+ */
+#define PIN_COLS(max)                                                                              \
+	"id, source, created_at, updated_at, ttl_seconds, expires_at,"                             \
+	" CASE WHEN length(CAST(value AS BLOB)) <= " max " THEN value END,"                        \
+	" length(CAST(value AS BLOB))"
 #define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at"
 
 static const char *const stmt_sql[ST__MAX] = {
@@ -117,7 +125,7 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_PING] = "SELECT 1",
-    [ST_PIN_GET] = "SELECT " PIN_COLS " FROM memory_pins"
+    [ST_PIN_GET] = "SELECT " PIN_COLS("?4") " FROM memory_pins"
 		   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
     /* Any row at the key, live or expired, and which it is. */
     [ST_PIN_FIND] = "SELECT id, pinfs_live(expires_at, ?3) FROM memory_pins"
@@ -139,7 +147,7 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_PIN_DELETE_KEY] = "DELETE FROM memory_pins WHERE tenant_id = ?1 AND key = ?2",
     [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2 WHERE id = ?1",
     /* Keyset pagination on the (tenant_id, key) unique index, byte order. */
-    [ST_PIN_LIST] = "SELECT key, " PIN_COLS " FROM memory_pins"
+    [ST_PIN_LIST] = "SELECT key, " PIN_COLS("?5") " FROM memory_pins"
 		    " WHERE tenant_id = ?1 AND key > ?2 AND pinfs_live(expires_at, ?3)"
 		    " ORDER BY key LIMIT ?4",
     /* Metadata only: value and updated_at stay. ?4 non-zero keeps the TTL columns. */
@@ -577,7 +585,8 @@ static void row_meta(sqlite3_stmt *st, int col, struct pin_meta *m)
 /*
  * Reads PIN_COLS starting at column col. With copy the value is a new
  * string (pin_done() frees it); without, it borrows the statement's buffer,
- * valid until the next step.
+ * valid until the next step. A value longer than the read allowed is NULL,
+ * with its length.
  */
 static int row_pin(sqlite3_stmt *st, int col, bool copy, struct pin *ret)
 {
@@ -586,6 +595,11 @@ static int row_pin(sqlite3_stmt *st, int col, bool copy, struct pin *ret)
 	char *value;
 
 	row_meta(st, col, &ret->meta);
+	if (sqlite3_column_type(st, col + 6) == SQLITE_NULL) {
+		ret->value = NULL;
+		ret->value_len = (size_t)sqlite3_column_int64(st, col + 7);
+		return 0;
+	}
 	text = sqlite3_column_text(st, col + 6);
 	if (!text)
 		return -ENOMEM; /* NOT NULL column: only an allocation failure yields NULL */
@@ -952,8 +966,15 @@ static int exec_name_time(struct sqlite_conn *c, enum stmt_id id, const char *na
 
 struct get_args {
 	const char *tenant, *key;
+	size_t max_value;
 	struct pin *ret;
 };
+
+/* The bound of a read as a parameter: SQLite's integers are signed 64-bit. */
+static sqlite3_int64 max_param(size_t max_value)
+{
+	return max_value < (size_t)INT64_MAX ? (sqlite3_int64)max_value : INT64_MAX;
+}
 
 static int do_pin_get(struct sqlite_conn *c, void *ctx)
 {
@@ -965,6 +986,12 @@ static int do_pin_get(struct sqlite_conn *c, void *ctx)
 	r = stmt_get(c, ST_PIN_GET, &st);
 	if (r >= 0)
 		r = bind_key_now(c, st, a->tenant, a->key, realtime_usec());
+	if (r >= 0) {
+		int rc = sqlite3_bind_int64(st, 4, max_param(a->max_value));
+
+		if (rc != SQLITE_OK)
+			r = conn_error(c, rc, "bind parameters");
+	}
 	if (r >= 0)
 		r = stmt_step(c, st, "read a pin");
 	if (r < 0)
@@ -978,9 +1005,10 @@ static int do_pin_get(struct sqlite_conn *c, void *ctx)
 	return 0;
 }
 
-static int sqlite_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret)
+static int sqlite_pin_get(struct backend *be, const char *tenant, const char *key,
+			  size_t max_value, struct pin *ret)
 {
-	struct get_args a = {tenant, key, ret};
+	struct get_args a = {tenant, key, max_value, ret};
 
 	return txn_run(to_sqlite(be), TXN_READ, do_pin_get, &a);
 }
@@ -1183,6 +1211,7 @@ static int sqlite_pin_rename(struct backend *be, const char *tenant, const char 
 struct list_args {
 	const char *tenant, *after_key;
 	unsigned limit;
+	size_t max_value;
 	backend_pin_cb cb;
 	void *ctx;
 	int delivered;
@@ -1206,6 +1235,8 @@ static int do_pin_list(struct sqlite_conn *c, void *ctx)
 		rc = sqlite3_bind_int64(st, 3, realtime_usec());
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 4, (int64_t)a->limit); /* 0: no rows, as in SQL */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 5, max_param(a->max_value));
 	if (rc != SQLITE_OK)
 		return conn_error(c, rc, "bind parameters");
 
@@ -1231,9 +1262,9 @@ static int do_pin_list(struct sqlite_conn *c, void *ctx)
 }
 
 static int sqlite_pin_list(struct backend *be, const char *tenant, const char *after_key,
-			   unsigned limit, backend_pin_cb cb, void *ctx)
+			   unsigned limit, size_t max_value, backend_pin_cb cb, void *ctx)
 {
-	struct list_args a = {tenant, after_key, limit, cb, ctx, 0};
+	struct list_args a = {tenant, after_key, limit, max_value, cb, ctx, 0};
 
 	if (!cb)
 		return -EINVAL;

@@ -103,11 +103,13 @@ static void fill_pin_stat(const struct fs *fs, uint64_t ino, size_t size,
 	st->st_atim = st->st_mtim = st->st_ctim = *mtime;
 }
 
-/* Renders a stored value as the file's bytes. */
-static int render_pretty(const struct pin *p, char **ret, size_t *ret_len)
+static size_t max_value_bytes(struct fs *fs);
+
+/* Renders a stored value as the file's bytes: -EFBIG past max bytes. */
+static int render_pretty(const struct pin *p, size_t max, char **ret, size_t *ret_len)
 {
 	struct pfs_error err = {0};
-	int r = pin_json_render(p->value, p->value_len, PIN_JSON_PRETTY, ret, ret_len, &err);
+	int r = pin_json_render(p->value, p->value_len, PIN_JSON_PRETTY, max, ret, ret_len, &err);
 
 	if (r == -EINVAL) {
 		/* Only another tool could have stored this; the database says it is JSON. */
@@ -150,26 +152,35 @@ static double key_timeout(struct fs *fs, unsigned no, const struct pin_meta *met
 /*
  * A pin's text as read (canonical) and its metadata: from the cache while
  * the backend's feed vouches for it, else from the backend (and then
- * cached). *ret_text is new (free()).
+ * cached). *ret_text is new (free()). A value whose text would be longer
+ * than max_value_bytes is -EFBIG, with *ret_meta filled in all the same
+ * (the pin exists: it is listed, stat'ed, removed and overwritten as any
+ * other); the driver does not even fetch a stored text that long.
  */
 int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *tenant,
 		 const char *key, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta)
 {
 	bool cacheable = feed_vouches(fs, no);
+	size_t max = max_value_bytes(fs);
 	struct pin pin = {0};
 	uint64_t gen = 0;
 	int r;
 
 	if (cacheable) {
 		if (pin_cache_get(fs->cache, no, tenant, key, time_now_us(), ret_text, ret_len,
-				  ret_meta) == 0)
-			return 0;
+				  ret_meta) == 0) {
+			if (*ret_len <= max)
+				return 0;
+			free(*ret_text);	/* cached before a reload lowered the limit */
+			*ret_text = NULL;
+			return -EFBIG;
+		}
 		gen = pin_cache_generation(fs->cache, no);	/* before asking: see pin_cache.h */
 	}
-	r = backend_pin_get(be, tenant, key, &pin);
+	r = backend_pin_get(be, tenant, key, max, &pin);
 	if (r < 0)
 		return r;
-	r = render_pretty(&pin, ret_text, ret_len);
+	r = pin.value ? render_pretty(&pin, max, ret_text, ret_len) : -EFBIG;
 	*ret_meta = pin.meta;
 	pin_done(&pin);
 	if (r == 0 && cacheable)
@@ -528,7 +539,8 @@ static void pending_stat(const struct fs *fs, uint64_t nodeid, const struct pend
 	if (p->value) {
 		struct pin pin = {.value = p->value, .value_len = p->value_len};
 
-		if (render_pretty(&pin, &pretty, &size) < 0)
+		/* Validated against max_value_bytes at its commit. */
+		if (render_pretty(&pin, PIN_JSON_UNLIMITED, &pretty, &size) < 0)
 			size = 0;
 	}
 	/* Not a row yet: an st_ino outside every backend's space. */
@@ -1096,8 +1108,9 @@ static int lookup_key(struct fs *fs, const struct pfs_subject *who, const char *
 	if (r < 0)
 		return r;
 	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
-	if (r == 0) {
-		pin_stat(fs, no, len, &meta, &ret->st);
+	if (r == 0 || r == -EFBIG) {
+		/* Too large to read, but there: size 0, as read returns nothing. */
+		pin_stat(fs, no, r == 0 ? len : 0, &meta, &ret->st);
 		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
 		if (r < 0)
 			return r;
@@ -1179,8 +1192,8 @@ static int pin_getattr(struct fs *fs, uint64_t nodeid, const char *tenant, const
 	if (r < 0)
 		return r;
 	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
-	if (r == 0) {
-		pin_stat(fs, no, len, &meta, ret);
+	if (r == 0 || r == -EFBIG) {
+		pin_stat(fs, no, r == 0 ? len : 0, &meta, ret);	/* as in lookup_key */
 		*ret_timeout = key_timeout(fs, no, &meta);
 		return 0;
 	}
@@ -1344,6 +1357,17 @@ static int file_name(struct fs *fs, struct fs_file *f, char **ret_key, bool *ret
 	return 0;
 }
 
+/* Logs a stored value too large to read (-EFBIG); returns r. */
+static int too_large_notice(const char *tenant, const char *key, int r)
+{
+	if (r == -EFBIG)
+		pfs_log(LOG_NOTICE,
+			"memory_pin.too_large: the stored value of \"%s/%s\" is longer than "
+			"max_value_bytes once rendered: EFBIG (rm or overwrite it)",
+			tenant, key);
+	return r;
+}
+
 /* Loads the current value (pretty) as the base of the staged buffer. */
 static int file_load(struct fs *fs, struct fs_file *f)
 {
@@ -1360,7 +1384,7 @@ static int file_load(struct fs *fs, struct fs_file *f)
 	}
 	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &meta);
 	if (r < 0)
-		return r;
+		return too_large_notice(f->tenant, f->key, r);
 	/* Staged bytes are accounted by capacity (see buf_reserve). */
 	__atomic_add_fetch(&fs->staged_bytes, len, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
@@ -1407,14 +1431,15 @@ static int open_check(struct fs *fs, const struct pfs_subject *who, const char *
 	return r;
 }
 
-static int file_setup(struct fs_file *f, int flags, struct fs_open_flags *ret_flags)
+static int file_setup(struct fs *fs, struct fs_file *f, int flags,
+		      struct fs_open_flags *ret_flags)
 {
 	int acc = flags & O_ACCMODE;
 
 	f->writable = acc != O_RDONLY;
 	f->append = (flags & O_APPEND) != 0;
 	if (f->writable) {
-		f->scan = pin_scan_new();
+		f->scan = pin_scan_new(max_value_bytes(fs));
 		if (!f->scan)
 			return -ENOMEM;
 	}
@@ -1463,7 +1488,7 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
 		return r;
-	r = file_setup(f, flags, ret_flags);
+	r = file_setup(fs, f, flags, ret_flags);
 	if (r < 0)
 		goto fail;
 
@@ -1490,9 +1515,15 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 	}
 	/* The first read pass can use what we fetch now. */
 	r = fs_pin_fetch(fs, be, no, tenant, key, &f->snap, &f->snap_len, &f->snap_meta);
+	if (r == -EFBIG && (flags & O_TRUNC)) {
+		*ret_file = f;	/* too large to read, but being replaced: nothing to read */
+		return 0;
+	}
 	fs_audit(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started);
-	if (r < 0)
+	if (r < 0) {
+		too_large_notice(tenant, key, r);
 		goto fail;
+	}
 	f->snap_valid = true;
 	*ret_file = f;
 	return 0;
@@ -1554,7 +1585,7 @@ int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
 		return r;
-	r = file_setup(f, flags | O_TRUNC, ret_flags);
+	r = file_setup(fs, f, flags | O_TRUNC, ret_flags);
 	if (r == 0) {
 		p = calloc(1, sizeof(*p));
 		if (!p || !(p->tenant = strdup(tenant)) || !(p->key = strdup(key)))
@@ -1615,7 +1646,7 @@ static int file_snapshot(struct fs *fs, struct fs_file *f)
 	if (f->pending && !f->pending->gone) {
 		struct pin pp = {.value = f->pending->value, .value_len = f->pending->value_len};
 
-		r = pp.value ? render_pretty(&pp, &text, &len) : 0;
+		r = pp.value ? render_pretty(&pp, PIN_JSON_UNLIMITED, &text, &len) : 0;
 		pthread_mutex_unlock(&fs->pending_lock);
 		if (r < 0)
 			return r;
@@ -1625,7 +1656,7 @@ static int file_snapshot(struct fs *fs, struct fs_file *f)
 
 	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &f->snap_meta);
 	if (r < 0)
-		return r;
+		return too_large_notice(f->tenant, f->key, r);
 done:
 	free(f->snap);
 	f->snap = text;
@@ -1774,8 +1805,9 @@ ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size
 		if (r == 0)
 			r = pin_scan_feed(f->scan, f->buf, f->len);
 	}
-	if (r == -EINVAL) {
-		r = file_fail(fs, f, -EINVAL, "memory_pin.invalid_json");
+	if (r == -EINVAL || r == -EFBIG) {
+		/* EFBIG: what readers would get (numbers expanded, indentation) is too long. */
+		r = file_fail(fs, f, r, r == -EFBIG ? "memory_pin.too_large" : "memory_pin.invalid_json");
 		goto out;
 	}
 	if (r < 0)
@@ -1796,7 +1828,8 @@ static void audit_commit(struct fs *fs, struct fs_file *f, const char *key, int 
 	PFS_AUTOFREE char *pretty = NULL;
 	size_t plen = 0;
 
-	if (r == 0 && pin_json_render(compact, len, PIN_JSON_PRETTY, &pretty, &plen, NULL) < 0)
+	if (r == 0 && pin_json_render(compact, len, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &pretty,
+				      &plen, NULL) < 0)
 		pretty = NULL;
 	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, key, r, pretty, plen, started);
 }
@@ -1816,10 +1849,13 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 		return f->failed;
 	if (!f->dirty)
 		return 0;
-	r = pin_json_render(f->buf ? f->buf : "", f->len, PIN_JSON_COMPACT, &value, &len, &err);
+	/* What readers will get, indentation and expanded numbers included, is what is limited. */
+	r = pin_json_canonicalize(f->buf ? f->buf : "", f->len, max_value_bytes(fs), &value, &len,
+				  NULL, &err);
 	if (r < 0) {
-		if (r == -EINVAL)
-			pfs_log(LOG_INFO, "memory_pin.invalid_json: \"%s/%s\" by uid %u: %s",
+		if (r == -EINVAL || r == -EFBIG)
+			pfs_log(LOG_INFO, "%s: \"%s/%s\" by uid %u: %s",
+				r == -EFBIG ? "memory_pin.too_large" : "memory_pin.invalid_json",
 				f->tenant, f->key, (unsigned)f->who.uid, err.message);
 		fs_audit(fs, f->be, &f->who, "upsert", f->tenant, f->key, r, NULL, 0, started);
 		return r;
@@ -1979,7 +2015,7 @@ static int truncate_file(struct fs *fs, struct fs_file *f, off_t size)
 	r = pin_scan_reset(f->scan);
 	if (r == 0)
 		r = pin_scan_feed(f->scan, f->buf ? f->buf : "", f->len);
-	if (r == -EINVAL)
+	if (r == -EINVAL || r == -EFBIG)
 		r = 0;	/* a truncated prefix is judged at close, not now */
 out:
 	pthread_mutex_unlock(&f->lock);
@@ -2225,7 +2261,7 @@ static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
 	if (flags & FS_RENAME_NOREPLACE) {
 		struct pin pin = {0};
 
-		r = backend_pin_get(be, tenant, to, &pin);
+		r = backend_pin_get(be, tenant, to, 0, &pin);	/* whether it exists: no value */
 		pin_done(&pin);
 		if (r == 0)
 			return -EEXIST;
@@ -2364,6 +2400,7 @@ struct collect {
 	const struct pfs_subject *who;
 	struct backend *be;
 	size_t cap;
+	size_t max;		/* max_value_bytes */
 	int err;
 };
 
@@ -2503,12 +2540,12 @@ static int collect_pin(void *ctx, const char *key, const struct pin *p)
 	memset(&st, 0, sizeof(st));
 	st.st_ino = pin_ino(c->dir->backend_no, p->meta.id);
 	st.st_mode = S_IFREG | 0644;
-	if (c->prefill) {
+	if (c->prefill && p->value) {
 		/* ls -l looks up every name next: the page already holds the values. */
 		PFS_AUTOFREE char *text = NULL;
 		size_t len;
 
-		if (render_pretty(p, &text, &len) == 0)
+		if (render_pretty(p, c->max, &text, &len) == 0)
 			pin_cache_put(c->fs->cache, c->dir->backend_no, c->gen, c->dir->tenant, key,
 				      text, len, &p->meta);
 	}
@@ -2517,7 +2554,7 @@ static int collect_pin(void *ctx, const char *key, const struct pin *p)
 
 static int tenant_page(struct fs *fs, struct fs_dir *d)
 {
-	struct collect c = {.fs = fs, .dir = d};
+	struct collect c = {.fs = fs, .dir = d, .max = max_value_bytes(fs)};
 	int r;
 
 	dir_clear_page(d);
@@ -2525,7 +2562,7 @@ static int tenant_page(struct fs *fs, struct fs_dir *d)
 		c.prefill = true;
 		c.gen = pin_cache_generation(fs->cache, d->backend_no);
 	}
-	r = backend_pin_list(d->be, d->tenant, d->after_key, DIR_PAGE, collect_pin, &c);
+	r = backend_pin_list(d->be, d->tenant, d->after_key, DIR_PAGE, c.max, collect_pin, &c);
 	if (c.err)
 		return c.err;
 	if (r < 0)

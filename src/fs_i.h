@@ -161,7 +161,10 @@ struct fs_dir {
 
 
 /* Helpers fs_core.c shares with its sibling files. */
-/* A pin's canonical text and metadata, through the cache (see pin_fetch in fs_core.c). */
+/*
+ * A pin's canonical text and metadata, through the cache (see fs_pin_fetch in
+ * fs_core.c); -EFBIG, with the metadata, for a value too large to read.
+ */
 int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *tenant,
 		 const char *key, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta);
 /* Tells the open files of (tenant, key) that user.pin.source was set. */

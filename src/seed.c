@@ -155,7 +155,7 @@ static void on_pins(struct span arr, void *ctx)
 /* ---- pins ------------------------------------------------------------------ */
 
 static int parse_pin(json_t *o, size_t i, const char *path, const struct span *raw,
-		     struct seed_pin *p, struct pfs_error *reterr)
+		     size_t max_value, struct seed_pin *p, struct pfs_error *reterr)
 {
 	json_t *tenant = json_object_get(o, "tenant"), *key = json_object_get(o, "key");
 	json_t *value = json_object_get(o, "value"), *source = json_object_get(o, "source");
@@ -183,15 +183,15 @@ static int parse_pin(json_t *o, size_t i, const char *path, const struct span *r
 				     PIN_TTL_MAX);
 	if (raw && raw->p) {
 		/* Through the same validator as a write, so a seed holds only what a file could. */
-		r = pin_json_render(raw->p, raw->len, PIN_JSON_COMPACT, &p->value, &p->value_len,
-				    reterr);
+		r = pin_json_canonicalize(raw->p, raw->len, max_value, &p->value, &p->value_len,
+					  NULL, reterr);
 	} else {
 		/* A "value" key the scanner did not see (written with escapes): jansson's text. */
 		text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (!text)
 			return -ENOMEM;
-		r = pin_json_render(text, strlen(text), PIN_JSON_COMPACT, &p->value, &p->value_len,
-				    reterr);
+		r = pin_json_canonicalize(text, strlen(text), max_value, &p->value, &p->value_len,
+					  NULL, reterr);
 		free(text);
 	}
 	if (r < 0) {
@@ -254,7 +254,8 @@ static int read_all(const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
-int seed_load_file(const char *path, struct seed **ret, struct pfs_error *reterr)
+int seed_load_file(const char *path, size_t max_value, struct seed **ret,
+		   struct pfs_error *reterr)
 {
 	PFS_CLEANUP(seed_freep) struct seed *s = calloc(1, sizeof(*s));
 	PFS_AUTOFREE char *text = NULL;
@@ -296,7 +297,7 @@ int seed_load_file(const char *path, struct seed **ret, struct pfs_error *reterr
 			break;
 		}
 		s->n = i + 1;
-		r = parse_pin(o, i, path, &spans[i], &s->pins[i], reterr);
+		r = parse_pin(o, i, path, &spans[i], max_value, &s->pins[i], reterr);
 		if (r < 0)
 			break;
 	}
