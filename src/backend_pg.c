@@ -50,8 +50,12 @@
 #define TEXT_ONCE " CROSS JOIN LATERAL (SELECT p.value::text AS t OFFSET 0) v"
 #define PIN_COLS_BOUNDED(max)                                                                      \
 	PIN_COLS_WITH("CASE WHEN octet_length(v.t) <= " max " THEN v.t END") ", octet_length(v.t)"
-/* The same without the value: for a row whose text PostgreSQL cannot print (over 1 GB). */
-#define PIN_COLS_NO_VALUE PIN_COLS_WITH("NULL::text") ", NULL::int4"
+/*
+ * The same without the value, nothing printed: for a read that wants no
+ * value, or after a row's text could not be printed (over 1 GB); the
+ * length reported is a parameter (see struct pin).
+ */
+#define PIN_COLS_NO_VALUE(len) PIN_COLS_WITH("NULL::text") ", " len "::int8"
 /* The same columns with an empty value: a write needs its new metadata, not its value back. */
 #define META_COLS PIN_COLS_WITH("''")
 /* PostgreSQL's longest text (1 GB): the lower bound of a value it could not print. */
@@ -115,9 +119,9 @@ static const struct {
 	[ST_GET] = {"SELECT " PIN_COLS_BOUNDED("$3::int8") " FROM system.memory_pins p" TEXT_ONCE
 		    " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
 		    3},
-	[ST_GET_NO_VALUE] = {"SELECT " PIN_COLS_NO_VALUE " FROM system.memory_pins"
+	[ST_GET_NO_VALUE] = {"SELECT " PIN_COLS_NO_VALUE("$3") " FROM system.memory_pins"
 			     " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
-			     2},
+			     3},
 	/*
 	 * Upsert. An expired row that the reaper has not deleted yet is dead:
 	 * writing its key starts a new pin (created_at, source and TTL reset).
@@ -159,10 +163,10 @@ static const struct {
 	[ST_LIST] = {"SELECT key, " PIN_COLS_BOUNDED("$4::int8") " FROM system.memory_pins p" TEXT_ONCE
 		     " WHERE tenant_id = $1 AND key > $2 AND " LIVE " ORDER BY key LIMIT $3",
 		     4},
-	[ST_LIST_NO_VALUE] = {"SELECT key, " PIN_COLS_NO_VALUE " FROM system.memory_pins"
+	[ST_LIST_NO_VALUE] = {"SELECT key, " PIN_COLS_NO_VALUE("$4") " FROM system.memory_pins"
 			      " WHERE tenant_id = $1 AND key > $2 AND " LIVE
 			      " ORDER BY key LIMIT $3",
-			      3},
+			      4},
 	/* Distinct tenants by a loose index scan, so it costs one probe per tenant. */
 	[ST_TENANT_LIST] = {"WITH RECURSIVE t(name) AS ("
 			    "  (SELECT tenant_id FROM system.memory_pins WHERE " LIVE
@@ -643,8 +647,8 @@ static int64_t int_at(const PGresult *res, int row, int col)
 
 /*
  * Reads the PIN_COLS_BOUNDED (or _NO_VALUE, or META_COLS) columns starting
- * at col. A NULL value is one longer than the read's bound: its length is
- * the column after the metadata (NULL: more than PostgreSQL could print).
+ * at col. A NULL value was not fetched: its length is the column after the
+ * metadata.
  */
 static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
 {
@@ -653,8 +657,7 @@ static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
 
 	memset(ret, 0, sizeof(*ret));
 	if (PQgetisnull(res, row, col + 1)) {
-		ret->value_len = PQgetisnull(res, row, col + 7) ? PG_TEXT_MAX
-								 : (size_t)int_at(res, row, col + 7);
+		ret->value_len = (size_t)int_at(res, row, col + 7);
 	} else {
 		ret->value = malloc(len + 1);
 		if (!ret->value)
@@ -703,10 +706,17 @@ static int op_get(const struct pg_slot *s, void *ctx)
 	int r;
 
 	max_param(a->max_value, max, sizeof(max));
-	r = exec_stmt(s, ST_GET, p, &res);
-	/* Measuring the text needs it printed: past 1 GB PostgreSQL cannot, and says 54000. */
-	if (r == -EFBIG)
+	if (a->max_value == 0) {
+		/* No value wanted: nothing to print, nothing measured (length 0). */
 		r = exec_stmt(s, ST_GET_NO_VALUE, p, &res);
+	} else {
+		r = exec_stmt(s, ST_GET, p, &res);
+		/* Measuring the text needs it printed: past 1 GB PostgreSQL cannot (54000). */
+		if (r == -EFBIG) {
+			max_param(PG_TEXT_MAX, max, sizeof(max));
+			r = exec_stmt(s, ST_GET_NO_VALUE, p, &res);
+		}
+	}
 	if (r < 0)
 		return r;
 	r = PQntuples(res) == 0 ? -ENOENT : pin_from_row(res, 0, 0, a->pin);
@@ -857,10 +867,19 @@ static int op_list(const struct pg_slot *s, void *ctx)
 
 	snprintf(limit, sizeof(limit), "%u", a->limit);
 	max_param(a->max_value, max, sizeof(max));
-	r = exec_stmt(s, ST_LIST, p, &res);
-	/* A row PostgreSQL cannot print (see op_get): this page without values. */
-	if (r == -EFBIG)
-		r = exec_stmt(s, ST_LIST_NO_VALUE, p, &res);
+	if (a->max_value == 0) {
+		r = exec_stmt(s, ST_LIST_NO_VALUE, p, &res);	/* as in op_get */
+	} else {
+		r = exec_stmt(s, ST_LIST, p, &res);
+		/*
+		 * A row PostgreSQL cannot print (see op_get): this page without
+		 * values, and since which row it was is unknown, unmeasured (0).
+		 */
+		if (r == -EFBIG) {
+			max_param(0, max, sizeof(max));
+			r = exec_stmt(s, ST_LIST_NO_VALUE, p, &res);
+		}
+	}
 	if (r < 0)
 		return r;
 	n = PQntuples(res);

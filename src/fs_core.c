@@ -167,14 +167,18 @@ int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *ten
 	int r;
 
 	if (cacheable) {
-		if (pin_cache_get(fs->cache, no, tenant, key, time_now_us(), ret_text, ret_len,
-				  ret_meta) == 0) {
-			if (*ret_len <= max)
-				return 0;
+		r = pin_cache_get(fs->cache, no, tenant, key, time_now_us(), ret_text, ret_len,
+				  ret_meta);
+		if (r == 0 && *ret_len <= max)
+			return 0;
+		if (r == 0) {
 			free(*ret_text);	/* cached before a reload lowered the limit */
 			*ret_text = NULL;
 			return -EFBIG;
 		}
+		/* Too large for a limit at least this one: too large now (else ask again). */
+		if (r == -EFBIG && *ret_len >= max)
+			return -EFBIG;
 		gen = pin_cache_generation(fs->cache, no);	/* before asking: see pin_cache.h */
 	}
 	r = backend_pin_get(be, tenant, key, max, &pin);
@@ -182,6 +186,8 @@ int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *ten
 		return r;
 	r = pin.value ? render_pretty(&pin, max, ret_text, ret_len) : -EFBIG;
 	*ret_meta = pin.meta;
+	if (r == -EFBIG && cacheable)
+		pin_cache_put_too_large(fs->cache, no, gen, tenant, key, max, &pin.meta);
 	pin_done(&pin);
 	if (r == 0 && cacheable)
 		pin_cache_put(fs->cache, no, gen, tenant, key, *ret_text, *ret_len, ret_meta);
@@ -1755,8 +1761,9 @@ static int file_fail(struct fs *fs, struct fs_file *f, int err, const char *code
 	f->failed = err;
 	f->reported = true;	/* this write() itself returns the error */
 	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, f->key, err, NULL, 0, time_now_us());
-	pfs_log(LOG_INFO, "%s: write to \"%s/%s\" by uid %u rejected", code, f->tenant, f->key,
-		(unsigned)f->who.uid);
+	/* A too-large value is what a hostile writer tries: worth a line at the default level. */
+	pfs_log(err == -EFBIG ? LOG_NOTICE : LOG_INFO, "%s: write to \"%s/%s\" by uid %u rejected",
+		code, f->tenant, f->key, (unsigned)f->who.uid);
 	return err;
 }
 
@@ -1854,7 +1861,7 @@ static int file_commit(struct fs *fs, struct fs_file *f)
 				  NULL, &err);
 	if (r < 0) {
 		if (r == -EINVAL || r == -EFBIG)
-			pfs_log(LOG_INFO, "%s: \"%s/%s\" by uid %u: %s",
+			pfs_log(r == -EFBIG ? LOG_NOTICE : LOG_INFO, "%s: \"%s/%s\" by uid %u: %s",
 				r == -EFBIG ? "memory_pin.too_large" : "memory_pin.invalid_json",
 				f->tenant, f->key, (unsigned)f->who.uid, err.message);
 		fs_audit(fs, f->be, &f->who, "upsert", f->tenant, f->key, r, NULL, 0, started);
@@ -2540,14 +2547,18 @@ static int collect_pin(void *ctx, const char *key, const struct pin *p)
 	memset(&st, 0, sizeof(st));
 	st.st_ino = pin_ino(c->dir->backend_no, p->meta.id);
 	st.st_mode = S_IFREG | 0644;
-	if (c->prefill && p->value) {
+	if (c->prefill && (p->value || p->value_len > c->max)) {
 		/* ls -l looks up every name next: the page already holds the values. */
 		PFS_AUTOFREE char *text = NULL;
 		size_t len;
+		int r = p->value ? render_pretty(p, c->max, &text, &len) : -EFBIG;
 
-		if (render_pretty(p, c->max, &text, &len) == 0)
+		if (r == 0)
 			pin_cache_put(c->fs->cache, c->dir->backend_no, c->gen, c->dir->tenant, key,
 				      text, len, &p->meta);
+		else if (r == -EFBIG)	/* its lookup need not have it printed again */
+			pin_cache_put_too_large(c->fs->cache, c->dir->backend_no, c->gen,
+						c->dir->tenant, key, c->max, &p->meta);
 	}
 	return add_ent(c, name, &st);
 }
@@ -2562,7 +2573,9 @@ static int tenant_page(struct fs *fs, struct fs_dir *d)
 		c.prefill = true;
 		c.gen = pin_cache_generation(fs->cache, d->backend_no);
 	}
-	r = backend_pin_list(d->be, d->tenant, d->after_key, DIR_PAGE, c.max, collect_pin, &c);
+	/* Values only to prefill the cache: else none is fetched (max 0). */
+	r = backend_pin_list(d->be, d->tenant, d->after_key, DIR_PAGE, c.prefill ? c.max : 0,
+			     collect_pin, &c);
 	if (c.err)
 		return c.err;
 	if (r < 0)

@@ -46,13 +46,16 @@ struct pin_meta {
 /*
  * A pin as read: its stored JSON text (not canonical) and metadata. A read
  * names the longest text it takes (max_value): a longer one is not fetched
- * from the database at all, and then value is NULL and value_len is the
- * text's length, or a lower bound of it past what the database can print
- * (PostgreSQL's 1 GB), but always more than max_value.
+ * from the database at all. Then value is NULL and value_len is
+ *   - more than max_value: the text's length (or a lower bound of it past
+ *     what the database can print: PostgreSQL's 1 GB), or
+ *   - 0: not measured (a read with max_value 0, which wants no value and
+ *     costs no printing; a listing page with a row PostgreSQL could not
+ *     print is delivered this way).
  */
 struct pin {
 	struct pin_meta meta;
-	char *value;			/* owned, NUL-terminated; NULL: longer than max_value */
+	char *value;			/* owned, NUL-terminated; NULL: not fetched (see above) */
 	size_t value_len;
 };
 
