@@ -2,10 +2,10 @@
 /*
  * Seed file parser (see seed.h). Every value is validated as a pin would be.
  *
- * Values keep their numbers exactly as the file writes them (0.8 stays
- * 0.8, 2.0 stays 2.0), as a write through the filesystem keeps them, so
- * that "pinctl seed" and "cp -r examples/seed/TENANT /pins/" store the same
- * text. jansson checks the document (and gives the other fields), but its
+ * Values keep their numbers' digits as the file writes them (0.8 stays
+ * 0.8, 2.0 stays 2.0; 1e3 becomes 1000, as PostgreSQL prints it), as a
+ * write through the filesystem does, so that "pinctl seed" and
+ * "cp -r examples/seed/TENANT /pins/" store the same text. jansson checks the document (and gives the other fields), but its
  * doubles would print as 0.80000000000000004 and 2: the value is rendered
  * from its own bytes in the file instead, found by a small scanner that may
  * assume valid JSON because jansson has accepted the document first.
