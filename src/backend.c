@@ -162,8 +162,8 @@ int backend_pin_rename(struct backend *be, const char *tenant, const char *from,
 	return be->ops->pin_rename(be, tenant, from, to, flags);
 }
 
-int backend_pin_list(struct backend *be, const char *tenant, const char *after_key,
-		     unsigned limit, size_t max_value, backend_pin_cb cb, void *ctx)
+int backend_pin_list(struct backend *be, const char *tenant, const char *after_key, unsigned limit,
+		     size_t max_value, backend_pin_cb cb, void *ctx)
 {
 	return be->ops->pin_list(be, tenant, after_key, limit, max_value, cb, ctx);
 }

@@ -56,6 +56,11 @@
  * length reported is a parameter (see struct pin).
  */
 #define PIN_COLS_NO_VALUE(len) PIN_COLS_WITH("NULL::text") ", " len "::int8"
+/* The columns of ST_GET, ST_LIST and their _NO_VALUE forms (the bound is $3, $4). */
+#define GET_COLS PIN_COLS_BOUNDED("$3::int8")
+#define GET_COLS_NO_VALUE PIN_COLS_NO_VALUE("$3")
+#define LIST_COLS PIN_COLS_BOUNDED("$4::int8")
+#define LIST_COLS_NO_VALUE PIN_COLS_NO_VALUE("$4")
 /* The same columns with an empty value: a write needs its new metadata, not its value back. */
 #define META_COLS PIN_COLS_WITH("''")
 /* PostgreSQL's longest text (1 GB): the lower bound of a value it could not print. */
@@ -99,6 +104,7 @@ enum stmt {
 	ST__COUNT,
 };
 
+#define VALUE_HASH "substr(encode(sha256(convert_to(value::text, 'UTF8')), 'hex'), 1, 16)"
 #define EXPIRE_SQL(hash)                                                                           \
 	"WITH gone AS ("                                                                           \
 	"  DELETE FROM system.memory_pins WHERE id IN ("                                           \
@@ -116,10 +122,10 @@ static const struct {
 	const char *sql;
 	int nparams;
 } stmts[ST__COUNT] = {
-	[ST_GET] = {"SELECT " PIN_COLS_BOUNDED("$3::int8") " FROM system.memory_pins p" TEXT_ONCE
+	[ST_GET] = {"SELECT " GET_COLS " FROM system.memory_pins p" TEXT_ONCE
 		    " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
 		    3},
-	[ST_GET_NO_VALUE] = {"SELECT " PIN_COLS_NO_VALUE("$3") " FROM system.memory_pins"
+	[ST_GET_NO_VALUE] = {"SELECT " GET_COLS_NO_VALUE " FROM system.memory_pins"
 			     " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
 			     3},
 	/*
@@ -160,10 +166,10 @@ static const struct {
 			    2},
 	[ST_DELETE_ANY] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2", 2},
 	[ST_MOVE] = {"UPDATE system.memory_pins SET key = $3 WHERE tenant_id = $1 AND key = $2", 3},
-	[ST_LIST] = {"SELECT key, " PIN_COLS_BOUNDED("$4::int8") " FROM system.memory_pins p" TEXT_ONCE
+	[ST_LIST] = {"SELECT key, " LIST_COLS " FROM system.memory_pins p" TEXT_ONCE
 		     " WHERE tenant_id = $1 AND key > $2 AND " LIVE " ORDER BY key LIMIT $3",
 		     4},
-	[ST_LIST_NO_VALUE] = {"SELECT key, " PIN_COLS_NO_VALUE("$4") " FROM system.memory_pins"
+	[ST_LIST_NO_VALUE] = {"SELECT key, " LIST_COLS_NO_VALUE " FROM system.memory_pins"
 			      " WHERE tenant_id = $1 AND key > $2 AND " LIVE
 			      " ORDER BY key LIMIT $3",
 			      4},
@@ -203,8 +209,7 @@ static const struct {
 			 " WHERE tenant_id = $1 AND key = $2 AND " LIVE " RETURNING " META_COLS,
 			 5},
 	/* Expired rows go with one audit row each, in one statement (one transaction). */
-	[ST_EXPIRE] = {EXPIRE_SQL("substr(encode(sha256(convert_to(value::text, 'UTF8')), 'hex'), 1, 16)"),
-		       2},
+	[ST_EXPIRE] = {EXPIRE_SQL(VALUE_HASH), 2},
 	/* The same for a batch with a value PostgreSQL cannot print: no hashes. */
 	[ST_EXPIRE_NO_HASH] = {EXPIRE_SQL("NULL"), 2},
 	[ST_EXPIRE_DRY] = {"SELECT tenant_id, key FROM system.memory_pins"
@@ -276,7 +281,7 @@ static int pg_errno(const PGresult *res, PGconn *conn)
 	if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0)
 		return -EINVAL;		/* data exception, check violation */
 	if (strcmp(state, "54000") == 0)
-		return -EFBIG;		/* program limit: a text or jsonb past PostgreSQL's 1 GB */
+		return -EFBIG;		/* program limit: a text or jsonb past 1 GB */
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 		return PG_RETRY;	/* connection exception, admin shutdown */
 	return -EIO;

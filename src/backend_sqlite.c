@@ -117,6 +117,8 @@ enum stmt_id {
 	"id, source, created_at, updated_at, ttl_seconds, expires_at,"                             \
 	" CASE WHEN length(CAST(value AS BLOB)) <= " max " THEN value END,"                        \
 	" length(CAST(value AS BLOB))"
+#define GET_COLS PIN_COLS("?4")
+#define LIST_COLS PIN_COLS("?5")
 #define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at"
 
 static const char *const stmt_sql[ST__MAX] = {
@@ -125,7 +127,7 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_PING] = "SELECT 1",
-    [ST_PIN_GET] = "SELECT " PIN_COLS("?4") " FROM memory_pins"
+    [ST_PIN_GET] = "SELECT " GET_COLS " FROM memory_pins"
 		   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
     /* Any row at the key, live or expired, and which it is. */
     [ST_PIN_FIND] = "SELECT id, pinfs_live(expires_at, ?3) FROM memory_pins"
@@ -147,7 +149,7 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_PIN_DELETE_KEY] = "DELETE FROM memory_pins WHERE tenant_id = ?1 AND key = ?2",
     [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2 WHERE id = ?1",
     /* Keyset pagination on the (tenant_id, key) unique index, byte order. */
-    [ST_PIN_LIST] = "SELECT key, " PIN_COLS("?5") " FROM memory_pins"
+    [ST_PIN_LIST] = "SELECT key, " LIST_COLS " FROM memory_pins"
 		    " WHERE tenant_id = ?1 AND key > ?2 AND pinfs_live(expires_at, ?3)"
 		    " ORDER BY key LIMIT ?4",
     /* Metadata only: value and updated_at stay. ?4 non-zero keeps the TTL columns. */
@@ -1005,8 +1007,8 @@ static int do_pin_get(struct sqlite_conn *c, void *ctx)
 	return 0;
 }
 
-static int sqlite_pin_get(struct backend *be, const char *tenant, const char *key,
-			  size_t max_value, struct pin *ret)
+static int sqlite_pin_get(struct backend *be, const char *tenant, const char *key, size_t max_value,
+			  struct pin *ret)
 {
 	struct get_args a = {tenant, key, max_value, ret};
 

@@ -1437,8 +1437,7 @@ static int open_check(struct fs *fs, const struct pfs_subject *who, const char *
 	return r;
 }
 
-static int file_setup(struct fs *fs, struct fs_file *f, int flags,
-		      struct fs_open_flags *ret_flags)
+static int file_setup(struct fs *fs, struct fs_file *f, int flags, struct fs_open_flags *ret_flags)
 {
 	int acc = flags & O_ACCMODE;
 
@@ -1814,7 +1813,8 @@ ssize_t fs_write(struct fs *fs, struct fs_file *f, const char *data, size_t size
 	}
 	if (r == -EINVAL || r == -EFBIG) {
 		/* EFBIG: what readers would get (numbers expanded, indentation) is too long. */
-		r = file_fail(fs, f, r, r == -EFBIG ? "memory_pin.too_large" : "memory_pin.invalid_json");
+		r = file_fail(fs, f, r,
+			      r == -EFBIG ? "memory_pin.too_large" : "memory_pin.invalid_json");
 		goto out;
 	}
 	if (r < 0)
@@ -2268,7 +2268,7 @@ static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
 	if (flags & FS_RENAME_NOREPLACE) {
 		struct pin pin = {0};
 
-		r = backend_pin_get(be, tenant, to, 0, &pin);	/* whether it exists: no value */
+		r = backend_pin_get(be, tenant, to, 0, &pin);	/* exists? (no value) */
 		pin_done(&pin);
 		if (r == 0)
 			return -EEXIST;

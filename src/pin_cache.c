@@ -210,8 +210,8 @@ static void insert(struct pin_cache *c, uint64_t h, unsigned no, const char *ten
 	struct entry **pp = slot(c, h, no, tenant, key);
 	struct entry *e;
 	bool too_large = key && !text;
-	size_t size = sizeof(*e) + strlen(tenant) + (key ? strlen(key) : 0) +
-		      (too_large ? 0 : len) + 3;
+	size_t size =
+	    sizeof(*e) + strlen(tenant) + (key ? strlen(key) : 0) + (too_large ? 0 : len) + 3;
 
 	if (*pp)
 		drop(c, *pp);

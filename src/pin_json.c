@@ -129,7 +129,7 @@ struct render {
 	size_t done_at;		/* where in the current chunk it completed */
 	bool emit;		/* false: scan only */
 	bool pretty;
-	bool strict;		/* a new value: numbers within numeric's range, no repeated key */
+	bool strict;		/* a new value: numbers in numeric's range, keys once */
 	bool after_key;		/* the next value follows "key": */
 	bool too_deep;
 	bool bad_utf8;
@@ -381,8 +381,8 @@ static bool number_layout(const struct number *x, struct layout *l)
 	l->scale = (int64_t)x->nf - x->exp;
 	if (l->scale < 0)
 		l->scale = 0;
-	l->len = (x->neg && l->first >= 0) + (l->first < 0 || l->point <= l->first
-						       ? 1 : l->point - l->first) +
+	l->len = (x->neg && l->first >= 0) +
+		 (l->first < 0 || l->point <= l->first ? 1 : l->point - l->first) +
 		 (l->scale > 0 ? 1 + l->scale : 0);
 	return x->exp < PIN_JSON_NUMBER_MAX_EXPONENT && x->exp > -PIN_JSON_NUMBER_MAX_EXPONENT &&
 	       l->scale <= PIN_JSON_NUMBER_MAX_SCALE &&
@@ -405,10 +405,12 @@ static int emit_digits(struct render *r, const struct number *x, int64_t from, i
 
 static int emit_zeros(struct render *r, int64_t n)
 {
-	static const char zeros[64] = "0000000000000000000000000000000000000000000000000000000000000000";
+	static const char zeros[] = "00000000000000000000000000000000";
 
-	for (; n > 0; n -= (int64_t)sizeof(zeros))
-		if (!emit(r, zeros, n < (int64_t)sizeof(zeros) ? (size_t)n : sizeof(zeros)))
+	const int64_t chunk = (int64_t)sizeof(zeros) - 1;
+
+	for (; n > 0; n -= chunk)
+		if (!emit(r, zeros, (size_t)(n < chunk ? n : chunk)))
 			return 0;
 	return 1;
 }
@@ -626,8 +628,8 @@ static int parse_error(yajl_handle h, const struct render *r, const char *in, si
 				     r->detail, PIN_JSON_NUMBER_MAX_DIGITS,
 				     PIN_JSON_NUMBER_MAX_SCALE);
 	if (r->dup_key)
-		return pfs_error_set(reterr, -EINVAL, 0, "invalid JSON: object key %s appears twice",
-				     r->detail);
+		return pfs_error_set(reterr, -EINVAL, 0,
+				     "invalid JSON: object key %s appears twice", r->detail);
 	msg = yajl_get_error(h, 0, (const unsigned char *)in, len);
 	code = pfs_error_set(reterr, -EINVAL, 0, "invalid JSON: %s",
 			     msg ? (const char *)msg : "parse error");

@@ -5,10 +5,11 @@
  * Values keep their numbers' digits as the file writes them (0.8 stays
  * 0.8, 2.0 stays 2.0; 1e3 becomes 1000, as PostgreSQL prints it), as a
  * write through the filesystem does, so that "pinctl seed" and
- * "cp -r examples/seed/TENANT /pins/" store the same text. jansson checks the document (and gives the other fields), but its
- * doubles would print as 0.80000000000000004 and 2: the value is rendered
- * from its own bytes in the file instead, found by a small scanner that may
- * assume valid JSON because jansson has accepted the document first.
+ * "cp -r examples/seed/TENANT /pins/" store the same text. jansson checks
+ * the document (and gives the other fields), but its doubles would print
+ * as 0.80000000000000004 and 2: the value is rendered from its own bytes in
+ * the file instead, found by a small scanner that may assume valid JSON
+ * because jansson has accepted the document first.
  */
 #include "pinfs/seed.h"
 
@@ -254,8 +255,7 @@ static int read_all(const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
-int seed_load_file(const char *path, size_t max_value, struct seed **ret,
-		   struct pfs_error *reterr)
+int seed_load_file(const char *path, size_t max_value, struct seed **ret, struct pfs_error *reterr)
 {
 	PFS_CLEANUP(seed_freep) struct seed *s = calloc(1, sizeof(*s));
 	PFS_AUTOFREE char *text = NULL;

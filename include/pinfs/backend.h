@@ -55,7 +55,7 @@ struct pin_meta {
  */
 struct pin {
 	struct pin_meta meta;
-	char *value;			/* owned, NUL-terminated; NULL: not fetched (see above) */
+	char *value;			/* owned, NUL-terminated; NULL: not fetched */
 	size_t value_len;
 };
 
@@ -265,8 +265,8 @@ int backend_pin_upsert(struct backend *be, const char *tenant, const char *key,
 int backend_pin_delete(struct backend *be, const char *tenant, const char *key);
 int backend_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
 		       unsigned flags);
-int backend_pin_list(struct backend *be, const char *tenant, const char *after_key,
-		     unsigned limit, size_t max_value, backend_pin_cb cb, void *ctx);
+int backend_pin_list(struct backend *be, const char *tenant, const char *after_key, unsigned limit,
+		     size_t max_value, backend_pin_cb cb, void *ctx);
 int backend_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx);
 int backend_tenant_exists(struct backend *be, const char *tenant);
 int backend_tenant_create(struct backend *be, const char *tenant);

@@ -227,23 +227,27 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	{
 		char *canon = NULL, *shorter = NULL;
 		size_t canon_len = 0, plen = 0, n = 0;
-		int r = pin_json_canonicalize(in, size, PIN_JSON_UNLIMITED, &canon, &canon_len, &plen,
-					      NULL);
+		int r = pin_json_canonicalize(in, size, PIN_JSON_UNLIMITED, &canon, &canon_len,
+					      &plen, NULL);
 
 		FUZZ_CHECK_MSG(r == 0 || r == -EINVAL || r == -ENOMEM, "canonicalize = %d", r);
 		rcanon = r;
 		if (r == 0) {
-			FUZZ_CHECK_MSG(rc == 0, "canonicalize accepts what render refuses (%d)", rc);
-			FUZZ_CHECK_MSG(canon_len == compact_len && memcmp(canon, compact, canon_len) == 0,
+			FUZZ_CHECK_MSG(rc == 0, "canonicalize accepts what render refuses (%d)",
+				       rc);
+			FUZZ_CHECK_MSG(canon_len == compact_len &&
+					   memcmp(canon, compact, canon_len) == 0,
 				       "canonical %s, compact %s", canon, compact);
-			FUZZ_CHECK_MSG(plen == pretty_len, "pretty length %zu, canonicalize said %zu",
-				       pretty_len, plen);
-			FUZZ_CHECK(pin_json_canonicalize(in, size, plen, &shorter, &n, NULL, NULL) == 0);
+			FUZZ_CHECK_MSG(plen == pretty_len,
+				       "pretty length %zu, canonicalize said %zu", pretty_len,
+				       plen);
+			FUZZ_CHECK(
+			    pin_json_canonicalize(in, size, plen, &shorter, &n, NULL, NULL) == 0);
 			free(shorter);
-			FUZZ_CHECK(pin_json_canonicalize(in, size, plen - 1, &shorter, &n, NULL, NULL) ==
-				   -EFBIG);
-			FUZZ_CHECK(pin_json_render(in, size, PIN_JSON_PRETTY, plen - 1, &shorter, &n,
-						   NULL) == -EFBIG);
+			FUZZ_CHECK(pin_json_canonicalize(in, size, plen - 1, &shorter, &n, NULL,
+							 NULL) == -EFBIG);
+			FUZZ_CHECK(pin_json_render(in, size, PIN_JSON_PRETTY, plen - 1, &shorter,
+						   &n, NULL) == -EFBIG);
 			free(canon);
 		}
 	}

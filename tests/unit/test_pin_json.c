@@ -57,7 +57,8 @@ static void expect_invalid_n(const char *in, size_t len)
 	size_t out_len = 4242;
 
 	for (int style = PIN_JSON_PRETTY; style <= PIN_JSON_COMPACT; style++) {
-		int r = pin_json_render(in, len, (enum pin_json_style)style, PIN_JSON_UNLIMITED, &out, &out_len, &err);
+		int r = pin_json_render(in, len, (enum pin_json_style)style, PIN_JSON_UNLIMITED,
+					&out, &out_len, &err);
 
 		if (r != -EINVAL) {
 			if (r == 0)
@@ -184,8 +185,11 @@ static void test_pin_json_pretty_is_idempotent(void **state)
 	size_t n1 = 0, n2 = 0;
 
 	(void)state;
-	assert_int_equal(pin_json_render(in, strlen(in), PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &once, &n1, NULL), 0);
-	assert_int_equal(pin_json_render(once, n1, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &twice, &n2, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(in, strlen(in), PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &once, &n1, NULL),
+	    0);
+	assert_int_equal(
+	    pin_json_render(once, n1, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &twice, &n2, NULL), 0);
 	assert_int_equal(n1, n2);
 	assert_string_equal(once, twice);
 	free(once);
@@ -218,9 +222,14 @@ static void test_pin_json_compact_of_pretty_equals_compact(void **state)
 	size_t np = 0, n1 = 0, n2 = 0;
 
 	(void)state;
-	assert_int_equal(pin_json_render(in, strlen(in), PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &pretty, &np, NULL), 0);
-	assert_int_equal(pin_json_render(in, strlen(in), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &c1, &n1, NULL), 0);
-	assert_int_equal(pin_json_render(pretty, np, PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &c2, &n2, NULL), 0);
+	assert_int_equal(pin_json_render(in, strlen(in), PIN_JSON_PRETTY, PIN_JSON_UNLIMITED,
+					 &pretty, &np, NULL),
+			 0);
+	assert_int_equal(
+	    pin_json_render(in, strlen(in), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &c1, &n1, NULL),
+	    0);
+	assert_int_equal(
+	    pin_json_render(pretty, np, PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &c2, &n2, NULL), 0);
 	assert_string_equal(c1, in);
 	assert_string_equal(c1, c2);
 	assert_int_equal(n1, n2);
@@ -365,15 +374,21 @@ static void test_pin_json_render_depth_64_is_ok(void **state)
 
 	(void)state;
 	assert_int_equal(PIN_JSON_MAX_DEPTH, 64);
-	assert_int_equal(pin_json_render(arr, strlen(arr), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(arr, strlen(arr), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out, &n, NULL),
+	    0);
 	assert_string_equal(out, arr);
 	free(out);
 	out = NULL;
-	assert_int_equal(pin_json_render(obj, strlen(obj), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(obj, strlen(obj), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out, &n, NULL),
+	    0);
 	assert_string_equal(out, obj);
 	free(out);
 	out = NULL;
-	assert_int_equal(pin_json_render(arr, strlen(arr), PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(arr, strlen(arr), PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &out, &n, NULL),
+	    0);
 	free(out);
 	free(arr);
 	free(obj);
@@ -440,7 +455,8 @@ static void test_pin_json_render_wide_is_ok(void **state)
 	}
 	s[len++] = ']';
 	s[len] = '\0';
-	assert_int_equal(pin_json_render(s, len, PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(s, len, PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out, &n, NULL), 0);
 	assert_string_equal(out, s);
 	free(out);
 	free(s);
@@ -560,14 +576,25 @@ static char *repeat(const char *prefix, const char *c, size_t n, const char *suf
 static void test_pin_json_canonicalize_refuses_numbers_postgresql_refuses(void **state)
 {
 	static const char *const refused[] = {
-	    "1e131072",	   "10e131071",	  "-1e131072", "1e-16384",	"10e-16384",
-	    "0e-16384",	   "0.0e-16383",  "1.5e-16383", "123e-16384",	"0e1073741823",
-	    "0e-1073741822", "1e2147483648", "1e-2147483648", "1e99999999999999999999",
+	    "1e131072",
+	    "10e131071",
+	    "-1e131072",
+	    "1e-16384",
+	    "10e-16384",
+	    "0e-16384",
+	    "0.0e-16383",
+	    "1.5e-16383",
+	    "123e-16384",
+	    "0e1073741823",
+	    "0e-1073741822",
+	    "1e2147483648",
+	    "1e-2147483648",
+	    "1e99999999999999999999",
 	    "[1, {\"a\": 1e999999}]",
 	};
 	static const char *const at_the_limit[] = {
-	    "1e131071", "9.9e131071", "0.1e131072", "1e-16383", "0e-16383", "12e-16383",
-	    "0.1e-16382", "0e999999",
+	    "1e131071", "9.9e131071", "0.1e131072", "1e-16383",
+	    "0e-16383", "12e-16383",  "0.1e-16382", "0e999999",
 	};
 
 	(void)state;
@@ -689,8 +716,14 @@ static void test_pin_json_render_keeps_a_repeated_key_as_stored(void **state)
 static void test_pin_json_canonicalize_reports_the_pretty_length(void **state)
 {
 	static const char *const docs[] = {
-	    "1", "\"x\"", "[]", "{}", "[1,2,[3,{}]]", "{\"a\":{\"b\":[1e3,null,\"\\u0001\"]}}",
-	    "  [ 1.5e-3 , -0 ]  ", "{\"k\":\"caf\xc3\xa9\",\"l\":[[[[true]]]]}",
+	    "1",
+	    "\"x\"",
+	    "[]",
+	    "{}",
+	    "[1,2,[3,{}]]",
+	    "{\"a\":{\"b\":[1e3,null,\"\\u0001\"]}}",
+	    "  [ 1.5e-3 , -0 ]  ",
+	    "{\"k\":\"caf\xc3\xa9\",\"l\":[[[[true]]]]}",
 	};
 
 	(void)state;
@@ -716,7 +749,8 @@ static void test_pin_json_canonicalize_reports_the_pretty_length(void **state)
 		assert_int_equal(pin_json_render(docs[i], strlen(docs[i]), PIN_JSON_COMPACT, n - 1,
 						 &pretty, &n, NULL),
 				 -EFBIG);
-		/* The scanner counts the same, final newline included, once the value is complete. */
+		/* The scanner counts the same, final newline included, once the value is complete.
+		 */
 		if (strcmp(docs[i], "1") != 0) {
 			struct pin_scan *fits = pin_scan_new(n), *over = pin_scan_new(n - 1);
 
@@ -773,7 +807,7 @@ static void test_pin_json_deep_nesting_counts_its_indentation(void **state)
 {
 	char *deep = repeat("", "[", 63, "");
 	char *doc;
-	char *items = repeat("0", ",0", 9999, "");	/* 10,000 items at depth 64 */
+	char *items = repeat("0", ",0", 9999, ""); /* 10,000 items at depth 64 */
 	size_t plen;
 
 	(void)state;
@@ -850,8 +884,8 @@ static void test_pin_json_strings_other_controls_are_u00xx(void **state)
 		char *out = NULL;
 		size_t n = 0;
 
-		assert_int_equal(pin_json_render(cases[i].in, strlen(cases[i].in), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED,
-						 &out, &n, NULL),
+		assert_int_equal(pin_json_render(cases[i].in, strlen(cases[i].in), PIN_JSON_COMPACT,
+						 PIN_JSON_UNLIMITED, &out, &n, NULL),
 				 0);
 		/* The hex digits' case is not part of the contract. */
 		if (strcasecmp(out, cases[i].want) != 0)
@@ -882,9 +916,11 @@ static void test_pin_json_render_reterr_may_be_null(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(pin_json_render("{", 1, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &out, &n, NULL), -EINVAL);
+	assert_int_equal(
+	    pin_json_render("{", 1, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &out, &n, NULL), -EINVAL);
 	assert_null(out);
-	assert_int_equal(pin_json_render("{}", 2, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render("{}", 2, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &out, &n, NULL), 0);
 	assert_string_equal(out, "{}\n");
 	free(out);
 }
@@ -1042,8 +1078,8 @@ static void test_pin_scan_unfinished_token_in_wrong_place_is_caught_at_render(vo
 
 		assert_int_equal(pin_scan_reset(sc), 0);
 		assert_int_equal(pin_scan_feed(sc, late[i], strlen(late[i])), 0);
-		assert_int_equal(pin_json_render(late[i], strlen(late[i]), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out,
-						 &len, NULL),
+		assert_int_equal(pin_json_render(late[i], strlen(late[i]), PIN_JSON_COMPACT,
+						 PIN_JSON_UNLIMITED, &out, &len, NULL),
 				 -EINVAL);
 		assert_null(out);
 	}

@@ -62,8 +62,9 @@ static void test_seed_numbers_are_kept_as_written(void **state)
 		      "   \"g\": [0.1, 0.95]}}]}\n",
 		      0);
 	assert_int_equal(s->n, 1);
-	assert_string_equal(s->pins[0].value,
-			    "{\"a\":0.8,\"b\":2.0,\"c\":1.50,\"d\":1000,\"e\":0.0,\"g\":[0.1,0.95]}");
+	assert_string_equal(
+	    s->pins[0].value,
+	    "{\"a\":0.8,\"b\":2.0,\"c\":1.50,\"d\":1000,\"e\":0.0,\"g\":[0.1,0.95]}");
 	assert_int_equal(s->pins[0].value_len, strlen(s->pins[0].value));
 	seed_free(s);
 }
@@ -110,13 +111,13 @@ static void test_seed_bad_files_are_refused(void **state)
 	assert_null(load_text("{\"pins\": [", -EINVAL));
 	assert_null(load_text("{\"pins\": [], \"pins\": []}", -EINVAL));
 	/* What no write could store: a number PostgreSQL refuses, a value too long to read. */
-	assert_null(load_text("{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\", \"value\": 1e131072}]}",
-			      -EINVAL));
-	assert_null(load_text_max("{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\", \"value\": [1e99]}]}",
-				  100, -EFBIG));
+	assert_null(load_text(
+	    "{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\", \"value\": 1e131072}]}", -EINVAL));
+	assert_null(load_text_max(
+	    "{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\", \"value\": [1e99]}]}", 100, -EFBIG));
 	/* "[\n  " 91 digits "\n]\n" is 98 bytes: within 100. */
-	seed_free(load_text_max("{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\", \"value\": [1e90]}]}",
-				100, 0));
+	seed_free(load_text_max(
+	    "{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\", \"value\": [1e90]}]}", 100, 0));
 }
 
 int main(void)
