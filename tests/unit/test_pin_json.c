@@ -811,7 +811,7 @@ static void test_pin_json_deep_nesting_counts_its_indentation(void **state)
 	size_t plen;
 
 	(void)state;
-	doc = malloc(strlen(deep) + strlen(items) + 64 + 1);
+	doc = malloc(strlen(deep) + 1 + strlen(items) + 64 + 1);
 	assert_non_null(doc);
 	strcpy(doc, deep);
 	strcat(doc, "[");

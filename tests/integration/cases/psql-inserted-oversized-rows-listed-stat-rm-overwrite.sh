@@ -6,7 +6,8 @@
 # listed (ls, ls -l), stat'ed (size 0: read returns nothing) and keeps its
 # attributes; reading it is EFBIG, logged with memory_pin.too_large and
 # the key, and audited; it can be overwritten and removed; other pins of
-# the tenant are served as usual.
+# the tenant are served as usual. Expiring a row PostgreSQL cannot print
+# works too (audited without a hash).
 policy=$(rt_policy '[{"uid": 0, "roles": ["infra"], "tenants": ["*"]},
                      {"uid": 10001, "roles": ["machine"], "tenants": ["*"]},
                      {"uid": 10002, "roles": ["readonly"], "tenants": ["*"]}]')
@@ -81,5 +82,17 @@ rm "$MNT/vast/huge" "$MNT/lab/bomb"
 assert_eq "$(pg_sql "SELECT count(*) FROM system.memory_pins WHERE key = 'huge'")" 0 "huge's row"
 assert_eq "$(rt_sqlite "$RT_SQLITE" "SELECT count(*) FROM memory_pins WHERE key = 'bomb'")" 0 "bomb's row"
 assert_eq "$(ls "$MNT/vast")" small "vast after rm"
+
+step "expiry of a row PostgreSQL cannot print"
+pg_sql "INSERT INTO system.memory_pins (tenant_id, key, value, ttl_seconds, expires_at)
+        SELECT 'vast', 'expired', ('[' || string_agg('1e131071', ',') || ']')::jsonb, 1, now() - interval '1 s'
+        FROM generate_series(1, 9000)"
+"$PINCTL" --config "$CONFIG" expire >"$CASE_DIR/expire.out" 2>&1 || {
+    cat "$CASE_DIR/expire.out" >&2
+    fail "pinctl expire failed"
+}
+assert_eq "$(pg_sql "SELECT count(*) FROM system.memory_pins WHERE key = 'expired'")" 0 "the expired row"
+assert_eq "$(pg_sql "SELECT count(*) FROM system.memory_audit WHERE key = 'expired' AND operation = 'expire'
+                     AND value_sha256 IS NULL")" 1 "its expiry, audited without a hash"
 assert_eq "$(cat "$MNT/.system/health")" ok "the daemon still serves"
 umount_pinfs
