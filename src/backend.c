@@ -139,9 +139,10 @@ int backend_schema_version(struct backend *be, int *ret_version)
 	return be->ops->schema_version(be, ret_version);
 }
 
-int backend_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret)
+int backend_pin_get(struct backend *be, const char *tenant, const char *key, size_t max_value,
+		    struct pin *ret)
 {
-	return be->ops->pin_get(be, tenant, key, ret);
+	return be->ops->pin_get(be, tenant, key, max_value, ret);
 }
 
 int backend_pin_upsert(struct backend *be, const char *tenant, const char *key,
@@ -161,10 +162,10 @@ int backend_pin_rename(struct backend *be, const char *tenant, const char *from,
 	return be->ops->pin_rename(be, tenant, from, to, flags);
 }
 
-int backend_pin_list(struct backend *be, const char *tenant, const char *after_key,
-		     unsigned limit, backend_pin_cb cb, void *ctx)
+int backend_pin_list(struct backend *be, const char *tenant, const char *after_key, unsigned limit,
+		     size_t max_value, backend_pin_cb cb, void *ctx)
 {
-	return be->ops->pin_list(be, tenant, after_key, limit, cb, ctx);
+	return be->ops->pin_list(be, tenant, after_key, limit, max_value, cb, ctx);
 }
 
 int backend_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx)

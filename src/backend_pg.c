@@ -39,9 +39,32 @@
 #define PIN_COLS_WITH(value)                                                                       \
 	"id, " value ", source, " USEC("created_at") ", " USEC("updated_at") ", "                  \
 	"COALESCE(" USEC("expires_at") ", 0), COALESCE(ttl_seconds, -1), " USEC("changed_at")
-#define PIN_COLS PIN_COLS_WITH("value::text")
+/*
+ * What a read returns: the value's text only up to a length the caller
+ * gives (max), and that length. jsonb can print far more than it stores
+ * (1e131071 is 131,072 digits), so the text is measured on the server and a
+ * longer one never crosses the wire. TEXT_ONCE makes the server print each
+ * row once (OFFSET 0 keeps the subquery from being folded into the
+ * expressions that use it).
+ */
+#define TEXT_ONCE " CROSS JOIN LATERAL (SELECT p.value::text AS t OFFSET 0) v"
+#define PIN_COLS_BOUNDED(max)                                                                      \
+	PIN_COLS_WITH("CASE WHEN octet_length(v.t) <= " max " THEN v.t END") ", octet_length(v.t)"
+/*
+ * The same without the value, nothing printed: for a read that wants no
+ * value, or after a row's text could not be printed (over 1 GB); the
+ * length reported is a parameter (see struct pin).
+ */
+#define PIN_COLS_NO_VALUE(len) PIN_COLS_WITH("NULL::text") ", " len "::int8"
+/* The columns of ST_GET, ST_LIST and their _NO_VALUE forms (the bound is $3, $4). */
+#define GET_COLS PIN_COLS_BOUNDED("$3::int8")
+#define GET_COLS_NO_VALUE PIN_COLS_NO_VALUE("$3")
+#define LIST_COLS PIN_COLS_BOUNDED("$4::int8")
+#define LIST_COLS_NO_VALUE PIN_COLS_NO_VALUE("$4")
 /* The same columns with an empty value: a write needs its new metadata, not its value back. */
 #define META_COLS PIN_COLS_WITH("''")
+/* PostgreSQL's longest text (1 GB): the lower bound of a value it could not print. */
+#define PG_TEXT_MAX ((size_t)1 << 30)
 
 /* Internal marker: the statement may be retried on a fresh attempt. */
 #define PG_RETRY (-EAGAIN)
@@ -58,6 +81,7 @@
 
 enum stmt {
 	ST_GET,
+	ST_GET_NO_VALUE,
 	ST_UPSERT,
 	ST_DELETE,
 	ST_LOCK_LIVE,
@@ -65,6 +89,7 @@ enum stmt {
 	ST_DELETE_ANY,
 	ST_MOVE,
 	ST_LIST,
+	ST_LIST_NO_VALUE,
 	ST_TENANT_LIST,
 	ST_TENANT_EXISTS,
 	ST_TENANT_TIMES,
@@ -74,18 +99,36 @@ enum stmt {
 	ST_TENANT_DROP,
 	ST_SET_META,
 	ST_EXPIRE,
+	ST_EXPIRE_NO_HASH,
 	ST_EXPIRE_DRY,
 	ST_RBAC_AUDIT,
 	ST__COUNT,
 };
 
+#define VALUE_HASH "substr(encode(sha256(convert_to(value::text, 'UTF8')), 'hex'), 1, 16)"
+#define EXPIRE_SQL(hash)                                                                           \
+	"WITH gone AS ("                                                                           \
+	"  DELETE FROM system.memory_pins WHERE id IN ("                                           \
+	"    SELECT id FROM system.memory_pins WHERE expires_at <= now()"                          \
+	"    ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)"                                 \
+	"  RETURNING tenant_id, key, value),"                                                      \
+	" audited AS ("                                                                            \
+	"  INSERT INTO system.memory_audit"                                                        \
+	"    (operation, tenant_id, key, subject, success, value_sha256, source)"                  \
+	"  SELECT 'expire', tenant_id, key, $2, true, " hash ", $2"                                \
+	"  FROM gone)"                                                                             \
+	" SELECT tenant_id, key FROM gone"
+
 static const struct {
 	const char *sql;
 	int nparams;
 } stmts[ST__COUNT] = {
-	[ST_GET] = {"SELECT " PIN_COLS " FROM system.memory_pins"
+	[ST_GET] = {"SELECT " GET_COLS " FROM system.memory_pins p" TEXT_ONCE
 		    " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
-		    2},
+		    3},
+	[ST_GET_NO_VALUE] = {"SELECT " GET_COLS_NO_VALUE " FROM system.memory_pins"
+			     " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
+			     3},
 	/*
 	 * Upsert. An expired row that the reaper has not deleted yet is dead:
 	 * writing its key starts a new pin (created_at, source and TTL reset).
@@ -124,9 +167,13 @@ static const struct {
 			    2},
 	[ST_DELETE_ANY] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2", 2},
 	[ST_MOVE] = {"UPDATE system.memory_pins SET key = $3 WHERE tenant_id = $1 AND key = $2", 3},
-	[ST_LIST] = {"SELECT key, " PIN_COLS " FROM system.memory_pins"
+	[ST_LIST] = {"SELECT key, " LIST_COLS " FROM system.memory_pins p" TEXT_ONCE
 		     " WHERE tenant_id = $1 AND key > $2 AND " LIVE " ORDER BY key LIMIT $3",
-		     3},
+		     4},
+	[ST_LIST_NO_VALUE] = {"SELECT key, " LIST_COLS_NO_VALUE " FROM system.memory_pins"
+			      " WHERE tenant_id = $1 AND key > $2 AND " LIVE
+			      " ORDER BY key LIMIT $3",
+			      4},
 	/* Distinct tenants by a loose index scan, so it costs one probe per tenant. */
 	[ST_TENANT_LIST] = {"WITH RECURSIVE t(name) AS ("
 			    "  (SELECT tenant_id FROM system.memory_pins WHERE " LIVE
@@ -170,19 +217,9 @@ static const struct {
 			 " WHERE tenant_id = $1 AND key = $2 AND " LIVE " RETURNING " META_COLS,
 			 5},
 	/* Expired rows go with one audit row each, in one statement (one transaction). */
-	[ST_EXPIRE] = {"WITH gone AS ("
-		       "  DELETE FROM system.memory_pins WHERE id IN ("
-		       "    SELECT id FROM system.memory_pins WHERE expires_at <= now()"
-		       "    ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-		       "  RETURNING tenant_id, key, value),"
-		       " audited AS ("
-		       "  INSERT INTO system.memory_audit"
-		       "    (operation, tenant_id, key, subject, success, value_sha256, source)"
-		       "  SELECT 'expire', tenant_id, key, $2, true,"
-		       "    substr(encode(sha256(convert_to(value::text, 'UTF8')), 'hex'), 1, 16), $2"
-		       "  FROM gone)"
-		       " SELECT tenant_id, key FROM gone",
-		       2},
+	[ST_EXPIRE] = {EXPIRE_SQL(VALUE_HASH), 2},
+	/* The same for a batch with a value PostgreSQL cannot print: no hashes. */
+	[ST_EXPIRE_NO_HASH] = {EXPIRE_SQL("NULL"), 2},
 	[ST_EXPIRE_DRY] = {"SELECT tenant_id, key FROM system.memory_pins"
 			   " WHERE expires_at <= now() ORDER BY expires_at LIMIT $1",
 			   1},
@@ -251,6 +288,8 @@ static int pg_errno(const PGresult *res, PGconn *conn)
 		return PG_SLOW;		/* statement_timeout, lock_timeout */
 	if (strncmp(state, "22", 2) == 0 || strcmp(state, "23514") == 0)
 		return -EINVAL;		/* data exception, check violation */
+	if (strcmp(state, "54000") == 0)
+		return -EFBIG;		/* program limit: a text or jsonb past 1 GB */
 	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
 		return PG_RETRY;	/* connection exception, admin shutdown */
 	return -EIO;
@@ -619,19 +658,27 @@ static int64_t int_at(const PGresult *res, int row, int col)
 	return PQgetisnull(res, row, col) ? 0 : strtoll(PQgetvalue(res, row, col), NULL, 10);
 }
 
-/* Reads the PIN_COLS (or META_COLS) columns starting at col. */
+/*
+ * Reads the PIN_COLS_BOUNDED (or _NO_VALUE, or META_COLS) columns starting
+ * at col. A NULL value was not fetched: its length is the column after the
+ * metadata.
+ */
 static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
 {
 	const char *v = PQgetvalue(res, row, col + 1);
 	size_t len = (size_t)PQgetlength(res, row, col + 1);
 
 	memset(ret, 0, sizeof(*ret));
-	ret->value = malloc(len + 1);
-	if (!ret->value)
-		return -ENOMEM;
-	memcpy(ret->value, v, len);
-	ret->value[len] = '\0';
-	ret->value_len = len;
+	if (PQgetisnull(res, row, col + 1)) {
+		ret->value_len = (size_t)int_at(res, row, col + 8);	/* after changed_at */
+	} else {
+		ret->value = malloc(len + 1);
+		if (!ret->value)
+			return -ENOMEM;
+		memcpy(ret->value, v, len);
+		ret->value[len] = '\0';
+		ret->value_len = len;
+	}
 	ret->meta.id = int_at(res, row, col);
 	snprintf(ret->meta.source, sizeof(ret->meta.source), "%s", PQgetvalue(res, row, col + 2));
 	ret->meta.created_at = int_at(res, row, col + 3);
@@ -644,6 +691,7 @@ static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
 
 struct op_args {
 	const char *tenant, *key, *key2;
+	size_t max_value;
 	const struct pin_write *w;
 	struct pin *pin;
 	struct pin_meta *meta;
@@ -657,13 +705,33 @@ struct op_args {
 	int version;
 };
 
+/* The bound of a read as a statement parameter. */
+static void max_param(size_t max_value, char *buf, size_t size)
+{
+	snprintf(buf, size, "%lld",
+		 (long long)(max_value < (size_t)INT64_MAX ? max_value : (size_t)INT64_MAX));
+}
+
 static int op_get(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
-	const char *p[] = {a->tenant, a->key};
+	char max[24];
+	const char *p[] = {a->tenant, a->key, max};
 	PGresult *res;
-	int r = exec_stmt(s, ST_GET, p, &res);
+	int r;
 
+	max_param(a->max_value, max, sizeof(max));
+	if (a->max_value == 0) {
+		/* No value wanted: nothing to print, nothing measured (length 0). */
+		r = exec_stmt(s, ST_GET_NO_VALUE, p, &res);
+	} else {
+		r = exec_stmt(s, ST_GET, p, &res);
+		/* Measuring the text needs it printed: past 1 GB PostgreSQL cannot (54000). */
+		if (r == -EFBIG) {
+			max_param(PG_TEXT_MAX, max, sizeof(max));
+			r = exec_stmt(s, ST_GET_NO_VALUE, p, &res);
+		}
+	}
 	if (r < 0)
 		return r;
 	r = PQntuples(res) == 0 ? -ENOENT : pin_from_row(res, 0, 0, a->pin);
@@ -671,9 +739,10 @@ static int op_get(const struct pg_slot *s, void *ctx)
 	return r;
 }
 
-static int pg_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret)
+static int pg_pin_get(struct backend *be, const char *tenant, const char *key, size_t max_value,
+		      struct pin *ret)
 {
-	struct op_args a = {.tenant = tenant, .key = key, .pin = ret};
+	struct op_args a = {.tenant = tenant, .key = key, .pin = ret, .max_value = max_value};
 
 	return pg_run(to_pg(be), op_get, &a);
 }
@@ -795,7 +864,7 @@ static int pg_pin_rename(struct backend *be, const char *tenant, const char *fro
 	if (strcmp(from, to) == 0) {
 		/* rename(2) of a name onto itself succeeds and changes nothing. */
 		struct pin pin = {0};
-		int r = pg_pin_get(be, tenant, from, &pin);
+		int r = pg_pin_get(be, tenant, from, 0, &pin);
 
 		pin_done(&pin);
 		return r;
@@ -806,13 +875,26 @@ static int pg_pin_rename(struct backend *be, const char *tenant, const char *fro
 static int op_list(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
-	char limit[16];
-	const char *p[] = {a->tenant, a->key ? a->key : "", limit};
+	char limit[16], max[24];
+	const char *p[] = {a->tenant, a->key ? a->key : "", limit, max};
 	PGresult *res;
 	int r, n;
 
 	snprintf(limit, sizeof(limit), "%u", a->limit);
-	r = exec_stmt(s, ST_LIST, p, &res);
+	max_param(a->max_value, max, sizeof(max));
+	if (a->max_value == 0) {
+		r = exec_stmt(s, ST_LIST_NO_VALUE, p, &res);	/* as in op_get */
+	} else {
+		r = exec_stmt(s, ST_LIST, p, &res);
+		/*
+		 * A row PostgreSQL cannot print (see op_get): this page without
+		 * values, and since which row it was is unknown, unmeasured (0).
+		 */
+		if (r == -EFBIG) {
+			max_param(0, max, sizeof(max));
+			r = exec_stmt(s, ST_LIST_NO_VALUE, p, &res);
+		}
+	}
 	if (r < 0)
 		return r;
 	n = PQntuples(res);
@@ -836,10 +918,14 @@ static int op_list(const struct pg_slot *s, void *ctx)
 }
 
 static int pg_pin_list(struct backend *be, const char *tenant, const char *after_key,
-		       unsigned limit, backend_pin_cb cb, void *ctx)
+		       unsigned limit, size_t max_value, backend_pin_cb cb, void *ctx)
 {
-	struct op_args a = {
-		.tenant = tenant, .key = after_key, .limit = limit, .pin_cb = cb, .cb_ctx = ctx};
+	struct op_args a = {.tenant = tenant,
+			    .key = after_key,
+			    .limit = limit,
+			    .max_value = max_value,
+			    .pin_cb = cb,
+			    .cb_ctx = ctx};
 
 	return pg_run(to_pg(be), op_list, &a);
 }
@@ -1124,6 +1210,9 @@ static int op_expire(const struct pg_slot *s, void *ctx)
 
 	snprintf(limit, sizeof(limit), "%u", a->limit);
 	r = exec_stmt(s, a->dry_run ? ST_EXPIRE_DRY : ST_EXPIRE, p, &res);
+	/* A value too long to print cannot be hashed: expire the batch unhashed. */
+	if (r == -EFBIG && !a->dry_run)
+		r = exec_stmt(s, ST_EXPIRE_NO_HASH, p, &res);
 	if (r < 0)
 		return r;
 	n = PQntuples(res);

@@ -108,9 +108,19 @@ enum stmt_id {
 	ST__MAX,
 };
 
-/* The pin columns every reader takes, in the order row_meta() expects. */
-#define PIN_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at, value"
+/*
+ * The pin columns every reader takes, in the order row_pin() expects: the
+ * metadata (META_COLS, what row_meta() reads), the value only up to the
+ * length the read allows (the parameter named max), then the value's
+ * length in bytes. SQLite reads the row's text to measure it; the driver
+ * never copies a longer one.
+ */
 #define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at"
+#define PIN_COLS(max)                                                                              \
+	META_COLS ", CASE WHEN length(CAST(value AS BLOB)) <= " max " THEN value END,"               \
+		  " length(CAST(value AS BLOB))"
+#define GET_COLS PIN_COLS("?4")
+#define LIST_COLS PIN_COLS("?5")
 
 static const char *const stmt_sql[ST__MAX] = {
     [ST_BEGIN] = "BEGIN",
@@ -118,7 +128,7 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_COMMIT] = "COMMIT",
     [ST_ROLLBACK] = "ROLLBACK",
     [ST_PING] = "SELECT 1",
-    [ST_PIN_GET] = "SELECT " PIN_COLS " FROM memory_pins"
+    [ST_PIN_GET] = "SELECT " GET_COLS " FROM memory_pins"
 		   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
     /* Any row at the key, live or expired, and which it is. */
     [ST_PIN_FIND] = "SELECT id, pinfs_live(expires_at, ?3) FROM memory_pins"
@@ -140,7 +150,7 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_PIN_DELETE_KEY] = "DELETE FROM memory_pins WHERE tenant_id = ?1 AND key = ?2",
     [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2, changed_at = ?3 WHERE id = ?1",
     /* Keyset pagination on the (tenant_id, key) unique index, byte order. */
-    [ST_PIN_LIST] = "SELECT key, " PIN_COLS " FROM memory_pins"
+    [ST_PIN_LIST] = "SELECT key, " LIST_COLS " FROM memory_pins"
 		    " WHERE tenant_id = ?1 AND key > ?2 AND pinfs_live(expires_at, ?3)"
 		    " ORDER BY key LIMIT ?4",
     /* Metadata only: value and updated_at stay. ?4 non-zero keeps the TTL columns. */
@@ -585,7 +595,8 @@ static void row_meta(sqlite3_stmt *st, int col, struct pin_meta *m)
 /*
  * Reads PIN_COLS starting at column col. With copy the value is a new
  * string (pin_done() frees it); without, it borrows the statement's buffer,
- * valid until the next step.
+ * valid until the next step. A value longer than the read allowed is NULL,
+ * with its length.
  */
 static int row_pin(sqlite3_stmt *st, int col, bool copy, struct pin *ret)
 {
@@ -594,6 +605,11 @@ static int row_pin(sqlite3_stmt *st, int col, bool copy, struct pin *ret)
 	char *value;
 
 	row_meta(st, col, &ret->meta);
+	if (sqlite3_column_type(st, col + 7) == SQLITE_NULL) {
+		ret->value = NULL;
+		ret->value_len = (size_t)sqlite3_column_int64(st, col + 8);
+		return 0;
+	}
 	text = sqlite3_column_text(st, col + 7);
 	if (!text)
 		return -ENOMEM; /* NOT NULL column: only an allocation failure yields NULL */
@@ -998,8 +1014,15 @@ static int exec_name_time(struct sqlite_conn *c, enum stmt_id id, const char *na
 
 struct get_args {
 	const char *tenant, *key;
+	size_t max_value;
 	struct pin *ret;
 };
+
+/* The bound of a read as a parameter: SQLite's integers are signed 64-bit. */
+static sqlite3_int64 max_param(size_t max_value)
+{
+	return max_value < (size_t)INT64_MAX ? (sqlite3_int64)max_value : INT64_MAX;
+}
 
 static int do_pin_get(struct sqlite_conn *c, void *ctx)
 {
@@ -1011,6 +1034,12 @@ static int do_pin_get(struct sqlite_conn *c, void *ctx)
 	r = stmt_get(c, ST_PIN_GET, &st);
 	if (r >= 0)
 		r = bind_key_now(c, st, a->tenant, a->key, realtime_usec());
+	if (r >= 0) {
+		int rc = sqlite3_bind_int64(st, 4, max_param(a->max_value));
+
+		if (rc != SQLITE_OK)
+			r = conn_error(c, rc, "bind parameters");
+	}
 	if (r >= 0)
 		r = stmt_step(c, st, "read a pin");
 	if (r < 0)
@@ -1024,9 +1053,10 @@ static int do_pin_get(struct sqlite_conn *c, void *ctx)
 	return 0;
 }
 
-static int sqlite_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret)
+static int sqlite_pin_get(struct backend *be, const char *tenant, const char *key, size_t max_value,
+			  struct pin *ret)
 {
-	struct get_args a = {tenant, key, ret};
+	struct get_args a = {tenant, key, max_value, ret};
 
 	return txn_run(to_sqlite(be), TXN_READ, do_pin_get, &a);
 }
@@ -1217,6 +1247,7 @@ static int sqlite_pin_rename(struct backend *be, const char *tenant, const char 
 struct list_args {
 	const char *tenant, *after_key;
 	unsigned limit;
+	size_t max_value;
 	backend_pin_cb cb;
 	void *ctx;
 	int delivered;
@@ -1240,6 +1271,8 @@ static int do_pin_list(struct sqlite_conn *c, void *ctx)
 		rc = sqlite3_bind_int64(st, 3, realtime_usec());
 	if (rc == SQLITE_OK)
 		rc = sqlite3_bind_int64(st, 4, (int64_t)a->limit); /* 0: no rows, as in SQL */
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 5, max_param(a->max_value));
 	if (rc != SQLITE_OK)
 		return conn_error(c, rc, "bind parameters");
 
@@ -1265,9 +1298,9 @@ static int do_pin_list(struct sqlite_conn *c, void *ctx)
 }
 
 static int sqlite_pin_list(struct backend *be, const char *tenant, const char *after_key,
-			   unsigned limit, backend_pin_cb cb, void *ctx)
+			   unsigned limit, size_t max_value, backend_pin_cb cb, void *ctx)
 {
-	struct list_args a = {tenant, after_key, limit, cb, ctx, 0};
+	struct list_args a = {tenant, after_key, limit, max_value, cb, ctx, 0};
 
 	if (!cb)
 		return -EINVAL;

@@ -169,6 +169,7 @@ struct collect {
 	uint64_t gen;
 	const struct pfs_subject *who;
 	struct backend *be;
+	size_t max;		/* max_value_bytes */
 	int err;
 };
 
@@ -256,21 +257,25 @@ static int collect_pin(void *ctx, const char *key, const struct pin *p)
 	memset(&st, 0, sizeof(st));
 	st.st_ino = fs_pin_ino(c->dir->backend_no, c->dir->tenant, key, &p->meta);
 	st.st_mode = S_IFREG | 0644;
-	if (c->prefill) {
+	if (c->prefill && (p->value || p->value_len > c->max)) {
 		/* ls -l looks up every name next: the page already holds the values. */
 		PFS_AUTOFREE char *text = NULL;
 		size_t len;
+		int r = p->value ? fs_pin_render(p, c->max, &text, &len) : -EFBIG;
 
-		if (fs_pin_render(p, &text, &len) == 0)
+		if (r == 0)
 			pin_cache_put(c->fs->cache, c->dir->backend_no, c->gen, c->dir->tenant, key,
 				      text, len, &p->meta);
+		else if (r == -EFBIG)	/* its lookup need not have it printed again */
+			pin_cache_put_too_large(c->fs->cache, c->dir->backend_no, c->gen,
+						c->dir->tenant, key, c->max, &p->meta);
 	}
 	return c->err = fs_dir_add(c->dir, name, &st);
 }
 
 static int tenant_page(struct fs *fs, struct fs_dir *d)
 {
-	struct collect c = {.fs = fs, .dir = d};
+	struct collect c = {.fs = fs, .dir = d, .max = fs_gen_limit(fs, &fs->max_value_bytes)};
 	int r;
 
 	dir_clear_page(d);
@@ -278,7 +283,9 @@ static int tenant_page(struct fs *fs, struct fs_dir *d)
 		c.prefill = true;
 		c.gen = pin_cache_generation(fs->cache, d->backend_no);
 	}
-	r = backend_pin_list(d->be, d->tenant, d->after_key, DIR_PAGE, collect_pin, &c);
+	/* Values only to prefill the cache: else none is fetched (max 0). */
+	r = backend_pin_list(d->be, d->tenant, d->after_key, DIR_PAGE, c.prefill ? c.max : 0,
+			     collect_pin, &c);
 	if (c.err)
 		return c.err;
 	if (r < 0)

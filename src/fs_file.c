@@ -125,6 +125,17 @@ static int file_name(struct fs *fs, struct pin_file *f, char **ret_key, bool *re
 	return 0;
 }
 
+/* Logs a stored value too large to read (-EFBIG); returns r. */
+static int too_large_notice(const char *tenant, const char *key, int r)
+{
+	if (r == -EFBIG)
+		pfs_log_rejection("memory_pin.too_large",
+				  "the stored value of \"%s/%s\" is longer than max_value_bytes "
+				  "once rendered: EFBIG (rm or overwrite it)",
+				  tenant, key);
+	return r;
+}
+
 /* Loads the current value (pretty) as the base of the staged buffer. */
 static int file_load(struct fs *fs, struct pin_file *f)
 {
@@ -141,7 +152,7 @@ static int file_load(struct fs *fs, struct pin_file *f)
 	}
 	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &meta);
 	if (r < 0)
-		return r;
+		return too_large_notice(f->tenant, f->key, r);
 	/* Staged bytes are accounted by capacity (see buf_reserve). */
 	__atomic_add_fetch(&fs->staged_bytes, len, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
@@ -246,7 +257,7 @@ static int file_setup(struct fs *fs, struct pin_file *f, int flags, struct fs_op
 	if (f->writable)
 		__atomic_add_fetch(&fs->open_writers, 1, __ATOMIC_RELAXED);
 	if (f->writable) {
-		f->scan = pin_scan_new();
+		f->scan = pin_scan_new(fs_gen_limit(fs, &fs->max_value_bytes));
 		if (!f->scan)
 			return -ENOMEM;
 	}
@@ -325,9 +336,15 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	}
 	/* The first read pass can use what we fetch now. */
 	r = fs_pin_fetch(fs, be, no, tenant, key, &f->snap, &f->snap_len, &f->snap_meta);
+	if (r == -EFBIG && (flags & O_TRUNC)) {
+		*ret_file = f;	/* too large to read, but being replaced: nothing to read */
+		return 0;
+	}
 	fs_audit(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started);
-	if (r < 0)
+	if (r < 0) {
+		too_large_notice(tenant, key, r);
 		goto fail;
+	}
 	f->snap_valid = true;
 	*ret_file = f;
 	return 0;
@@ -420,7 +437,7 @@ static int file_snapshot(struct fs *fs, struct pin_file *f)
 	if (f->pending && !f->pending->gone) {
 		struct pin pp = {.value = f->pending->value, .value_len = f->pending->value_len};
 
-		r = pp.value ? fs_pin_render(&pp, &text, &len) : 0;
+		r = pp.value ? fs_pin_render(&pp, PIN_JSON_UNLIMITED, &text, &len) : 0;
 		pthread_mutex_unlock(&fs->pending_lock);
 		if (r < 0)
 			return r;
@@ -430,7 +447,7 @@ static int file_snapshot(struct fs *fs, struct pin_file *f)
 
 	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &f->snap_meta);
 	if (r < 0)
-		return r;
+		return too_large_notice(f->tenant, f->key, r);
 done:
 	free(f->snap);
 	f->snap = text;
@@ -572,8 +589,10 @@ ssize_t fs_file_write(struct fs *fs, struct pin_file *f, const char *data, size_
 		if (r == 0)
 			r = pin_scan_feed(f->scan, f->buf, f->len);
 	}
-	if (r == -EINVAL) {
-		r = file_fail(fs, f, -EINVAL, "memory_pin.invalid_json");
+	if (r == -EINVAL || r == -EFBIG) {
+		/* EFBIG: what readers would get (numbers expanded, indentation) is too long. */
+		r = file_fail(fs, f, r,
+			      r == -EFBIG ? "memory_pin.too_large" : "memory_pin.invalid_json");
 		goto out;
 	}
 	if (r < 0)
@@ -594,22 +613,29 @@ static void audit_commit(struct fs *fs, struct pin_file *f, const char *key, int
 	PFS_AUTOFREE char *pretty = NULL;
 	size_t plen = 0;
 
-	if (r == 0 && pin_json_render(compact, len, PIN_JSON_PRETTY, &pretty, &plen, NULL) < 0)
+	if (r == 0 && pin_json_render(compact, len, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &pretty,
+				      &plen, NULL) < 0)
 		pretty = NULL;
 	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, key, r, pretty, plen, started);
 }
 
-/* Parses the staged bytes as one JSON document; *ret_value is its compact form. */
-static int commit_validate(struct pin_file *f, const char *key, char **ret_value,
+/*
+ * Parses the staged bytes as one JSON document; *ret_value is its
+ * canonical compact form (numbers as PostgreSQL prints them). What readers
+ * will get, indentation and expanded numbers included, is what is limited.
+ */
+static int commit_validate(struct fs *fs, struct pin_file *f, const char *key, char **ret_value,
 			   size_t *ret_len)
 {
 	struct pfs_error err = {0};
-	int r = pin_json_render(f->buf ? f->buf : "", f->len, PIN_JSON_COMPACT, ret_value, ret_len,
-				&err);
+	int r = pin_json_canonicalize(f->buf ? f->buf : "", f->len,
+				      fs_gen_limit(fs, &fs->max_value_bytes), ret_value, ret_len,
+				      NULL, &err);
 
-	if (r == -EINVAL)
-		pfs_log_rejection("memory_pin.invalid_json", "\"%s/%s\" by uid %u: %s", f->tenant,
-				  key, (unsigned)f->who.uid, err.message);
+	if (r == -EINVAL || r == -EFBIG)
+		pfs_log_rejection(r == -EFBIG ? "memory_pin.too_large" : "memory_pin.invalid_json",
+				  "\"%s/%s\" by uid %u: %s", f->tenant, key, (unsigned)f->who.uid,
+				  err.message);
 	return r;
 }
 
@@ -687,7 +713,7 @@ static int file_commit(struct fs *fs, struct pin_file *f)
 	r = file_name(fs, f, &key, &scratch);
 	if (r < 0)
 		return r;
-	r = commit_validate(f, key, &value, &len);
+	r = commit_validate(fs, f, key, &value, &len);
 	if (r == 0 && scratch)
 		return commit_scratch(fs, f, &value, len);
 	if (r == 0)
@@ -801,7 +827,7 @@ int fs_file_truncate(struct fs *fs, struct pin_file *f, off_t size)
 	r = pin_scan_reset(f->scan);
 	if (r == 0)
 		r = pin_scan_feed(f->scan, f->buf ? f->buf : "", f->len);
-	if (r == -EINVAL)
+	if (r == -EINVAL || r == -EFBIG)
 		r = 0;	/* a truncated prefix is judged at close, not now */
 out:
 	pthread_mutex_unlock(&f->lock);

@@ -109,8 +109,9 @@ int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char
 	if (r < 0)
 		return r;
 	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
-	if (r == 0) {
-		fs_pin_stat(fs, no, tenant, key, len, &meta, &ret->st);
+	if (r == 0 || r == -EFBIG) {
+		/* Too large to read, but there: size 0, as read returns nothing. */
+		fs_pin_stat(fs, no, tenant, key, r == 0 ? len : 0, &meta, &ret->st);
 		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
 		if (r < 0)
 			return r;
@@ -154,8 +155,8 @@ int fs_names_pin_attr(struct fs *fs, uint64_t nodeid, const char *tenant, const 
 	if (r < 0)
 		return r;
 	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
-	if (r == 0) {
-		fs_pin_stat(fs, no, tenant, key, len, &meta, ret);
+	if (r == 0 || r == -EFBIG) {
+		fs_pin_stat(fs, no, tenant, key, r == 0 ? len : 0, &meta, ret);	/* as in lookup */
 		*ret_timeout = fs_key_timeout(fs, no, &meta);
 		return 0;
 	}
@@ -244,7 +245,7 @@ static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
 	if (flags & FS_RENAME_NOREPLACE) {
 		struct pin pin = {0};
 
-		r = backend_pin_get(be, tenant, to, &pin);
+		r = backend_pin_get(be, tenant, to, 0, &pin);	/* exists? (no value) */
 		pin_done(&pin);
 		if (r == 0)
 			return -EEXIST;

@@ -11,6 +11,7 @@
 #include "pinfs/log.h"
 #include "pinfs/macro.h"
 #include "pinfs/path_codec.h"
+#include "pinfs/pin_json.h"
 
 /* Names created and not committed yet (scratch files included) at once. */
 #define FS_MAX_PENDING 4096
@@ -94,7 +95,8 @@ void fs_pending_stat(const struct fs *fs, uint64_t nodeid, const struct pending 
 	if (p->value) {
 		struct pin pin = {.value = p->value, .value_len = p->value_len};
 
-		if (fs_pin_render(&pin, &pretty, &size) < 0)
+		/* Validated against max_value_bytes at its commit. */
+		if (fs_pin_render(&pin, PIN_JSON_UNLIMITED, &pretty, &size) < 0)
 			size = 0;
 	}
 	(void)nodeid;

@@ -2,6 +2,7 @@
 /* A pin's bytes and attributes (see fs_pin.h). */
 #include "fs_pin.h"
 #include "fs_feed.h"
+#include "fs_generation.h"
 #include "fs_i.h"
 
 #include <errno.h>
@@ -105,10 +106,10 @@ void fs_fill_pin_stat(const struct fs *fs, uint64_t ino, size_t size,
 	st->st_blocks = (blkcnt_t)((size + 511) / 512);
 }
 
-int fs_pin_render(const struct pin *p, char **ret, size_t *ret_len)
+int fs_pin_render(const struct pin *p, size_t max, char **ret, size_t *ret_len)
 {
 	struct pfs_error err = {0};
-	int r = pin_json_render(p->value, p->value_len, PIN_JSON_PRETTY, ret, ret_len, &err);
+	int r = pin_json_render(p->value, p->value_len, PIN_JSON_PRETTY, max, ret, ret_len, &err);
 
 	if (r == -EINVAL) {
 		/* Only another tool could have stored this; the database says it is JSON. */
@@ -138,21 +139,33 @@ int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *ten
 		 const char *key, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta)
 {
 	bool cacheable = fs_feed_vouches(fs, no);
+	size_t max = fs_gen_limit(fs, &fs->max_value_bytes);
 	struct pin pin = {0};
 	uint64_t gen = 0;
 	int r;
 
 	if (cacheable) {
-		if (pin_cache_get(fs->cache, no, tenant, key, time_now_us(), ret_text, ret_len,
-				  ret_meta) == 0)
+		r = pin_cache_get(fs->cache, no, tenant, key, time_now_us(), ret_text, ret_len,
+				  ret_meta);
+		if (r == 0 && *ret_len <= max)
 			return 0;
+		if (r == 0) {
+			free(*ret_text);	/* cached before a reload lowered the limit */
+			*ret_text = NULL;
+			return -EFBIG;
+		}
+		/* Too large for a limit at least this one: too large now (else ask again). */
+		if (r == -EFBIG && *ret_len >= max)
+			return -EFBIG;
 		gen = pin_cache_generation(fs->cache, no);	/* before asking: see pin_cache.h */
 	}
-	r = backend_pin_get(be, tenant, key, &pin);
+	r = backend_pin_get(be, tenant, key, max, &pin);
 	if (r < 0)
 		return r;
-	r = fs_pin_render(&pin, ret_text, ret_len);
+	r = pin.value ? fs_pin_render(&pin, max, ret_text, ret_len) : -EFBIG;
 	*ret_meta = pin.meta;
+	if (r == -EFBIG && cacheable)
+		pin_cache_put_too_large(fs->cache, no, gen, tenant, key, max, &pin.meta);
 	pin_done(&pin);
 	if (r == 0 && cacheable)
 		pin_cache_put(fs->cache, no, gen, tenant, key, *ret_text, *ret_len, ret_meta);

@@ -58,13 +58,20 @@ int fs_tenant_fetch(struct fs *fs, struct backend *be, unsigned no, const char *
 void fs_pin_stat(const struct fs *fs, unsigned backend_no, const char *tenant, const char *key,
 		 size_t len, const struct pin_meta *meta, struct stat *st);
 
-/* A stored value as the file's bytes (pretty, final newline); -EIO if it does not render. */
-int fs_pin_render(const struct pin *p, char **ret, size_t *ret_len);
+/*
+ * A stored value as the file's bytes (pretty, final newline): -EFBIG past
+ * max bytes (PIN_JSON_UNLIMITED: none), -EIO if it does not render.
+ */
+int fs_pin_render(const struct pin *p, size_t max, char **ret, size_t *ret_len);
 
 /*
  * A pin's text as read (canonical) and its metadata: from the cache while
  * the backend's feed vouches for it, else from the backend (and then
  * cached). *ret_text is new (free()). -ENOENT when there is no such pin.
+ * A value whose text would be longer than max_value_bytes is -EFBIG, with
+ * *ret_meta filled in all the same (the pin exists: it is listed, stat'ed,
+ * removed and overwritten as any other); the driver does not even fetch a
+ * stored text that long.
  */
 int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *tenant,
 		 const char *key, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta);

@@ -111,8 +111,8 @@ static int target_get(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 		return r;
 	r = fs_pin_fetch(fs, t->be, t->no, t->tenant, t->key, &text, &len, &t->meta);
 	free(text);
-	if (r == 0)
-		return 0;
+	if (r == 0 || r == -EFBIG)
+		return 0;	/* a value too large to read still has its attributes */
 	if (r == -ENOENT) {
 		pthread_mutex_lock(&fs->pending_lock);
 		t->pending = fs_pending_find(fs, t->tenant, t->key, who->uid, false) != NULL;

@@ -26,7 +26,8 @@ struct entry {
 	char *tenant;
 	char *key;			/* NULL: "tenant exists" */
 	char *text;
-	size_t len;
+	size_t len;			/* too_large: the limit it was too large for */
+	bool too_large;			/* no text: the pin is too large to read */
 	struct pin_meta meta;
 	size_t size;			/* what it costs against max_bytes */
 };
@@ -162,7 +163,13 @@ int pin_cache_get(struct pin_cache *c, unsigned no, const char *tenant, const ch
 		drop(c, e);	/* expired: gone for every reader at once */
 		e = NULL;
 	}
-	if (e) {
+	if (e && e->too_large) {
+		*ret_len = e->len;
+		*ret_meta = e->meta;
+		lru_unlink(e);
+		lru_push_front(c, e);
+		r = -EFBIG;
+	} else if (e) {
 		char *copy = malloc(e->len + 1);
 
 		if (copy) {
@@ -177,22 +184,27 @@ int pin_cache_get(struct pin_cache *c, unsigned no, const char *tenant, const ch
 			r = -ENOMEM;
 		}
 	}
-	if (r == 0)
+	if (r == 0 || r == -EFBIG)
 		c->hits++;
 	else
 		c->misses++;
 	pthread_mutex_unlock(&c->lock);
-	metrics_cache(r == 0);
+	metrics_cache(r == 0 || r == -EFBIG);
 	return r;
 }
 
-/* Inserts or replaces; evicts from the cold end. Caller holds the lock. */
+/*
+ * Inserts or replaces; evicts from the cold end. Caller holds the lock.
+ * text NULL with a key: a too-large marker (len is its limit, no text).
+ */
 static void insert(struct pin_cache *c, uint64_t h, unsigned no, const char *tenant,
 		   const char *key, const char *text, size_t len, const struct pin_meta *meta)
 {
 	struct entry **pp = slot(c, h, no, tenant, key);
 	struct entry *e;
-	size_t size = sizeof(*e) + strlen(tenant) + (key ? strlen(key) : 0) + len + 3;
+	bool too_large = key && !text;
+	size_t size =
+	    sizeof(*e) + strlen(tenant) + (key ? strlen(key) : 0) + (too_large ? 0 : len) + 3;
 
 	if (*pp)
 		drop(c, *pp);
@@ -205,15 +217,16 @@ static void insert(struct pin_cache *c, uint64_t h, unsigned no, const char *ten
 	e->no = no;
 	e->tenant = strdup(tenant);
 	e->key = key ? strdup(key) : NULL;
-	e->text = malloc(len + 1);
+	e->text = malloc(too_large ? 1 : len + 1);
 	if (!e->tenant || (key && !e->key) || !e->text) {
 		entry_free(e);
 		return;
 	}
 	if (text)
 		memcpy(e->text, text, len);
-	e->text[len] = '\0';
+	e->text[too_large ? 0 : len] = '\0';
 	e->len = len;
+	e->too_large = too_large;
 	if (meta)
 		e->meta = *meta;
 	e->size = size;
@@ -230,11 +243,22 @@ static void insert(struct pin_cache *c, uint64_t h, unsigned no, const char *ten
 void pin_cache_put(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant,
 		   const char *key, const char *text, size_t len, const struct pin_meta *meta)
 {
-	if (no >= MAX_BACKENDS || !key)
+	if (no >= MAX_BACKENDS || !key || !text)
 		return;
 	pthread_mutex_lock(&c->lock);
 	if (c->gen[no] == gen)
 		insert(c, hash_of(no, tenant, key), no, tenant, key, text, len, meta);
+	pthread_mutex_unlock(&c->lock);
+}
+
+void pin_cache_put_too_large(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant,
+			     const char *key, size_t limit, const struct pin_meta *meta)
+{
+	if (no >= MAX_BACKENDS || !key)
+		return;
+	pthread_mutex_lock(&c->lock);
+	if (c->gen[no] == gen)
+		insert(c, hash_of(no, tenant, key), no, tenant, key, NULL, limit, meta);
 	pthread_mutex_unlock(&c->lock);
 }
 

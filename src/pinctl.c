@@ -270,7 +270,8 @@ static int wait_backends(struct backend_set *set, unsigned seconds)
 	}
 }
 
-static int cmd_seed(struct route_table *rt, struct backend_set *set, int argc, char **argv)
+static int cmd_seed(struct route_table *rt, struct backend_set *set, size_t max_value, int argc,
+		    char **argv)
 {
 	static const struct option opts[] = {
 		{"file", required_argument, NULL, 'f'},
@@ -311,7 +312,7 @@ static int cmd_seed(struct route_table *rt, struct backend_set *set, int argc, c
 		fprintf(stderr, "pinctl: seed needs --file FILE\n");
 		return 2;
 	}
-	if (seed_load_file(file, &seed, &err) < 0) {
+	if (seed_load_file(file, max_value, &seed, &err) < 0) {
 		fprintf(stderr, "pinctl: %s\n", err.message);
 		return 1;
 	}
@@ -357,9 +358,9 @@ static int cmd_seed(struct route_table *rt, struct backend_set *set, int argc, c
 			struct pin got = {0};
 
 			/* Equal as JSON: PostgreSQL's jsonb keeps its own key order. */
-			r = backend_pin_get(be, p->tenant, p->key, &got);
-			if (r < 0 || !seed_value_equal(got.value, got.value_len, p->value,
-						       p->value_len)) {
+			r = backend_pin_get(be, p->tenant, p->key, max_value, &got);
+			if (r < 0 || !got.value ||
+			    !seed_value_equal(got.value, got.value_len, p->value, p->value_len)) {
 				progress_clear(pg);
 				fprintf(stderr, "pinctl: %s/%s: read back %s\n", p->tenant, p->key,
 					r < 0 ? strerror(-r) : "a different value");
@@ -463,6 +464,6 @@ int main(int argc, char **argv)
 	if (strcmp(cmd, "migrate") == 0)
 		return cmd_migrate(rt, sub_argv[0]);
 	if (strcmp(cmd, "seed") == 0)
-		return cmd_seed(rt, set, sub_argc + 1, sub_argv - 1);
+		return cmd_seed(rt, set, cfg->max_value_bytes, sub_argc + 1, sub_argv - 1);
 	return cmd_expire(set, sub_argc + 1, sub_argv - 1);
 }

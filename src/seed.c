@@ -2,13 +2,14 @@
 /*
  * Seed file parser (see seed.h). Every value is validated as a pin would be.
  *
- * Values keep their numbers exactly as the file writes them (0.8 stays
- * 0.8, 2.0 stays 2.0), as a write through the filesystem keeps them, so
- * that "pinctl seed" and "cp -r examples/seed/TENANT /pins/" store the same
- * text. jansson checks the document (and gives the other fields), but its
- * doubles would print as 0.80000000000000004 and 2: the value is rendered
- * from its own bytes in the file instead, found by a small scanner that may
- * assume valid JSON because jansson has accepted the document first.
+ * Values keep their numbers' digits as the file writes them (0.8 stays
+ * 0.8, 2.0 stays 2.0; 1e3 becomes 1000, as PostgreSQL prints it), as a
+ * write through the filesystem does, so that "pinctl seed" and
+ * "cp -r examples/seed/TENANT /pins/" store the same text. jansson checks
+ * the document (and gives the other fields), but its doubles would print
+ * as 0.80000000000000004 and 2: the value is rendered from its own bytes in
+ * the file instead, found by a small scanner that may assume valid JSON
+ * because jansson has accepted the document first.
  */
 #include "pinfs/seed.h"
 
@@ -155,7 +156,7 @@ static void on_pins(struct span arr, void *ctx)
 /* ---- pins ------------------------------------------------------------------ */
 
 static int parse_pin(json_t *o, size_t i, const char *path, const struct span *raw,
-		     struct seed_pin *p, struct pfs_error *reterr)
+		     size_t max_value, struct seed_pin *p, struct pfs_error *reterr)
 {
 	json_t *tenant = json_object_get(o, "tenant"), *key = json_object_get(o, "key");
 	json_t *value = json_object_get(o, "value"), *source = json_object_get(o, "source");
@@ -183,15 +184,15 @@ static int parse_pin(json_t *o, size_t i, const char *path, const struct span *r
 				     PIN_TTL_MAX);
 	if (raw && raw->p) {
 		/* Through the same validator as a write, so a seed holds only what a file could. */
-		r = pin_json_render(raw->p, raw->len, PIN_JSON_COMPACT, &p->value, &p->value_len,
-				    reterr);
+		r = pin_json_canonicalize(raw->p, raw->len, max_value, &p->value, &p->value_len,
+					  NULL, reterr);
 	} else {
 		/* A "value" key the scanner did not see (written with escapes): jansson's text. */
 		text = json_dumps(value, JSON_ENCODE_ANY | JSON_COMPACT | JSON_PRESERVE_ORDER);
 		if (!text)
 			return -ENOMEM;
-		r = pin_json_render(text, strlen(text), PIN_JSON_COMPACT, &p->value, &p->value_len,
-				    reterr);
+		r = pin_json_canonicalize(text, strlen(text), max_value, &p->value, &p->value_len,
+					  NULL, reterr);
 		free(text);
 	}
 	if (r < 0) {
@@ -254,7 +255,7 @@ static int read_all(const char *path, char **ret, size_t *ret_len)
 	return 0;
 }
 
-int seed_load_file(const char *path, struct seed **ret, struct pfs_error *reterr)
+int seed_load_file(const char *path, size_t max_value, struct seed **ret, struct pfs_error *reterr)
 {
 	PFS_CLEANUP(seed_freep) struct seed *s = calloc(1, sizeof(*s));
 	PFS_AUTOFREE char *text = NULL;
@@ -296,7 +297,7 @@ int seed_load_file(const char *path, struct seed **ret, struct pfs_error *reterr
 			break;
 		}
 		s->n = i + 1;
-		r = parse_pin(o, i, path, &spans[i], &s->pins[i], reterr);
+		r = parse_pin(o, i, path, &spans[i], max_value, &s->pins[i], reterr);
 		if (r < 0)
 			break;
 	}

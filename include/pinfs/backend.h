@@ -44,10 +44,19 @@ struct pin_meta {
 	char source[PIN_SOURCE_MAX];
 };
 
-/* A pin as read: its stored JSON text (not canonical) and metadata. */
+/*
+ * A pin as read: its stored JSON text (not canonical) and metadata. A read
+ * names the longest text it takes (max_value): a longer one is not fetched
+ * from the database at all. Then value is NULL and value_len is
+ *   - more than max_value: the text's length (or a lower bound of it past
+ *     what the database can print: PostgreSQL's 1 GB), or
+ *   - 0: not measured (a read with max_value 0, which wants no value and
+ *     costs no printing; a listing page with a row PostgreSQL could not
+ *     print is delivered this way).
+ */
 struct pin {
 	struct pin_meta meta;
-	char *value;			/* owned, NUL-terminated */
+	char *value;			/* owned, NUL-terminated; NULL: not fetched */
 	size_t value_len;
 };
 
@@ -170,7 +179,9 @@ struct backend_ops {
 	/* Applies m up or down: one transaction with its version row. */
 	int (*migration_apply)(struct backend *be, const struct migration *m, bool up);
 
-	int (*pin_get)(struct backend *be, const char *tenant, const char *key, struct pin *ret);
+	/* The text is PostgreSQL's jsonb output or SQLite's stored text (see struct pin). */
+	int (*pin_get)(struct backend *be, const char *tenant, const char *key, size_t max_value,
+		       struct pin *ret);
 	/*
 	 * -EINVAL for a TTL outside 0..PIN_TTL_MAX or a source of
 	 * PIN_SOURCE_MAX bytes or more. Onto an expired row: a new pin
@@ -184,10 +195,11 @@ struct backend_ops {
 			  unsigned flags);
 	/*
 	 * Keys > after_key (NULL: from the start) in byte order, at most
-	 * limit of them; returns the number delivered or -errno.
+	 * limit of them, values as pin_get's with max_value; returns the
+	 * number delivered or -errno.
 	 */
 	int (*pin_list)(struct backend *be, const char *tenant, const char *after_key,
-			unsigned limit, backend_pin_cb cb, void *ctx);
+			unsigned limit, size_t max_value, backend_pin_cb cb, void *ctx);
 
 	/* Tenants with a tenants row or a live pin, in byte order, no duplicates. */
 	int (*tenant_list)(struct backend *be, backend_tenant_cb cb, void *ctx);
@@ -261,14 +273,15 @@ static inline const char *backend_name(const struct backend *be)
 
 /* Thin dispatchers; see struct backend_ops for what each does. */
 int backend_schema_version(struct backend *be, int *ret_version);
-int backend_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret);
+int backend_pin_get(struct backend *be, const char *tenant, const char *key, size_t max_value,
+		    struct pin *ret);
 int backend_pin_upsert(struct backend *be, const char *tenant, const char *key,
 		       const struct pin_write *w, struct pin_meta *ret_meta);
 int backend_pin_delete(struct backend *be, const char *tenant, const char *key);
 int backend_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
 		       unsigned flags);
-int backend_pin_list(struct backend *be, const char *tenant, const char *after_key,
-		     unsigned limit, backend_pin_cb cb, void *ctx);
+int backend_pin_list(struct backend *be, const char *tenant, const char *after_key, unsigned limit,
+		     size_t max_value, backend_pin_cb cb, void *ctx);
 int backend_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx);
 int backend_tenant_exists(struct backend *be, const char *tenant);
 int backend_tenant_times(struct backend *be, const char *tenant, struct tenant_times *ret);

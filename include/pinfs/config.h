@@ -52,7 +52,7 @@ struct config {
 	char *policy;			/* policy file path, or NULL */
 	struct config_tokens tokens;
 	struct backend_params backend;	/* pool and timeouts */
-	size_t max_value_bytes;		/* staged bytes per handle; default 1 MiB */
+	size_t max_value_bytes;		/* what a reader gets (and staged bytes); default 1 MiB */
 	size_t max_open_files;		/* open pin files at once; default 8192 */
 	size_t max_staged_bytes;	/* staged bytes over all handles; default 256 MiB */
 	unsigned reaper_interval_s;	/* 0 disables the reaper */

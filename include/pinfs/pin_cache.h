@@ -36,12 +36,21 @@ uint64_t pin_cache_generation(struct pin_cache *c, unsigned no);
 /*
  * Copies the cached pin into *ret_text (new, free()) and *ret_meta. -ENOENT
  * when not cached or expired at now_us (an expired entry is dropped).
+ * -EFBIG for a pin cached as too large to read: *ret_meta is its metadata
+ * and *ret_len the limit it was too large for (*ret_text untouched).
  */
 int pin_cache_get(struct pin_cache *c, unsigned no, const char *tenant, const char *key,
 		  int64_t now_us, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta);
 /* Caches a copy, unless backend no's generation moved past gen. */
 void pin_cache_put(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant,
 		   const char *key, const char *text, size_t len, const struct pin_meta *meta);
+/*
+ * Caches that a pin is too large to read within limit bytes (no text), so
+ * lookups and stats do not ask the database to print it again; the same
+ * generation rule.
+ */
+void pin_cache_put_too_large(struct pin_cache *c, unsigned no, uint64_t gen, const char *tenant,
+			     const char *key, size_t limit, const struct pin_meta *meta);
 
 /* Whether tenant is known to exist on backend no; then *ret_times are its times. */
 bool pin_cache_tenant_get(struct pin_cache *c, unsigned no, const char *tenant,

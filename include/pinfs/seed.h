@@ -30,7 +30,12 @@ struct seed {
 	size_t n;
 };
 
-int seed_load_file(const char *path, struct seed **ret, struct pfs_error *reterr);
+/*
+ * Loads a seed file; each value goes through the validator a write does
+ * (pin_json_canonicalize), so a seed holds only what a file could, within
+ * max_value bytes once rendered (-EFBIG past it).
+ */
+int seed_load_file(const char *path, size_t max_value, struct seed **ret, struct pfs_error *reterr);
 struct seed *seed_free(struct seed *s);
 /* Whether two JSON texts hold the same value (object key order aside). */
 bool seed_value_equal(const char *a, size_t alen, const char *b, size_t blen);

@@ -52,6 +52,8 @@
 #define THREADS 8
 #define THREAD_WRITES 40
 #define USEC_PER_SEC INT64_C(1000000)
+/* A read's bound on the value's length that no test value reaches. */
+#define ANY_LENGTH ((size_t)64 << 20)
 
 static struct {
 	struct backend *be;
@@ -142,7 +144,7 @@ static void expect_pin(const char *t, const char *key, const char *value, struct
 {
 	struct pin p = {0};
 
-	assert_int_equal(backend_pin_get(S.be, t, key, &p), 0);
+	assert_int_equal(backend_pin_get(S.be, t, key, ANY_LENGTH, &p), 0);
 	assert_non_null(p.value);
 	assert_string_equal(p.value, value);
 	assert_int_equal(p.value_len, strlen(value));
@@ -155,7 +157,7 @@ static void expect_no_pin(const char *t, const char *key)
 {
 	struct pin p = {0};
 
-	assert_int_equal(backend_pin_get(S.be, t, key, &p), -ENOENT);
+	assert_int_equal(backend_pin_get(S.be, t, key, ANY_LENGTH, &p), -ENOENT);
 	assert_null(p.value);
 }
 
@@ -201,7 +203,11 @@ static int rows_cb(void *ctx, const char *key, const struct pin *p)
 		rs->cap = cap;
 	}
 	rs->keys[rs->n] = strdup(key);
-	rs->values[rs->n] = strndup(p->value, p->value_len);
+	if (p->value) {
+		rs->values[rs->n] = strndup(p->value, p->value_len);
+	} else if (asprintf(&rs->values[rs->n], "<no value: %zu bytes>", p->value_len) < 0) {
+		rs->values[rs->n] = NULL;
+	}
 	rs->ids[rs->n] = p->meta.id;
 	if (!rs->keys[rs->n] || !rs->values[rs->n])
 		rs->oom = true;
@@ -230,7 +236,7 @@ static int list_all(const char *t, unsigned page, struct rows *rs)
 	for (;;) {
 		size_t before = rs->n;
 
-		r = backend_pin_list(S.be, t, after, page, rows_cb, rs);
+		r = backend_pin_list(S.be, t, after, page, ANY_LENGTH, rows_cb, rs);
 		assert_false(rs->oom);
 		assert_true(r >= 0);
 		assert_int_equal((size_t)r, rs->n - before);
@@ -644,7 +650,7 @@ static void test_backend_pin_rename_onto_existing_replaces_it(void **state)
 	expect_no_pin(t, "a");
 	expect_pin(t, "b", "\"new\"", &got);
 	assert_int_equal(got.id, src.id);
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 1);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 1);
 	assert_string_equal(rs.keys[0], "b");
 	assert_int_equal(rs.ids[0], src.id);
 	rows_done(&rs);
@@ -714,7 +720,7 @@ static void test_backend_pin_rename_across_many_keeps_other_pins(void **state)
 	put(t, "m", "2", NULL);
 	put(t, "z", "3", NULL);
 	assert_int_equal(backend_pin_rename(S.be, t, "m", "b", 0), 0);
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 3);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 3);
 	assert_string_equal(rs.keys[0], "a");
 	assert_string_equal(rs.keys[1], "b");
 	assert_string_equal(rs.keys[2], "z");
@@ -755,12 +761,12 @@ static void test_backend_pin_list_pages_of_7_cover_1000_keys(void **state)
 	rows_done(&rs);
 
 	/* Resuming after a name that is not a key starts at the next key. */
-	assert_int_equal(backend_pin_list(S.be, t, "key-0500x", 3, rows_cb, &rs), 3);
+	assert_int_equal(backend_pin_list(S.be, t, "key-0500x", 3, ANY_LENGTH, rows_cb, &rs), 3);
 	assert_string_equal(rs.keys[0], "key-0501");
 	assert_string_equal(rs.keys[2], "key-0503");
 	rows_done(&rs);
 	/* After the last key: nothing. */
-	assert_int_equal(backend_pin_list(S.be, t, "key-0999", 7, rows_cb, &rs), 0);
+	assert_int_equal(backend_pin_list(S.be, t, "key-0999", 7, ANY_LENGTH, rows_cb, &rs), 0);
 	assert_int_equal(rs.n, 0);
 }
 
@@ -782,7 +788,7 @@ static void test_backend_pin_list_orders_keys_bytewise(void **state)
 		sorted[i] = keys[i];
 	}
 	qsort(sorted, N, sizeof(sorted[0]), cmp_str);
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 100, rows_cb, &rs), N);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 100, ANY_LENGTH, rows_cb, &rs), N);
 	for (size_t i = 0; i < N; i++)
 		assert_string_equal(rs.keys[i], sorted[i]);
 	rows_done(&rs);
@@ -820,7 +826,7 @@ static void test_backend_pin_list_unknown_tenant_is_empty(void **state)
 	TENANT(t, "list-nobody");
 
 	(void)state;
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 0);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 0);
 	assert_int_equal(rs.n, 0);
 }
 
@@ -834,8 +840,82 @@ static void test_backend_pin_list_isolates_tenants(void **state)
 	put(t, "k", "1", NULL);
 	put(u, "k", "2", NULL);
 	put(u, "l", "3", NULL);
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 1);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 1);
 	assert_string_equal(rs.values[0], "1");
+	rows_done(&rs);
+}
+
+/*
+ * A read names the longest text it takes: a longer value is not fetched
+ * (value NULL), its length is reported, and its metadata is all there.
+ * Written in jsonb's print form, so both drivers hold the same text.
+ */
+static void test_backend_pin_get_longer_than_max_value_has_no_value(void **state)
+{
+	const char *v = "{\"a\": \"0123456789\"}";
+	struct pin_meta m;
+	struct pin p = {0};
+
+	TENANT(t, "maxvalue");
+	(void)state;
+	put(t, "k", v, &m);
+	assert_int_equal(backend_pin_get(S.be, t, "k", strlen(v), &p), 0);
+	assert_non_null(p.value);
+	assert_string_equal(p.value, v);
+	pin_done(&p);
+	assert_int_equal(backend_pin_get(S.be, t, "k", strlen(v) - 1, &p), 0);
+	assert_null(p.value);
+	assert_int_equal(p.value_len, strlen(v));
+	assert_meta_equal(&p.meta, &m);
+	pin_done(&p);
+	assert_int_equal(backend_pin_get(S.be, t, "k", 0, &p), 0);
+	assert_null(p.value);
+	pin_done(&p);
+	assert_int_equal(backend_pin_get(S.be, t, "missing", 0, &p), -ENOENT);
+}
+
+static void test_backend_pin_list_longer_than_max_value_has_no_value(void **state)
+{
+	struct rows rs = {0};
+
+	TENANT(t, "maxvalue-list");
+	(void)state;
+	put(t, "a", "[1, 2]", NULL);
+	put(t, "b", "\"0123456789\"", NULL);
+	put(t, "c", "{}", NULL);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, 6, rows_cb, &rs), 3);
+	assert_false(rs.oom);
+	assert_string_equal(rs.values[0], "[1, 2]");
+	assert_string_equal(rs.values[1], "<no value: 12 bytes>");
+	assert_string_equal(rs.values[2], "{}");
+	assert_true(rs.ids[1] > 0);
+	rows_done(&rs);
+}
+
+/*
+ * PostgreSQL measures the text it prints, not what it stores: "[1e131071]"
+ * is a few bytes of jsonb and 131,074 of text, and a read bounded below
+ * that gets no value. (SQLite stores and returns the text it was given.)
+ */
+static void test_backend_pin_get_max_value_bounds_the_printed_text(void **state)
+{
+	struct pin p = {0};
+	struct rows rs = {0};
+
+	TENANT(t, "maxvalue-printed");
+	(void)state;
+	put(t, "k", "[1e131071]", NULL);
+	assert_int_equal(backend_pin_get(S.be, t, "k", 1000, &p), 0);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, 1000, rows_cb, &rs), 1);
+	if (S.is_sqlite) {
+		assert_string_equal(p.value, "[1e131071]");
+		assert_string_equal(rs.values[0], "[1e131071]");
+	} else {
+		assert_null(p.value);
+		assert_int_equal(p.value_len, 131074);
+		assert_string_equal(rs.values[0], "<no value: 131074 bytes>");
+	}
+	pin_done(&p);
 	rows_done(&rs);
 }
 
@@ -852,7 +932,7 @@ static void test_backend_pin_list_callback_nonzero_stops(void **state)
 		put(t, key, "1", NULL);
 	}
 	/* The row whose callback stopped the listing was delivered. */
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 3);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 3);
 	assert_int_equal(rs.n, 3);
 	assert_string_equal(rs.keys[2], "k2");
 	rows_done(&rs);
@@ -917,7 +997,7 @@ static void test_backend_pin_ttl_zero_expires_at_once(void **state)
 	put_expired(t, "k", "1", NULL);
 	expect_no_pin(t, "k");
 	assert_int_equal(backend_pin_delete(S.be, t, "k"), -ENOENT);
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 1);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 1);
 	assert_string_equal(rs.keys[0], "stay");
 	rows_done(&rs);
 }
@@ -1545,7 +1625,7 @@ static void test_backend_tenant_expired_pins_do_not_block_delete(void **state)
 	put_expired(t, "old", "1", NULL);
 	assert_int_equal(backend_tenant_delete(S.be, t), 0);
 	assert_int_equal(backend_tenant_exists(S.be, t), -ENOENT);
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 0);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 0);
 	/* Recreated, it is empty. */
 	assert_int_equal(backend_tenant_create(S.be, t), 0);
 	expect_no_pin(t, "old");
@@ -1603,12 +1683,12 @@ static void *worker_main(void *arg)
 		snprintf(value, sizeof(value), "%d", i);
 		r = upsert_full(w->tenant, key, value, NULL, PIN_TTL_KEEP, 0, NULL);
 		if (r == 0)
-			r = backend_pin_get(S.be, w->tenant, key, &p);
+			r = backend_pin_get(S.be, w->tenant, key, ANY_LENGTH, &p);
 		if (r == 0 && (!p.value || strcmp(p.value, value) != 0))
 			r = -EBADMSG;
 		pin_done(&p);
 		if (r == 0) {
-			r = backend_pin_list(S.be, w->tenant, NULL, 16, count_cb, &n);
+			r = backend_pin_list(S.be, w->tenant, NULL, 16, ANY_LENGTH, count_cb, &n);
 			r = r < 0 ? r : 0;
 		}
 		if (r == 0 && i % 8 == 0)
@@ -1640,7 +1720,7 @@ static void test_backend_threads_write_and_read_concurrently(void **state)
 				workers[i].failures, strerror(-workers[i].last_error));
 		assert_int_equal(workers[i].failures, 0);
 	}
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 0u - 1u, count_cb, &n),
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 0u - 1u, ANY_LENGTH, count_cb, &n),
 			 THREADS * THREAD_WRITES);
 	assert_int_equal(n, THREADS * THREAD_WRITES);
 }
@@ -1659,7 +1739,7 @@ static void test_backend_failed_calls_return_their_connection(void **state)
 	assert_int_equal(backend_pin_upsert(be, t, "a", &ok, NULL), 0);
 	assert_int_equal(backend_pin_upsert(be, t, "b", &ok, NULL), 0);
 	for (int i = 0; i < 20; i++) {
-		assert_int_equal(backend_pin_get(be, t, "missing", &p), -ENOENT);
+		assert_int_equal(backend_pin_get(be, t, "missing", ANY_LENGTH, &p), -ENOENT);
 		assert_int_equal(backend_pin_delete(be, t, "missing"), -ENOENT);
 		assert_int_equal(backend_pin_rename(be, t, "missing", "x", 0), -ENOENT);
 		assert_int_equal(backend_pin_rename(be, t, "a", "b", BACKEND_RENAME_NOREPLACE),
@@ -1669,7 +1749,7 @@ static void test_backend_failed_calls_return_their_connection(void **state)
 		assert_int_equal(backend_tenant_delete(be, t), -ENOTEMPTY);
 	}
 	assert_int_equal(backend_ping(be), 0);
-	assert_int_equal(backend_pin_get(be, t, "a", &p), 0);
+	assert_int_equal(backend_pin_get(be, t, "a", ANY_LENGTH, &p), 0);
 	assert_string_equal(p.value, "1");
 	pin_done(&p);
 	backend_free(be);
@@ -1689,7 +1769,7 @@ static int reenter_cb(void *ctx, const char *key, const struct pin *p)
 	int r;
 
 	(void)p;
-	r = backend_pin_get(re->be, re->tenant, key, &q);
+	r = backend_pin_get(re->be, re->tenant, key, ANY_LENGTH, &q);
 	pin_done(&q);
 	re->calls++;
 	if (r != 0 && r != -EIO)
@@ -1711,7 +1791,7 @@ static void test_backend_list_callback_reentry_never_hangs(void **state)
 	re.tenant = t;
 	put(t, "a", "1", NULL);
 	put(t, "b", "1", NULL);
-	assert_int_equal(backend_pin_list(re.be, t, NULL, 10, reenter_cb, &re), 2);
+	assert_int_equal(backend_pin_list(re.be, t, NULL, 10, ANY_LENGTH, reenter_cb, &re), 2);
 	assert_int_equal(re.calls, 2);
 	assert_int_equal(re.unexpected, 0);
 	assert_int_equal(backend_ping(re.be), 0);
@@ -1770,7 +1850,7 @@ static void test_sqlite_commits_survive_reopen_in_wal_mode(void **state)
 	fmt(wal, sizeof(wal), "%s-wal", S.uri + strlen("sqlite://"));
 	assert_int_equal(stat(wal, &st), 0);
 	assert_int_equal(open_params(S.uri, 1, 0, &other), 0);
-	assert_int_equal(backend_pin_get(other, t, "k", &p), 0);
+	assert_int_equal(backend_pin_get(other, t, "k", ANY_LENGTH, &p), 0);
 	assert_string_equal(p.value, "{\"kept\": true}");
 	pin_done(&p);
 	backend_free(other);
@@ -1831,7 +1911,7 @@ static void test_sqlite_rows_from_other_tools_are_served(void **state)
 	assert_true(llabs(m.expires_at - (wall_usec() + 3600 * USEC_PER_SEC)) < 60 * USEC_PER_SEC);
 	/* The UTC clock reading labelled +05:00 is an instant five hours ago. */
 	expect_no_pin(t, "zoned");
-	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 2);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 2);
 	assert_string_equal(rs.keys[0], "future");
 	assert_string_equal(rs.keys[1], "plain");
 	rows_done(&rs);
@@ -1895,7 +1975,7 @@ static void test_sqlite_locked_by_another_process_is_eio_then_recovers(void **st
 	if (saw_eio) {
 		struct pin p = {0};
 
-		assert_int_equal(backend_pin_get(be, t, "k", &p), 0);
+		assert_int_equal(backend_pin_get(be, t, "k", ANY_LENGTH, &p), 0);
 		pin_done(&p);
 		assert_int_equal(backend_ping(be), 0);
 	}
@@ -1941,7 +2021,7 @@ static void test_backend_migrations_down_then_up_again(void **state)
 			break;
 	}
 	assert_int_equal(version, 0);
-	assert_true(backend_pin_get(S.be, t, "before", &p) < 0); /* no tables */
+	assert_true(backend_pin_get(S.be, t, "before", ANY_LENGTH, &p) < 0); /* no tables */
 	assert_null(p.value);
 	assert_int_equal(backend_ping(S.be), 0);
 
@@ -1994,6 +2074,9 @@ static const struct {
     {cmocka_unit_test(test_backend_pin_list_unknown_tenant_is_empty), NEEDS_ANY},
     {cmocka_unit_test(test_backend_pin_list_isolates_tenants), NEEDS_ANY},
     {cmocka_unit_test(test_backend_pin_list_callback_nonzero_stops), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_get_longer_than_max_value_has_no_value), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_list_longer_than_max_value_has_no_value), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_get_max_value_bounds_the_printed_text), NEEDS_ANY},
     {cmocka_unit_test(test_backend_pin_ttl_set_keep_clear), NEEDS_ANY},
     {cmocka_unit_test(test_backend_pin_ttl_zero_expires_at_once), NEEDS_ANY},
     {cmocka_unit_test(test_backend_pin_ttl_expires_after_its_time), NEEDS_ANY},

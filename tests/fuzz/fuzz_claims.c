@@ -39,6 +39,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 #include <unistd.h>
 
@@ -563,6 +564,8 @@ static void init_once(void)
 	FUZZ_CHECK(f && fputs(SECRET "\n", f) >= 0 && fclose(f) == 0);
 	f = fopen(short_path, "w");
 	FUZZ_CHECK(f && fwrite(SECRET, 1, SECRET_LEN - 1, f) == SECRET_LEN - 1 && fclose(f) == 0);
+	/* Secrets readable by others are refused (pinfs.json(5), TRUSTED FILES). */
+	FUZZ_CHECK(chmod(path, 0600) == 0 && chmod(short_path, 0600) == 0);
 
 	plain_v = make_verifier(path, false);
 	aud_v = make_verifier(path, true);

@@ -29,6 +29,7 @@
 
 #include "pinfs/config.h"
 #include "pinfs/policy.h"
+#include "pinfs/pin_json.h"
 #include "pinfs/seed.h"
 
 static const char *root(void)
@@ -219,7 +220,7 @@ static void test_examples_seed_has_the_seven_default_pins(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/examples/memory_pins_seed.json", root());
-	if (seed_load_file(path, &seed, &err) != 0)
+	if (seed_load_file(path, PIN_JSON_UNLIMITED, &seed, &err) != 0)
 		fail_msg("%s does not load: %s", path, err.message);
 	assert_int_equal(seed->n, PFS_ARRAY_SIZE(keys));
 	for (size_t i = 0; i < PFS_ARRAY_SIZE(keys); i++) {
@@ -245,7 +246,7 @@ static void test_examples_seed_tree_equals_seed_file(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/examples/memory_pins_seed.json", root());
-	assert_int_equal(seed_load_file(path, &seed, &err), 0);
+	assert_int_equal(seed_load_file(path, PIN_JSON_UNLIMITED, &seed, &err), 0);
 	for (size_t i = 0; i < seed->n; i++) {
 		const struct seed_pin *p = &seed->pins[i];
 		size_t len;

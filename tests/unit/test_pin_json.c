@@ -2,8 +2,10 @@
 /*
  * Unit tests for pin_json: rendering one JSON value pretty (what `cat`
  * shows) and compact (what backends store), the exactly-one-value rules,
- * the depth limit, exact numbers, string escaping, and the incremental
- * prefix scanner that makes the write() of non-JSON fail at once.
+ * the depth limit, numbers as PostgreSQL's numeric prints them (and its
+ * range), repeated keys, the limit on the pretty length (expanded numbers
+ * and indentation included), string escaping, and the incremental prefix
+ * scanner that makes the write() of non-JSON, or of too much, fail at once.
  * Written from include/pinfs/pin_json.h and DESIGN.md sections 3, 4, 11.
  */
 #include <errno.h>
@@ -28,7 +30,7 @@ static void expect_render_n(const char *in, size_t len, enum pin_json_style styl
 	struct pfs_error err = {0};
 	char *out = NULL;
 	size_t out_len = (size_t)-1;
-	int r = pin_json_render(in, len, style, &out, &out_len, &err);
+	int r = pin_json_render(in, len, style, PIN_JSON_UNLIMITED, &out, &out_len, &err);
 
 	if (r != 0)
 		fail_msg("render(%s, \"%.*s\") = %d (%s), want 0",
@@ -55,7 +57,8 @@ static void expect_invalid_n(const char *in, size_t len)
 	size_t out_len = 4242;
 
 	for (int style = PIN_JSON_PRETTY; style <= PIN_JSON_COMPACT; style++) {
-		int r = pin_json_render(in, len, (enum pin_json_style)style, &out, &out_len, &err);
+		int r = pin_json_render(in, len, (enum pin_json_style)style, PIN_JSON_UNLIMITED,
+					&out, &out_len, &err);
 
 		if (r != -EINVAL) {
 			if (r == 0)
@@ -182,8 +185,11 @@ static void test_pin_json_pretty_is_idempotent(void **state)
 	size_t n1 = 0, n2 = 0;
 
 	(void)state;
-	assert_int_equal(pin_json_render(in, strlen(in), PIN_JSON_PRETTY, &once, &n1, NULL), 0);
-	assert_int_equal(pin_json_render(once, n1, PIN_JSON_PRETTY, &twice, &n2, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(in, strlen(in), PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &once, &n1, NULL),
+	    0);
+	assert_int_equal(
+	    pin_json_render(once, n1, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &twice, &n2, NULL), 0);
 	assert_int_equal(n1, n2);
 	assert_string_equal(once, twice);
 	free(once);
@@ -216,9 +222,14 @@ static void test_pin_json_compact_of_pretty_equals_compact(void **state)
 	size_t np = 0, n1 = 0, n2 = 0;
 
 	(void)state;
-	assert_int_equal(pin_json_render(in, strlen(in), PIN_JSON_PRETTY, &pretty, &np, NULL), 0);
-	assert_int_equal(pin_json_render(in, strlen(in), PIN_JSON_COMPACT, &c1, &n1, NULL), 0);
-	assert_int_equal(pin_json_render(pretty, np, PIN_JSON_COMPACT, &c2, &n2, NULL), 0);
+	assert_int_equal(pin_json_render(in, strlen(in), PIN_JSON_PRETTY, PIN_JSON_UNLIMITED,
+					 &pretty, &np, NULL),
+			 0);
+	assert_int_equal(
+	    pin_json_render(in, strlen(in), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &c1, &n1, NULL),
+	    0);
+	assert_int_equal(
+	    pin_json_render(pretty, np, PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &c2, &n2, NULL), 0);
 	assert_string_equal(c1, in);
 	assert_string_equal(c1, c2);
 	assert_int_equal(n1, n2);
@@ -363,15 +374,21 @@ static void test_pin_json_render_depth_64_is_ok(void **state)
 
 	(void)state;
 	assert_int_equal(PIN_JSON_MAX_DEPTH, 64);
-	assert_int_equal(pin_json_render(arr, strlen(arr), PIN_JSON_COMPACT, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(arr, strlen(arr), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out, &n, NULL),
+	    0);
 	assert_string_equal(out, arr);
 	free(out);
 	out = NULL;
-	assert_int_equal(pin_json_render(obj, strlen(obj), PIN_JSON_COMPACT, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(obj, strlen(obj), PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out, &n, NULL),
+	    0);
 	assert_string_equal(out, obj);
 	free(out);
 	out = NULL;
-	assert_int_equal(pin_json_render(arr, strlen(arr), PIN_JSON_PRETTY, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(arr, strlen(arr), PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &out, &n, NULL),
+	    0);
 	free(out);
 	free(arr);
 	free(obj);
@@ -438,7 +455,8 @@ static void test_pin_json_render_wide_is_ok(void **state)
 	}
 	s[len++] = ']';
 	s[len] = '\0';
-	assert_int_equal(pin_json_render(s, len, PIN_JSON_COMPACT, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render(s, len, PIN_JSON_COMPACT, PIN_JSON_UNLIMITED, &out, &n, NULL), 0);
 	assert_string_equal(out, s);
 	free(out);
 	free(s);
@@ -446,40 +464,368 @@ static void test_pin_json_render_wide_is_ok(void **state)
 
 /* ---- numbers -------------------------------------------------------------- */
 
-static void test_pin_json_numbers_are_kept_exactly(void **state)
-{
-	static const char *const nums[] = {
-	    "1.10",
-	    "12345678901234567890",
-	    "1e400",
-	    "-1e400",
-	    "-0",
-	    "0.0",
-	    "1E+2",
-	    "1e-7",
-	    "-1.5E-3",
-	    "0.1000",
-	    "100",
-	    "3.141592653589793238462643",
-	    "123456789012345678901234567890.000000000000000000001",
-	};
+/*
+ * Numbers are written as PostgreSQL 15's numeric_out prints them (each pair
+ * checked with psql: SELECT 'IN'::jsonb::text), so a pin reads back the
+ * same from both drivers.
+ */
+static const char *const pg_numbers[][2] = {
+    {"1.10", "1.10"},
+    {"12345678901234567890", "12345678901234567890"},
+    {"12345678901234567890123", "12345678901234567890123"},
+    {"1e3", "1000"},
+    {"1.50", "1.50"},
+    {"1.5e-3", "0.0015"},
+    {"-0", "0"},
+    {"1E+2", "100"},
+    {"0e-5", "0.00000"},
+    {"-0.0", "0.0"},
+    {"1e-3", "0.001"},
+    {"123.456e1", "1234.56"},
+    {"0.1e1", "1"},
+    {"1.0e0", "1.0"},
+    {"-1.50E-2", "-0.0150"},
+    {"100e-2", "1.00"},
+    {"1e20", "100000000000000000000"},
+    {"1.5e20", "150000000000000000000"},
+    {"0.00", "0.00"},
+    {"-0e10", "0"},
+    {"5e-1", "0.5"},
+    {"9.99e2", "999"},
+    {"-0.0e-3", "0.0000"},
+    {"1e0000000000000000000000005", "100000"},
+    {"0e1073741822", "0"},
+    {"0", "0"},
+    {"-7", "-7"},
+    {"3.141592653589793238462643", "3.141592653589793238462643"},
+    {"123456789012345678901234567890.000000000000000000001",
+     "123456789012345678901234567890.000000000000000000001"},
+};
 
+static void test_pin_json_numbers_are_printed_as_postgresql_prints_them(void **state)
+{
 	(void)state;
-	for (size_t i = 0; i < sizeof(nums) / sizeof(nums[0]); i++) {
+	for (size_t i = 0; i < sizeof(pg_numbers) / sizeof(pg_numbers[0]); i++) {
 		char pretty[256];
 
-		snprintf(pretty, sizeof(pretty), "%s\n", nums[i]);
-		expect_render(nums[i], PIN_JSON_COMPACT, nums[i]);
-		expect_render(nums[i], PIN_JSON_PRETTY, pretty);
+		snprintf(pretty, sizeof(pretty), "%s\n", pg_numbers[i][1]);
+		expect_render(pg_numbers[i][0], PIN_JSON_COMPACT, pg_numbers[i][1]);
+		expect_render(pg_numbers[i][0], PIN_JSON_PRETTY, pretty);
+		/* What PostgreSQL prints it prints again unchanged. */
+		expect_render(pg_numbers[i][1], PIN_JSON_COMPACT, pg_numbers[i][1]);
 	}
 }
 
-static void test_pin_json_numbers_in_containers_are_kept_exactly(void **state)
+static void test_pin_json_numbers_in_containers_are_printed_as_postgresql_does(void **state)
 {
 	(void)state;
-	expect_render("[1.10, 12345678901234567890, 1e400]", PIN_JSON_COMPACT,
-		      "[1.10,12345678901234567890,1e400]");
-	expect_render("{\"rpm\": 1.10}", PIN_JSON_PRETTY, "{\n  \"rpm\": 1.10\n}\n");
+	expect_render("[1.10, 12345678901234567890, 1e3, -0]", PIN_JSON_COMPACT,
+		      "[1.10,12345678901234567890,1000,0]");
+	expect_render("{\"rpm\": 1.10, \"e\": 2E-2}", PIN_JSON_PRETTY,
+		      "{\n  \"rpm\": 1.10,\n  \"e\": 0.02\n}\n");
+}
+
+/* Calls canonicalize; returns its result, *ret_out the compact text (or NULL). */
+static int canon(const char *in, size_t max, char **ret_out, size_t *ret_pretty_len)
+{
+	struct pfs_error err = {0};
+	char *sentinel = (char *)"untouched";
+	char *out = sentinel;
+	size_t len = 4242, plen = 4242;
+	int r = pin_json_canonicalize(in, strlen(in), max, &out, &len, &plen, &err);
+
+	if (r < 0) {
+		assert_ptr_equal(out, sentinel);
+		assert_int_equal(len, 4242);
+		assert_int_equal(plen, 4242);
+		assert_int_equal(err.code, r);
+		assert_true(err.message[0] != '\0');
+		out = NULL;
+	} else {
+		assert_int_equal(len, strlen(out));
+	}
+	if (ret_out)
+		*ret_out = out;
+	else if (out)
+		free(out);
+	if (ret_pretty_len)
+		*ret_pretty_len = r < 0 ? 0 : plen;
+	return r;
+}
+
+/* Repeats c n times between prefix and suffix; a new string. */
+static char *repeat(const char *prefix, const char *c, size_t n, const char *suffix)
+{
+	size_t lc = strlen(c), lp = strlen(prefix), ls = strlen(suffix);
+	char *s = malloc(lp + lc * n + ls + 1);
+
+	assert_non_null(s);
+	memcpy(s, prefix, lp);
+	for (size_t i = 0; i < n; i++)
+		memcpy(s + lp + i * lc, c, lc);
+	memcpy(s + lp + lc * n, suffix, ls + 1);
+	return s;
+}
+
+/*
+ * numeric's range: 131072 digits before the point, 16383 after, an
+ * exponent under 1073741823. Past it PostgreSQL refuses the value
+ * ("value overflows numeric format"): a new value is refused the same way
+ * on both drivers.
+ */
+static void test_pin_json_canonicalize_refuses_numbers_postgresql_refuses(void **state)
+{
+	static const char *const refused[] = {
+	    "1e131072",
+	    "10e131071",
+	    "-1e131072",
+	    "1e-16384",
+	    "10e-16384",
+	    "0e-16384",
+	    "0.0e-16383",
+	    "1.5e-16383",
+	    "123e-16384",
+	    "0e1073741823",
+	    "0e-1073741822",
+	    "1e2147483648",
+	    "1e-2147483648",
+	    "1e99999999999999999999",
+	    "[1, {\"a\": 1e999999}]",
+	};
+	static const char *const at_the_limit[] = {
+	    "1e131071", "9.9e131071", "0.1e131072", "1e-16383",
+	    "0e-16383", "12e-16383",  "0.1e-16382", "0e999999",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (canon(refused[i], PIN_JSON_UNLIMITED, NULL, NULL) != -EINVAL)
+			fail_msg("%s was not refused", refused[i]);
+	}
+	for (size_t i = 0; i < sizeof(at_the_limit) / sizeof(at_the_limit[0]); i++) {
+		if (canon(at_the_limit[i], PIN_JSON_UNLIMITED, NULL, NULL) != 0)
+			fail_msg("%s was refused", at_the_limit[i]);
+	}
+}
+
+static void test_pin_json_numbers_at_the_limits_have_postgresqls_lengths(void **state)
+{
+	char *out;
+	size_t plen;
+
+	(void)state;
+	/* psql: length('1e131071'::jsonb::text) = 131072, '1e-16383' 16385, '0e-16383' 16385. */
+	assert_int_equal(canon("1e131071", PIN_JSON_UNLIMITED, &out, &plen), 0);
+	assert_int_equal(strlen(out), 131072);
+	assert_true(out[0] == '1' && strspn(out + 1, "0") == 131071);
+	assert_int_equal(plen, 131073);
+	free(out);
+	assert_int_equal(canon("1e-16383", PIN_JSON_UNLIMITED, &out, NULL), 0);
+	assert_int_equal(strlen(out), 16385);
+	assert_true(strncmp(out, "0.", 2) == 0 && strspn(out + 2, "0") == 16382 &&
+		    out[16384] == '1');
+	free(out);
+	assert_int_equal(canon("0e-16383", PIN_JSON_UNLIMITED, &out, NULL), 0);
+	assert_int_equal(strlen(out), 16385);
+	free(out);
+}
+
+/* Stored by another tool (SQLite only: PostgreSQL never holds one), shown as stored. */
+static void test_pin_json_render_shows_out_of_range_numbers_as_stored(void **state)
+{
+	(void)state;
+	expect_render("1e999999", PIN_JSON_COMPACT, "1e999999");
+	expect_render("[1e131072, 1e3]", PIN_JSON_COMPACT, "[1e131072,1000]");
+	expect_render("0e-16384", PIN_JSON_PRETTY, "0e-16384\n");
+}
+
+static void test_pin_json_scan_refuses_out_of_range_number_at_the_write(void **state)
+{
+	struct pin_scan *sc = pin_scan_new(PIN_JSON_UNLIMITED);
+
+	(void)state;
+	assert_non_null(sc);
+	/* The number is judged once it ends (here at the newline). */
+	assert_int_equal(pin_scan_feed(sc, "1e999999", 8), 0);
+	assert_int_equal(pin_scan_feed(sc, "\n", 1), -EINVAL);
+	assert_int_equal(pin_scan_feed(sc, " ", 1), -EINVAL);
+	assert_int_equal(pin_scan_reset(sc), 0);
+	assert_int_equal(pin_scan_feed(sc, "[1e131071, ", 11), 0);
+	pin_scan_free(sc);
+}
+
+/* ---- repeated keys ----------------------------------------------------- */
+
+static void test_pin_json_canonicalize_refuses_a_repeated_key(void **state)
+{
+	static const char *const refused[] = {
+	    "{\"a\":1,\"a\":2}",
+	    "{\"a\":1,\"b\":2,\"a\":1}",
+	    "{\"x\":[{\"k\":1,\"j\":2,\"k\":3}]}",
+	    "{\"a\":1,\"\\u0061\":2}", /* the same key, escaped */
+	    "{\"\":1,\"\":2}",
+	    "{\"a\":{\"b\":1},\"c\":2,\"a\":3}",
+	};
+	static const char *const accepted[] = {
+	    "{\"a\":{\"a\":{\"a\":1}}}",
+	    "[{\"a\":1},{\"a\":2}]",
+	    "{\"a\":1,\"A\":2,\"a \":3,\"ab\":4,\"b\":5}",
+	    "{\"a\":[{\"b\":1}],\"b\":{\"a\":1}}",
+	};
+	char *out;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (canon(refused[i], PIN_JSON_UNLIMITED, NULL, NULL) != -EINVAL)
+			fail_msg("%s was not refused", refused[i]);
+	}
+	for (size_t i = 0; i < sizeof(accepted) / sizeof(accepted[0]); i++) {
+		if (canon(accepted[i], PIN_JSON_UNLIMITED, &out, NULL) != 0)
+			fail_msg("%s was refused", accepted[i]);
+		assert_string_equal(out, accepted[i]);
+		free(out);
+	}
+}
+
+static void test_pin_json_canonicalize_many_keys_one_repeated_is_refused(void **state)
+{
+	char *doc = malloc(20 * 5000 + 32);
+	size_t n = 0;
+
+	(void)state;
+	assert_non_null(doc);
+	doc[n++] = '{';
+	for (int i = 0; i < 5000; i++)
+		n += (size_t)sprintf(doc + n, "%s\"k%d\":%d", i ? "," : "", i, i);
+	strcpy(doc + n, "}");
+	assert_int_equal(canon(doc, PIN_JSON_UNLIMITED, NULL, NULL), 0);
+	strcpy(doc + n, ",\"k4321\":0}");
+	assert_int_equal(canon(doc, PIN_JSON_UNLIMITED, NULL, NULL), -EINVAL);
+	free(doc);
+}
+
+/* A stored row with a repeated key (SQLite keeps both) reads back as stored. */
+static void test_pin_json_render_keeps_a_repeated_key_as_stored(void **state)
+{
+	(void)state;
+	expect_render("{\"a\":1,\"a\":2}", PIN_JSON_PRETTY, "{\n  \"a\": 1,\n  \"a\": 2\n}\n");
+}
+
+/* ---- the limit is on what readers get ------------------------------------ */
+
+static void test_pin_json_canonicalize_reports_the_pretty_length(void **state)
+{
+	static const char *const docs[] = {
+	    "1",
+	    "\"x\"",
+	    "[]",
+	    "{}",
+	    "[1,2,[3,{}]]",
+	    "{\"a\":{\"b\":[1e3,null,\"\\u0001\"]}}",
+	    "  [ 1.5e-3 , -0 ]  ",
+	    "{\"k\":\"caf\xc3\xa9\",\"l\":[[[[true]]]]}",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(docs) / sizeof(docs[0]); i++) {
+		char *pretty, *compact;
+		size_t n, plen;
+
+		assert_int_equal(pin_json_render(docs[i], strlen(docs[i]), PIN_JSON_PRETTY,
+						 PIN_JSON_UNLIMITED, &pretty, &n, NULL),
+				 0);
+		assert_int_equal(canon(docs[i], PIN_JSON_UNLIMITED, &compact, &plen), 0);
+		if (plen != n)
+			fail_msg("%s: pretty length %zu, canonicalize said %zu", docs[i], n, plen);
+		/* Exactly at the limit is fine; one byte less is EFBIG, for both. */
+		free(compact);
+		assert_int_equal(canon(docs[i], n, NULL, NULL), 0);
+		assert_int_equal(canon(docs[i], n - 1, NULL, NULL), -EFBIG);
+		free(pretty);
+		assert_int_equal(pin_json_render(docs[i], strlen(docs[i]), PIN_JSON_PRETTY, n,
+						 &pretty, &n, NULL),
+				 0);
+		free(pretty);
+		assert_int_equal(pin_json_render(docs[i], strlen(docs[i]), PIN_JSON_COMPACT, n - 1,
+						 &pretty, &n, NULL),
+				 -EFBIG);
+		/* The scanner counts the same, final newline included, once the value is complete.
+		 */
+		if (strcmp(docs[i], "1") != 0) {
+			struct pin_scan *fits = pin_scan_new(n), *over = pin_scan_new(n - 1);
+
+			assert_non_null(fits);
+			assert_non_null(over);
+			assert_int_equal(pin_scan_feed(fits, docs[i], strlen(docs[i])), 0);
+			assert_int_equal(pin_scan_feed(over, docs[i], strlen(docs[i])), -EFBIG);
+			pin_scan_free(fits);
+			pin_scan_free(over);
+		}
+	}
+}
+
+/*
+ * The issue's bomb: 9 KB of "1e131071" print as 131 MB. Refused with
+ * EFBIG by canonicalize and by the scanner at the write that crosses the
+ * limit, without building the digits.
+ */
+static void test_pin_json_exponent_bomb_is_efbig_at_once(void **state)
+{
+	char *bomb = repeat("[1e131071", ",1e131071", 999, "]");
+	struct pin_scan *sc = pin_scan_new(1048576);
+	size_t off = 0, failed_at = 0;
+	int r = 0;
+
+	(void)state;
+	assert_non_null(sc);
+	assert_int_equal(canon(bomb, 1048576, NULL, NULL), -EFBIG);
+	assert_int_equal(pin_json_render(bomb, strlen(bomb), PIN_JSON_PRETTY, 1048576,
+					 &(char *){NULL}, &(size_t){0}, NULL),
+			 -EFBIG);
+	/* Written 4 KiB at a time: the first write whose numbers pass 1 MiB fails. */
+	while (off < strlen(bomb) && r == 0) {
+		size_t n = strlen(bomb) - off < 4096 ? strlen(bomb) - off : 4096;
+
+		r = pin_scan_feed(sc, bomb + off, n);
+		off += n;
+		failed_at = off;
+	}
+	assert_int_equal(r, -EFBIG);
+	/* 1 MiB is 8 numbers of 131,075 bytes each (indent, digits, ","): the first 4 KiB. */
+	assert_int_equal(failed_at, 4096);
+	assert_int_equal(pin_scan_feed(sc, "]", 1), -EFBIG); /* it stays failed */
+	pin_scan_free(sc);
+	free(bomb);
+}
+
+/*
+ * The other amplifier: indentation. Items 64 levels deep carry 128 spaces
+ * each when pretty-printed: 20 KB of input become 1.3 MB for readers, and
+ * that is what the limit counts.
+ */
+static void test_pin_json_deep_nesting_counts_its_indentation(void **state)
+{
+	char *deep = repeat("", "[", 63, "");
+	char *doc;
+	char *items = repeat("0", ",0", 9999, ""); /* 10,000 items at depth 64 */
+	size_t plen;
+
+	(void)state;
+	doc = malloc(strlen(deep) + 1 + strlen(items) + 64 + 1);
+	assert_non_null(doc);
+	strcpy(doc, deep);
+	strcat(doc, "[");
+	strcat(doc, items);
+	for (int i = 0; i < 64; i++)
+		strcat(doc, "]");
+	/* 20 KB in; each item "\n" + 128 spaces + "0," = 131 bytes: 1.3 MB out. */
+	assert_true(strlen(doc) < 21000);
+	assert_int_equal(canon(doc, PIN_JSON_UNLIMITED, NULL, &plen), 0);
+	assert_true(plen > 1048576);
+	assert_int_equal(canon(doc, 1048576, NULL, NULL), -EFBIG);
+	free(doc);
+	free(items);
+	free(deep);
 }
 
 /* ---- strings -------------------------------------------------------------- */
@@ -539,7 +885,7 @@ static void test_pin_json_strings_other_controls_are_u00xx(void **state)
 		size_t n = 0;
 
 		assert_int_equal(pin_json_render(cases[i].in, strlen(cases[i].in), PIN_JSON_COMPACT,
-						 &out, &n, NULL),
+						 PIN_JSON_UNLIMITED, &out, &n, NULL),
 				 0);
 		/* The hex digits' case is not part of the contract. */
 		if (strcasecmp(out, cases[i].want) != 0)
@@ -570,9 +916,11 @@ static void test_pin_json_render_reterr_may_be_null(void **state)
 	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(pin_json_render("{", 1, PIN_JSON_PRETTY, &out, &n, NULL), -EINVAL);
+	assert_int_equal(
+	    pin_json_render("{", 1, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &out, &n, NULL), -EINVAL);
 	assert_null(out);
-	assert_int_equal(pin_json_render("{}", 2, PIN_JSON_PRETTY, &out, &n, NULL), 0);
+	assert_int_equal(
+	    pin_json_render("{}", 2, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &out, &n, NULL), 0);
 	assert_string_equal(out, "{}\n");
 	free(out);
 }
@@ -600,7 +948,7 @@ static long feed_str(struct pin_scan *sc, const char *s)
 
 static int setup_scan(void **state)
 {
-	*state = pin_scan_new();
+	*state = pin_scan_new(PIN_JSON_UNLIMITED);
 	return *state ? 0 : -1;
 }
 
@@ -730,8 +1078,8 @@ static void test_pin_scan_unfinished_token_in_wrong_place_is_caught_at_render(vo
 
 		assert_int_equal(pin_scan_reset(sc), 0);
 		assert_int_equal(pin_scan_feed(sc, late[i], strlen(late[i])), 0);
-		assert_int_equal(pin_json_render(late[i], strlen(late[i]), PIN_JSON_COMPACT, &out,
-						 &len, NULL),
+		assert_int_equal(pin_json_render(late[i], strlen(late[i]), PIN_JSON_COMPACT,
+						 PIN_JSON_UNLIMITED, &out, &len, NULL),
 				 -EINVAL);
 		assert_null(out);
 	}
@@ -880,7 +1228,7 @@ static void test_pin_scan_empty_feed_is_ok(void **state)
 static void test_pin_scan_scanners_are_independent(void **state)
 {
 	struct pin_scan *a = *state;
-	PFS_CLEANUP(pin_scan_freep) struct pin_scan *b = pin_scan_new();
+	PFS_CLEANUP(pin_scan_freep) struct pin_scan *b = pin_scan_new(PIN_JSON_UNLIMITED);
 
 	assert_non_null(b);
 	assert_int_equal(pin_scan_feed(b, "}", 1), -EINVAL);
@@ -922,8 +1270,18 @@ int main(void)
 	    cmocka_unit_test(test_pin_json_render_depth_mixed_65_is_einval),
 	    cmocka_unit_test(test_pin_json_render_very_deep_is_einval_not_crash),
 	    cmocka_unit_test(test_pin_json_render_wide_is_ok),
-	    cmocka_unit_test(test_pin_json_numbers_are_kept_exactly),
-	    cmocka_unit_test(test_pin_json_numbers_in_containers_are_kept_exactly),
+	    cmocka_unit_test(test_pin_json_numbers_are_printed_as_postgresql_prints_them),
+	    cmocka_unit_test(test_pin_json_numbers_in_containers_are_printed_as_postgresql_does),
+	    cmocka_unit_test(test_pin_json_canonicalize_refuses_numbers_postgresql_refuses),
+	    cmocka_unit_test(test_pin_json_numbers_at_the_limits_have_postgresqls_lengths),
+	    cmocka_unit_test(test_pin_json_render_shows_out_of_range_numbers_as_stored),
+	    cmocka_unit_test(test_pin_json_scan_refuses_out_of_range_number_at_the_write),
+	    cmocka_unit_test(test_pin_json_canonicalize_refuses_a_repeated_key),
+	    cmocka_unit_test(test_pin_json_canonicalize_many_keys_one_repeated_is_refused),
+	    cmocka_unit_test(test_pin_json_render_keeps_a_repeated_key_as_stored),
+	    cmocka_unit_test(test_pin_json_canonicalize_reports_the_pretty_length),
+	    cmocka_unit_test(test_pin_json_exponent_bomb_is_efbig_at_once),
+	    cmocka_unit_test(test_pin_json_deep_nesting_counts_its_indentation),
 	    cmocka_unit_test(test_pin_json_strings_keep_utf8_unescaped),
 	    cmocka_unit_test(test_pin_json_strings_solidus_is_not_escaped),
 	    cmocka_unit_test(test_pin_json_strings_quote_and_backslash_are_escaped),

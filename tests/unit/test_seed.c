@@ -19,11 +19,12 @@
 
 #include <cmocka.h>
 
+#include "pinfs/pin_json.h"
 #include "pinfs/seed.h"
 
 static char seed_path[64];
 
-static struct seed *load_text(const char *text, int expect)
+static struct seed *load_text_max(const char *text, size_t max_value, int expect)
 {
 	struct pfs_error err = {0};
 	struct seed *s = NULL;
@@ -37,7 +38,7 @@ static struct seed *load_text(const char *text, int expect)
 	assert_non_null(f);
 	assert_int_equal(fputs(text, f) >= 0, 1);
 	assert_int_equal(fclose(f), 0);
-	r = seed_load_file(seed_path, &s, &err);
+	r = seed_load_file(seed_path, max_value, &s, &err);
 	unlink(seed_path);
 	if (r != expect)
 		fail_msg("seed_load_file = %d (%s), expected %d, for:\n%s", r, err.message, expect,
@@ -45,6 +46,12 @@ static struct seed *load_text(const char *text, int expect)
 	return s;
 }
 
+static struct seed *load_text(const char *text, int expect)
+{
+	return load_text_max(text, PIN_JSON_UNLIMITED, expect);
+}
+
+/* As a write would store them: the digits kept, written as PostgreSQL's numeric prints them. */
 static void test_seed_numbers_are_kept_as_written(void **state)
 {
 	struct seed *s;
@@ -55,8 +62,9 @@ static void test_seed_numbers_are_kept_as_written(void **state)
 		      "   \"g\": [0.1, 0.95]}}]}\n",
 		      0);
 	assert_int_equal(s->n, 1);
-	assert_string_equal(s->pins[0].value,
-			    "{\"a\":0.8,\"b\":2.0,\"c\":1.50,\"d\":1e3,\"e\":-0.0,\"g\":[0.1,0.95]}");
+	assert_string_equal(
+	    s->pins[0].value,
+	    "{\"a\":0.8,\"b\":2.0,\"c\":1.50,\"d\":1000,\"e\":0.0,\"g\":[0.1,0.95]}");
 	assert_int_equal(s->pins[0].value_len, strlen(s->pins[0].value));
 	seed_free(s);
 }
@@ -102,6 +110,14 @@ static void test_seed_bad_files_are_refused(void **state)
 	assert_null(load_text("{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\"}]}", -EINVAL));
 	assert_null(load_text("{\"pins\": [", -EINVAL));
 	assert_null(load_text("{\"pins\": [], \"pins\": []}", -EINVAL));
+	/* What no write could store: a number PostgreSQL refuses, a value too long to read. */
+	assert_null(load_text(
+	    "{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\", \"value\": 1e131072}]}", -EINVAL));
+	assert_null(load_text_max(
+	    "{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\", \"value\": [1e99]}]}", 100, -EFBIG));
+	/* "[\n  " 91 digits "\n]\n" is 98 bytes: within 100. */
+	seed_free(load_text_max(
+	    "{\"pins\": [{\"tenant\": \"t\", \"key\": \"k\", \"value\": [1e90]}]}", 100, 0));
 }
 
 int main(void)
