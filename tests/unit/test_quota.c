@@ -115,6 +115,36 @@ static void test_quota_give_back_more_than_held_is_clamped(void **state)
 	assert_int_equal(quota_held_total(q), 10);
 }
 
+static void test_quota_take_upto_gives_what_fits(void **state)
+{
+	PFS_CLEANUP(quota_freep) struct quota *q = quota_new();
+	size_t got = 0;
+
+	(void)state;
+	quota_set_limits(q, 64, 16);	/* reserve 8 */
+	assert_int_equal(quota_take_upto(q, 1000, false, 12, 4, &got), 0);
+	assert_int_equal(got, 12);
+	/* 4 left of the share: asked 8, at least 2. */
+	assert_int_equal(quota_take_upto(q, 1000, false, 8, 2, &got), 0);
+	assert_int_equal(got, 4);
+	got = 99;
+	assert_int_equal(quota_take_upto(q, 1000, false, 8, 1, &got), -EDQUOT);
+	assert_int_equal(got, 99);	/* untouched */
+	/* Below the reserve: the others stop at 56. */
+	assert_int_equal(quota_take(q, 1001, false, 16), 0);
+	assert_int_equal(quota_take(q, 1002, false, 16), 0);
+	assert_int_equal(quota_take_upto(q, 1003, false, 16, 1, &got), 0);
+	assert_int_equal(got, 8);
+	assert_int_equal(quota_take_upto(q, 1004, false, 4, 1, &got), -ENOSPC);
+	assert_int_equal(quota_take_upto(q, 0, true, 100, 1, &got), 0);
+	assert_int_equal(got, 8);
+	assert_int_equal(quota_held_total(q), 64);
+	/* at_least above want counts as want. */
+	quota_give(q, 0, 8);
+	assert_int_equal(quota_take_upto(q, 0, true, 3, 50, &got), 0);
+	assert_int_equal(got, 3);
+}
+
 #define THREADS 8
 #define ROUNDS 20000
 
@@ -159,6 +189,7 @@ int main(void)
 	    cmocka_unit_test(test_quota_refused_request_takes_nothing),
 	    cmocka_unit_test(test_quota_new_limits_apply_to_later_requests),
 	    cmocka_unit_test(test_quota_give_back_more_than_held_is_clamped),
+	    cmocka_unit_test(test_quota_take_upto_gives_what_fits),
 	    cmocka_unit_test(test_quota_threads_keep_counts_right),
 	};
 
