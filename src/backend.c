@@ -213,7 +213,7 @@ static void gate_leave(struct backend *be, uint64_t hash)
 	metrics_limit_in_use(METRICS_LIMIT_POOL, -1);
 }
 
-/* Runs call (an expression using be) through be's gate for tenant: r is its result (or the gate's -EIO). */
+/* Runs call (an expression using be) through be's gate for tenant; r: its result or the gate's. */
 #define GATED(be, tenant, call)                                                                    \
 	do {                                                                                       \
 		const struct backend_gate *gate_outer_ = gate_entered;                             \

@@ -277,7 +277,8 @@ static int parse_share(json_t *doc, const char *key, const char *budget_key, siz
 		share = (size_t)json_integer_value(v);
 		if (share > budget)
 			return pfs_error_set(reterr, -EINVAL, 0,
-					     "%s: \"%s\" (%zu) must not be larger than \"%s\" (%zu)",
+					     "%s: \"%s\" (%zu) must not be larger than "
+					     "\"%s\" (%zu)",
 					     path, key, share, budget_key, budget);
 	} else {
 		if (share < floor)

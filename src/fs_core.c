@@ -106,7 +106,7 @@ struct fs *fs_free(struct fs *fs)
 	if (!fs)
 		return NULL;
 	fs_reaper_stop(fs);
-	/* Files still open at unmount get no release from the kernel. They let go of their pending names. */
+	/* Files still open at unmount get no release; they let go of their pending names. */
 	fs_file_free_all(fs);
 	fs_system_free_all(fs);
 	fs_pending_free_all(fs);

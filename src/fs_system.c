@@ -12,6 +12,9 @@
  *   - commands (reload, expire, credentials): what is written is acted on
  *     when the file is closed (flush), and the error, if any, is close()'s.
  * All are opened with direct_io: no page cache, no size that truncates.
+ * Open handles are a budget with a share per uid (max_system_handles):
+ * anyone may open whoami, health and events, so one uid holding
+ * thousands must not leave none for the others (EMFILE for it alone).
  */
 #include <errno.h>
 #include <fcntl.h>

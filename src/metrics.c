@@ -319,7 +319,8 @@ void metrics_missing_route(void)
 
 void metrics_limit_refused(enum metrics_limit limit, enum metrics_limit_scope scope)
 {
-	if ((unsigned)limit >= METRICS__LIMIT_COUNT || (unsigned)scope >= METRICS__LIMIT_SCOPE_COUNT)
+	if ((unsigned)limit >= METRICS__LIMIT_COUNT ||
+	    (unsigned)scope >= METRICS__LIMIT_SCOPE_COUNT)
 		return;
 	inc(&limit_refusals_total[limit][scope]);
 }
@@ -711,7 +712,9 @@ static void render_limits(struct buf *b)
 	       "share or the whole budget was used up.");
 	for (int l = 0; l < METRICS__LIMIT_COUNT; l++)
 		for (int sc = 0; sc < METRICS__LIMIT_SCOPE_COUNT; sc++)
-			buf_printf(b, "pinfs_limit_refusals_total{limit=\"%s\",scope=\"%s\"} %llu\n",
+			buf_printf(b,
+				   "pinfs_limit_refusals_total{limit=\"%s\",scope=\"%s\"} "
+				   "%llu\n",
 				   limit_names[l], limit_scope_names[sc],
 				   load(&limit_refusals_total[l][sc]));
 

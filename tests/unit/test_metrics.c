@@ -260,8 +260,8 @@ static void test_metrics_limits_count_refusals_and_follow_in_use(void **state)
 	/* Every limit and scope from the first scrape, at 0; no uid or tenant label. */
 	assert_int_equal(count_lines_starting(text, "pinfs_limit_refusals_total{"), 10);
 	assert_int_equal(count_lines_starting(text, "pinfs_limit_in_use{"), 5);
-	assert_int_equal(count_of(text, "pinfs_limit_refusals_total{limit=\"pool\",scope=\"total\"}"),
-			 0);
+	assert_int_equal(
+	    count_of(text, "pinfs_limit_refusals_total{limit=\"pool\",scope=\"total\"}"), 0);
 	free(text);
 	metrics_limit_refused(METRICS_LIMIT_OPEN_FILES, METRICS_LIMIT_SHARE);
 	metrics_limit_refused(METRICS_LIMIT_OPEN_FILES, METRICS_LIMIT_SHARE);
@@ -277,10 +277,11 @@ static void test_metrics_limits_count_refusals_and_follow_in_use(void **state)
 	    count_of(text, "pinfs_limit_refusals_total{limit=\"open_files\",scope=\"share\"}"), 2);
 	assert_int_equal(
 	    count_of(text, "pinfs_limit_refusals_total{limit=\"open_files\",scope=\"total\"}"), 0);
-	assert_int_equal(
-	    count_of(text, "pinfs_limit_refusals_total{limit=\"staged_bytes\",scope=\"total\"}"), 1);
-	assert_int_equal(count_of(text, "pinfs_limit_refusals_total{limit=\"pool\",scope=\"share\"}"),
+	assert_int_equal(count_of(text, "pinfs_limit_refusals_total{limit=\"staged_bytes\","
+					"scope=\"total\"}"),
 			 1);
+	assert_int_equal(
+	    count_of(text, "pinfs_limit_refusals_total{limit=\"pool\",scope=\"share\"}"), 1);
 	assert_int_equal(count_of(text, "pinfs_limit_in_use{limit=\"staged_bytes\"}"), 1048576);
 	assert_int_equal(count_of(text, "pinfs_limit_in_use{limit=\"system_handles\"}"), 3);
 	assert_int_equal(count_of(text, "pinfs_limit_in_use{limit=\"pending_names\"}"), 0);
