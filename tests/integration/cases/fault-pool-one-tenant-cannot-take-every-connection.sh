@@ -29,13 +29,7 @@ for ((i = 0; i < 8; i++)); do
 done
 
 step "another session locks every row of tenant slow and sleeps"
-"$PIT_PG_BIN/psql" -XAtq -h "$PIT_PG_SOCK" -d "$CASE_DB" \
-    -c "BEGIN; SELECT key FROM system.memory_pins WHERE tenant_id = 'slow' FOR UPDATE; SELECT pg_sleep(45); COMMIT;" \
-    >/dev/null 2>&1 &
-locker=$!
-ft_bg "$locker"
-ft_at_exit "pg_sql \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                     WHERE query LIKE '%pg_sleep(45)%' AND pid <> pg_backend_pid()\""
+ft_locker "SELECT key FROM system.memory_pins WHERE tenant_id = 'slow' FOR UPDATE"
 rows_locked()
 {
     [[ "$(pg_sql "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
@@ -91,9 +85,7 @@ refused1=$(rb_metric 'pinfs_limit_refusals_total{limit="pool",scope="share"}')
 (((refused1 - refused0) >= 1)) || violations+=("pool share refusals went from $refused0 to $refused1")
 
 step "3. the lock goes; slow's writes work again"
-pg_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE query LIKE '%pg_sleep(45)%' AND pid <> pg_backend_pid()" >/dev/null
-wait "$locker" || true
+ft_locker_stop
 assert_eq "$(rb_poll 10 "write=OK close=OK" "$PROBE" write-trunc "$MNT/slow/k0" '{"v": "after"}')" \
     "write=OK close=OK" "a write to slow after the lock"
 n=$(pg_sql "SELECT count(*) FROM system.memory_pins WHERE tenant_id = 'slow' AND value->>'v' = 'new'")
