@@ -115,13 +115,9 @@ n=$(pg_sql "SELECT count(*) FROM system.memory_pins WHERE key LIKE 'n%' OR key L
 ((n == 0)) || violations+=("$n rows of operations that failed under the lock")
 n=$(pg_sql "SELECT count(*) FROM system.memory_pins WHERE key LIKE 'after%'")
 ((n == 2)) || violations+=("$n rows written after the lock (expected 2)")
-idle_tx=$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pinfs'
-                  AND datname = current_database() AND state LIKE 'idle in transaction%'")
-((idle_tx == 0)) || violations+=("$idle_tx pinfs connections left idle in a transaction")
-conns=$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pinfs' AND datname = current_database()")
-((conns <= 3)) || violations+=("pinfs holds $conns connections (pool 2 + change feed 1)")
+ft_check_sessions 3 "pool 2 + change feed 1"
 
-ft_report "counts: operations_under_lock=18 eio=$n_eio eagain=$n_eagain other=$((18 - n_eio - n_eagain)) max_ms=$max_ms pool_wait_timeouts_logged=$pool_waits connections_after=$conns violations=${#violations[@]}"
+ft_report "counts: operations_under_lock=18 eio=$n_eio eagain=$n_eagain other=$((18 - n_eio - n_eagain)) max_ms=$max_ms pool_wait_timeouts_logged=$pool_waits connections_after=$FT_SESSIONS violations=${#violations[@]}"
 umount_pinfs
 if ((${#violations[@]})); then
     printf '  %s\n' "${violations[@]}" >&2

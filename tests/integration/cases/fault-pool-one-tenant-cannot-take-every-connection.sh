@@ -92,14 +92,10 @@ n=$(pg_sql "SELECT count(*) FROM system.memory_pins WHERE tenant_id = 'slow' AND
 ((n == 0)) || violations+=("$n rows of slow's writes that failed under the lock")
 n=$(pg_sql "SELECT count(*) FROM system.memory_pins WHERE tenant_id = 'fast' AND key LIKE 'x%'")
 ((n == 10)) || violations+=("$n rows of fast's 10 writes")
-idle_tx=$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pinfs'
-                  AND datname = current_database() AND state LIKE 'idle in transaction%'")
-((idle_tx == 0)) || violations+=("$idle_tx pinfs connections left idle in a transaction")
-conns=$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pinfs' AND datname = current_database()")
-((conns <= 3)) || violations+=("pinfs holds $conns connections (pool 2 + change feed 1)")
+ft_check_sessions 3 "pool 2 + change feed 1"
 assert_eq "$(rb_metric 'pinfs_limit_in_use{limit="pool"}')" 0 "backend calls in flight afterwards"
 
-ft_report "counts: slow_writers=8 slow_eio=$n_eio fast_writes=10 fast_max_ms=$max_fast pool_share_refusals=$((refused1 - refused0)) connections_after=$conns violations=${#violations[@]}"
+ft_report "counts: slow_writers=8 slow_eio=$n_eio fast_writes=10 fast_max_ms=$max_fast pool_share_refusals=$((refused1 - refused0)) connections_after=$FT_SESSIONS violations=${#violations[@]}"
 umount_pinfs
 if ((${#violations[@]})); then
     printf '  %s\n' "${violations[@]}" >&2

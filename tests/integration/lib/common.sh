@@ -1422,6 +1422,20 @@ ft_locker_stop()
     wait "$FT_LOCKER_PID" 2>/dev/null || true
 }
 
+# ft_check_sessions MAX WHY: adds to the case's violations array if pinfs
+# left a session of the case database idle in a transaction, or holds more
+# than MAX sessions (WHY says what MAX is made of); sets FT_SESSIONS.
+ft_check_sessions()
+{
+    local idle_tx
+    read -r idle_tx FT_SESSIONS < <(pg_sql "SELECT count(*) FILTER (WHERE state LIKE 'idle in transaction%'),
+                                                   count(*)
+                                            FROM pg_stat_activity WHERE application_name = 'pinfs'
+                                             AND datname = current_database()" -F ' ')
+    ((idle_tx == 0)) || violations+=("$idle_tx pinfs connections left idle in a transaction")
+    ((FT_SESSIONS <= $1)) || violations+=("pinfs holds $FT_SESSIONS connections ($2)")
+}
+
 # ft_field JSONFILE|- FIELD: one field of the first JSON line of a file
 # (jq syntax, e.g. .acknowledged or .detail.failed_eio_at_close // 0).
 ft_field()
