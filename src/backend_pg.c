@@ -1372,6 +1372,7 @@ static bool parse_payload(const char *payload, struct pin_change *c, char *tenan
 	char *end;
 	unsigned long tlen;
 
+	*c = (struct pin_change){0};
 	switch (payload[0]) {
 	case 'u':
 		c->op = PIN_CHANGE_UPSERT;

@@ -262,6 +262,59 @@ static int parse_routes(json_t *arr, struct config *cfg, const char *path, struc
 	return check_shared_backends(cfg, path, reterr);
 }
 
+/*
+ * One budget's share per uid: the key's value, or a quarter of the budget
+ * (at least floor, at most the budget). A share larger than its budget is
+ * refused: it would mean nothing.
+ */
+static int parse_share(json_t *doc, const char *key, const char *budget_key, size_t budget,
+		       size_t floor, size_t *ret, const char *path, struct pfs_error *reterr)
+{
+	json_t *v = json_object_get(doc, key);
+	size_t share = budget / 4;
+
+	if (v) {
+		share = (size_t)json_integer_value(v);
+		if (share > budget)
+			return pfs_error_set(reterr, -EINVAL, 0,
+					     "%s: \"%s\" (%zu) must not be larger than "
+					     "\"%s\" (%zu)",
+					     path, key, share, budget_key, budget);
+	} else {
+		if (share < floor)
+			share = floor;
+		if (share > budget)
+			share = budget;
+		if (share == 0)
+			share = 1;
+	}
+	*ret = share;
+	return 0;
+}
+
+static int parse_shares(json_t *doc, struct config *cfg, const char *path,
+			struct pfs_error *reterr)
+{
+	int r;
+
+	r = parse_share(doc, "max_open_files_per_uid", "max_open_files", cfg->max_open_files, 1,
+			&cfg->max_open_files_per_uid, path, reterr);
+	/* A uid's share of staged bytes holds at least one value of the largest size. */
+	if (r == 0)
+		r = parse_share(doc, "max_staged_bytes_per_uid", "max_staged_bytes",
+				cfg->max_staged_bytes, cfg->max_value_bytes + 1,
+				&cfg->max_staged_bytes_per_uid, path, reterr);
+	if (r == 0)
+		r = parse_share(doc, "max_pending_names_per_uid", "max_pending_names",
+				cfg->max_pending_names, 1, &cfg->max_pending_names_per_uid, path,
+				reterr);
+	if (r == 0)
+		r = parse_share(doc, "max_system_handles_per_uid", "max_system_handles",
+				cfg->max_system_handles, 1, &cfg->max_system_handles_per_uid, path,
+				reterr);
+	return r;
+}
+
 static int parse_doc(json_t *doc, struct config *cfg, const char *path, struct pfs_error *reterr)
 {
 	static const struct field top[] = {
@@ -272,7 +325,13 @@ static int parse_doc(json_t *doc, struct config *cfg, const char *path, struct p
 		{"pool", F_OBJECT, 0, 0},
 		{"max_value_bytes", F_UINT, 2, 64ull << 20},
 		{"max_open_files", F_UINT, 1, 1u << 20},
+		{"max_open_files_per_uid", F_UINT, 1, 1u << 20},
 		{"max_staged_bytes", F_UINT, 1u << 20, 1ull << 40},
+		{"max_staged_bytes_per_uid", F_UINT, 4096, 1ull << 40},
+		{"max_pending_names", F_UINT, 1, 1u << 20},
+		{"max_pending_names_per_uid", F_UINT, 1, 1u << 20},
+		{"max_system_handles", F_UINT, 1, 1u << 20},
+		{"max_system_handles_per_uid", F_UINT, 1, 1u << 20},
 		{"reaper_interval_s", F_UINT, 0, 86400},
 		{"log_level", F_STRING, 0, 0},
 	};
@@ -355,6 +414,13 @@ static int parse_doc(json_t *doc, struct config *cfg, const char *path, struct p
 	cfg->max_value_bytes = (size_t)get_uint(doc, "max_value_bytes", cfg->max_value_bytes);
 	cfg->max_open_files = (size_t)get_uint(doc, "max_open_files", cfg->max_open_files);
 	cfg->max_staged_bytes = (size_t)get_uint(doc, "max_staged_bytes", cfg->max_staged_bytes);
+	cfg->max_pending_names =
+		(size_t)get_uint(doc, "max_pending_names", cfg->max_pending_names);
+	cfg->max_system_handles =
+		(size_t)get_uint(doc, "max_system_handles", cfg->max_system_handles);
+	r = parse_shares(doc, cfg, path, reterr);
+	if (r < 0)
+		return r;
 	cfg->reaper_interval_s =
 		(unsigned)get_uint(doc, "reaper_interval_s", cfg->reaper_interval_s);
 
@@ -384,7 +450,13 @@ static struct config *config_alloc(const char *path)
 	backend_params_default(&cfg->backend);
 	cfg->max_value_bytes = 1048576;
 	cfg->max_open_files = 8192;
+	cfg->max_open_files_per_uid = 8192 / 4;
 	cfg->max_staged_bytes = 256u << 20;
+	cfg->max_staged_bytes_per_uid = (256u << 20) / 4;
+	cfg->max_pending_names = 4096;
+	cfg->max_pending_names_per_uid = 4096 / 4;
+	cfg->max_system_handles = 256;
+	cfg->max_system_handles_per_uid = 256 / 4;
 	cfg->reaper_interval_s = 60;
 	cfg->log_level = -1;
 	return cfg;

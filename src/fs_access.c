@@ -275,6 +275,96 @@ static const char *error_code(const char *operation, int r)
 	return "memory_store.error";	/* no operation returns another errno */
 }
 
+static struct quota *limit_quota(struct fs *fs, enum metrics_limit which)
+{
+	switch (which) {
+	case METRICS_LIMIT_OPEN_FILES:
+		return fs->open_files;
+	case METRICS_LIMIT_STAGED_BYTES:
+		return fs->staged_bytes;
+	case METRICS_LIMIT_PENDING_NAMES:
+		return fs->pending_names;
+	case METRICS_LIMIT_SYSTEM_HANDLES:
+		return fs->system_handles;
+	default:
+		return NULL;
+	}
+}
+
+/* The config keys of a budget and of its share, for messages. */
+static const char *const limit_keys[][2] = {
+	[METRICS_LIMIT_OPEN_FILES] = {"max_open_files", "max_open_files_per_uid"},
+	[METRICS_LIMIT_STAGED_BYTES] = {"max_staged_bytes", "max_staged_bytes_per_uid"},
+	[METRICS_LIMIT_PENDING_NAMES] = {"max_pending_names", "max_pending_names_per_uid"},
+	[METRICS_LIMIT_SYSTEM_HANDLES] = {"max_system_handles", "max_system_handles_per_uid"},
+};
+
+int fs_limit_refused(enum metrics_limit which, uid_t uid, int r, int share_err, int total_err)
+{
+	bool share = r == -EDQUOT;
+
+	if (r != -EDQUOT && r != -ENOSPC)
+		return r;
+	r = share ? share_err : total_err;
+	metrics_limit_refused(which, share ? METRICS_LIMIT_SHARE : METRICS_LIMIT_TOTAL);
+	pfs_log_rejection(error_code("", r), "uid %u refused: %s used up%s: %s", (unsigned)uid,
+			  limit_keys[which][share], share ? " by this uid" : "",
+			  strerrorname_np(-r));
+	return r;
+}
+
+int fs_limit_take(struct fs *fs, enum metrics_limit which, uid_t uid, size_t amount,
+		  int share_err, int total_err)
+{
+	size_t taken;
+
+	return fs_limit_take_upto(fs, which, uid, amount, amount, &taken, share_err, total_err);
+}
+
+int fs_limit_take_upto(struct fs *fs, enum metrics_limit which, uid_t uid, size_t want,
+		       size_t at_least, size_t *ret_taken, int share_err, int total_err)
+{
+	struct quota *q = limit_quota(fs, which);
+	int r;
+
+	if (!q)
+		return -EINVAL;
+	r = quota_take_upto(q, uid, fs_privileged(fs, uid), want, at_least, ret_taken);
+	if (r == 0)
+		metrics_limit_in_use(which, (long long)*ret_taken);
+	return fs_limit_refused(which, uid, r, share_err, total_err);
+}
+
+int fs_limit_try(struct fs *fs, enum metrics_limit which, uid_t uid, size_t amount)
+{
+	struct quota *q = limit_quota(fs, which);
+	int r;
+
+	if (!q)
+		return -EINVAL;
+	r = quota_take(q, uid, fs_privileged(fs, uid), amount);
+	if (r == 0)
+		metrics_limit_in_use(which, (long long)amount);
+	return r;
+}
+
+size_t fs_limit_held(struct fs *fs, enum metrics_limit which, uid_t uid)
+{
+	struct quota *q = limit_quota(fs, which);
+
+	return q ? quota_held(q, uid) : 0;
+}
+
+void fs_limit_give(struct fs *fs, enum metrics_limit which, uid_t uid, size_t amount)
+{
+	struct quota *q = limit_quota(fs, which);
+
+	if (!q || amount == 0)
+		return;
+	quota_give(q, uid, amount);
+	metrics_limit_in_use(which, -(long long)amount);
+}
+
 static enum metrics_op metrics_op_of(const char *operation)
 {
 	for (int i = 0; i < METRICS__OP_COUNT; i++)

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Access and audit: the one place in the filesystem core that decides who
- * may do what (RBAC through the loaded policy and bound tokens) and that
- * records it (audit events, rbac_audit rows for denials, the operation and
- * decision metrics). Every other fs_*.c module asks here and never reads
- * the policy itself.
+ * may do what (RBAC through the loaded policy and bound tokens) and how
+ * much of each resource budget a uid may hold (fs_limit_take), and that
+ * records it (audit events, rbac_audit rows for denials, the operation,
+ * decision and limit metrics). Every other fs_*.c module asks here and
+ * never reads the policy or the quotas itself.
  *
  * Thread-safe; never calls a backend (audit rows are queued, see audit.h).
  */
@@ -15,6 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "pinfs/metrics.h"
 #include "pinfs/policy.h"
 
 struct fs;
@@ -66,6 +68,38 @@ int fs_route_allow(struct fs *fs, const struct pfs_subject *who, const char *ten
 void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 	      const char *operation, const char *tenant, const char *key, int result,
 	      const char *value, size_t value_len, int64_t started_us);
+
+/*
+ * The budgets of fs_i.h (open files, staged bytes, pending names, /.system
+ * handles): takes amount of budget which for uid (root and the mount's
+ * owner may use the reserve and have no share: fs_privileged). Returns 0;
+ * share_err when uid has used up its share (only uid is refused: the
+ * offender); total_err when the budget is used up; -ENOMEM. Each refusal
+ * is counted (pinfs_limit_refusals_total) and logged, rate-limited, with
+ * the errno's stable code; what is held shows as pinfs_limit_in_use.
+ * which is METRICS_LIMIT_OPEN_FILES .. METRICS_LIMIT_SYSTEM_HANDLES.
+ */
+int fs_limit_take(struct fs *fs, enum metrics_limit which, uid_t uid, size_t amount,
+		  int share_err, int total_err);
+/*
+ * The same for a request that can make do with less: as much of want as
+ * uid may have, at least at_least, in *ret_taken; refused (and counted) as
+ * fs_limit_take only when not even at_least fits.
+ */
+int fs_limit_take_upto(struct fs *fs, enum metrics_limit which, uid_t uid, size_t want,
+		       size_t at_least, size_t *ret_taken, int share_err, int total_err);
+/*
+ * For a caller that can make room and try again: fs_limit_take's taking,
+ * but a refusal is the quota's -EDQUOT (uid's share) or -ENOSPC (the
+ * budget), neither counted nor logged; fs_limit_refused then does both for
+ * the final answer and returns share_err or total_err (other r as is).
+ */
+int fs_limit_try(struct fs *fs, enum metrics_limit which, uid_t uid, size_t amount);
+int fs_limit_refused(enum metrics_limit which, uid_t uid, int r, int share_err, int total_err);
+/* What uid holds of budget which now. */
+size_t fs_limit_held(struct fs *fs, enum metrics_limit which, uid_t uid);
+/* Gives back what fs_limit_take gave uid. */
+void fs_limit_give(struct fs *fs, enum metrics_limit which, uid_t uid, size_t amount);
 
 /* A policy_subject groups callback: ctx is the struct pfs_subject. */
 int fs_proc_groups(void *ctx, gid_t *buf, size_t n);

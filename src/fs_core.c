@@ -88,7 +88,12 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	fs->events = audit_new_changes(1024);
 	fs->cache = pin_cache_new(8u << 20);
 	fs->creds = cred_store_new();
-	if (!fs->nodes || !fs->backends || !fs->audit || !fs->events || !fs->creds || !fs->cache)
+	fs->open_files = quota_new();
+	fs->staged_bytes = quota_new();
+	fs->pending_names = quota_new();
+	fs->system_handles = quota_new();
+	if (!fs->nodes || !fs->backends || !fs->audit || !fs->events || !fs->creds || !fs->cache ||
+	    !fs->open_files || !fs->staged_bytes || !fs->pending_names || !fs->system_handles)
 		return -ENOMEM;
 	r = fs_gen_build(fs, cfg, &g, reterr);
 	if (r < 0)
@@ -136,11 +141,11 @@ struct fs *fs_free(struct fs *fs)
 {
 	if (!fs)
 		return NULL;
-	fs_pending_free_all(fs);
 	fs_reaper_stop(fs);
-	/* Files still open at unmount get no release from the kernel. */
+	/* Files still open at unmount get no release; they let go of their pending names. */
 	fs_file_free_all(fs);
 	fs_system_free_all(fs);
+	fs_pending_free_all(fs);
 	/* Feeds call into fs, and the audit writer uses backends: they go first. */
 	fs_feed_stop(fs);
 	audit_free(fs->audit);
@@ -150,6 +155,10 @@ struct fs *fs_free(struct fs *fs)
 	cred_store_free(fs->creds);
 	backend_set_free(fs->backends);
 	inode_table_free(fs->nodes);
+	quota_free(fs->open_files);
+	quota_free(fs->staged_bytes);
+	quota_free(fs->pending_names);
+	quota_free(fs->system_handles);
 	pthread_rwlock_destroy(&fs->routes_lock);
 	pthread_mutex_destroy(&fs->pending_lock);
 	pthread_mutex_destroy(&fs->reaper_lock);

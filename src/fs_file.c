@@ -16,13 +16,15 @@
 
 #include "pinfs/inode_table.h"
 #include "pinfs/log.h"
+#include "pinfs/memtrim.h"
 #include "pinfs/path_codec.h"
 #include "pinfs/pin_json.h"
 #include "pinfs/timeutil.h"
 
 /*
- * A new open pin file, or NULL: out of memory, or past max_open_files
- * (*ret_err says which: -ENOMEM or -ENFILE).
+ * A new open pin file, or NULL (*ret_err says why): -EMFILE when who's uid
+ * holds its share of max_open_files, -ENFILE when everyone together holds
+ * the budget, -ENOMEM.
  */
 static struct pin_file *file_new(struct fs *fs, const struct pfs_subject *who,
 				 const char *tenant, const char *key, struct backend *be,
@@ -30,17 +32,13 @@ static struct pin_file *file_new(struct fs *fs, const struct pfs_subject *who,
 {
 	struct pin_file *f;
 
-	*ret_err = -ENFILE;
-	if (__atomic_add_fetch(&fs->open_files, 1, __ATOMIC_RELAXED) >
-	    fs_gen_limit(fs, &fs->max_open_files)) {
-		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
-		pfs_log(LOG_WARNING, "too many open pin files (max_open_files): ENFILE");
+	*ret_err = fs_limit_take(fs, METRICS_LIMIT_OPEN_FILES, who->uid, 1, -EMFILE, -ENFILE);
+	if (*ret_err < 0)
 		return NULL;
-	}
 	*ret_err = -ENOMEM;
 	f = calloc(1, sizeof(*f));
 	if (!f) {
-		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+		fs_limit_give(fs, METRICS_LIMIT_OPEN_FILES, who->uid, 1);
 		return NULL;
 	}
 	f->base.kind = FS_FILE_PIN;
@@ -54,7 +52,7 @@ static struct pin_file *file_new(struct fs *fs, const struct pfs_subject *who,
 		free(f->tenant);
 		free(f->key);
 		free(f);
-		__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+		fs_limit_give(fs, METRICS_LIMIT_OPEN_FILES, who->uid, 1);
 		return NULL;
 	}
 	pthread_mutex_lock(&fs->files_lock);
@@ -92,8 +90,8 @@ static void file_free(struct fs *fs, struct pin_file *f)
 	if (f->pending)
 		fs_pending_release(fs, f->pending);
 	pin_scan_free(f->scan);
-	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&fs->open_files, 1, __ATOMIC_RELAXED);
+	fs_limit_give(fs, METRICS_LIMIT_STAGED_BYTES, f->who.uid, f->cap);
+	fs_limit_give(fs, METRICS_LIMIT_OPEN_FILES, f->who.uid, 1);
 	if (f->writable)
 		__atomic_sub_fetch(&fs->open_writers, 1, __ATOMIC_RELAXED);
 	free(f->buf);
@@ -101,6 +99,7 @@ static void file_free(struct fs *fs, struct pin_file *f)
 	free(f->tenant);
 	free(f->key);
 	pthread_mutex_destroy(&f->lock);
+	memtrim_freed(f->cap + f->snap_len);
 	free(f);
 }
 
@@ -153,9 +152,17 @@ static int file_load(struct fs *fs, struct pin_file *f)
 	r = fs_pin_fetch(fs, f->be, f->backend_no, f->tenant, f->key, &text, &len, &meta);
 	if (r < 0)
 		return too_large_notice(f->tenant, f->key, r);
-	/* Staged bytes are accounted by capacity (see buf_reserve). */
-	__atomic_add_fetch(&fs->staged_bytes, len, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
+	/* Staged bytes are accounted by capacity (see buf_reserve), against the writer's share. */
+	if (len > f->cap) {
+		r = fs_limit_take(fs, METRICS_LIMIT_STAGED_BYTES, f->who.uid, len - f->cap, -ENOMEM,
+				  -ENOMEM);
+		if (r < 0) {
+			free(text);
+			return r;
+		}
+	} else {
+		fs_limit_give(fs, METRICS_LIMIT_STAGED_BYTES, f->who.uid, f->cap - len);
+	}
 	free(f->buf);
 	f->buf = text;
 	f->len = f->cap = len;
@@ -499,11 +506,16 @@ ssize_t fs_file_read(struct fs *fs, struct pin_file *f, char *buf, size_t size, 
 /* ------------------------------------------------------------------ */
 /* writing                                                            */
 
-/* Grows the staged buffer, within max_staged_bytes over all open files (-ENOMEM). */
+/*
+ * Grows the staged buffer within the writer's share of max_staged_bytes
+ * and the budget itself (-ENOMEM either way: it is this writer's write
+ * that does not fit).
+ */
 static int buf_reserve(struct fs *fs, struct pin_file *f, size_t need)
 {
-	size_t cap;
+	size_t cap, more;
 	char *nb;
+	int r;
 
 	if (need <= f->cap)
 		return 0;
@@ -515,20 +527,14 @@ static int buf_reserve(struct fs *fs, struct pin_file *f, size_t need)
 		cap = fs_gen_limit(fs, &fs->max_value_bytes) + 1;
 	if (cap < need)
 		cap = need;
-	for (;;) {
-		if (__atomic_add_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED) <=
-		    fs_gen_limit(fs, &fs->max_staged_bytes))
-			break;
-		__atomic_sub_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED);
-		if (cap == need) {
-			pfs_log(LOG_WARNING, "staged writes exceed max_staged_bytes: ENOMEM");
-			return -ENOMEM;
-		}
-		cap = need;
-	}
+	r = fs_limit_take_upto(fs, METRICS_LIMIT_STAGED_BYTES, f->who.uid, cap - f->cap,
+			       need - f->cap, &more, -ENOMEM, -ENOMEM);
+	if (r < 0)
+		return r;
+	cap = f->cap + more;
 	nb = realloc(f->buf, cap);
 	if (!nb) {
-		__atomic_sub_fetch(&fs->staged_bytes, cap - f->cap, __ATOMIC_RELAXED);
+		fs_limit_give(fs, METRICS_LIMIT_STAGED_BYTES, f->who.uid, more);
 		return -ENOMEM;
 	}
 	f->buf = nb;
@@ -740,7 +746,8 @@ static void file_unstage(struct fs *fs, struct pin_file *f)
 {
 	if (f->dirty || !f->committed || !f->loaded)
 		return;
-	__atomic_sub_fetch(&fs->staged_bytes, f->cap, __ATOMIC_RELAXED);
+	fs_limit_give(fs, METRICS_LIMIT_STAGED_BYTES, f->who.uid, f->cap);
+	memtrim_freed(f->cap);
 	free(f->buf);
 	f->buf = NULL;
 	f->len = f->cap = 0;

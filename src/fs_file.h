@@ -12,8 +12,11 @@
  *     failure makes the handle fail for good;
  *   - flush and fsync commit: validate, authorize, write through the
  *     backend, audit, tell the caches and the feed (file_commit);
- *   - staged bytes are bounded over all handles by max_staged_bytes and
- *     given back as soon as a close commits.
+ *   - open files and staged bytes are bounded by max_open_files and
+ *     max_staged_bytes, each with a share per uid (fs_limit_take): a uid
+ *     past its share gets EMFILE (opens) or ENOMEM (writes), the others
+ *     do not; staged bytes are given back as soon as a close commits, and
+ *     the memory goes back to the system (memtrim.h).
  *
  * Each handle has its own lock; fs->files_lock guards the list of open
  * handles (lock order: files_lock, then a handle's lock).

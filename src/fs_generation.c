@@ -117,11 +117,16 @@ void fs_gen_install(struct fs *fs, const struct config *cfg, struct fs_generatio
 	fs->policy = g->policy;
 	fs->verifier = g->verifier;
 	fs->max_value_bytes = cfg->max_value_bytes;
-	fs->max_open_files = cfg->max_open_files;
-	fs->max_staged_bytes = cfg->max_staged_bytes;
 	fs->mode = cfg->mode;
 	fs->reaper_interval_s = cfg->reaper_interval_s;
 	pthread_rwlock_unlock(&fs->routes_lock);
+	/* Later requests meet the new limits; what is held stays held. */
+	quota_set_limits(fs->open_files, cfg->max_open_files, cfg->max_open_files_per_uid);
+	quota_set_limits(fs->staged_bytes, cfg->max_staged_bytes, cfg->max_staged_bytes_per_uid);
+	quota_set_limits(fs->pending_names, cfg->max_pending_names,
+			 cfg->max_pending_names_per_uid);
+	quota_set_limits(fs->system_handles, cfg->max_system_handles,
+			 cfg->max_system_handles_per_uid);
 	if (fs->policy)
 		metrics_policy_version(policy_version(fs->policy), policy_hash(fs->policy));
 	/* Readers copy what they need out under the lock: nobody holds old. */

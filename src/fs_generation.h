@@ -47,7 +47,7 @@ void fs_gen_free_current(struct fs *fs);
  */
 int fs_route(struct fs *fs, const char *tenant, struct backend **ret_be, unsigned *ret_no);
 
-/* A limit a reload may change: pass &fs->max_value_bytes, &fs->max_open_files, ... */
+/* A limit a reload may change: pass &fs->max_value_bytes. (The budgets are quotas: fs_i.h.) */
 size_t fs_gen_limit(struct fs *fs, const size_t *field);
 
 /* Whether the current routes lead to backend no (a refused reload may have opened others). */

@@ -31,6 +31,7 @@
 #include "pinfs/path_codec.h"
 #include "pinfs/pin_cache.h"
 #include "pinfs/policy.h"
+#include "pinfs/quota.h"
 #include "pinfs/route.h"
 
 #define FS_MAX_BACKENDS 64
@@ -53,8 +54,6 @@ struct fs {
 	struct policy *policy;		/* protected by routes_lock; NULL: owner and root only */
 	struct cred_verifier *verifier;	/* protected by routes_lock; NULL: tokens disabled */
 	size_t max_value_bytes;		/* protected by routes_lock */
-	size_t max_open_files;		/* protected by routes_lock */
-	size_t max_staged_bytes;	/* protected by routes_lock */
 	enum config_mode mode;		/* protected by routes_lock */
 	unsigned reaper_interval_s;	/* protected by routes_lock */
 
@@ -70,11 +69,16 @@ struct fs {
 	} feed_ctx[FS_MAX_BACKENDS];
 	bool started;
 
-	/* Resource bounds: what users can make the daemon hold. Atomics. */
-	size_t open_files;
-	size_t open_writers;		/* open pin files that may stage bytes */
-	size_t staged_bytes;
-	size_t n_pending;		/* protected by pending_lock */
+	/*
+	 * Resource bounds: what users can make the daemon hold, each a budget
+	 * with a share per uid (quota.h; limits set by fs_gen_install). Each
+	 * quota has its own leaf lock.
+	 */
+	struct quota *open_files;	/* open pin files */
+	struct quota *staged_bytes;	/* bytes staged by open pin files (by capacity) */
+	struct quota *pending_names;	/* names created and not committed (fs_pending.c) */
+	struct quota *system_handles;	/* open /.system files */
+	size_t open_writers;		/* open pin files that may stage bytes; atomics */
 
 	/* Tenants whose missing route was already logged (name hashes). */
 	pthread_mutex_t miss_lock;
@@ -131,6 +135,16 @@ static inline void fs_fill_stat(const struct fs *fs, uint64_t ino, mode_t mode, 
 			    .st_uid = fs->opts.owner_uid, .st_gid = fs->opts.owner_gid,
 			    .st_blksize = 4096, .st_atim = *times, .st_mtim = *times,
 			    .st_ctim = *times};
+}
+
+/*
+ * Whether who may use the reserve of every budget (quota.h) and has no
+ * share: root and the mount's owner, who must still be able to look and
+ * clean up when other users have taken all they may.
+ */
+static inline bool fs_privileged(const struct fs *fs, uid_t uid)
+{
+	return uid == 0 || uid == fs->opts.owner_uid;
 }
 
 /* Whether nodeid is /.system or one of its files. */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Pending names (see fs_pending.h). */
 #include "fs_pending.h"
+#include "fs_access.h"
 #include "fs_i.h"
 #include "fs_pin.h"
 
@@ -13,8 +14,6 @@
 #include "pinfs/path_codec.h"
 #include "pinfs/pin_json.h"
 
-/* Names created and not committed yet (scratch files included) at once. */
-#define FS_MAX_PENDING 4096
 /* How long an abandoned scratch file (no open handle) is kept for its rename. */
 #define FS_SCRATCH_TTL_S 300
 
@@ -40,7 +39,7 @@ static void pending_unlist(struct fs *fs, struct pending *p)
 	*pp = p->next;
 	p->next = NULL;
 	p->gone = true;
-	fs->n_pending--;
+	fs_limit_give(fs, METRICS_LIMIT_PENDING_NAMES, p->uid, 1);
 }
 
 static void pending_free(struct pending *p)
@@ -86,6 +85,43 @@ static void pending_sweep(struct fs *fs)
 	}
 }
 
+/*
+ * Makes room for a name uid creates, when the budget of pending names
+ * refused it (r: -EDQUOT, uid's share; -ENOSPC, everyone's): forgets the
+ * oldest abandoned scratch file (no open handle: its writer closed it and
+ * never renamed it) of uid, or, when the budget is full, of the uid that
+ * holds the most names. So abandoned names cost only their creator, and
+ * the heaviest creator first. Returns whether one was forgotten. Caller
+ * holds the lock.
+ */
+static bool pending_evict(struct fs *fs, uid_t uid, int r)
+{
+	struct pending *victim = NULL;
+	size_t victim_held = 0;
+
+	for (struct pending *p = fs->pending; p; p = p->next) {
+		size_t held;
+
+		if (p->refs != 1 || (r == -EDQUOT && p->uid != uid))
+			continue;
+		held = r == -EDQUOT ? 0 : fs_limit_held(fs, METRICS_LIMIT_PENDING_NAMES, p->uid);
+		if (!victim || held > victim_held ||
+		    (held == victim_held && (p->mtime.tv_sec < victim->mtime.tv_sec ||
+					     (p->mtime.tv_sec == victim->mtime.tv_sec &&
+					      p->mtime.tv_nsec < victim->mtime.tv_nsec)))) {
+			victim = p;
+			victim_held = held;
+		}
+	}
+	if (!victim)
+		return false;
+	pfs_log(LOG_INFO, "forgot an abandoned scratch file of uid %u in \"%s\" to make room "
+		"(%s)", (unsigned)victim->uid, victim->tenant,
+		r == -EDQUOT ? "max_pending_names_per_uid" : "max_pending_names");
+	fs_pending_drop(fs, victim);
+	return true;
+}
+
 void fs_pending_stat(const struct fs *fs, uint64_t nodeid, const struct pending *p,
 		     struct stat *st)
 {
@@ -121,18 +157,17 @@ int fs_pending_add(struct fs *fs, const char *tenant, const char *key, uid_t uid
 	clock_gettime(CLOCK_REALTIME, &p->mtime);
 	pthread_mutex_lock(&fs->pending_lock);
 	pending_sweep(fs);
-	if (fs->n_pending >= FS_MAX_PENDING) {
-		r = -ENFILE;
-	} else {
+	do
+		r = fs_limit_try(fs, METRICS_LIMIT_PENDING_NAMES, uid, 1);
+	while ((r == -EDQUOT || r == -ENOSPC) && pending_evict(fs, uid, r));
+	if (r == 0) {
 		p->next = fs->pending;
 		fs->pending = p;
-		fs->n_pending++;
 	}
 	pthread_mutex_unlock(&fs->pending_lock);
 	if (r < 0) {
-		pfs_log(LOG_WARNING, "too many files created and not yet committed: ENFILE");
 		pending_free(p);
-		return r;
+		return fs_limit_refused(METRICS_LIMIT_PENDING_NAMES, uid, r, -EMFILE, -ENFILE);
 	}
 	*ret = p;
 	return 0;

@@ -61,8 +61,12 @@ void fs_pending_drop_tenant(struct fs *fs, const char *tenant);
 
 /*
  * Lists a new pending name created by uid, with two references (the
- * list's and the caller's). -ENFILE when too many names are pending at
- * once (abandoned scratch files are swept first), -ENOMEM. Takes the lock.
+ * list's and the caller's). Pending names are bounded by max_pending_names
+ * with a share per uid: when uid holds its share, its own oldest abandoned
+ * scratch file (closed, never renamed) is forgotten to make room, and
+ * -EMFILE only when all of its names are open; when the budget is full,
+ * the oldest abandoned scratch file of the uid holding the most goes, and
+ * -ENFILE when none is abandoned. -ENOMEM. Takes the lock.
  */
 int fs_pending_add(struct fs *fs, const char *tenant, const char *key, uid_t uid, bool scratch,
 		   struct pending **ret);

@@ -12,6 +12,9 @@
  *   - commands (reload, expire, credentials): what is written is acted on
  *     when the file is closed (flush), and the error, if any, is close()'s.
  * All are opened with direct_io: no page cache, no size that truncates.
+ * Open handles are a budget with a share per uid (max_system_handles):
+ * anyone may open whoami, health and events, so one uid holding
+ * thousands must not leave none for the others (EMFILE for it alone).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +31,7 @@
 #include "fs_system.h"
 #include "fs_sysfiles.h"
 #include "pinfs/log.h"
+#include "pinfs/memtrim.h"
 #include "pinfs/metrics.h"
 #include "pinfs/timeutil.h"
 
@@ -393,9 +397,15 @@ int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 		if (r < 0)
 			return r;
 	}
+	/* Bounded per uid too: anyone may open whoami, health and events. */
+	r = fs_limit_take(fs, METRICS_LIMIT_SYSTEM_HANDLES, who->uid, 1, -EMFILE, -ENFILE);
+	if (r < 0)
+		return r;
 	f = calloc(1, sizeof(*f));
-	if (!f)
+	if (!f) {
+		fs_limit_give(fs, METRICS_LIMIT_SYSTEM_HANDLES, who->uid, 1);
 		return -ENOMEM;
+	}
 	pthread_mutex_init(&f->lock, NULL);
 	f->base.kind = FS_FILE_SYSTEM;
 	f->sysid = (unsigned)nodeid;
@@ -529,10 +539,12 @@ void fs_system_release(struct fs *fs, struct fs_file *file)
 		}
 	}
 	pthread_mutex_unlock(&fs->sys_lock);
+	fs_limit_give(fs, METRICS_LIMIT_SYSTEM_HANDLES, f->who.uid, 1);
 	if (f->buf)
 		explicit_bzero(f->buf, f->cap);
 	free(f->buf);
 	free(f->snap);
+	memtrim_freed(f->cap + f->snap_len);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
 }

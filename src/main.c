@@ -16,7 +16,6 @@
  * (libfuse's handlers), and pinfs unmounts and exits 0; SIGHUP reloads.
  */
 #include <errno.h>
-#include <malloc.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <libgen.h>
@@ -40,6 +39,7 @@
 #include "pinfs/fs_core.h"
 #include "pinfs/fs_ops.h"
 #include "pinfs/log.h"
+#include "pinfs/memtrim.h"
 #include "pinfs/sd_notify.h"
 
 /*
@@ -400,13 +400,8 @@ int main(int argc, char **argv)
 	}
 	/* jansson seeds its hash function lazily, which is not thread-safe: do it now. */
 	json_object_seed(0);
-	/*
-	 * glibc gives each thread that allocates its own arena, and freed
-	 * memory stays in them: listing 100,000 pins across the worker threads
-	 * left RSS well above what was live. Two arenas are enough for our
-	 * short critical sections.
-	 */
-	mallopt(M_ARENA_MAX, 2);
+	/* Two malloc arenas, big blocks mapped on their own (memtrim.h). */
+	memtrim_setup();
 	if (r < 0)
 		pfs_log(LOG_WARNING, "NOTIFY_SOCKET is not an AF_UNIX socket address, ignoring");
 	if (opts.config) {

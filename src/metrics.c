@@ -81,6 +81,19 @@ static const char *const fuse_op_names[METRICS__FUSE_COUNT] = {
     [METRICS_FUSE_OTHER] = "other",
 };
 
+static const char *const limit_names[METRICS__LIMIT_COUNT] = {
+    [METRICS_LIMIT_OPEN_FILES] = "open_files",
+    [METRICS_LIMIT_STAGED_BYTES] = "staged_bytes",
+    [METRICS_LIMIT_PENDING_NAMES] = "pending_names",
+    [METRICS_LIMIT_SYSTEM_HANDLES] = "system_handles",
+    [METRICS_LIMIT_POOL] = "pool",
+};
+
+static const char *const limit_scope_names[METRICS__LIMIT_SCOPE_COUNT] = {
+    [METRICS_LIMIT_SHARE] = "share",
+    [METRICS_LIMIT_TOTAL] = "total",
+};
+
 static const char *const resource_names[METRICS__RES_COUNT] = {
     [METRICS_RES_MEMORY_PIN] = "memory_pin",
     [METRICS_RES_PROMETHEUS] = "prometheus",
@@ -122,6 +135,8 @@ static atomic_ullong audit_events_total;
 static atomic_ullong audit_dropped_total;
 static atomic_ullong cache_total[2];
 static atomic_ullong missing_route_total;
+static atomic_ullong limit_refusals_total[METRICS__LIMIT_COUNT][METRICS__LIMIT_SCOPE_COUNT];
+static atomic_llong limit_in_use[METRICS__LIMIT_COUNT];
 
 struct backend_slot {
 	atomic_int up;
@@ -183,6 +198,10 @@ void metrics_reset(void)
 	zero(&audit_dropped_total);
 	zero_array(cache_total, 2);
 	zero(&missing_route_total);
+	zero_array(&limit_refusals_total[0][0],
+		   sizeof(limit_refusals_total) / sizeof(atomic_ullong));
+	for (size_t i = 0; i < METRICS__LIMIT_COUNT; i++)
+		atomic_store_explicit(&limit_in_use[i], 0, memory_order_relaxed);
 
 	pthread_mutex_lock(&meta_lock);
 	n = atomic_load_explicit(&backend_count, memory_order_relaxed);
@@ -296,6 +315,21 @@ void metrics_cache(bool hit)
 void metrics_missing_route(void)
 {
 	inc(&missing_route_total);
+}
+
+void metrics_limit_refused(enum metrics_limit limit, enum metrics_limit_scope scope)
+{
+	if ((unsigned)limit >= METRICS__LIMIT_COUNT ||
+	    (unsigned)scope >= METRICS__LIMIT_SCOPE_COUNT)
+		return;
+	inc(&limit_refusals_total[limit][scope]);
+}
+
+void metrics_limit_in_use(enum metrics_limit limit, long long delta)
+{
+	if ((unsigned)limit >= METRICS__LIMIT_COUNT)
+		return;
+	atomic_fetch_add_explicit(&limit_in_use[limit], delta, memory_order_relaxed);
 }
 
 int metrics_backend_register(const char *name)
@@ -671,6 +705,28 @@ static void render_daemon(struct buf *b)
 	buf_printf(b, "pinfs_missing_route_total %llu\n", load(&missing_route_total));
 }
 
+/* Every limit and scope always, so a refusal rate is defined from the first scrape. */
+static void render_limits(struct buf *b)
+{
+	family(b, "pinfs_limit_refusals_total", "counter",
+	       "Requests refused by a resource limit, by limit and by whether one subject's "
+	       "share or the whole budget was used up.");
+	for (int l = 0; l < METRICS__LIMIT_COUNT; l++)
+		for (int sc = 0; sc < METRICS__LIMIT_SCOPE_COUNT; sc++)
+			buf_printf(b,
+				   "pinfs_limit_refusals_total{limit=\"%s\",scope=\"%s\"} "
+				   "%llu\n",
+				   limit_names[l], limit_scope_names[sc],
+				   load(&limit_refusals_total[l][sc]));
+
+	family(b, "pinfs_limit_in_use", "gauge",
+	       "What is held now against each resource limit (files, bytes, names, handles, "
+	       "backend operations in flight).");
+	for (int l = 0; l < METRICS__LIMIT_COUNT; l++)
+		buf_printf(b, "pinfs_limit_in_use{limit=\"%s\"} %lld\n", limit_names[l],
+			   (long long)atomic_load_explicit(&limit_in_use[l], memory_order_relaxed));
+}
+
 int metrics_render(char **ret, size_t *ret_len)
 {
 	struct buf b = {0};
@@ -683,6 +739,7 @@ int metrics_render(char **ret, size_t *ret_len)
 	render_rbac(&b);
 	render_backends(&b);
 	render_daemon(&b);
+	render_limits(&b);
 
 	if (b.oom) {
 		free(b.p);

@@ -117,7 +117,8 @@ typedef int (*backend_expired_cb)(void *ctx, const char *tenant, const char *key
  * Called once per pin by backend_pin_list; a non-zero return stops the
  * listing. p and its value are borrowed, valid only during the call. The
  * call runs while the driver holds a pooled connection: it may call the
- * same backend only if pool_size > 1.
+ * same backend only if pool_size > 1 (a second connection; the per-tenant
+ * share does not hold it back: see backend_open).
  */
 typedef int (*backend_pin_cb)(void *ctx, const char *key, const struct pin *p);
 /* Called once per tenant name by backend_tenant_list; non-zero stops. */
@@ -244,11 +245,18 @@ struct backend_ops {
 	void (*feed_stop)(struct backend *be);
 };
 
-/* Every driver's object starts with this. */
+struct backend_gate;
+
+/* Every driver's object starts with this (zeroed: the driver callocs it). */
 struct backend {
 	const struct backend_ops *ops;
 	char *uri_redacted;		/* for messages: no password */
 	const struct migration *migrations;	/* NULL-terminated by version 0 */
+	/*
+	 * backend.c's, set by backend_open: every call of this backend passes
+	 * it, a fair share of the pool per tenant (see backend_open).
+	 */
+	struct backend_gate *gate;
 };
 
 /*
@@ -257,6 +265,14 @@ struct backend {
  * free with backend_free(). Fails with -EINVAL for an unknown scheme or a
  * malformed URI and -EIO when the database cannot be reached; reterr says
  * which.
+ *
+ * Every call of the backend (the dispatchers below) then shares its
+ * params->pool_size connections fairly between tenants: one tenant (calls
+ * naming none count as one more) has at most pool_size - 1 calls in flight
+ * (1 with a pool of 1), and a free connection goes to the waiting call
+ * whose tenant has the fewest in flight. A call that waits longer than
+ * pool_wait_ms fails with -EIO. A call made from within a call of the same
+ * backend on the same thread (a pin_list callback) is not held back.
  */
 int backend_open(const char *uri, const struct backend_params *params, struct backend **ret,
 		 struct pfs_error *reterr);

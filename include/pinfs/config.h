@@ -53,8 +53,20 @@ struct config {
 	struct config_tokens tokens;
 	struct backend_params backend;	/* pool and timeouts */
 	size_t max_value_bytes;		/* what a reader gets (and staged bytes); default 1 MiB */
+	/*
+	 * Resource bounds, each a budget over everyone and the share one uid
+	 * may hold of it (absent from the file: a quarter of the budget; for
+	 * staged bytes at least one whole value). The top eighth of each budget
+	 * is for root and the mount's owner only (quota.h).
+	 */
 	size_t max_open_files;		/* open pin files at once; default 8192 */
+	size_t max_open_files_per_uid;
 	size_t max_staged_bytes;	/* staged bytes over all handles; default 256 MiB */
+	size_t max_staged_bytes_per_uid;
+	size_t max_pending_names;	/* names created, not committed; default 4096 */
+	size_t max_pending_names_per_uid;
+	size_t max_system_handles;	/* open /.system files; default 256 */
+	size_t max_system_handles_per_uid;
 	unsigned reaper_interval_s;	/* 0 disables the reaper */
 	int log_level;			/* syslog priority; -1: unset */
 };

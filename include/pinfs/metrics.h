@@ -18,10 +18,13 @@
  *   pinfs_pool_connections_in_use{route}             gauge
  *   pinfs_pool_waits_total{route}                    counter
  *   pinfs_missing_route_total                        counter
+ *   pinfs_limit_refusals_total{limit,scope}          counter
+ *   pinfs_limit_in_use{limit}                        gauge
  *
- * No metric carries a tenant or key label, and no label names a backend's
- * address: route="N" is the backend's registration slot (/.system/routes
- * maps it to the address for a "*" scope). Thread-safe.
+ * No metric carries a tenant, key, uid or token subject label, and no
+ * label names a backend's address: route="N" is the backend's registration
+ * slot (/.system/routes maps it to the address for a "*" scope).
+ * Thread-safe.
  */
 #ifndef PINFS_METRICS_H
 #define PINFS_METRICS_H
@@ -106,6 +109,22 @@ enum metrics_reason {
 	METRICS__REASON_COUNT,
 };
 
+/* The resource bounds of the daemon (pinfs.json(5), LIMITS). */
+enum metrics_limit {
+	METRICS_LIMIT_OPEN_FILES,	/* max_open_files */
+	METRICS_LIMIT_STAGED_BYTES,	/* max_staged_bytes */
+	METRICS_LIMIT_PENDING_NAMES,	/* max_pending_names */
+	METRICS_LIMIT_SYSTEM_HANDLES,	/* max_system_handles */
+	METRICS_LIMIT_POOL,		/* pool.size: backend operations in flight */
+	METRICS__LIMIT_COUNT,
+};
+/* Which bound refused: one subject's (or tenant's) share, or the whole budget. */
+enum metrics_limit_scope {
+	METRICS_LIMIT_SHARE,
+	METRICS_LIMIT_TOTAL,
+	METRICS__LIMIT_SCOPE_COUNT,
+};
+
 /* Resets everything to zero (tests) and forgets registered backends. */
 void metrics_reset(void);
 
@@ -121,6 +140,10 @@ void metrics_audit_event(void);
 void metrics_audit_dropped(void);
 void metrics_cache(bool hit);
 void metrics_missing_route(void);
+/* A request refused by a limit (counted once per refusal). */
+void metrics_limit_refused(enum metrics_limit limit, enum metrics_limit_scope scope);
+/* What a limit's holders hold changed by delta (open files, bytes, names, handles). */
+void metrics_limit_in_use(enum metrics_limit limit, long long delta);
 
 /*
  * Backends are registered once (at startup or reload) under a display name

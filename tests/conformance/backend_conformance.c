@@ -1798,6 +1798,181 @@ static void test_backend_list_callback_reentry_never_hangs(void **state)
 	backend_free(re.be);
 }
 
+/*
+ * Calls that hold a connection until told to let go: a pin_list whose
+ * callback waits (the driver holds the connection meanwhile). Each records
+ * when it got in (its order among the calls) and its result.
+ */
+struct held_call {
+	pthread_t thread;
+	struct backend *be;
+	const char *tenant;
+	bool release;		/* protected by H.lock */
+	int entered;		/* protected by H.lock: 0, or 1 + how many got in before */
+	int r;
+};
+
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int n_entered;
+} H = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0};
+
+static int held_cb(void *ctx, const char *key, const struct pin *p)
+{
+	struct held_call *c = ctx;
+	struct timespec until;
+	int e = 0;
+
+	(void)key;
+	(void)p;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 20;	/* never hang the suite */
+	pthread_mutex_lock(&H.lock);
+	c->entered = ++H.n_entered;
+	pthread_cond_broadcast(&H.cond);
+	while (!c->release && e == 0)
+		e = pthread_cond_timedwait(&H.cond, &H.lock, &until);
+	pthread_mutex_unlock(&H.lock);
+	return 1;	/* one pin is enough */
+}
+
+static void *held_main(void *arg)
+{
+	struct held_call *c = arg;
+
+	c->r = backend_pin_list(c->be, c->tenant, NULL, 10, ANY_LENGTH, held_cb, c);
+	return NULL;
+}
+
+static void held_start(struct held_call *c, struct backend *be, const char *t)
+{
+	*c = (struct held_call){.be = be, .tenant = t};
+	assert_int_equal(pthread_create(&c->thread, NULL, held_main, c), 0);
+}
+
+/* Waits (5 s at most) until n calls got in; returns how many did. */
+static int held_wait_entered(int n)
+{
+	struct timespec until;
+	int got, e = 0;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += 5;
+	pthread_mutex_lock(&H.lock);
+	while (H.n_entered < n && e == 0)
+		e = pthread_cond_timedwait(&H.cond, &H.lock, &until);
+	got = H.n_entered;
+	pthread_mutex_unlock(&H.lock);
+	return got;
+}
+
+static int held_entered(const struct held_call *c)
+{
+	int n;
+
+	pthread_mutex_lock(&H.lock);
+	n = c->entered;
+	pthread_mutex_unlock(&H.lock);
+	return n;
+}
+
+static void held_release(struct held_call *c)
+{
+	pthread_mutex_lock(&H.lock);
+	c->release = true;
+	pthread_cond_broadcast(&H.cond);
+	pthread_mutex_unlock(&H.lock);
+}
+
+static void held_join(struct held_call *c)
+{
+	held_release(c);
+	assert_int_equal(pthread_join(c->thread, NULL), 0);
+}
+
+static void test_backend_one_tenant_never_takes_every_connection(void **state)
+{
+	struct backend *be = NULL;
+	struct held_call a[3];
+	struct pin p = {0};
+	int64_t t0, ms;
+	TENANT(ta, "share-a");
+	TENANT(tb, "share-b");
+
+	(void)state;
+	H.n_entered = 0;
+	assert_int_equal(open_params(S.uri, 2, 3000, &be), 0);
+	put(ta, "a", "1", NULL);
+	put(tb, "b", "2", NULL);
+	/* Three calls of tenant A that hold their connection; a pool of two. */
+	for (int i = 0; i < 3; i++)
+		held_start(&a[i], be, ta);
+	assert_int_equal(held_wait_entered(1), 1);
+	sleep_ms(300);	/* time for a second call of A to take the other connection */
+	assert_int_equal(held_wait_entered(1), 1);
+	/* Tenant B still gets the other connection at once. */
+	t0 = wall_usec();
+	assert_int_equal(backend_pin_get(be, tb, "b", ANY_LENGTH, &p), 0);
+	ms = (wall_usec() - t0) / 1000;
+	assert_string_equal(p.value, "2");
+	pin_done(&p);
+	if (ms >= 1000)
+		fprintf(stderr, "# tenant B waited %lld ms\n", (long long)ms);
+	assert_true(ms < 1000);
+	/* A's calls go one after another, each within the pool wait. */
+	for (int i = 0; i < 3; i++)
+		held_release(&a[i]);
+	for (int i = 0; i < 3; i++) {
+		held_join(&a[i]);
+		assert_int_equal(a[i].r, 1);
+	}
+	backend_free(be);
+}
+
+static void test_backend_free_connection_goes_to_tenant_with_fewest(void **state)
+{
+	struct backend *be = NULL;
+	struct held_call a[3], b[2], c;
+	TENANT(ta, "fair-a");
+	TENANT(tb, "fair-b");
+	TENANT(tc, "fair-c");
+
+	(void)state;
+	H.n_entered = 0;
+	assert_int_equal(open_params(S.uri, 4, 5000, &be), 0);
+	put(ta, "a", "1", NULL);
+	put(tb, "b", "1", NULL);
+	put(tc, "c", "1", NULL);
+	/* A holds 3 connections (its most of 4), B the fourth. */
+	for (int i = 0; i < 3; i++)
+		held_start(&a[i], be, ta);
+	assert_int_equal(held_wait_entered(3), 3);
+	held_start(&b[0], be, tb);
+	assert_int_equal(held_wait_entered(4), 4);
+	/* B's second call queues first, then C's first. */
+	held_start(&b[1], be, tb);
+	sleep_ms(200);
+	held_start(&c, be, tc);
+	sleep_ms(200);
+	assert_int_equal(held_entered(&b[1]), 0);
+	assert_int_equal(held_entered(&c), 0);
+	/* One of A's connections comes free: C holds none, B one, so C goes first. */
+	held_join(&a[0]);
+	assert_int_equal(held_wait_entered(5), 5);
+	assert_int_equal(held_entered(&c), 5);
+	assert_int_equal(held_entered(&b[1]), 0);
+	held_join(&c);
+	held_join(&a[1]);
+	held_join(&a[2]);
+	held_join(&b[0]);
+	held_join(&b[1]);
+	assert_int_equal(a[0].r, 1);
+	assert_int_equal(c.r, 1);
+	assert_int_equal(b[1].r, 1);
+	backend_free(be);
+}
+
 /* ---- SQLite only ------------------------------------------------------- */
 
 static void test_sqlite_uri_relative_or_directory_is_einval(void **state)
@@ -2097,6 +2272,8 @@ static const struct {
     {cmocka_unit_test(test_backend_threads_write_and_read_concurrently), NEEDS_ANY},
     {cmocka_unit_test(test_backend_failed_calls_return_their_connection), NEEDS_ANY},
     {cmocka_unit_test(test_backend_list_callback_reentry_never_hangs), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_one_tenant_never_takes_every_connection), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_free_connection_goes_to_tenant_with_fewest), NEEDS_ANY},
     {cmocka_unit_test(test_sqlite_uri_relative_or_directory_is_einval), NEEDS_SQLITE},
     {cmocka_unit_test(test_sqlite_open_creates_parent_directories), NEEDS_SQLITE},
     {cmocka_unit_test(test_sqlite_commits_survive_reopen_in_wal_mode), NEEDS_SQLITE},

@@ -37,6 +37,11 @@ int main(void)
 	metrics_cache(true);
 	metrics_cache(false);
 	metrics_missing_route();
+	for (int l = 0; l < METRICS__LIMIT_COUNT; l++) {
+		metrics_limit_refused(l, METRICS_LIMIT_SHARE);
+		metrics_limit_refused(l, (l % 2) ? METRICS_LIMIT_TOTAL : METRICS_LIMIT_SHARE);
+		metrics_limit_in_use(l, 10 + l);
+	}
 
 	slots[0] = metrics_backend_register("postgresql://pinfs@db1/pins");
 	slots[1] = metrics_backend_register("sqlite:///var/lib/pinfs/lab.db");

@@ -194,6 +194,62 @@ static void test_config_partial_pool_keeps_other_defaults(void **state)
 	config_free(cfg);
 }
 
+static void test_config_limit_shares_default_to_a_quarter(void **state)
+{
+	struct config *cfg = load_ok("{" MIN_ROUTES "}");
+
+	(void)state;
+	assert_int_equal(cfg->max_open_files, 8192);
+	assert_int_equal(cfg->max_open_files_per_uid, 2048);
+	assert_int_equal(cfg->max_staged_bytes, 256u << 20);
+	assert_int_equal(cfg->max_staged_bytes_per_uid, 64u << 20);
+	assert_int_equal(cfg->max_pending_names, 4096);
+	assert_int_equal(cfg->max_pending_names_per_uid, 1024);
+	assert_int_equal(cfg->max_system_handles, 256);
+	assert_int_equal(cfg->max_system_handles_per_uid, 64);
+	config_free(cfg);
+	/* A quarter of the budget the file sets; staged bytes hold one value at least. */
+	cfg = load_ok("{" MIN_ROUTES ", \"max_open_files\": 10, \"max_staged_bytes\": 2097152, "
+		      "\"max_value_bytes\": 1048576, \"max_pending_names\": 3, "
+		      "\"max_system_handles\": 1}");
+	assert_int_equal(cfg->max_open_files_per_uid, 2);
+	assert_int_equal(cfg->max_staged_bytes_per_uid, 1048577);
+	assert_int_equal(cfg->max_pending_names_per_uid, 1);
+	assert_int_equal(cfg->max_system_handles_per_uid, 1);
+	config_free(cfg);
+	/* ...but never more than the budget. */
+	cfg = load_ok("{" MIN_ROUTES ", \"max_staged_bytes\": 1048576, "
+		      "\"max_value_bytes\": 4194304}");
+	assert_int_equal(cfg->max_staged_bytes_per_uid, 1048576);
+	config_free(cfg);
+}
+
+static void test_config_limit_shares_are_parsed_and_checked(void **state)
+{
+	struct config *cfg = load_ok(
+	    "{" MIN_ROUTES ", \"max_open_files\": 100, \"max_open_files_per_uid\": 100, "
+	    "\"max_staged_bytes_per_uid\": 4096, \"max_pending_names_per_uid\": 7, "
+	    "\"max_system_handles\": 50, \"max_system_handles_per_uid\": 5}");
+
+	(void)state;
+	assert_int_equal(cfg->max_open_files_per_uid, 100);
+	assert_int_equal(cfg->max_staged_bytes_per_uid, 4096);
+	assert_int_equal(cfg->max_pending_names_per_uid, 7);
+	assert_int_equal(cfg->max_system_handles, 50);
+	assert_int_equal(cfg->max_system_handles_per_uid, 5);
+	config_free(cfg);
+	expect_refused("{" MIN_ROUTES ", \"max_open_files\": 10, \"max_open_files_per_uid\": 11}",
+		       "\"max_open_files_per_uid\" (11)", "\"max_open_files\" (10)", NULL);
+	expect_refused("{" MIN_ROUTES ", \"max_pending_names_per_uid\": 4097}",
+		       "max_pending_names_per_uid", "max_pending_names", NULL);
+	expect_refused("{" MIN_ROUTES ", \"max_system_handles_per_uid\": 0}",
+		       "max_system_handles_per_uid", NULL);
+	expect_refused("{" MIN_ROUTES ", \"max_staged_bytes_per_uid\": 100}",
+		       "max_staged_bytes_per_uid", NULL);
+	expect_refused("{" MIN_ROUTES ", \"max_pending_names\": \"4096\"}", "max_pending_names",
+		       NULL);
+}
+
 static void test_config_each_mode_name_maps_to_its_enum(void **state)
 {
 	static const struct {
@@ -815,6 +871,8 @@ int main(void)
 	    cmocka_unit_test(test_config_design_example_loads_and_routes),
 	    cmocka_unit_test(test_config_every_field_is_parsed),
 	    cmocka_unit_test(test_config_partial_pool_keeps_other_defaults),
+	    cmocka_unit_test(test_config_limit_shares_default_to_a_quarter),
+	    cmocka_unit_test(test_config_limit_shares_are_parsed_and_checked),
 	    cmocka_unit_test(test_config_each_mode_name_maps_to_its_enum),
 	    cmocka_unit_test(test_config_log_level_names_map_to_syslog),
 	    cmocka_unit_test(test_config_lab_without_routes_loads),

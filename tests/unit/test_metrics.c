@@ -252,6 +252,49 @@ static void test_metrics_other_counters_count_exactly_what_was_recorded(void **s
 	free(text);
 }
 
+static void test_metrics_limits_count_refusals_and_follow_in_use(void **state)
+{
+	char *text;
+
+	(void)state;
+	text = render();
+	/* Every limit and scope from the first scrape, at 0; no uid or tenant label. */
+	assert_int_equal(count_lines_starting(text, "pinfs_limit_refusals_total{"), 10);
+	assert_int_equal(count_lines_starting(text, "pinfs_limit_in_use{"), 5);
+	assert_int_equal(
+	    count_of(text, "pinfs_limit_refusals_total{limit=\"pool\",scope=\"total\"}"), 0);
+	free(text);
+	metrics_limit_refused(METRICS_LIMIT_OPEN_FILES, METRICS_LIMIT_SHARE);
+	metrics_limit_refused(METRICS_LIMIT_OPEN_FILES, METRICS_LIMIT_SHARE);
+	metrics_limit_refused(METRICS_LIMIT_STAGED_BYTES, METRICS_LIMIT_TOTAL);
+	metrics_limit_refused(METRICS_LIMIT_POOL, METRICS_LIMIT_SHARE);
+	metrics_limit_refused((enum metrics_limit)99, METRICS_LIMIT_SHARE);	/* ignored */
+	metrics_limit_refused(METRICS_LIMIT_POOL, (enum metrics_limit_scope)7);	/* ignored */
+	metrics_limit_in_use(METRICS_LIMIT_STAGED_BYTES, 1048577);
+	metrics_limit_in_use(METRICS_LIMIT_STAGED_BYTES, -1);
+	metrics_limit_in_use(METRICS_LIMIT_SYSTEM_HANDLES, 3);
+	text = render();
+	assert_int_equal(
+	    count_of(text, "pinfs_limit_refusals_total{limit=\"open_files\",scope=\"share\"}"), 2);
+	assert_int_equal(
+	    count_of(text, "pinfs_limit_refusals_total{limit=\"open_files\",scope=\"total\"}"), 0);
+	assert_int_equal(count_of(text, "pinfs_limit_refusals_total{limit=\"staged_bytes\","
+					"scope=\"total\"}"),
+			 1);
+	assert_int_equal(
+	    count_of(text, "pinfs_limit_refusals_total{limit=\"pool\",scope=\"share\"}"), 1);
+	assert_int_equal(count_of(text, "pinfs_limit_in_use{limit=\"staged_bytes\"}"), 1048576);
+	assert_int_equal(count_of(text, "pinfs_limit_in_use{limit=\"system_handles\"}"), 3);
+	assert_int_equal(count_of(text, "pinfs_limit_in_use{limit=\"pending_names\"}"), 0);
+	free(text);
+	metrics_reset();
+	text = render();
+	assert_int_equal(count_of(text, "pinfs_limit_in_use{limit=\"system_handles\"}"), 0);
+	assert_int_equal(
+	    count_of(text, "pinfs_limit_refusals_total{limit=\"open_files\",scope=\"share\"}"), 0);
+	free(text);
+}
+
 static void test_metrics_histogram_buckets_are_cumulative_with_exact_sum(void **state)
 {
 	static const struct {
@@ -632,6 +675,7 @@ int main(void)
 	    T(test_metrics_fresh_registry_renders_required_zero_samples),
 	    T(test_metrics_op_done_counts_exactly_what_was_recorded),
 	    T(test_metrics_other_counters_count_exactly_what_was_recorded),
+	    T(test_metrics_limits_count_refusals_and_follow_in_use),
 	    T(test_metrics_histogram_buckets_are_cumulative_with_exact_sum),
 	    T(test_metrics_histogram_huge_latency_is_capped_not_overflowed),
 	    T(test_metrics_label_values_are_escaped),

@@ -31,15 +31,7 @@ for t in acme t1 t2 t3 t4 t5 t6; do
 done
 
 step "another session takes an ACCESS EXCLUSIVE lock on the pins table and sleeps"
-"$PIT_PG_BIN/psql" -XAtq -h "$PIT_PG_SOCK" -d "$CASE_DB" \
-    -c "BEGIN; LOCK TABLE system.memory_pins IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(45); COMMIT;" \
-    >/dev/null 2>&1 &
-locker=$!
-ft_bg "$locker"
-# The server side of the lock outlives a killed psql (pg_sleep does not
-# notice the client is gone): however the case ends, end that session.
-ft_at_exit "pg_sql \"SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-                     WHERE query LIKE '%pg_sleep(45)%' AND pid <> pg_backend_pid()\""
+ft_locker "LOCK TABLE system.memory_pins IN ACCESS EXCLUSIVE MODE"
 lock_held()
 {
     [[ "$(pg_sql "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
@@ -109,9 +101,7 @@ lock_held || fail "the lock was gone before the operations ended ($(ft_ms_since 
 step "18 operations under the lock: $n_eio EIO, $n_eagain EAGAIN, the slowest $max_ms ms"
 
 step "D: the lock goes; everything works again"
-pg_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-        WHERE query LIKE '%pg_sleep(45)%' AND pid <> pg_backend_pid()" >/dev/null
-wait "$locker" || true
+ft_locker_stop
 run_six D "write-trunc $MNT/acme/after0 {\"a\":0}" "write-trunc $MNT/t1/after1 {\"a\":1}" \
     "open-r $MNT/acme/s20" "open-r $MNT/acme/s21" "stat $MNT/acme/a" "readdir $MNT/acme"
 for ((i = 0; i < 6; i++)); do
@@ -125,13 +115,9 @@ n=$(pg_sql "SELECT count(*) FROM system.memory_pins WHERE key LIKE 'n%' OR key L
 ((n == 0)) || violations+=("$n rows of operations that failed under the lock")
 n=$(pg_sql "SELECT count(*) FROM system.memory_pins WHERE key LIKE 'after%'")
 ((n == 2)) || violations+=("$n rows written after the lock (expected 2)")
-idle_tx=$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pinfs'
-                  AND datname = current_database() AND state LIKE 'idle in transaction%'")
-((idle_tx == 0)) || violations+=("$idle_tx pinfs connections left idle in a transaction")
-conns=$(pg_sql "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pinfs' AND datname = current_database()")
-((conns <= 3)) || violations+=("pinfs holds $conns connections (pool 2 + change feed 1)")
+ft_check_sessions 3 "pool 2 + change feed 1"
 
-ft_report "counts: operations_under_lock=18 eio=$n_eio eagain=$n_eagain other=$((18 - n_eio - n_eagain)) max_ms=$max_ms pool_wait_timeouts_logged=$pool_waits connections_after=$conns violations=${#violations[@]}"
+ft_report "counts: operations_under_lock=18 eio=$n_eio eagain=$n_eagain other=$((18 - n_eio - n_eagain)) max_ms=$max_ms pool_wait_timeouts_logged=$pool_waits connections_after=$FT_SESSIONS violations=${#violations[@]}"
 umount_pinfs
 if ((${#violations[@]})); then
     printf '  %s\n' "${violations[@]}" >&2

@@ -19,6 +19,27 @@ Each prints one JSON line of what happened; errnos are given by name.
       Then 5 writers in turn each stage 900 KiB and commit (what A and B
       held was given back).
 
+  limits.py hold KIND PATH N RELEASE [KIB]
+      Takes N of one resource and holds it until the file RELEASE exists,
+      then lets go. KIND open: opens PATH0..PATH{N-1} (existing pins) for
+      reading; create: creates them (open, nothing written: pending names);
+      stage: creates them and writes '"' and KIB KiB of an unfinished JSON
+      string to each (staged bytes); sysopen: opens the file PATH (under
+      /.system) N times. Prints one JSON line when all N were tried (how
+      many are held, the errno names of the others and where the first
+      refusal came), a second one after letting go (close results).
+
+  limits.py scratch DIR N
+      Creates N scratch files the way Python's tempfile.mkstemp does
+      (DIR/tmpXXXXXXXX), writes {} to each and closes it without renaming
+      it (a writer that gave up): pending names nobody holds open. Prints
+      how many were created, the errno names of the failures, and the
+      first and last names created.
+
+  limits.py write PATH KIB
+      Writes a JSON string of KIB KiB to PATH (O_TRUNC) in 64 KiB writes
+      and closes it; prints "write=E close=E" (E: OK or an errno name).
+
   limits.py flood DIR WRITERS MIB
       WRITERS threads each open DIR/flood-I and write 1 MiB pieces of an
       unfinished JSON string until a write fails or MIB MiB are written,
@@ -30,7 +51,9 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 
 
 def ename(e):
@@ -204,12 +227,88 @@ def flood(d, writers, mib):
     print(json.dumps(out, sort_keys=True))
 
 
+def count(d, name):
+    d[name] = d.get(name, 0) + 1
+
+
+def hold(kind, path, n, release, kib):
+    held, errors, first_error = [], {}, None
+    staged = 0
+    for i in range(n):
+        try:
+            if kind == "open":
+                fd = os.open("%s%d" % (path, i), os.O_RDONLY)
+            elif kind == "sysopen":
+                fd = os.open(path, os.O_RDONLY)
+            else:
+                fd = os.open("%s%d" % (path, i), os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+        except OSError as e:
+            count(errors, ename(e.errno))
+            if first_error is None:
+                first_error = i
+            continue
+        held.append(fd)
+        if kind == "stage":
+            k, err = write_all(fd, b'"' + b"s" * (kib * 1024))
+            staged += k
+            if err:
+                count(errors, "write:" + err)
+                if first_error is None:
+                    first_error = i
+    print(json.dumps({"held": len(held), "errors": errors, "first_error_at": first_error,
+                      "staged": staged}, sort_keys=True), flush=True)
+    while not os.path.exists(release):
+        time.sleep(0.05)
+    closes = {}
+    for fd in held:
+        count(closes, close_err(fd))
+    print(json.dumps({"closed": closes}, sort_keys=True), flush=True)
+
+
+def scratch(d, n):
+    created, errors, first, last = 0, {}, None, None
+    for _ in range(n):
+        try:
+            fd, name = tempfile.mkstemp(dir=d, prefix="tmp")
+        except OSError as e:
+            count(errors, ename(e.errno))
+            continue
+        try:
+            os.write(fd, b"{}")
+            os.close(fd)
+        except OSError as e:
+            count(errors, "close:" + ename(e.errno))
+            continue
+        created += 1
+        first = first or os.path.basename(name)
+        last = os.path.basename(name)
+    print(json.dumps({"created": created, "errors": errors, "first": first, "last": last},
+                     sort_keys=True), flush=True)
+
+
+def write_value(path, kib):
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+    except OSError as e:
+        print("open=" + ename(e.errno))
+        return
+    err = write_all(fd, b'"' + b"w" * (kib * 1024) + b'"\n')[1]
+    print("write=%s close=%s" % (err or "OK", close_err(fd)))
+
+
 def main():
     cmd = sys.argv[1] if len(sys.argv) > 1 else ""
     if cmd == "open-files" and len(sys.argv) == 5:
         open_files(sys.argv[2], int(sys.argv[3]), sys.argv[4])
     elif cmd == "staged" and len(sys.argv) == 4:
         staged(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "hold" and len(sys.argv) in (6, 7):
+        hold(sys.argv[2], sys.argv[3], int(sys.argv[4]), sys.argv[5],
+             int(sys.argv[6]) if len(sys.argv) == 7 else 0)
+    elif cmd == "scratch" and len(sys.argv) == 4:
+        scratch(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "write" and len(sys.argv) == 4:
+        write_value(sys.argv[2], int(sys.argv[3]))
     elif cmd == "flood" and len(sys.argv) == 5:
         flood(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
     else:

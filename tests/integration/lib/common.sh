@@ -1400,6 +1400,42 @@ ft_load_bg()
     ft_bg "$FT_LOAD_PID"
 }
 
+# ft_locker SQL: another session of the case database runs "BEGIN; SQL;
+# SELECT pg_sleep(45); COMMIT" in the background (FT_LOCKER_PID), so it
+# holds what SQL locked until ft_locker_stop or the end of the case. The
+# server side outlives a killed psql (pg_sleep does not notice the client
+# is gone): however the case ends, ft_cleanup ends that session.
+ft_locker()
+{
+    "$PIT_PG_BIN/psql" -XAtq -h "$PIT_PG_SOCK" -d "$CASE_DB" \
+        -c "BEGIN; $1; SELECT pg_sleep(45); COMMIT;" >/dev/null 2>&1 &
+    FT_LOCKER_PID=$!
+    ft_bg "$FT_LOCKER_PID"
+    ft_at_exit ft_locker_stop
+}
+
+# ft_locker_stop: ends ft_locker's session (its locks go with it).
+ft_locker_stop()
+{
+    pg_sql "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+            WHERE query LIKE '%pg_sleep(45)%' AND pid <> pg_backend_pid()" >/dev/null
+    wait "$FT_LOCKER_PID" 2>/dev/null || true
+}
+
+# ft_check_sessions MAX WHY: adds to the case's violations array if pinfs
+# left a session of the case database idle in a transaction, or holds more
+# than MAX sessions (WHY says what MAX is made of); sets FT_SESSIONS.
+ft_check_sessions()
+{
+    local idle_tx
+    read -r idle_tx FT_SESSIONS < <(pg_sql "SELECT count(*) FILTER (WHERE state LIKE 'idle in transaction%'),
+                                                   count(*)
+                                            FROM pg_stat_activity WHERE application_name = 'pinfs'
+                                             AND datname = current_database()" -F ' ')
+    ((idle_tx == 0)) || violations+=("$idle_tx pinfs connections left idle in a transaction")
+    ((FT_SESSIONS <= $1)) || violations+=("pinfs holds $FT_SESSIONS connections ($2)")
+}
+
 # ft_field JSONFILE|- FIELD: one field of the first JSON line of a file
 # (jq syntax, e.g. .acknowledged or .detail.failed_eio_at_close // 0).
 ft_field()
