@@ -16,12 +16,18 @@
 
 #include "pinfs/hash.h"
 
+#define WALKERS 4
+#define WALKERS_MANY UINT8_MAX	/* more uids walked it than fit: count it as walked by all */
+
 struct node {
 	uint64_t id;
 	uint64_t nlookup;
 	char *tenant;
 	char *key;		/* NULL for a tenant */
 	bool attached;
+	bool nocache;		/* inode_table_revoke marked it */
+	uint8_t n_walkers;	/* tenants: how many of walkers[] are set, or WALKERS_MANY */
+	uid_t walkers[WALKERS];
 	struct node *next_id;	/* chain in by_id */
 	struct node *next_name;	/* chain in by_name */
 };
@@ -206,6 +212,12 @@ int inode_table_ref(struct inode_table *t, const char *tenant, const char *key,
 			goto out;
 		}
 		n->id = t->next_id++;
+		if (key) {
+			/* A pin looked up under an uncacheable tenant node is uncacheable. */
+			struct node *tn = *name_slot(t, tenant, NULL);
+
+			n->nocache = tn && tn->nocache;
+		}
 		*id_slot(t, n->id) = n;
 		name_link(t, n);
 		t->count++;
@@ -329,6 +341,27 @@ struct snap {
 	char *key;
 };
 
+/* Adds node nd to v[*n] (a strdup failure leaves tenant NULL: skipped). Caller holds the lock. */
+static void snap_add(struct snap *v, size_t *n, const struct node *nd)
+{
+	v[*n].id = nd->id;
+	v[*n].tenant = strdup(nd->tenant);
+	v[*n].key = nd->key ? strdup(nd->key) : NULL;
+	(*n)++;
+}
+
+/* Calls cb for each of v[0..n) and frees v. Without the lock. */
+static void snap_run(struct snap *v, size_t n, inode_table_cb cb, void *ctx)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].tenant && cb)
+			cb(ctx, v[i].id, v[i].tenant, v[i].key);
+		free(v[i].tenant);
+		free(v[i].key);
+	}
+	free(v);
+}
+
 int inode_table_foreach(struct inode_table *t, inode_table_cb cb, void *ctx)
 {
 	struct snap *v;
@@ -336,25 +369,97 @@ int inode_table_foreach(struct inode_table *t, inode_table_cb cb, void *ctx)
 
 	pthread_mutex_lock(&t->lock);
 	v = calloc(t->count + 1, sizeof(*v));
+	for (size_t i = 0; v && i < t->nbuckets; i++)
+		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id)
+			if (nd->attached)
+				snap_add(v, &n, nd);
+	pthread_mutex_unlock(&t->lock);
+	if (!v)
+		return -ENOMEM;
+	snap_run(v, n, cb, ctx);
+	return 0;
+}
+
+void inode_table_note_walker(struct inode_table *t, uint64_t nodeid, uid_t uid)
+{
+	struct node *n;
+
+	if (nodeid < INODE_FIRST_DYNAMIC)
+		return;
+	pthread_mutex_lock(&t->lock);
+	n = *id_slot(t, nodeid);
+	if (n && !n->key && n->n_walkers != WALKERS_MANY) {
+		bool known = false;
+
+		for (uint8_t i = 0; i < n->n_walkers && !known; i++)
+			known = n->walkers[i] == uid;
+		if (!known && n->n_walkers == WALKERS)
+			n->n_walkers = WALKERS_MANY;
+		else if (!known)
+			n->walkers[n->n_walkers++] = uid;
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+bool inode_table_nocache(struct inode_table *t, uint64_t nodeid)
+{
+	struct node *n;
+	bool nocache;
+
+	if (nodeid < INODE_FIRST_DYNAMIC)
+		return false;
+	pthread_mutex_lock(&t->lock);
+	n = *id_slot(t, nodeid);
+	nocache = n && n->nocache;
+	pthread_mutex_unlock(&t->lock);
+	return nocache;
+}
+
+/* Whether one of uids[0..n) walked tenant node nd (uids NULL: anyone counts). */
+static bool walked_by(const struct node *nd, const uid_t *uids, size_t n)
+{
+	if (!uids || nd->n_walkers == WALKERS_MANY)
+		return true;
+	for (uint8_t i = 0; i < nd->n_walkers; i++)
+		for (size_t j = 0; j < n; j++)
+			if (nd->walkers[i] == uids[j])
+				return true;
+	return false;
+}
+
+int inode_table_revoke(struct inode_table *t, const uid_t *uids, size_t n, inode_table_cb cb,
+		       void *ctx)
+{
+	struct snap *v;
+	size_t count = 0;
+
+	pthread_mutex_lock(&t->lock);
+	v = calloc(t->count + 1, sizeof(*v));
+	/* Pins first, so the kernel forgets them before their tenant's entry. */
 	for (size_t i = 0; v && i < t->nbuckets; i++) {
 		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id) {
-			if (!nd->attached)
+			struct node *tn;
+
+			if (!nd->attached || !nd->key)
 				continue;
-			v[n].id = nd->id;
-			v[n].tenant = strdup(nd->tenant);
-			v[n].key = nd->key ? strdup(nd->key) : NULL;
-			n++;
+			tn = *name_slot(t, nd->tenant, NULL);
+			if (!tn || !walked_by(tn, uids, n))
+				continue;
+			nd->nocache = true;
+			snap_add(v, &count, nd);
+		}
+	}
+	for (size_t i = 0; v && i < t->nbuckets; i++) {
+		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id) {
+			if (!nd->attached || nd->key || !walked_by(nd, uids, n))
+				continue;
+			nd->nocache = true;
+			snap_add(v, &count, nd);
 		}
 	}
 	pthread_mutex_unlock(&t->lock);
 	if (!v)
 		return -ENOMEM;
-	for (size_t i = 0; i < n; i++) {
-		if (v[i].tenant)
-			cb(ctx, v[i].id, v[i].tenant, v[i].key);
-		free(v[i].tenant);
-		free(v[i].key);
-	}
-	free(v);
-	return 0;
+	snap_run(v, count, cb, ctx);
+	return (int)count;
 }

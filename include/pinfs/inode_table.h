@@ -8,12 +8,23 @@
  *
  * Fixed ids: 1 is the root, 2 is /.system, 3..63 are /.system files;
  * 0 and 64..1023 are never used.
+ *
+ * Revocation (issue 13 item 4): a tenant node remembers a few uids that
+ * walked it (looked it up, or looked up or listed names in it), and a node
+ * can be made uncacheable: what the kernel is told about it, and about the
+ * pins looked up under an uncacheable tenant node, must not be cached. The
+ * mark goes with the node, so it lasts as long as the kernel holds the node
+ * (a process's cwd, a directory descriptor, an open file under it) and a
+ * fresh node, made once the kernel forgot the old one, caches again.
  * Thread-safe (one mutex); never calls out while holding it.
  */
 #ifndef PINFS_INODE_TABLE_H
 #define PINFS_INODE_TABLE_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "pinfs/macro.h"
 
@@ -64,5 +75,22 @@ int inode_table_foreach(struct inode_table *t, inode_table_cb cb, void *ctx);
 
 /* The node attached to (tenant, key) without adding a reference, or 0. */
 uint64_t inode_table_peek(struct inode_table *t, const char *tenant, const char *key);
+
+/* Records that uid walked tenant node nodeid (other nodes: nothing). */
+void inode_table_note_walker(struct inode_table *t, uint64_t nodeid, uid_t uid);
+
+/* Whether nodeid was made uncacheable (inode_table_revoke). */
+bool inode_table_nocache(struct inode_table *t, uint64_t nodeid);
+
+/*
+ * Makes uncacheable every attached tenant node that one of uids[0..n)
+ * walked (uids NULL: every attached tenant node), and every attached pin
+ * node of those tenants; pins looked up there from now on are made
+ * uncacheable too. Then calls cb (without the lock, pins before tenants)
+ * for each node it marked, so the kernel can be told to forget them.
+ * Returns how many nodes it marked, or -ENOMEM.
+ */
+int inode_table_revoke(struct inode_table *t, const uid_t *uids, size_t n, inode_table_cb cb,
+		       void *ctx);
 
 #endif /* PINFS_INODE_TABLE_H */

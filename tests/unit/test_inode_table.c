@@ -688,6 +688,104 @@ static void test_inode_table_threads_rename_and_detach_race_safely(void **state)
 	assert_int_equal(inode_table_peek(t, "race", "b"), 0);
 }
 
+/* ---- revocation: walkers and uncacheable nodes ---- */
+
+struct seen {
+	uint64_t ids[16];
+	bool pin[16];
+	size_t n;
+};
+
+static void note_seen(void *ctx, uint64_t nodeid, const char *tenant, const char *key)
+{
+	struct seen *s = ctx;
+
+	assert_non_null(tenant);
+	if (s->n < 16) {
+		s->pin[s->n] = key != NULL;
+		s->ids[s->n++] = nodeid;
+	}
+}
+
+static void test_inode_table_revoke_marks_walked_tenants_and_their_pins(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL), a1 = ref(t, "a", "k1"), a2 = ref(t, "a", "k2");
+	uint64_t b = ref(t, "b", NULL), b1 = ref(t, "b", "k1");
+	uid_t u = 20003, other = 20004;
+	struct seen s = {0};
+
+	inode_table_note_walker(t, a, u);
+	inode_table_note_walker(t, b, other);
+	inode_table_note_walker(t, a1, other);	/* pins record no walkers */
+	assert_false(inode_table_nocache(t, a));
+	assert_int_equal(inode_table_revoke(t, &u, 1, note_seen, &s), 3);
+	assert_int_equal(s.n, 3);
+	/* pins before their tenant */
+	assert_true(s.pin[0] && s.pin[1] && !s.pin[2]);
+	assert_int_equal(s.ids[2], a);
+	assert_true(inode_table_nocache(t, a));
+	assert_true(inode_table_nocache(t, a1));
+	assert_true(inode_table_nocache(t, a2));
+	assert_false(inode_table_nocache(t, b));
+	assert_false(inode_table_nocache(t, b1));
+	assert_false(inode_table_nocache(t, INODE_ROOT));
+	assert_false(inode_table_nocache(t, 999999));
+}
+
+static void test_inode_table_revoke_all_marks_every_tenant(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL), b1;
+
+	ref(t, "b", NULL);
+	b1 = ref(t, "b", "k");
+	assert_int_equal(inode_table_revoke(t, NULL, 0, NULL, NULL), 3);
+	assert_true(inode_table_nocache(t, a));
+	assert_true(inode_table_nocache(t, b1));
+}
+
+static void test_inode_table_pin_under_uncacheable_tenant_is_uncacheable(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL), later;
+
+	assert_int_equal(inode_table_revoke(t, NULL, 0, NULL, NULL), 1);
+	later = ref(t, "a", "fresh");
+	assert_true(inode_table_nocache(t, later));
+	assert_false(inode_table_nocache(t, ref(t, "b", "fresh")));
+	/* once the kernel forgets the tenant node, a fresh one caches again */
+	inode_table_forget(t, a, 1);
+	inode_table_forget(t, later, 1);
+	a = ref(t, "a", NULL);
+	assert_false(inode_table_nocache(t, a));
+	assert_false(inode_table_nocache(t, ref(t, "a", "fresh")));
+}
+
+static void test_inode_table_many_walkers_count_as_everyone(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL);
+	uid_t nobody = 1;
+
+	for (uid_t u = 100; u < 110; u++)
+		inode_table_note_walker(t, a, u);
+	assert_int_equal(inode_table_revoke(t, &nobody, 1, NULL, NULL), 1);
+	assert_true(inode_table_nocache(t, a));
+}
+
+static void test_inode_table_revoke_of_unwalked_uid_marks_nothing(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL);
+	uid_t u = 5, v = 6;
+
+	inode_table_note_walker(t, a, u);
+	inode_table_note_walker(t, a, u);	/* once is enough */
+	assert_int_equal(inode_table_revoke(t, &v, 1, NULL, NULL), 0);
+	assert_false(inode_table_nocache(t, a));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +823,11 @@ int main(void)
 	    cmocka_unit_test(test_inode_table_free_with_live_nodes_releases_all),
 	    T(test_inode_table_threads_ref_forget_stay_consistent),
 	    T(test_inode_table_threads_rename_and_detach_race_safely),
+	    T(test_inode_table_revoke_marks_walked_tenants_and_their_pins),
+	    T(test_inode_table_revoke_all_marks_every_tenant),
+	    T(test_inode_table_pin_under_uncacheable_tenant_is_uncacheable),
+	    T(test_inode_table_many_walkers_count_as_everyone),
+	    T(test_inode_table_revoke_of_unwalked_uid_marks_nothing),
 #undef T
 	};
 
