@@ -934,14 +934,10 @@ enum store_keys {
 	KEYS_NONE,	/* tokens are off: none */
 };
 
-#define CRED_EXPIRED_MAX 64
-
 struct cred_store {
 	pthread_mutex_t lock;
-	/* uids whose bindings expired since cred_store_take_expired last ran. */
-	uid_t expired_uids[CRED_EXPIRED_MAX];	/* protected by lock */
+	/* Bindings that expired since cred_store_take_expired last ran. */
 	size_t n_expired;		/* protected by lock */
-	bool expired_overflow;		/* protected by lock: more expired than fit */
 	struct uid_binding *binds;	/* protected by lock */
 	size_t n_binds, cap_binds;	/* protected by lock */
 	uint64_t next_serial;		/* protected by lock */
@@ -1062,13 +1058,10 @@ static void drop_binding(struct cred_store *s, struct uid_binding *b)
 	*b = s->binds[--s->n_binds];
 }
 
-/* drop_binding for an expired binding: its uid is reported by cred_store_take_expired. */
+/* drop_binding for an expired binding: counted for cred_store_take_expired. */
 static void drop_expired(struct cred_store *s, struct uid_binding *b)
 {
-	if (s->n_expired < CRED_EXPIRED_MAX)
-		s->expired_uids[s->n_expired++] = b->uid;
-	else
-		s->expired_overflow = true;
+	s->n_expired++;
 	drop_binding(s, b);
 }
 
@@ -1310,16 +1303,15 @@ int64_t cred_store_next_expiry(struct cred_store *s)
 		if (!next || end < next)
 			next = end;
 	}
-	if (s->n_expired || s->expired_overflow)
+	if (s->n_expired)
 		next = 1;	/* some already expired and were not reported yet */
 	pthread_mutex_unlock(&s->lock);
 	return next;
 }
 
-int cred_store_take_expired(struct cred_store *s, int64_t now, uid_t *buf, size_t n)
+int cred_store_take_expired(struct cred_store *s, int64_t now)
 {
 	size_t count;
-	bool all;
 
 	if (!s)
 		return 0;
@@ -1329,13 +1321,10 @@ int cred_store_take_expired(struct cred_store *s, int64_t now, uid_t *buf, size_
 			drop_expired(s, &s->binds[i]);
 		else
 			i++;
-	all = s->expired_overflow || s->n_expired > n;
-	count = all ? 0 : s->n_expired;
-	memcpy(buf, s->expired_uids, count * sizeof(*buf));
+	count = s->n_expired;
 	s->n_expired = 0;
-	s->expired_overflow = false;
 	pthread_mutex_unlock(&s->lock);
-	return all ? -E2BIG : (int)count;
+	return count > INT_MAX ? INT_MAX : (int)count;
 }
 
 int64_t cred_store_expiry(struct cred_store *s, uid_t uid, int64_t now)

@@ -22,6 +22,7 @@
 #include "fs_names.h"
 #include "fs_pending.h"
 #include "fs_reaper.h"
+#include "fs_revoke.h"
 #include "fs_system.h"
 
 #include <errno.h>
@@ -51,6 +52,7 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	pthread_mutex_init(&fs->miss_lock, NULL);
 	pthread_mutex_init(&fs->files_lock, NULL);
 	pthread_cond_init(&fs->reaper_wake, NULL);
+	fs_revoke_init(fs);
 	fs->nodes = inode_table_new();
 	fs->backends = backend_set_new();
 	fs->audit = audit_new(8192, 1024);
@@ -91,6 +93,9 @@ int fs_start(struct fs *fs)
 	r = fs_reaper_start(fs);
 	if (r < 0)
 		return r;
+	r = fs_revoke_start(fs);
+	if (r < 0)
+		return r;
 	fs->started = true;
 	fs_feed_start(fs);
 	return 0;
@@ -102,6 +107,7 @@ struct fs *fs_free(struct fs *fs)
 		return NULL;
 	fs_pending_free_all(fs);
 	fs_reaper_stop(fs);
+	fs_revoke_stop(fs);
 	/* Files still open at unmount get no release from the kernel. */
 	fs_file_free_all(fs);
 	fs_system_free_all(fs);
@@ -121,6 +127,7 @@ struct fs *fs_free(struct fs *fs)
 	pthread_mutex_destroy(&fs->miss_lock);
 	pthread_mutex_destroy(&fs->files_lock);
 	pthread_cond_destroy(&fs->reaper_wake);
+	fs_revoke_destroy(fs);
 	free(fs);
 	return NULL;
 }
@@ -152,6 +159,10 @@ int fs_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		return fs_system_getattr(fs, who, nodeid, file, ret);
 	}
 	if (file) {
+		int r = fs_file_check(fs, who, fs_pin_file(file));
+
+		if (r < 0)
+			return r;
 		fs_file_stat(fs, nodeid, fs_pin_file(file), ret);
 		*ret_timeout = 0;
 		return 0;
@@ -206,13 +217,14 @@ int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	return r;
 }
 
-ssize_t fs_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t off)
+ssize_t fs_read(struct fs *fs, const struct pfs_subject *who, struct fs_file *f, char *buf,
+		size_t size, off_t off)
 {
 	if (off < 0)
 		return -EINVAL;
 	if (f->kind == FS_FILE_SYSTEM)
 		return fs_system_read(fs, f, buf, size, off);
-	return fs_file_read(fs, fs_pin_file(f), buf, size, off);
+	return fs_file_read(fs, who, fs_pin_file(f), buf, size, off);
 }
 
 ssize_t fs_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *f,
@@ -222,21 +234,21 @@ ssize_t fs_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *f
 		return -EINVAL;
 	if (f->kind == FS_FILE_SYSTEM)
 		return fs_system_write(fs, who, f, buf, size, off);
-	return fs_file_write(fs, fs_pin_file(f), buf, size, off);
+	return fs_file_write(fs, who, fs_pin_file(f), buf, size, off);
 }
 
 int fs_flush(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 {
 	if (f->kind == FS_FILE_SYSTEM)
 		return fs_system_flush(fs, who, f);
-	return fs_file_sync(fs, fs_pin_file(f), true);
+	return fs_file_sync(fs, who, fs_pin_file(f), true);
 }
 
 int fs_fsync(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 {
 	if (f->kind == FS_FILE_SYSTEM)
 		return fs_system_flush(fs, who, f);
-	return fs_file_sync(fs, fs_pin_file(f), false);
+	return fs_file_sync(fs, who, fs_pin_file(f), false);
 }
 
 void fs_release(struct fs *fs, struct fs_file *f)

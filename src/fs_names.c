@@ -41,6 +41,13 @@ int fs_names_resolve_dir(struct fs *fs, uint64_t nodeid, char **ret_tenant)
 	return 0;
 }
 
+void fs_names_note_walker(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid)
+{
+	struct inode_walker w = {.uid = who->uid, .gid = who->gid, .pid = who->pid};
+
+	inode_table_note_walker(fs->nodes, nodeid, &w);
+}
+
 int fs_names_tenant_entry(struct fs *fs, const char *tenant, struct fs_entry *ret)
 {
 	int r = inode_table_ref(fs->nodes, tenant, NULL, &ret->nodeid);
@@ -76,7 +83,10 @@ static int lookup_tenant(struct fs *fs, const struct pfs_subject *who, const cha
 		if (fs_feed_vouches(fs, no))
 			pin_cache_tenant_put(fs->cache, no, gen, name);
 	}
-	return fs_names_tenant_entry(fs, name, ret);
+	r = fs_names_tenant_entry(fs, name, ret);
+	if (r == 0)
+		fs_names_note_walker(fs, who, ret->nodeid);	/* it may hold the node now */
+	return r;
 }
 
 int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char *tenant,
@@ -102,7 +112,7 @@ int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char
 		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
 		if (r < 0)
 			return r;
-		ret->entry_timeout = ret->attr_timeout = fs_key_timeout(fs, no, &meta);
+		ret->entry_timeout = ret->attr_timeout = fs_key_timeout(fs, ret->nodeid, no, &meta);
 		return 0;
 	}
 	if (r != -ENOENT)
@@ -144,7 +154,7 @@ int fs_names_pin_attr(struct fs *fs, uint64_t nodeid, const char *tenant, const 
 	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
 	if (r == 0) {
 		fs_pin_stat(fs, no, len, &meta, ret);
-		*ret_timeout = fs_key_timeout(fs, no, &meta);
+		*ret_timeout = fs_key_timeout(fs, nodeid, no, &meta);
 		return 0;
 	}
 	if (r != -ENOENT)
@@ -172,6 +182,8 @@ int fs_names_lookup(struct fs *fs, const struct pfs_subject *who, uint64_t paren
 		return r;
 	if (!tenant)
 		return lookup_tenant(fs, who, name, ret);
+	/* A walk that starts inside the tenant (a cwd, a directory descriptor) holds it. */
+	fs_names_note_walker(fs, who, parent);
 	return fs_names_lookup_key(fs, who, tenant, name, ret);
 }
 

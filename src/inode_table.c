@@ -16,8 +16,8 @@
 
 #include "pinfs/hash.h"
 
-#define WALKERS 4
-#define WALKERS_MANY UINT8_MAX	/* more uids walked it than fit: count it as walked by all */
+/* Past this many distinct walkers a tenant node counts as walked by anyone. */
+#define WALKERS_MAX 256
 
 struct node {
 	uint64_t id;
@@ -26,8 +26,10 @@ struct node {
 	char *key;		/* NULL for a tenant */
 	bool attached;
 	bool nocache;		/* inode_table_revoke marked it */
-	uint8_t n_walkers;	/* tenants: how many of walkers[] are set, or WALKERS_MANY */
-	uid_t walkers[WALKERS];
+	bool revoking;		/* inode_table_revoke is marking its pins (under the lock) */
+	bool many_walkers;	/* tenants: more than WALKERS_MAX walked it */
+	struct inode_walker *walkers;	/* tenants: who walked it, one per (uid, gid) */
+	size_t n_walkers, cap_walkers;
 	struct node *next_id;	/* chain in by_id */
 	struct node *next_name;	/* chain in by_name */
 };
@@ -88,6 +90,7 @@ struct inode_table *inode_table_new(void)
 
 static void node_free(struct node *n)
 {
+	free(n->walkers);
 	free(n->tenant);
 	free(n->key);
 	free(n);
@@ -380,7 +383,7 @@ int inode_table_foreach(struct inode_table *t, inode_table_cb cb, void *ctx)
 	return 0;
 }
 
-void inode_table_note_walker(struct inode_table *t, uint64_t nodeid, uid_t uid)
+void inode_table_note_walker(struct inode_table *t, uint64_t nodeid, const struct inode_walker *w)
 {
 	struct node *n;
 
@@ -388,15 +391,33 @@ void inode_table_note_walker(struct inode_table *t, uint64_t nodeid, uid_t uid)
 		return;
 	pthread_mutex_lock(&t->lock);
 	n = *id_slot(t, nodeid);
-	if (n && !n->key && n->n_walkers != WALKERS_MANY) {
-		bool known = false;
+	if (n && !n->key && !n->many_walkers) {
+		size_t i = 0;
 
-		for (uint8_t i = 0; i < n->n_walkers && !known; i++)
-			known = n->walkers[i] == uid;
-		if (!known && n->n_walkers == WALKERS)
-			n->n_walkers = WALKERS_MANY;
-		else if (!known)
-			n->walkers[n->n_walkers++] = uid;
+		while (i < n->n_walkers && (n->walkers[i].uid != w->uid || n->walkers[i].gid != w->gid))
+			i++;
+		if (i < n->n_walkers) {
+			n->walkers[i].pid = w->pid;	/* its latest process: whose groups to read */
+		} else if (n->n_walkers == WALKERS_MAX) {
+			n->many_walkers = true;
+			free(n->walkers);
+			n->walkers = NULL;
+			n->n_walkers = n->cap_walkers = 0;
+		} else {
+			if (n->n_walkers == n->cap_walkers) {
+				size_t cap = n->cap_walkers ? n->cap_walkers * 2 : 4;
+				struct inode_walker *nw = realloc(n->walkers, cap * sizeof(*nw));
+
+				if (!nw)
+					n->many_walkers = true;	/* cannot remember: assume anyone */
+				else {
+					n->walkers = nw;
+					n->cap_walkers = cap;
+				}
+			}
+			if (n->n_walkers < n->cap_walkers)
+				n->walkers[n->n_walkers++] = *w;
+		}
 	}
 	pthread_mutex_unlock(&t->lock);
 }
@@ -415,49 +436,120 @@ bool inode_table_nocache(struct inode_table *t, uint64_t nodeid)
 	return nocache;
 }
 
-/* Whether one of uids[0..n) walked tenant node nd (uids NULL: anyone counts). */
-static bool walked_by(const struct node *nd, const uid_t *uids, size_t n)
+int inode_table_nocache_nodes(struct inode_table *t, uint64_t **ret, size_t *ret_n)
 {
-	if (!uids || nd->n_walkers == WALKERS_MANY)
-		return true;
-	for (uint8_t i = 0; i < nd->n_walkers; i++)
-		for (size_t j = 0; j < n; j++)
-			if (nd->walkers[i] == uids[j])
-				return true;
-	return false;
+	uint64_t *v;
+	size_t n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	v = malloc((t->count + 1) * sizeof(*v));
+	for (int pins = 1; v && pins >= 0; pins--)
+		for (size_t i = 0; i < t->nbuckets; i++)
+			for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id)
+				if (nd->attached && nd->nocache && (nd->key != NULL) == pins)
+					v[n++] = nd->id;
+	pthread_mutex_unlock(&t->lock);
+	if (!v)
+		return -ENOMEM;
+	*ret = v;
+	*ret_n = n;
+	return 0;
 }
 
-int inode_table_revoke(struct inode_table *t, const uid_t *uids, size_t n, inode_table_cb cb,
-		       void *ctx)
+struct tenant_snap {
+	uint64_t id;
+	char *tenant;
+	struct inode_walker *walkers;
+	size_t n;	/* SIZE_MAX: too many to list */
+};
+
+int inode_table_foreach_tenant(struct inode_table *t, inode_table_tenant_cb cb, void *ctx)
 {
-	struct snap *v;
-	size_t count = 0;
+	struct tenant_snap *v;
+	size_t n = 0;
 
 	pthread_mutex_lock(&t->lock);
 	v = calloc(t->count + 1, sizeof(*v));
-	/* Pins first, so the kernel forgets them before their tenant's entry. */
+	for (size_t i = 0; v && i < t->nbuckets; i++) {
+		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id) {
+			struct tenant_snap *ts = &v[n];
+
+			if (!nd->attached || nd->key)
+				continue;
+			ts->id = nd->id;
+			ts->tenant = strdup(nd->tenant);
+			ts->n = nd->many_walkers ? SIZE_MAX : nd->n_walkers;
+			if (nd->n_walkers && !nd->many_walkers) {
+				ts->walkers = malloc(nd->n_walkers * sizeof(*ts->walkers));
+				if (ts->walkers)
+					memcpy(ts->walkers, nd->walkers,
+					       nd->n_walkers * sizeof(*ts->walkers));
+				else
+					ts->n = SIZE_MAX;	/* not listed: counts as anyone */
+			}
+			n++;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	if (!v)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].tenant)
+			cb(ctx, v[i].id, v[i].tenant, v[i].walkers, v[i].n);
+		free(v[i].tenant);
+		free(v[i].walkers);
+	}
+	free(v);
+	return 0;
+}
+
+int inode_table_revoke(struct inode_table *t, const uint64_t *tenant_ids, size_t n,
+		       inode_table_cb cb, void *ctx)
+{
+	struct snap *v;
+	size_t count = 0;
+	bool *fresh;
+
+	if (n == 0)
+		return 0;
+	fresh = calloc(n, sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	pthread_mutex_lock(&t->lock);
+	v = calloc(t->count + 1, sizeof(*v));
+	for (size_t i = 0; v && i < n; i++) {
+		struct node *nd = *id_slot(t, tenant_ids[i]);
+
+		if (!nd || !nd->attached || nd->key)
+			continue;
+		fresh[i] = !nd->nocache;
+		nd->nocache = nd->revoking = true;
+	}
+	/* The pins first: the kernel then forgets them before their tenant's entry. */
 	for (size_t i = 0; v && i < t->nbuckets; i++) {
 		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id) {
 			struct node *tn;
 
-			if (!nd->attached || !nd->key)
-				continue;
+			if (!nd->attached || !nd->key || nd->nocache)
+				continue;	/* marked before: uncacheable since */
 			tn = *name_slot(t, nd->tenant, NULL);
-			if (!tn || !walked_by(tn, uids, n))
+			if (!tn || !tn->revoking)
 				continue;
 			nd->nocache = true;
 			snap_add(v, &count, nd);
 		}
 	}
-	for (size_t i = 0; v && i < t->nbuckets; i++) {
-		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id) {
-			if (!nd->attached || nd->key || !walked_by(nd, uids, n))
-				continue;
-			nd->nocache = true;
+	for (size_t i = 0; v && i < n; i++) {
+		struct node *nd = *id_slot(t, tenant_ids[i]);
+
+		if (!nd || !nd->revoking)
+			continue;
+		nd->revoking = false;
+		if (fresh[i])
 			snap_add(v, &count, nd);
-		}
 	}
 	pthread_mutex_unlock(&t->lock);
+	free(fresh);
 	if (!v)
 		return -ENOMEM;
 	snap_run(v, count, cb, ctx);

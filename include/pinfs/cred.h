@@ -123,11 +123,10 @@ int64_t cred_store_expiry(struct cred_store *s, uid_t uid, int64_t now);
  */
 int64_t cred_store_next_expiry(struct cred_store *s);
 /*
- * Drops the bindings expired at now and reports, into buf[0..n), the uids
- * whose bindings expired since the last call, however they were dropped
- * (here, by a lookup, or to make room). Returns the count, or -E2BIG when
- * more expired than buf (or the store) holds: then count them all as lost.
+ * Drops the bindings expired at now; returns how many bindings expired
+ * since the last call, however they were dropped (here, by a lookup, or to
+ * make room for another binding).
  */
-int cred_store_take_expired(struct cred_store *s, int64_t now, uid_t *buf, size_t n);
+int cred_store_take_expired(struct cred_store *s, int64_t now);
 
 #endif /* PINFS_CRED_H */

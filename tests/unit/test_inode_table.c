@@ -707,23 +707,82 @@ static void note_seen(void *ctx, uint64_t nodeid, const char *tenant, const char
 	}
 }
 
-static void test_inode_table_revoke_marks_walked_tenants_and_their_pins(void **state)
+static void walk(struct inode_table *t, uint64_t id, uid_t uid, gid_t gid, pid_t pid)
+{
+	struct inode_walker w = {.uid = uid, .gid = gid, .pid = pid};
+
+	inode_table_note_walker(t, id, &w);
+}
+
+struct tenants_seen {
+	char names[4][8];
+	struct inode_walker walkers[4][4];
+	size_t n_walkers[4];
+	size_t n;
+};
+
+static void note_tenant(void *ctx, uint64_t nodeid, const char *tenant,
+			const struct inode_walker *walkers, size_t n)
+{
+	struct tenants_seen *s = ctx;
+
+	(void)nodeid;
+	if (s->n >= 4)
+		return;
+	snprintf(s->names[s->n], sizeof(s->names[s->n]), "%s", tenant);
+	s->n_walkers[s->n] = n;
+	for (size_t i = 0; n != SIZE_MAX && i < n && i < 4; i++)
+		s->walkers[s->n][i] = walkers[i];
+	s->n++;
+}
+
+static void test_inode_table_walkers_one_per_uid_and_gid_latest_pid(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL), k = ref(t, "a", "k");
+	struct tenants_seen s = {0};
+
+	walk(t, a, 5, 5, 100);
+	walk(t, a, 5, 5, 101);	/* the same walker, a later process */
+	walk(t, a, 5, 7, 102);	/* another primary group: another walker */
+	walk(t, k, 6, 6, 103);	/* pins record none */
+	walk(t, INODE_ROOT, 6, 6, 103);
+	assert_int_equal(inode_table_foreach_tenant(t, note_tenant, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.names[0], "a");
+	assert_int_equal(s.n_walkers[0], 2);
+	assert_int_equal(s.walkers[0][0].uid, 5);
+	assert_int_equal(s.walkers[0][0].pid, 101);
+	assert_int_equal(s.walkers[0][1].gid, 7);
+}
+
+static void test_inode_table_too_many_walkers_count_as_anyone(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL);
+	struct tenants_seen s = {0};
+
+	for (uid_t u = 1000; u < 1000 + 300; u++)
+		walk(t, a, u, u, 1);
+	assert_int_equal(inode_table_foreach_tenant(t, note_tenant, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_true(s.n_walkers[0] == SIZE_MAX);
+}
+
+static void test_inode_table_revoke_marks_tenants_and_their_pins(void **state)
 {
 	struct inode_table *t = *state;
 	uint64_t a = ref(t, "a", NULL), a1 = ref(t, "a", "k1"), a2 = ref(t, "a", "k2");
 	uint64_t b = ref(t, "b", NULL), b1 = ref(t, "b", "k1");
-	uid_t u = 20003, other = 20004;
 	struct seen s = {0};
 
-	inode_table_note_walker(t, a, u);
-	inode_table_note_walker(t, b, other);
-	inode_table_note_walker(t, a1, other);	/* pins record no walkers */
 	assert_false(inode_table_nocache(t, a));
-	assert_int_equal(inode_table_revoke(t, &u, 1, note_seen, &s), 3);
+	assert_int_equal(inode_table_revoke(t, &a, 1, note_seen, &s), 3);
 	assert_int_equal(s.n, 3);
 	/* pins before their tenant */
 	assert_true(s.pin[0] && s.pin[1] && !s.pin[2]);
 	assert_int_equal(s.ids[2], a);
+	assert_true((s.ids[0] == a1 && s.ids[1] == a2) || (s.ids[0] == a2 && s.ids[1] == a1));
 	assert_true(inode_table_nocache(t, a));
 	assert_true(inode_table_nocache(t, a1));
 	assert_true(inode_table_nocache(t, a2));
@@ -731,18 +790,13 @@ static void test_inode_table_revoke_marks_walked_tenants_and_their_pins(void **s
 	assert_false(inode_table_nocache(t, b1));
 	assert_false(inode_table_nocache(t, INODE_ROOT));
 	assert_false(inode_table_nocache(t, 999999));
-}
-
-static void test_inode_table_revoke_all_marks_every_tenant(void **state)
-{
-	struct inode_table *t = *state;
-	uint64_t a = ref(t, "a", NULL), b1;
-
-	ref(t, "b", NULL);
-	b1 = ref(t, "b", "k");
-	assert_int_equal(inode_table_revoke(t, NULL, 0, NULL, NULL), 3);
-	assert_true(inode_table_nocache(t, a));
-	assert_true(inode_table_nocache(t, b1));
+	/* again: nothing new to tell (uncacheable since) */
+	s.n = 0;
+	assert_int_equal(inode_table_revoke(t, &a, 1, note_seen, &s), 0);
+	/* pins and unknown ids are not tenants */
+	assert_int_equal(inode_table_revoke(t, &b1, 1, NULL, NULL), 0);
+	assert_false(inode_table_nocache(t, b1));
+	assert_int_equal(inode_table_revoke(t, NULL, 0, NULL, NULL), 0);
 }
 
 static void test_inode_table_pin_under_uncacheable_tenant_is_uncacheable(void **state)
@@ -750,7 +804,7 @@ static void test_inode_table_pin_under_uncacheable_tenant_is_uncacheable(void **
 	struct inode_table *t = *state;
 	uint64_t a = ref(t, "a", NULL), later;
 
-	assert_int_equal(inode_table_revoke(t, NULL, 0, NULL, NULL), 1);
+	assert_int_equal(inode_table_revoke(t, &a, 1, NULL, NULL), 1);
 	later = ref(t, "a", "fresh");
 	assert_true(inode_table_nocache(t, later));
 	assert_false(inode_table_nocache(t, ref(t, "b", "fresh")));
@@ -760,30 +814,6 @@ static void test_inode_table_pin_under_uncacheable_tenant_is_uncacheable(void **
 	a = ref(t, "a", NULL);
 	assert_false(inode_table_nocache(t, a));
 	assert_false(inode_table_nocache(t, ref(t, "a", "fresh")));
-}
-
-static void test_inode_table_many_walkers_count_as_everyone(void **state)
-{
-	struct inode_table *t = *state;
-	uint64_t a = ref(t, "a", NULL);
-	uid_t nobody = 1;
-
-	for (uid_t u = 100; u < 110; u++)
-		inode_table_note_walker(t, a, u);
-	assert_int_equal(inode_table_revoke(t, &nobody, 1, NULL, NULL), 1);
-	assert_true(inode_table_nocache(t, a));
-}
-
-static void test_inode_table_revoke_of_unwalked_uid_marks_nothing(void **state)
-{
-	struct inode_table *t = *state;
-	uint64_t a = ref(t, "a", NULL);
-	uid_t u = 5, v = 6;
-
-	inode_table_note_walker(t, a, u);
-	inode_table_note_walker(t, a, u);	/* once is enough */
-	assert_int_equal(inode_table_revoke(t, &v, 1, NULL, NULL), 0);
-	assert_false(inode_table_nocache(t, a));
 }
 
 int main(void)
@@ -823,11 +853,10 @@ int main(void)
 	    cmocka_unit_test(test_inode_table_free_with_live_nodes_releases_all),
 	    T(test_inode_table_threads_ref_forget_stay_consistent),
 	    T(test_inode_table_threads_rename_and_detach_race_safely),
-	    T(test_inode_table_revoke_marks_walked_tenants_and_their_pins),
-	    T(test_inode_table_revoke_all_marks_every_tenant),
+	    T(test_inode_table_walkers_one_per_uid_and_gid_latest_pid),
+	    T(test_inode_table_too_many_walkers_count_as_anyone),
+	    T(test_inode_table_revoke_marks_tenants_and_their_pins),
 	    T(test_inode_table_pin_under_uncacheable_tenant_is_uncacheable),
-	    T(test_inode_table_many_walkers_count_as_everyone),
-	    T(test_inode_table_revoke_of_unwalked_uid_marks_nothing),
 #undef T
 	};
 

@@ -1701,3 +1701,138 @@ pgb_show()
             print $(idx[col])
         }'
 }
+
+# --- held-handle helpers (rv_) ---
+# Used by cases/rbac-revoked-*.sh: a process of another uid that opened
+# descriptors while it had access and keeps them, answering one command per
+# line. Every name starts with rv_.
+
+# rv_hold UID TENANT_DIR: starts, as UID, a holder with its cwd in
+# TENANT_DIR, a directory descriptor on it, a read descriptor on
+# TENANT_DIR/r and a read-write one on TENANT_DIR/w (both must exist),
+# and waits until it has opened them. Sets RV_PID; ask it with rv_ask.
+rv_hold()
+{
+    cat >"$CASE_DIR/rv_holder.py" <<'PY'
+import errno, os, sys
+def err(e):
+    return errno.errorcode.get(e.errno, str(e.errno))
+d = sys.argv[1]
+try:
+    os.chdir(d)
+    dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    rfd = os.open(os.path.join(d, "r"), os.O_RDONLY)
+    wfd = os.open(os.path.join(d, "w"), os.O_RDWR)
+    wsize = os.fstat(wfd).st_size
+except OSError as e:
+    print("open", err(e), flush=True)
+    sys.exit(1)
+print("ready", flush=True)
+for line in sys.stdin:
+    op, _, arg = line.rstrip("\n").partition(" ")
+    try:
+        if op == "stat":        # fstatat(dirfd, NAME): size and mtime
+            st = os.stat(arg, dir_fd=dfd)
+            out = "OK %d %d" % (st.st_size, st.st_mtime_ns)
+        elif op == "cwdstat":   # stat(NAME) relative to the cwd
+            st = os.stat(arg)
+            out = "OK %d" % st.st_size
+        elif op == "list":      # readdir through the held directory descriptor
+            os.lseek(dfd, 0, os.SEEK_SET)
+            out = "OK " + " ".join(sorted(os.listdir(dfd)))
+        elif op == "read":      # a new read pass on the held read descriptor
+            out = "OK " + os.pread(rfd, 65536, 0).decode().replace("\n", "")
+        elif op == "fstat":     # fstat of the held read descriptor
+            out = "OK %d" % os.fstat(rfd).st_size
+        elif op == "fgetxattr":
+            out = "OK " + os.getxattr(rfd, arg).decode()
+        elif op == "pwrite":    # pwrite then fsync on the held read-write descriptor
+            try:
+                # a whole new value over the old one (padded: JSON ends in blanks)
+                os.pwrite(wfd, arg.ljust(wsize).encode(), 0)
+            except OSError as e:
+                out = "pwrite=" + err(e)
+            else:
+                os.fsync(wfd)
+                out = "OK"
+        elif op == "wread":     # a read on the held read-write descriptor
+            out = "OK " + os.pread(wfd, 65536, 0).decode().replace("\n", "")
+        elif op == "getcwd":
+            out = "OK " + os.getcwd()
+        else:
+            out = "unknown " + op
+    except OSError as e:
+        out = err(e)
+    print(out, flush=True)
+PY
+    chmod 644 "$CASE_DIR/rv_holder.py"
+    coproc RV { rb_exec_as "$1" /usr/bin/python3 "$CASE_DIR/rv_holder.py" "$2"; }
+    RV_PID=$RV_PID
+    # plain descriptors: bash closes a coprocess's own in pipelines
+    exec {RV_W}>&"${RV[1]}" {RV_R}<&"${RV[0]}"
+    local line
+    read -r -t 10 line <&"$RV_R" || line="(no answer)"
+    [[ "$line" == ready ]] || fail "holder did not open its descriptors: $line"
+}
+
+# rv_ask COMMAND [ARG]: one command to the holder; prints its answer.
+rv_ask()
+{
+    local line
+    echo "$*" >&"$RV_W"
+    read -r -t 10 line <&"$RV_R" || line="(no answer)"
+    printf '%s\n' "$line"
+}
+
+# rv_stop: ends the holder (closing its descriptors).
+rv_stop()
+{
+    if [[ -n "${RV_PID:-}" ]]; then
+        exec {RV_W}>&- {RV_R}<&-
+        kill "$RV_PID" 2>/dev/null || true
+        wait "$RV_PID" 2>/dev/null || true
+        RV_PID=
+    fi
+}
+
+# rv_setup_tenant DIR: tenant DIR with pins r and w (the holder's) and old.
+rv_setup_tenant()
+{
+    mkdir "$1"
+    echo '{"r":1}' >"$1/r"
+    echo '{"w":1}' >"$1/w"
+    echo '{"old":1}' >"$1/old"
+}
+
+# rv_assert_cut_off DIR ROW_CMD...: the holder (rv_hold on DIR), which lost
+# access to DIR's tenant, learns and changes nothing through what it holds,
+# within 1 s, while root keeps the kernel's caches warm: a key root creates
+# and lists afterwards, keys that existed, the cwd, its directory, read,
+# read-write and xattr access through held descriptors. ROW_CMD prints the
+# stored value of DIR/w (it must not change).
+rv_assert_cut_off()
+{
+    local dir=$1 before
+    shift
+    before=$("$@")
+    step "root creates and lists a key after the revocation"
+    echo '{"fresh":1}' >"$dir/fresh"
+    echo '{"r":2}' >"$dir/r"
+    ls -l "$dir" >/dev/null
+    stat "$dir/fresh" "$dir/r" "$dir/old" >/dev/null
+    cat "$dir/fresh" >/dev/null
+    assert_eq "$(rb_poll 1 EACCES rv_ask stat fresh)" EACCES "fstatat(dirfd, a key created after)"
+    assert_eq "$(rv_ask stat old)" EACCES "fstatat(dirfd, a key that existed)"
+    assert_eq "$(rv_ask stat nothere)" EACCES "fstatat(dirfd, a missing key)"
+    assert_eq "$(rv_ask cwdstat fresh)" EACCES "stat relative to the cwd"
+    assert_eq "$(rv_ask list)" EACCES "readdir of the held directory descriptor"
+    assert_eq "$(rv_ask read)" EACCES "read of the held read descriptor"
+    assert_eq "$(rv_ask fstat)" EACCES "fstat of the held read descriptor"
+    assert_eq "$(rv_ask fgetxattr user.pin.id)" EACCES "fgetxattr of the held read descriptor"
+    assert_eq "$(rv_ask wread)" EACCES "read of the held read-write descriptor"
+    assert_eq "$(rv_ask pwrite '{"w":666}')" "pwrite=EACCES" "pwrite on the held read-write descriptor"
+    assert_eq "$("$@")" "$before" "the stored value of w is unchanged"
+    step "root's view is intact"
+    assert_eq "$(cat "$dir/fresh")" $'{\n  "fresh": 1\n}' "root reads fresh"
+    assert_eq "$(ls "$dir" | tr '\n' ' ')" "fresh old r w " "root lists"
+}
