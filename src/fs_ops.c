@@ -456,46 +456,68 @@ void fs_ops_kernel_inval(void *ctx, uint64_t nodeid, uint64_t parent, const char
 }
 
 /*
- * FUSE_NOTIFY_PRUNE (Linux 6.18, protocol 7.45) is newer than libfuse 3.14:
- * written here as libfuse writes its own notifications, one message on
- * the session's device. Its layout is the kernel's uapi <linux/fuse.h>.
+ * FUSE_NOTIFY_INC_EPOCH (Linux 6.16, protocol 7.44) and FUSE_NOTIFY_PRUNE
+ * (Linux 6.18, 7.45) are newer than libfuse 3.14: written here as libfuse
+ * writes its own notifications, one message on the session's device, in
+ * the layout of the kernel's uapi <linux/fuse.h>. An older kernel answers
+ * -EINVAL.
  */
+#define PFS_FUSE_NOTIFY_INC_EPOCH 8
 #define PFS_FUSE_NOTIFY_PRUNE 9
 #define PFS_PRUNE_BATCH 256
+
+struct notify_out_header {
+	uint32_t len;
+	int32_t error;		/* the notification's code */
+	uint64_t unique;	/* 0: a notification */
+};
+
+struct notify_prune_out {
+	uint32_t count;
+	uint32_t padding;
+	uint64_t spare;
+};
+
+static int notify_raw(struct fs_ops_ctx *c, int code, const void *body, size_t body_len,
+		      const void *tail, size_t tail_len)
+{
+	struct notify_out_header oh = {
+	    .len = (uint32_t)(sizeof(oh) + body_len + tail_len), .error = code};
+	struct iovec iov[3] = {
+	    {.iov_base = &oh, .iov_len = sizeof(oh)},
+	    {.iov_base = (void *)body, .iov_len = body_len},
+	    {.iov_base = (void *)tail, .iov_len = tail_len},
+	};
+
+	if (writev(fuse_session_fd(c->se), iov, 3) < 0)
+		return errno == ENOENT ? 0 : -errno;	/* ENOENT: nothing of it was cached */
+	return 0;
+}
 
 int fs_ops_kernel_prune(void *ctx, const uint64_t *nodeids, size_t n)
 {
 	struct fs_ops_ctx *c = ctx;
-	struct prune_out_header {
-		uint32_t len;
-		int32_t error;	/* the notification's code */
-		uint64_t unique;	/* 0: a notification */
-	} oh;
-	struct prune_out {
-		uint32_t count;
-		uint32_t padding;
-		uint64_t spare;
-	} po;
 
 	if (!c->se)
 		return 0;
 	for (size_t done = 0; done < n;) {
 		size_t k = n - done < PFS_PRUNE_BATCH ? n - done : PFS_PRUNE_BATCH;
-		struct iovec iov[3] = {
-		    {.iov_base = &oh, .iov_len = sizeof(oh)},
-		    {.iov_base = &po, .iov_len = sizeof(po)},
-		    {.iov_base = (void *)(nodeids + done), .iov_len = k * sizeof(*nodeids)},
-		};
+		struct notify_prune_out po = {.count = (uint32_t)k};
+		int r = notify_raw(c, PFS_FUSE_NOTIFY_PRUNE, &po, sizeof(po), nodeids + done,
+				   k * sizeof(*nodeids));
 
-		oh = (struct prune_out_header){
-		    .len = (uint32_t)(sizeof(oh) + sizeof(po) + k * sizeof(*nodeids)),
-		    .error = PFS_FUSE_NOTIFY_PRUNE};
-		po = (struct prune_out){.count = (uint32_t)k};
-		if (writev(fuse_session_fd(c->se), iov, 3) < 0)
-			return errno == ENOENT ? 0 : -errno;
+		if (r < 0)
+			return r;
 		done += k;
 	}
 	return 0;
+}
+
+int fs_ops_kernel_expire_names(void *ctx)
+{
+	struct fs_ops_ctx *c = ctx;
+
+	return c->se ? notify_raw(c, PFS_FUSE_NOTIFY_INC_EPOCH, NULL, 0, NULL, 0) : 0;
 }
 
 const struct fuse_lowlevel_ops fs_ops = {

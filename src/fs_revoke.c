@@ -101,7 +101,7 @@ static void collect(void *ctx, uint64_t nodeid, const char *tenant, const char *
 	struct inval it = {.nodeid = nodeid};
 
 	if (!key)
-		return;	/* a tenant: its entry is never cached; fs_revoke_prune drops the node */
+		return;	/* a tenant: its entry is never cached; prune() drops the node */
 	if (l->n == l->cap) {
 		size_t cap = l->cap ? l->cap * 2 : 256;
 		struct inval *nv = realloc(l->v, cap * sizeof(*nv));
@@ -117,11 +117,12 @@ static void collect(void *ctx, uint64_t nodeid, const char *tenant, const char *
 	l->v[l->n++] = it;
 }
 
-static void tell_kernel(struct fs *fs, const struct inval_list *l)
+/* Tells the kernel to forget each pin's attributes, and with names its entry too. */
+static void tell_kernel(struct fs *fs, const struct inval_list *l, bool names)
 {
 	for (size_t i = 0; i < l->n; i++)
-		fs->opts.kernel_inval(fs->opts.kernel_inval_ctx, l->v[i].nodeid, l->v[i].parent,
-				      l->v[i].name);
+		fs->opts.kernel_inval(fs->opts.kernel_inval_ctx, l->v[i].nodeid,
+				      names ? l->v[i].parent : 0, names ? l->v[i].name : NULL);
 }
 
 /*
@@ -180,19 +181,29 @@ static void revoke_pass(struct fs *fs)
 		pfs_log(LOG_WARNING, "revocation: out of memory: what the kernel cached stays "
 			"until it expires (at most 60 s)");
 	if (fs->opts.kernel_inval && l.n) {
-		int64_t again;
+		/*
+		 * Every name the kernel caches is looked up again (the lookups under
+		 * way count as older), and the pins' attributes go: a reply older
+		 * than that is not applied (the kernel's attr_version).
+		 */
+		bool expired = fs->opts.kernel_expire_names &&
+			       fs->opts.kernel_expire_names(fs->opts.kernel_inval_ctx) == 0;
 
-		tell_kernel(fs, &l);
+		tell_kernel(fs, &l, !expired);
 		pfs_log(LOG_INFO, "revocation: %zu tenant(s) no longer cached; the kernel forgot "
-			"%zu cached node(s) in %.1f ms", lost.n, l.n,
-			(double)(time_now_us() - started) / 1000.0);
-		/* A reply computed before the mark may have been sent after that. */
-		again = time_now_us() + REVOKE_AGAIN_MS * 1000;
-		pthread_mutex_lock(&fs->revoke_lock);
-		while (!fs->revoke_stopping && time_now_us() < again)
-			wait_locked(fs, (again - time_now_us() + 999) / 1000);
-		pthread_mutex_unlock(&fs->revoke_lock);
-		tell_kernel(fs, &l);
+			"%zu cached pin(s) in %.1f ms%s", lost.n, l.n,
+			(double)(time_now_us() - started) / 1000.0,
+			expired ? " (every cached name expired)" : "");
+		if (!expired) {
+			/* Older kernels: an entry sent before its invalidation outlives it. */
+			int64_t again = time_now_us() + REVOKE_AGAIN_MS * 1000;
+
+			pthread_mutex_lock(&fs->revoke_lock);
+			while (!fs->revoke_stopping && time_now_us() < again)
+				wait_locked(fs, (again - time_now_us() + 999) / 1000);
+			pthread_mutex_unlock(&fs->revoke_lock);
+			tell_kernel(fs, &l, true);
+		}
 	}
 	prune(fs);
 	for (size_t i = 0; i < l.n; i++)

@@ -71,6 +71,14 @@ struct fs_options {
 	 * 0, or -errno (-EINVAL: the kernel cannot, before Linux 6.18).
 	 */
 	int (*kernel_prune)(void *ctx, const uint64_t *nodeids, size_t n);
+	/*
+	 * Makes the kernel look every name it caches up again at its next use
+	 * (entries only; attributes stay until kernel_inval). Replies to
+	 * lookups already under way count as older. Same rules and ctx as
+	 * kernel_inval. 0, or -errno (-EINVAL: the kernel cannot, before
+	 * Linux 6.16).
+	 */
+	int (*kernel_expire_names)(void *ctx);
 };
 
 /*
