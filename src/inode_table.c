@@ -40,6 +40,7 @@ struct inode_table {
 	struct node **by_name;
 	size_t nbuckets;	/* both tables; a power of two */
 	size_t count;
+	size_t n_nocache;	/* how many nodes are uncacheable */
 	uint64_t next_id;
 };
 
@@ -220,6 +221,7 @@ int inode_table_ref(struct inode_table *t, const char *tenant, const char *key,
 			struct node *tn = *name_slot(t, tenant, NULL);
 
 			n->nocache = tn && tn->nocache;
+			t->n_nocache += n->nocache;
 		}
 		*id_slot(t, n->id) = n;
 		name_link(t, n);
@@ -297,6 +299,7 @@ void inode_table_forget(struct inode_table *t, uint64_t nodeid, uint64_t nlookup
 			name_unlink(t, n);
 			*pp = n->next_id;
 			t->count--;
+			t->n_nocache -= n->nocache;
 			node_free(n);
 		}
 	}
@@ -442,8 +445,8 @@ int inode_table_nocache_nodes(struct inode_table *t, uint64_t **ret, size_t *ret
 	size_t n = 0;
 
 	pthread_mutex_lock(&t->lock);
-	v = malloc((t->count + 1) * sizeof(*v));
-	for (int pins = 1; v && pins >= 0; pins--)
+	v = malloc((t->n_nocache + 1) * sizeof(*v));
+	for (int pins = 1; v && t->n_nocache && pins >= 0; pins--)
 		for (size_t i = 0; i < t->nbuckets; i++)
 			for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id)
 				if (nd->attached && nd->nocache && (nd->key != NULL) == pins)
@@ -523,6 +526,7 @@ int inode_table_revoke(struct inode_table *t, const uint64_t *tenant_ids, size_t
 		if (!nd || !nd->attached || nd->key)
 			continue;
 		fresh[i] = !nd->nocache;
+		t->n_nocache += fresh[i];
 		nd->nocache = nd->revoking = true;
 	}
 	/* The pins first: the kernel then forgets them before their tenant's entry. */
@@ -536,6 +540,7 @@ int inode_table_revoke(struct inode_table *t, const uint64_t *tenant_ids, size_t
 			if (!tn || !tn->revoking)
 				continue;
 			nd->nocache = true;
+			t->n_nocache++;
 			snap_add(v, &count, nd);
 		}
 	}

@@ -808,12 +808,24 @@ static void test_inode_table_pin_under_uncacheable_tenant_is_uncacheable(void **
 	later = ref(t, "a", "fresh");
 	assert_true(inode_table_nocache(t, later));
 	assert_false(inode_table_nocache(t, ref(t, "b", "fresh")));
+	/* what to ask the kernel to drop: the pins first */
+	uint64_t *ids = NULL;
+	size_t n = 0;
+
+	assert_int_equal(inode_table_nocache_nodes(t, &ids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], later);
+	assert_int_equal(ids[1], a);
+	free(ids);
 	/* once the kernel forgets the tenant node, a fresh one caches again */
 	inode_table_forget(t, a, 1);
 	inode_table_forget(t, later, 1);
 	a = ref(t, "a", NULL);
 	assert_false(inode_table_nocache(t, a));
 	assert_false(inode_table_nocache(t, ref(t, "a", "fresh")));
+	assert_int_equal(inode_table_nocache_nodes(t, &ids, &n), 0);
+	assert_int_equal(n, 0);
+	free(ids);
 }
 
 int main(void)

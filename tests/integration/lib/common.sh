@@ -1870,7 +1870,8 @@ rv_assert_unharmed()
 # reload), "unbind" (": > /.system/credentials") or "expiry" (its bound
 # token expires). Within 1 s it learns and changes nothing more through
 # them (rv_assert_cut_off), its held root lists only "mine", which it
-# keeps, and uid 20004, holding the same in hidden, loses nothing.
+# keeps, and uid 20004, holding the same in hidden, loses nothing. A
+# descriptor root opened does not read for a uid without rights.
 # BACKEND: "pg" (the feed is up: key entries and attributes are cached)
 # or "sqlite" (hidden on an SQLite file). Mounts and unmounts.
 rv_case()
@@ -1912,6 +1913,13 @@ rv_case()
     assert_eq "$(rv_ask lost read)" 'OK {  "r": 1}' "while allowed: read"
     assert_eq "$(rv_ask lost rootlist)" "OK .system hidden mine" "while allowed: readdir of /"
     assert_eq "$(rv_ask kept read)" 'OK {  "r": 1}' "the other holder reads"
+    # A request on a descriptor is its caller's: one root opened, kept across
+    # a setuid by a uid with no binding, does not read for that uid.
+    assert_eq "$(rb_exec_as 20005 /usr/bin/python3 -c 'import errno, os
+try:
+    os.read(3, 100); print("OK")
+except OSError as e:
+    print(errno.errorcode[e.errno])' 3<"$MNT/hidden/r")" EACCES "a descriptor root opened, read by an unbound uid"
     ls -l "$MNT/hidden" >/dev/null
     case $how in
     reload)
