@@ -885,6 +885,8 @@ enum store_keys {
 
 struct cred_store {
 	pthread_mutex_t lock;
+	/* Bindings that expired since cred_store_take_expired last ran. */
+	size_t n_expired;		/* protected by lock */
 	struct uid_binding *binds;	/* protected by lock */
 	size_t n_binds, cap_binds;	/* protected by lock */
 	uint64_t next_serial;		/* protected by lock */
@@ -1005,6 +1007,13 @@ static void drop_binding(struct cred_store *s, struct uid_binding *b)
 	*b = s->binds[--s->n_binds];
 }
 
+/* drop_binding for an expired binding: counted for cred_store_take_expired. */
+static void drop_expired(struct cred_store *s, struct uid_binding *b)
+{
+	s->n_expired++;
+	drop_binding(s, b);
+}
+
 /* Whether b was accepted by the token settings in force. Caller holds the lock. */
 static bool binding_counts(const struct cred_store *s, const struct uid_binding *b)
 {
@@ -1089,7 +1098,7 @@ int cred_store_bind(struct cred_store *s, const struct cred_verifier *v, uid_t u
 	/* Make room: drop expired bindings before growing. */
 	for (size_t i = 0; i < s->n_binds;)
 		if (expired(s->binds[i].claims, now))
-			drop_binding(s, &s->binds[i]);
+			drop_expired(s, &s->binds[i]);
 		else
 			i++;
 	if (s->n_binds == s->cap_binds) {
@@ -1223,9 +1232,61 @@ struct cred_claims *cred_store_lookup(struct cred_store *s, uid_t uid, int64_t n
 	pthread_mutex_lock(&s->lock);
 	b = find_binding(s, uid);
 	if (b && expired(b->claims, now))
-		drop_binding(s, b);
+		drop_expired(s, b);
 	else if (b && binding_counts(s, b))
 		c = cred_claims_dup(b->claims);
 	pthread_mutex_unlock(&s->lock);
 	return c;
+}
+
+int64_t cred_store_next_expiry(struct cred_store *s)
+{
+	int64_t next = 0;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_binds; i++) {
+		int64_t end = s->binds[i].claims->exp + CRED_LEEWAY_S;
+
+		if (!next || end < next)
+			next = end;
+	}
+	if (s->n_expired)
+		next = 1;	/* some already expired and were not reported yet */
+	pthread_mutex_unlock(&s->lock);
+	return next;
+}
+
+int cred_store_take_expired(struct cred_store *s, int64_t now)
+{
+	size_t count;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	for (size_t i = 0; i < s->n_binds;)
+		if (expired(s->binds[i].claims, now))
+			drop_expired(s, &s->binds[i]);
+		else
+			i++;
+	count = s->n_expired;
+	s->n_expired = 0;
+	pthread_mutex_unlock(&s->lock);
+	return count > INT_MAX ? INT_MAX : (int)count;
+}
+
+int64_t cred_store_expiry(struct cred_store *s, uid_t uid, int64_t now)
+{
+	struct uid_binding *b;
+	int64_t end = 0;
+
+	if (!s)
+		return 0;
+	pthread_mutex_lock(&s->lock);
+	b = find_binding(s, uid);
+	if (b && !expired(b->claims, now) && binding_counts(s, b))
+		end = b->claims->exp + CRED_LEEWAY_S;
+	pthread_mutex_unlock(&s->lock);
+	return end;
 }

@@ -8,6 +8,7 @@
 #include "fs_access.h"
 #include "fs_generation.h"
 #include "fs_i.h"
+#include "fs_revoke.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -17,10 +18,13 @@
 #include "pinfs/metrics.h"
 #include "pinfs/timeutil.h"
 
-/* Supplementary groups of the calling thread, read as libfuse would: /proc/TID/status. */
-int fs_proc_groups(void *ctx, gid_t *buf, size_t n)
+/*
+ * Supplementary groups of thread who->pid, read as libfuse would:
+ * /proc/TID/status. check_uid: only if that thread's real uid is still
+ * who->uid (a thread recorded earlier may have gone and its id be reused).
+ */
+static int proc_groups(const struct pfs_subject *who, gid_t *buf, size_t n, bool check_uid)
 {
-	const struct pfs_subject *who = ctx;
 	char path[64], line[4096];
 	size_t count = 0;
 	FILE *f;
@@ -34,6 +38,9 @@ int fs_proc_groups(void *ctx, gid_t *buf, size_t n)
 	while (fgets(line, sizeof(line), f)) {
 		char *p, *end;
 
+		if (check_uid && strncmp(line, "Uid:", 4) == 0 &&
+		    strtoul(line + 4, NULL, 10) != (unsigned long)who->uid)
+			break;	/* someone else's now: no groups */
 		if (strncmp(line, "Groups:", 7) != 0)
 			continue;
 		for (p = line + 7;; p = end) {
@@ -49,6 +56,16 @@ int fs_proc_groups(void *ctx, gid_t *buf, size_t n)
 	}
 	fclose(f);
 	return (int)count;
+}
+
+int fs_proc_groups(void *ctx, gid_t *buf, size_t n)
+{
+	return proc_groups(ctx, buf, n, false);
+}
+
+static int recorded_groups(void *ctx, gid_t *buf, size_t n)
+{
+	return proc_groups(ctx, buf, n, true);
 }
 
 static enum metrics_resource metrics_resource_of(const char *res)
@@ -179,6 +196,24 @@ bool fs_visible(struct fs *fs, const struct pfs_subject *who, const char *resour
 	return decide(fs, who, resource, action, tenant, false) == 0;
 }
 
+bool fs_still_allowed(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+		      enum policy_action action)
+{
+	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
+	static const char *const names[] = {"read", "write", "delete", "admin"};
+	struct policy_subject subj = {.uid = who->uid, .gid = who->gid, .groups = recorded_groups,
+				      .groups_ctx = (void *)who};
+	struct policy_decision d;
+
+	token = cred_store_lookup(fs->creds, who->uid, time_now_us() / 1000000);
+	subj.token = token;
+	pthread_rwlock_rdlock(&fs->routes_lock);
+	d = policy_decide(fs->policy, fs->opts.owner_uid, &subj, POLICY_RES_MEMORY_PIN,
+			  names[action], tenant);
+	pthread_rwlock_unlock(&fs->routes_lock);
+	return d.allowed;
+}
+
 static const char *const action_names[] = {
 	[POLICY_READ] = "read",
 	[POLICY_WRITE] = "write",
@@ -226,6 +261,37 @@ int fs_route_allow(struct fs *fs, const struct pfs_subject *who, const char *ten
 	r = fs_route(fs, tenant, &be, ret_no);
 	if (r == 0 && ret_be)
 		*ret_be = be;
+	return r;
+}
+
+void fs_grant_init(struct fs *fs, struct fs_grant *g, const struct pfs_subject *who,
+		   uint64_t gen)
+{
+	*g = (struct fs_grant){
+	    .gen = gen + 1, .uid = who->uid, .gid = who->gid, .pid = who->pid,
+	    .until_s = cred_store_expiry(fs->creds, who->uid, time_now_us() / 1000000)};
+}
+
+bool fs_grant_current(struct fs *fs, const struct fs_grant *g, const struct pfs_subject *who)
+{
+	return g->gen == fs_revoke_generation(fs) + 1 && g->uid == who->uid &&
+	       g->gid == who->gid && g->pid == who->pid &&
+	       (!g->until_s || time_now_us() / 1000000 < g->until_s);
+}
+
+int fs_grant_check(struct fs *fs, struct fs_grant *g, const struct pfs_subject *who,
+		   const char *tenant, unsigned actions)
+{
+	uint64_t gen = fs_revoke_generation(fs);	/* before deciding: a change meanwhile counts */
+	int r = 0;
+
+	if (fs_grant_current(fs, g, who))
+		return g->result;
+	for (int a = POLICY_READ; a <= POLICY_ADMIN && r == 0; a++)
+		if (actions & FS_ALLOW(a))
+			r = fs_allow(fs, who, tenant, (enum policy_action)a);
+	fs_grant_init(fs, g, who, gen);
+	g->result = r;
 	return r;
 }
 

@@ -12,6 +12,7 @@
 #ifndef PINFS_FS_ACCESS_H
 #define PINFS_FS_ACCESS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -60,6 +61,39 @@ int fs_route_allow(struct fs *fs, const struct pfs_subject *who, const char *ten
 		   struct backend **ret_be, unsigned *ret_no);
 
 /*
+ * What an open handle (a pin file, a tenant's directory) was last allowed,
+ * so that checking it again costs an atomic read while nothing changed.
+ * Guarded by the handle's own lock.
+ */
+struct fs_grant {
+	uint64_t gen;		/* fs_revoke_generation() + 1 when decided; 0: never */
+	uid_t uid;		/* whom it was decided for */
+	gid_t gid;
+	pid_t pid;
+	int64_t until_s;	/* when that caller's bound token stops counting (0: none) */
+	int result;		/* 0 or -EACCES */
+};
+
+/*
+ * Seeds g with the open's own decision: who was allowed the open's rights
+ * at generation gen (fs_revoke_generation() read before that decision).
+ */
+void fs_grant_init(struct fs *fs, struct fs_grant *g, const struct pfs_subject *who,
+		   uint64_t gen);
+/* Whether g still answers for who: nothing changed since, and the same caller asks. */
+bool fs_grant_current(struct fs *fs, const struct fs_grant *g, const struct pfs_subject *who);
+/*
+ * Whether who, the caller of a request on the handle g belongs to, may
+ * still do every memory_pin action in actions (an FS_ALLOW mask) on
+ * tenant: the same answer an open would get now. Decided again (counted,
+ * and audited if denied, by fs_allow) only when access may have been
+ * taken away since (a reload, a token bound, unbound or expired) or when
+ * another caller asks; otherwise the last answer. Returns 0 or -EACCES.
+ */
+int fs_grant_check(struct fs *fs, struct fs_grant *g, const struct pfs_subject *who,
+		   const char *tenant, unsigned actions);
+
+/*
  * Records one file operation: an audit event (queued for be's memory_audit;
  * be NULL: the /.system/audit ring only) and its metrics. who NULL: the
  * daemon itself (the reaper). value, when given and result >= 0, is hashed
@@ -100,6 +134,16 @@ int fs_limit_refused(enum metrics_limit which, uid_t uid, int r, int share_err, 
 size_t fs_limit_held(struct fs *fs, enum metrics_limit which, uid_t uid);
 /* Gives back what fs_limit_take gave uid. */
 void fs_limit_give(struct fs *fs, enum metrics_limit which, uid_t uid, size_t amount);
+
+/*
+ * Whether who, recorded earlier (who->pid: one of its threads then, whose
+ * supplementary groups count only if it still runs as who->uid), may do
+ * memory_pin:action on tenant now (in shadow mode: yes). Neither counted
+ * nor audited: this is the revocation thread asking about tenants' past
+ * walkers, not a request.
+ */
+bool fs_still_allowed(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+		      enum policy_action action);
 
 /* A policy_subject groups callback: ctx is the struct pfs_subject. */
 int fs_proc_groups(void *ctx, gid_t *buf, size_t n);

@@ -47,6 +47,14 @@ int fs_attr_get(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, s
 		return 0;
 	}
 	case INODE_KIND_PIN:
+		/*
+		 * The kernel holds this node, but the caller may have lost read since
+		 * it walked here (a held descriptor or cwd): a pin's attributes need
+		 * read, as its name does.
+		 */
+		r = fs_allow(fs, who, tenant, POLICY_READ);
+		if (r < 0)
+			return r;
 		if (fs_file_stat_for_caller(fs, who, nodeid, tenant, key, ret)) {
 			*ret_timeout = 0;	/* what a writer sees is its own */
 			return 0;
@@ -61,8 +69,13 @@ int fs_attr_get(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, s
 static int attr_of(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		   struct pin_file *file, struct stat *ret, double *ret_timeout)
 {
+	int r;
+
 	if (!file)
 		return fs_attr_get(fs, who, nodeid, ret, ret_timeout);
+	r = fs_file_check(fs, who, file);
+	if (r < 0)
+		return r;
 	fs_file_stat(fs, nodeid, file, ret);
 	*ret_timeout = 0;
 	return 0;

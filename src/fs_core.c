@@ -23,6 +23,7 @@
 #include "fs_names.h"
 #include "fs_pending.h"
 #include "fs_reaper.h"
+#include "fs_revoke.h"
 #include "fs_system.h"
 
 #include <errno.h>
@@ -82,6 +83,7 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	pthread_mutex_init(&fs->files_lock, NULL);
 	pthread_mutex_init(&fs->gone_lock, NULL);
 	pthread_cond_init(&fs->reaper_wake, NULL);
+	fs_revoke_init(fs);
 	fs->nodes = inode_table_new();
 	fs->backends = backend_set_new();
 	fs->audit = audit_new(8192, 1024);
@@ -132,6 +134,9 @@ int fs_start(struct fs *fs)
 	r = fs_reaper_start(fs);
 	if (r < 0)
 		return r;
+	r = fs_revoke_start(fs);
+	if (r < 0)
+		return r;
 	fs->started = true;
 	fs_feed_start(fs);
 	return 0;
@@ -142,6 +147,7 @@ struct fs *fs_free(struct fs *fs)
 	if (!fs)
 		return NULL;
 	fs_reaper_stop(fs);
+	fs_revoke_stop(fs);
 	/* Files still open at unmount get no release; they let go of their pending names. */
 	fs_file_free_all(fs);
 	fs_system_free_all(fs);
@@ -167,6 +173,7 @@ struct fs *fs_free(struct fs *fs)
 	pthread_mutex_destroy(&fs->files_lock);
 	pthread_mutex_destroy(&fs->gone_lock);
 	pthread_cond_destroy(&fs->reaper_wake);
+	fs_revoke_destroy(fs);
 	free(fs);
 	return NULL;
 }
@@ -198,6 +205,10 @@ int fs_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		return fs_system_getattr(fs, who, nodeid, file, ret);
 	}
 	if (file) {
+		int r = fs_file_check(fs, who, fs_pin_file(file));
+
+		if (r < 0)
+			return r;
 		fs_file_stat(fs, nodeid, fs_pin_file(file), ret);
 		*ret_timeout = 0;
 		return 0;
@@ -252,13 +263,14 @@ int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	return r;
 }
 
-ssize_t fs_read(struct fs *fs, struct fs_file *f, char *buf, size_t size, off_t off)
+ssize_t fs_read(struct fs *fs, const struct pfs_subject *who, struct fs_file *f, char *buf,
+		size_t size, off_t off)
 {
 	if (off < 0)
 		return -EINVAL;
 	if (f->kind == FS_FILE_SYSTEM)
 		return fs_system_read(fs, f, buf, size, off);
-	return fs_file_read(fs, fs_pin_file(f), buf, size, off);
+	return fs_file_read(fs, who, fs_pin_file(f), buf, size, off);
 }
 
 ssize_t fs_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *f,
@@ -268,21 +280,21 @@ ssize_t fs_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *f
 		return -EINVAL;
 	if (f->kind == FS_FILE_SYSTEM)
 		return fs_system_write(fs, who, f, buf, size, off);
-	return fs_file_write(fs, fs_pin_file(f), buf, size, off);
+	return fs_file_write(fs, who, fs_pin_file(f), buf, size, off);
 }
 
 int fs_flush(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 {
 	if (f->kind == FS_FILE_SYSTEM)
 		return fs_system_flush(fs, who, f);
-	return fs_file_sync(fs, fs_pin_file(f), true);
+	return fs_file_sync(fs, who, fs_pin_file(f), true);
 }
 
 int fs_fsync(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 {
 	if (f->kind == FS_FILE_SYSTEM)
 		return fs_system_flush(fs, who, f);
-	return fs_file_sync(fs, fs_pin_file(f), false);
+	return fs_file_sync(fs, who, fs_pin_file(f), false);
 }
 
 void fs_release(struct fs *fs, struct fs_file *f)

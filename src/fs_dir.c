@@ -8,6 +8,7 @@
 #include "fs_names.h"
 #include "fs_pending.h"
 #include "fs_pin.h"
+#include "fs_revoke.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,6 +31,8 @@ struct dir_entry {
 struct fs_dir {
 	pthread_mutex_t lock;
 	uint64_t nodeid;
+	struct fs_grant grant;		/* the last caller's standing (tenants, the root) */
+	bool root;			/* the root's listing: filtered for its caller */
 	char *tenant;			/* NULL for the root and fixed listings */
 	struct backend *be;
 	unsigned backend_no;
@@ -301,6 +304,7 @@ int fs_dir_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 {
 	struct fs_dir *d;
 	char *tenant = NULL;
+	uint64_t gen = fs_revoke_generation(fs);
 	int r;
 
 	r = fs_names_resolve_dir(fs, nodeid, &tenant);
@@ -313,10 +317,12 @@ int fs_dir_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	}
 	d->tenant = tenant;
 	if (tenant) {
+		fs_names_note_walker(fs, who, nodeid);
 		r = fs_route_allow(fs, who, tenant, FS_ALLOW(POLICY_READ), NULL, NULL, &d->be,
 				   &d->backend_no);
 	} else {
-		/* Anyone a policy knows may list the root: they see their tenants and .system. */
+		/* Anyone a policy knows may list the root: they see their tenants. */
+		d->root = true;
 		r = fs_authorize(fs, who, NULL, NULL, NULL);
 		if (r == 0)
 			r = root_fill(fs, who, d);
@@ -325,6 +331,7 @@ int fs_dir_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		fs_releasedir(fs, d);
 		return r;
 	}
+	fs_grant_init(fs, &d->grant, who, gen);
 	*ret_dir = d;
 	return 0;
 }
@@ -369,6 +376,37 @@ int fs_dir_root_stat(struct fs *fs, const struct pfs_subject *who, struct stat *
 	return 0;
 }
 
+/*
+ * Whether who may still list d (revocation reaches open directories): a
+ * tenant's needs read on it now; the root's is listed again for who when
+ * access may have changed since, so it shows only what who may see now.
+ * Caller holds d->lock.
+ */
+static int dir_check(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d)
+{
+	uint64_t gen;
+	int r;
+
+	if (d->tenant)
+		return fs_grant_check(fs, &d->grant, who, d->tenant, FS_ALLOW(POLICY_READ));
+	if (!d->root || fs_grant_current(fs, &d->grant, who))
+		return d->root ? d->grant.result : 0;
+	gen = fs_revoke_generation(fs);
+	dir_clear_page(d);
+	d->pos = 0;
+	d->next_off = 2;	/* readdir skips to the caller's offset again */
+	r = fs_authorize(fs, who, NULL, NULL, NULL);
+	if (r == 0)
+		r = root_fill(fs, who, d);
+	if (r < 0)
+		dir_clear_page(d);
+	fs_grant_init(fs, &d->grant, who, gen);
+	d->grant.result = r;
+	if (r < 0 && r != -EACCES)
+		d->grant.gen = 0;	/* not a decision: the next readdir tries again */
+	return r;
+}
+
 static void dir_rewind(struct fs_dir *d)
 {
 	if (d->tenant) {
@@ -381,12 +419,16 @@ static void dir_rewind(struct fs_dir *d)
 	d->next_off = 2;
 }
 
-int fs_readdir(struct fs *fs, struct fs_dir *d, off_t off, fs_dir_filler fill, void *ctx)
+int fs_readdir(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d, off_t off,
+	       fs_dir_filler fill, void *ctx)
 {
 	struct stat st;
-	int r = 0;
+	int r;
 
 	pthread_mutex_lock(&d->lock);
+	r = dir_check(fs, who, d);
+	if (r < 0)
+		goto out;
 	/* Offsets: 1 after ".", 2 after "..", then one per entry. */
 	if (off == 0) {
 		dir_rewind(d);

@@ -7,6 +7,7 @@
 #include "fs_names.h"
 #include "fs_pending.h"
 #include "fs_pin.h"
+#include "fs_revoke.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -288,6 +289,7 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	struct pending *p;
 	struct pin_file *f;
 	int64_t started = time_now_us();
+	uint64_t gen = fs_revoke_generation(fs);
 	unsigned no;
 	int r;
 
@@ -306,6 +308,8 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
 		return r;
+	f->rights = open_rights(flags);
+	fs_grant_init(fs, &f->grant, who, gen);
 	r = file_setup(fs, f, flags, ret_flags);
 	if (r < 0)
 		goto fail;
@@ -369,6 +373,7 @@ int fs_file_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent
 	enum path_create_class cls;
 	struct backend *be;
 	struct pin_file *f;
+	uint64_t gen = fs_revoke_generation(fs);
 	unsigned no;
 	int r;
 
@@ -406,6 +411,8 @@ int fs_file_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent
 	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
 		return r;
+	f->rights = open_rights(flags | O_TRUNC);
+	fs_grant_init(fs, &f->grant, who, gen);
 	r = file_setup(fs, f, flags | O_TRUNC, ret_flags);
 	if (r == 0)
 		r = fs_pending_add(fs, tenant, key, who->uid, cls == PATH_CREATE_SCRATCH,
@@ -463,13 +470,29 @@ done:
 	return 0;
 }
 
-ssize_t fs_file_read(struct fs *fs, struct pin_file *f, char *buf, size_t size, off_t off)
+int fs_file_check(struct fs *fs, const struct pfs_subject *who, struct pin_file *f)
+{
+	int r;
+
+	pthread_mutex_lock(&f->lock);
+	r = fs_grant_check(fs, &f->grant, who, f->tenant, f->rights);
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+ssize_t fs_file_read(struct fs *fs, const struct pfs_subject *who, struct pin_file *f, char *buf,
+		     size_t size, off_t off)
 {
 	const char *src;
 	size_t len, n;
 	int r;
 
 	pthread_mutex_lock(&f->lock);
+	r = fs_grant_check(fs, &f->grant, who, f->tenant, f->rights);
+	if (r < 0) {
+		pthread_mutex_unlock(&f->lock);
+		return r;
+	}
 	if (f->dirty) {
 		/* A writer reads back what it staged. */
 		src = f->buf;
@@ -553,8 +576,8 @@ static int file_fail(struct fs *fs, struct pin_file *f, int err, const char *cod
 	return err;
 }
 
-ssize_t fs_file_write(struct fs *fs, struct pin_file *f, const char *data, size_t size,
-		      off_t off)
+ssize_t fs_file_write(struct fs *fs, const struct pfs_subject *who, struct pin_file *f,
+		      const char *data, size_t size, off_t off)
 {
 	size_t old_len;
 	int r;
@@ -562,6 +585,11 @@ ssize_t fs_file_write(struct fs *fs, struct pin_file *f, const char *data, size_
 	pthread_mutex_lock(&f->lock);
 	if (f->failed) {
 		r = f->failed;
+		goto out;
+	}
+	if (fs_grant_check(fs, &f->grant, who, f->tenant, f->rights) < 0) {
+		/* Sticky: what it staged before is not its value without these bytes. */
+		r = file_fail(fs, f, -EACCES, "rbac.denied");
 		goto out;
 	}
 	r = file_load(fs, f);
@@ -754,12 +782,15 @@ static void file_unstage(struct fs *fs, struct pin_file *f)
 	f->loaded = false;
 }
 
-int fs_file_sync(struct fs *fs, struct pin_file *f, bool closing)
+int fs_file_sync(struct fs *fs, const struct pfs_subject *who, struct pin_file *f, bool closing)
 {
-	int r;
+	int r = 0;
 
 	pthread_mutex_lock(&f->lock);
-	r = file_commit(fs, f);
+	if (who && f->dirty && !f->failed)
+		r = fs_grant_check(fs, &f->grant, who, f->tenant, f->rights);
+	if (r == 0)
+		r = file_commit(fs, f);
 	if (r < 0)
 		f->reported = true;
 	else if (closing)
@@ -854,7 +885,7 @@ int fs_file_truncate_path(struct fs *fs, const struct pfs_subject *who, uint64_t
 		return r;
 	r = fs_file_truncate(fs, f, size);
 	if (r == 0)
-		r = fs_file_sync(fs, f, true);
+		r = fs_file_sync(fs, who, f, true);
 	file_free(fs, f);
 	return r;
 }

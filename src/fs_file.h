@@ -10,6 +10,10 @@
  *     without O_TRUNC needs it); each write is checked as a JSON prefix at
  *     once (-EINVAL) and against max_value_bytes (-EFBIG), and either
  *     failure makes the handle fail for good;
+ *   - every request on a handle is the caller's, checked again when access
+ *     may have been taken away (fs_file_check): a read, write, fsync or
+ *     fstat through a descriptor works only while the same open would be
+ *     allowed now (issue 13 item 5);
  *   - flush and fsync commit: validate, authorize, write through the
  *     backend, audit, tell the caches and the feed (file_commit);
  *   - open files and staged bytes are bounded by max_open_files and
@@ -30,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 
+#include "fs_access.h"
 #include "fs_i.h"
 #include "pinfs/backend.h"
 #include "pinfs/fs_core.h"
@@ -44,6 +49,8 @@ struct pin_file {
 	struct pin_file *prev_pin, *next_pin;	/* fs->pin_files, under fs->files_lock */
 	char xsource[PIN_SOURCE_MAX];	/* user.pin.source set while open: its commit keeps it */
 	struct pfs_subject who;		/* recorded at open: flush and release act for it */
+	unsigned rights;		/* what the open needed (FS_ALLOW mask): every request needs them */
+	struct fs_grant grant;		/* the last caller's standing: fs_file_check */
 	char *tenant;
 	char *key;			/* for pending files, pending->key is authoritative */
 	struct backend *be;
@@ -83,11 +90,23 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 int fs_file_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent,
 		   const char *name, int flags, struct fs_entry *ret_entry,
 		   struct pin_file **ret_file, struct fs_open_flags *ret_flags);
-ssize_t fs_file_read(struct fs *fs, struct pin_file *f, char *buf, size_t size, off_t off);
-ssize_t fs_file_write(struct fs *fs, struct pin_file *f, const char *buf, size_t size,
-		      off_t off);
-/* Commits what is staged (flush: closing; fsync: not). */
-int fs_file_sync(struct fs *fs, struct pin_file *f, bool closing);
+/*
+ * Whether who, the caller of a request on f, may still use it: it holds
+ * every right the open needed, now (fs_grant_check). 0 or -EACCES.
+ */
+int fs_file_check(struct fs *fs, const struct pfs_subject *who, struct pin_file *f);
+/* read and write are who's (the caller's): refused with -EACCES when fs_file_check is. */
+ssize_t fs_file_read(struct fs *fs, const struct pfs_subject *who, struct pin_file *f, char *buf,
+		     size_t size, off_t off);
+/* A refused write fails the handle for good: nothing staged from it is ever committed. */
+ssize_t fs_file_write(struct fs *fs, const struct pfs_subject *who, struct pin_file *f,
+		      const char *buf, size_t size, off_t off);
+/*
+ * Commits what is staged (flush: closing; fsync: not) for who, the
+ * caller, who must pass fs_file_check (NULL: the opener alone, as at
+ * release); the commit also needs the opener's write right now.
+ */
+int fs_file_sync(struct fs *fs, const struct pfs_subject *who, struct pin_file *f, bool closing);
 /* Last chance to commit (errors are only logged); frees f. */
 void fs_file_release(struct fs *fs, struct pin_file *f);
 /* Frees every handle still open (unmount: the kernel sends no release). */

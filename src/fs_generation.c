@@ -6,6 +6,7 @@
  */
 #include "fs_generation.h"
 #include "fs_i.h"
+#include "fs_revoke.h"
 
 #include <errno.h>
 #include <string.h>
@@ -93,7 +94,7 @@ fail:
  * key, algorithm, issuer or audience, or tokens off) are unbound. Under
  * the read lock: fs->verifier stays while it is used, binds go on.
  */
-static void revoke_unverified_tokens(struct fs *fs)
+static int revoke_unverified_tokens(struct fs *fs)
 {
 	int n;
 
@@ -103,11 +104,13 @@ static void revoke_unverified_tokens(struct fs *fs)
 	if (n > 0)
 		pfs_log(LOG_NOTICE, "token settings changed: %d bound token%s no longer verif%s, "
 			"unbound", n, n == 1 ? "" : "s", n == 1 ? "ies" : "y");
+	return n;
 }
 
 void fs_gen_install(struct fs *fs, const struct config *cfg, struct fs_generation *g)
 {
 	struct fs_generation old;
+	bool policed;
 
 	pthread_rwlock_wrlock(&fs->routes_lock);
 	old.routes = fs->routes;
@@ -130,8 +133,15 @@ void fs_gen_install(struct fs *fs, const struct config *cfg, struct fs_generatio
 	if (fs->policy)
 		metrics_policy_version(policy_version(fs->policy), policy_hash(fs->policy));
 	/* Readers copy what they need out under the lock: nobody holds old. */
+	policed = old.policy || g->policy;
 	generation_done(&old);
-	revoke_unverified_tokens(fs);
+	/*
+	 * Any policy swap may take access from anyone (its text, or the users
+	 * and groups its names resolve to): open handles check again, and the
+	 * kernel forgets what it cached under the tenants (fs_revoke.h).
+	 */
+	if (revoke_unverified_tokens(fs) > 0 || policed)
+		fs_revoke_note(fs);
 }
 
 void fs_gen_free_current(struct fs *fs)

@@ -112,6 +112,17 @@ struct fs {
 	pthread_cond_t reaper_wake;
 	bool stopping;			/* protected by reaper_lock */
 
+	/* Revocation (fs_revoke.c): the generation handles check, and its thread. */
+	uint64_t access_gen;		/* atomics */
+	pthread_t revoker;
+	bool revoker_running;
+	pthread_mutex_t revoke_lock;
+	pthread_cond_t revoke_wake;
+	bool revoke_pending;		/* protected by revoke_lock: a pass is due */
+	bool revoke_stopping;		/* protected by revoke_lock */
+	int64_t revoke_prune_at;	/* protected by revoke_lock: the next idle prune (us) */
+	bool prune_unsupported;		/* atomics: the kernel refused FUSE_NOTIFY_PRUNE */
+
 	/* Names created and not yet committed (fs_pending.c). */
 	pthread_mutex_t pending_lock;
 	struct pending *pending;	/* protected by pending_lock */

@@ -57,6 +57,13 @@ int fs_names_resolve_dir(struct fs *fs, uint64_t nodeid, char **ret_tenant)
 	return 0;
 }
 
+void fs_names_note_walker(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid)
+{
+	struct inode_walker w = {.uid = who->uid, .gid = who->gid, .pid = who->pid};
+
+	inode_table_note_walker(fs->nodes, nodeid, &w);
+}
+
 int fs_names_tenant_entry(struct fs *fs, const char *tenant, const struct tenant_times *times,
 			  struct fs_entry *ret)
 {
@@ -88,7 +95,10 @@ static int lookup_tenant(struct fs *fs, const struct pfs_subject *who, const cha
 	r = fs_tenant_fetch(fs, be, no, name, &times);
 	if (r < 0)
 		return r;
-	return fs_names_tenant_entry(fs, name, &times, ret);
+	r = fs_names_tenant_entry(fs, name, &times, ret);
+	if (r == 0)
+		fs_names_note_walker(fs, who, ret->nodeid);	/* it may hold the node now */
+	return r;
 }
 
 int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char *tenant,
@@ -115,7 +125,7 @@ int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char
 		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
 		if (r < 0)
 			return r;
-		ret->entry_timeout = ret->attr_timeout = fs_key_timeout(fs, no, &meta);
+		ret->entry_timeout = ret->attr_timeout = fs_key_timeout(fs, ret->nodeid, no, &meta);
 		return 0;
 	}
 	if (r != -ENOENT)
@@ -157,7 +167,7 @@ int fs_names_pin_attr(struct fs *fs, uint64_t nodeid, const char *tenant, const 
 	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
 	if (r == 0 || r == -EFBIG) {
 		fs_pin_stat(fs, no, tenant, key, r == 0 ? len : 0, &meta, ret);	/* as in lookup */
-		*ret_timeout = fs_key_timeout(fs, no, &meta);
+		*ret_timeout = fs_key_timeout(fs, nodeid, no, &meta);
 		return 0;
 	}
 	if (r != -ENOENT)
@@ -185,6 +195,8 @@ int fs_names_lookup(struct fs *fs, const struct pfs_subject *who, uint64_t paren
 		return r;
 	if (!tenant)
 		return lookup_tenant(fs, who, name, ret);
+	/* A walk that starts inside the tenant (a cwd, a directory descriptor) holds it. */
+	fs_names_note_walker(fs, who, parent);
 	return fs_names_lookup_key(fs, who, tenant, name, ret);
 }
 

@@ -39,6 +39,13 @@ int fs_names_resolve(struct fs *fs, uint64_t nodeid, enum inode_kind *ret_kind,
  */
 int fs_names_resolve_dir(struct fs *fs, uint64_t nodeid, char **ret_tenant);
 
+/*
+ * Records that who walked tenant node nodeid (a lookup of it, or a lookup
+ * or listing in it): who may hold it now, and what the kernel caches under
+ * it answers who without asking (see fs_revoke.h).
+ */
+void fs_names_note_walker(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid);
+
 /* The entry of tenant (adds a lookup reference), never cached by the kernel. */
 int fs_names_tenant_entry(struct fs *fs, const char *tenant, const struct tenant_times *times,
 			  struct fs_entry *ret);

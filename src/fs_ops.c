@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "pinfs/log.h"
 
@@ -186,6 +187,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	struct pfs_subject who = subject_of(req);
 	char *buf = malloc(size ? size : 1);
 	ssize_t n;
 
@@ -194,7 +196,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	n = fs_read(fs_of(req), file_of(fi), buf, size, off);
+	n = fs_read(fs_of(req), &who, file_of(fi), buf, size, off);
 	if (n < 0)
 		fuse_reply_err(req, (int)-n);
 	else
@@ -315,6 +317,7 @@ static int dir_fill(void *ctx, const char *name, const struct stat *st, off_t ne
 static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
+	struct pfs_subject who = subject_of(req);
 	struct dirbuf b = {.req = req, .buf = malloc(size), .size = size};
 	int r;
 
@@ -323,7 +326,7 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		fuse_reply_err(req, ENOMEM);
 		return;
 	}
-	r = fs_readdir(fs_of(req), (struct fs_dir *)(uintptr_t)fi->fh, off, dir_fill, &b);
+	r = fs_readdir(fs_of(req), &who, (struct fs_dir *)(uintptr_t)fi->fh, off, dir_fill, &b);
 	if (r < 0 && b.used == 0)
 		fuse_reply_err(req, -r);
 	else
@@ -450,6 +453,71 @@ void fs_ops_kernel_inval(void *ctx, uint64_t nodeid, uint64_t parent, const char
 		(void)fuse_lowlevel_notify_inval_inode(c->se, nodeid, -1, 0);	/* attributes only */
 	if (parent && name)
 		(void)fuse_lowlevel_notify_inval_entry(c->se, parent, name, strlen(name));
+}
+
+/*
+ * FUSE_NOTIFY_INC_EPOCH (Linux 6.16, protocol 7.44) and FUSE_NOTIFY_PRUNE
+ * (Linux 6.18, 7.45) are newer than libfuse 3.14: written here as libfuse
+ * writes its own notifications, one message on the session's device, in
+ * the layout of the kernel's uapi <linux/fuse.h>. An older kernel answers
+ * -EINVAL.
+ */
+#define PFS_FUSE_NOTIFY_INC_EPOCH 8
+#define PFS_FUSE_NOTIFY_PRUNE 9
+#define PFS_PRUNE_BATCH 256
+
+struct notify_out_header {
+	uint32_t len;
+	int32_t error;		/* the notification's code */
+	uint64_t unique;	/* 0: a notification */
+};
+
+struct notify_prune_out {
+	uint32_t count;
+	uint32_t padding;
+	uint64_t spare;
+};
+
+static int notify_raw(struct fs_ops_ctx *c, int code, const void *body, size_t body_len,
+		      const void *tail, size_t tail_len)
+{
+	struct notify_out_header oh = {
+	    .len = (uint32_t)(sizeof(oh) + body_len + tail_len), .error = code};
+	struct iovec iov[3] = {
+	    {.iov_base = &oh, .iov_len = sizeof(oh)},
+	    {.iov_base = (void *)body, .iov_len = body_len},
+	    {.iov_base = (void *)tail, .iov_len = tail_len},
+	};
+
+	if (writev(fuse_session_fd(c->se), iov, 3) < 0)
+		return errno == ENOENT ? 0 : -errno;	/* ENOENT: nothing of it was cached */
+	return 0;
+}
+
+int fs_ops_kernel_prune(void *ctx, const uint64_t *nodeids, size_t n)
+{
+	struct fs_ops_ctx *c = ctx;
+
+	if (!c->se)
+		return 0;
+	for (size_t done = 0; done < n;) {
+		size_t k = n - done < PFS_PRUNE_BATCH ? n - done : PFS_PRUNE_BATCH;
+		struct notify_prune_out po = {.count = (uint32_t)k};
+		int r = notify_raw(c, PFS_FUSE_NOTIFY_PRUNE, &po, sizeof(po), nodeids + done,
+				   k * sizeof(*nodeids));
+
+		if (r < 0)
+			return r;
+		done += k;
+	}
+	return 0;
+}
+
+int fs_ops_kernel_expire_names(void *ctx)
+{
+	struct fs_ops_ctx *c = ctx;
+
+	return c->se ? notify_raw(c, PFS_FUSE_NOTIFY_INC_EPOCH, NULL, 0, NULL, 0) : 0;
 }
 
 const struct fuse_lowlevel_ops fs_ops = {

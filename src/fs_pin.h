@@ -77,10 +77,12 @@ int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *ten
 		 const char *key, char **ret_text, size_t *ret_len, struct pin_meta *ret_meta);
 
 /*
- * How long the kernel may keep a key's entry and attributes: while the
- * feed vouches (every change then invalidates them), never past the pin's
- * expiry.
+ * How long the kernel may keep the entry and attributes of key node
+ * nodeid: while the feed vouches (every change then invalidates them),
+ * never past the pin's expiry, and never once access to its tenant was
+ * taken from someone who may hold the tenant (inode_table_nocache: the
+ * kernel would answer them without asking).
  */
-double fs_key_timeout(struct fs *fs, unsigned no, const struct pin_meta *meta);
+double fs_key_timeout(struct fs *fs, uint64_t nodeid, unsigned no, const struct pin_meta *meta);
 
 #endif /* PINFS_FS_PIN_H */

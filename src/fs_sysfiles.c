@@ -10,6 +10,7 @@
 #include "fs_generation.h"
 #include "fs_i.h"
 #include "fs_reaper.h"
+#include "fs_revoke.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -412,6 +413,8 @@ int fs_sysfiles_commit_credentials(struct fs *fs, const struct pfs_subject *who,
 		n--;
 	if (n == 0) {
 		r = cred_store_unbind(fs->creds, who->uid);
+		if (r == 0)
+			fs_revoke_note(fs);	/* its token's grants are gone */
 		return r == -ENOENT ? 0 : r;
 	}
 	pthread_rwlock_rdlock(&fs->routes_lock);
@@ -426,5 +429,7 @@ int fs_sysfiles_commit_credentials(struct fs *fs, const struct pfs_subject *who,
 				  r == -EOPNOTSUPP ? "no \"tokens\" configured" : err.message);
 	else
 		pfs_log(LOG_INFO, "uid %u bound a token", (unsigned)who->uid);
+	if (r == 0)
+		fs_revoke_note(fs);	/* it replaces what the uid had */
 	return r;
 }

@@ -16,12 +16,20 @@
 
 #include "pinfs/hash.h"
 
+/* Past this many distinct walkers a tenant node counts as walked by anyone. */
+#define WALKERS_MAX 256
+
 struct node {
 	uint64_t id;
 	uint64_t nlookup;
 	char *tenant;
 	char *key;		/* NULL for a tenant */
 	bool attached;
+	bool nocache;		/* inode_table_revoke marked it */
+	bool revoking;		/* inode_table_revoke is marking its pins (under the lock) */
+	bool many_walkers;	/* tenants: more than WALKERS_MAX walked it */
+	struct inode_walker *walkers;	/* tenants: who walked it, one per (uid, gid) */
+	size_t n_walkers, cap_walkers;
 	struct node *next_id;	/* chain in by_id */
 	struct node *next_name;	/* chain in by_name */
 };
@@ -32,6 +40,7 @@ struct inode_table {
 	struct node **by_name;
 	size_t nbuckets;	/* both tables; a power of two */
 	size_t count;
+	size_t n_nocache;	/* how many nodes are uncacheable */
 	uint64_t next_id;
 };
 
@@ -82,6 +91,7 @@ struct inode_table *inode_table_new(void)
 
 static void node_free(struct node *n)
 {
+	free(n->walkers);
 	free(n->tenant);
 	free(n->key);
 	free(n);
@@ -206,6 +216,13 @@ int inode_table_ref(struct inode_table *t, const char *tenant, const char *key,
 			goto out;
 		}
 		n->id = t->next_id++;
+		if (key) {
+			/* A pin looked up under an uncacheable tenant node is uncacheable. */
+			struct node *tn = *name_slot(t, tenant, NULL);
+
+			n->nocache = tn && tn->nocache;
+			t->n_nocache += n->nocache;
+		}
 		*id_slot(t, n->id) = n;
 		name_link(t, n);
 		t->count++;
@@ -282,6 +299,7 @@ void inode_table_forget(struct inode_table *t, uint64_t nodeid, uint64_t nlookup
 			name_unlink(t, n);
 			*pp = n->next_id;
 			t->count--;
+			t->n_nocache -= n->nocache;
 			node_free(n);
 		}
 	}
@@ -329,6 +347,27 @@ struct snap {
 	char *key;
 };
 
+/* Adds node nd to v[*n] (a strdup failure leaves tenant NULL: skipped). Caller holds the lock. */
+static void snap_add(struct snap *v, size_t *n, const struct node *nd)
+{
+	v[*n].id = nd->id;
+	v[*n].tenant = strdup(nd->tenant);
+	v[*n].key = nd->key ? strdup(nd->key) : NULL;
+	(*n)++;
+}
+
+/* Calls cb for each of v[0..n) and frees v. Without the lock. */
+static void snap_run(struct snap *v, size_t n, inode_table_cb cb, void *ctx)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].tenant && cb)
+			cb(ctx, v[i].id, v[i].tenant, v[i].key);
+		free(v[i].tenant);
+		free(v[i].key);
+	}
+	free(v);
+}
+
 int inode_table_foreach(struct inode_table *t, inode_table_cb cb, void *ctx)
 {
 	struct snap *v;
@@ -336,13 +375,121 @@ int inode_table_foreach(struct inode_table *t, inode_table_cb cb, void *ctx)
 
 	pthread_mutex_lock(&t->lock);
 	v = calloc(t->count + 1, sizeof(*v));
+	for (size_t i = 0; v && i < t->nbuckets; i++)
+		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id)
+			if (nd->attached)
+				snap_add(v, &n, nd);
+	pthread_mutex_unlock(&t->lock);
+	if (!v)
+		return -ENOMEM;
+	snap_run(v, n, cb, ctx);
+	return 0;
+}
+
+void inode_table_note_walker(struct inode_table *t, uint64_t nodeid, const struct inode_walker *w)
+{
+	struct node *n;
+
+	if (nodeid < INODE_FIRST_DYNAMIC)
+		return;
+	pthread_mutex_lock(&t->lock);
+	n = *id_slot(t, nodeid);
+	if (n && !n->key && !n->many_walkers) {
+		size_t i = 0;
+
+		while (i < n->n_walkers && (n->walkers[i].uid != w->uid || n->walkers[i].gid != w->gid))
+			i++;
+		if (i < n->n_walkers) {
+			n->walkers[i].pid = w->pid;	/* its latest process: whose groups to read */
+		} else if (n->n_walkers == WALKERS_MAX) {
+			n->many_walkers = true;
+			free(n->walkers);
+			n->walkers = NULL;
+			n->n_walkers = n->cap_walkers = 0;
+		} else {
+			if (n->n_walkers == n->cap_walkers) {
+				size_t cap = n->cap_walkers ? n->cap_walkers * 2 : 4;
+				struct inode_walker *nw = realloc(n->walkers, cap * sizeof(*nw));
+
+				if (!nw)
+					n->many_walkers = true;	/* cannot remember: assume anyone */
+				else {
+					n->walkers = nw;
+					n->cap_walkers = cap;
+				}
+			}
+			if (n->n_walkers < n->cap_walkers)
+				n->walkers[n->n_walkers++] = *w;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+}
+
+bool inode_table_nocache(struct inode_table *t, uint64_t nodeid)
+{
+	struct node *n;
+	bool nocache;
+
+	if (nodeid < INODE_FIRST_DYNAMIC)
+		return false;
+	pthread_mutex_lock(&t->lock);
+	n = *id_slot(t, nodeid);
+	nocache = n && n->nocache;
+	pthread_mutex_unlock(&t->lock);
+	return nocache;
+}
+
+int inode_table_nocache_nodes(struct inode_table *t, uint64_t **ret, size_t *ret_n)
+{
+	uint64_t *v;
+	size_t n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	v = malloc((t->n_nocache + 1) * sizeof(*v));
+	for (int pins = 1; v && t->n_nocache && pins >= 0; pins--)
+		for (size_t i = 0; i < t->nbuckets; i++)
+			for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id)
+				if (nd->attached && nd->nocache && (nd->key != NULL) == pins)
+					v[n++] = nd->id;
+	pthread_mutex_unlock(&t->lock);
+	if (!v)
+		return -ENOMEM;
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}
+
+struct tenant_snap {
+	uint64_t id;
+	char *tenant;
+	struct inode_walker *walkers;
+	size_t n;	/* SIZE_MAX: too many to list */
+};
+
+int inode_table_foreach_tenant(struct inode_table *t, inode_table_tenant_cb cb, void *ctx)
+{
+	struct tenant_snap *v;
+	size_t n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	v = calloc(t->count + 1, sizeof(*v));
 	for (size_t i = 0; v && i < t->nbuckets; i++) {
 		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id) {
-			if (!nd->attached)
+			struct tenant_snap *ts = &v[n];
+
+			if (!nd->attached || nd->key)
 				continue;
-			v[n].id = nd->id;
-			v[n].tenant = strdup(nd->tenant);
-			v[n].key = nd->key ? strdup(nd->key) : NULL;
+			ts->id = nd->id;
+			ts->tenant = strdup(nd->tenant);
+			ts->n = nd->many_walkers ? SIZE_MAX : nd->n_walkers;
+			if (nd->n_walkers && !nd->many_walkers) {
+				ts->walkers = malloc(nd->n_walkers * sizeof(*ts->walkers));
+				if (ts->walkers)
+					memcpy(ts->walkers, nd->walkers,
+					       nd->n_walkers * sizeof(*ts->walkers));
+				else
+					ts->n = SIZE_MAX;	/* not listed: counts as anyone */
+			}
 			n++;
 		}
 	}
@@ -351,10 +498,65 @@ int inode_table_foreach(struct inode_table *t, inode_table_cb cb, void *ctx)
 		return -ENOMEM;
 	for (size_t i = 0; i < n; i++) {
 		if (v[i].tenant)
-			cb(ctx, v[i].id, v[i].tenant, v[i].key);
+			cb(ctx, v[i].id, v[i].tenant, v[i].walkers, v[i].n);
 		free(v[i].tenant);
-		free(v[i].key);
+		free(v[i].walkers);
 	}
 	free(v);
 	return 0;
+}
+
+int inode_table_revoke(struct inode_table *t, const uint64_t *tenant_ids, size_t n,
+		       inode_table_cb cb, void *ctx)
+{
+	struct snap *v;
+	size_t count = 0;
+	bool *fresh;
+
+	if (n == 0)
+		return 0;
+	fresh = calloc(n, sizeof(*fresh));
+	if (!fresh)
+		return -ENOMEM;
+	pthread_mutex_lock(&t->lock);
+	v = calloc(t->count + 1, sizeof(*v));
+	for (size_t i = 0; v && i < n; i++) {
+		struct node *nd = *id_slot(t, tenant_ids[i]);
+
+		if (!nd || !nd->attached || nd->key)
+			continue;
+		fresh[i] = !nd->nocache;
+		t->n_nocache += fresh[i];
+		nd->nocache = nd->revoking = true;
+	}
+	/* The pins first: the kernel then forgets them before their tenant's entry. */
+	for (size_t i = 0; v && i < t->nbuckets; i++) {
+		for (struct node *nd = t->by_id[i]; nd; nd = nd->next_id) {
+			struct node *tn;
+
+			if (!nd->attached || !nd->key || nd->nocache)
+				continue;	/* marked before: uncacheable since */
+			tn = *name_slot(t, nd->tenant, NULL);
+			if (!tn || !tn->revoking)
+				continue;
+			nd->nocache = true;
+			t->n_nocache++;
+			snap_add(v, &count, nd);
+		}
+	}
+	for (size_t i = 0; v && i < n; i++) {
+		struct node *nd = *id_slot(t, tenant_ids[i]);
+
+		if (!nd || !nd->revoking)
+			continue;
+		nd->revoking = false;
+		if (fresh[i])
+			snap_add(v, &count, nd);
+	}
+	pthread_mutex_unlock(&t->lock);
+	free(fresh);
+	if (!v)
+		return -ENOMEM;
+	snap_run(v, count, cb, ctx);
+	return (int)count;
 }

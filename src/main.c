@@ -434,6 +434,8 @@ int main(int argc, char **argv)
 		.reload_ctx = &rl,
 		.kernel_inval = fs_ops_kernel_inval,
 		.kernel_inval_ctx = &ctx,
+		.kernel_prune = fs_ops_kernel_prune,
+		.kernel_expire_names = fs_ops_kernel_expire_names,
 	};
 
 	/* Preflight: routes, backends and schemas, while errors still reach the caller. */

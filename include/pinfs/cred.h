@@ -112,4 +112,21 @@ int cred_store_unbind(struct cred_store *s, uid_t uid);
  */
 struct cred_claims *cred_store_lookup(struct cred_store *s, uid_t uid, int64_t now);
 
+/*
+ * When (seconds since the epoch) uid's binding stops counting by expiry
+ * ("exp" plus the leeway), or 0 if it has none that counts at now.
+ */
+int64_t cred_store_expiry(struct cred_store *s, uid_t uid, int64_t now);
+/*
+ * The earliest time a binding stops counting by expiry, 1 if some expired
+ * and were not reported by cred_store_take_expired yet, or 0: none.
+ */
+int64_t cred_store_next_expiry(struct cred_store *s);
+/*
+ * Drops the bindings expired at now; returns how many bindings expired
+ * since the last call, however they were dropped (here, by a lookup, or to
+ * make room for another binding).
+ */
+int cred_store_take_expired(struct cred_store *s, int64_t now);
+
 #endif /* PINFS_CRED_H */

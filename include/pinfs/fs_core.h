@@ -64,6 +64,21 @@ struct fs_options {
 	 */
 	void (*kernel_inval)(void *ctx, uint64_t nodeid, uint64_t parent, const char *name);
 	void *kernel_inval_ctx;
+	/*
+	 * Asks the kernel to drop what it keeps of nodeids[0..n) that nobody
+	 * uses (no cwd, descriptor or open file), so that it forgets them;
+	 * nodes in use are left alone. Same rules as kernel_inval; its ctx.
+	 * 0, or -errno (-EINVAL: the kernel cannot, before Linux 6.18).
+	 */
+	int (*kernel_prune)(void *ctx, const uint64_t *nodeids, size_t n);
+	/*
+	 * Makes the kernel look every name it caches up again at its next use
+	 * (entries only; attributes stay until kernel_inval). Replies to
+	 * lookups already under way count as older. Same rules and ctx as
+	 * kernel_inval. 0, or -errno (-EINVAL: the kernel cannot, before
+	 * Linux 6.16).
+	 */
+	int (*kernel_expire_names)(void *ctx);
 };
 
 /*
@@ -110,12 +125,19 @@ int fs_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int f
 int fs_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
 	      mode_t mode, int flags, struct fs_entry *ret_entry, struct fs_file **ret_file,
 	      struct fs_open_flags *ret_flags);
-/* Copies up to size bytes at off into buf; returns the count (0 at EOF). */
-ssize_t fs_read(struct fs *fs, struct fs_file *file, char *buf, size_t size, off_t off);
+/*
+ * Copies up to size bytes at off into buf; returns the count (0 at EOF).
+ * who is the caller of this request (see fs_write).
+ */
+ssize_t fs_read(struct fs *fs, const struct pfs_subject *who, struct fs_file *file, char *buf,
+		size_t size, off_t off);
 /*
  * who is the caller of this request, which need not be the opener: a
  * descriptor can be passed (SCM_RIGHTS) or inherited across a setuid. A
- * /.system file refuses writes and commits by anyone but its opener.
+ * /.system file refuses writes and commits by anyone but its opener. A
+ * request on a pin file or a tenant's directory needs the rights its open
+ * needed, held by the caller now (revocation reaches open handles); a
+ * commit needs the opener's write right now as well.
  */
 ssize_t fs_write(struct fs *fs, const struct pfs_subject *who, struct fs_file *file,
 		 const char *buf, size_t size, off_t off);
@@ -141,7 +163,9 @@ int fs_opendir(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
  * buffer is full (the entry was not added and will be offered again).
  */
 typedef int (*fs_dir_filler)(void *ctx, const char *name, const struct stat *st, off_t next_off);
-int fs_readdir(struct fs *fs, struct fs_dir *dir, off_t off, fs_dir_filler fill, void *ctx);
+/* who: the caller, who needs the rights the opendir needed, now (see fs_write). */
+int fs_readdir(struct fs *fs, const struct pfs_subject *who, struct fs_dir *dir, off_t off,
+	       fs_dir_filler fill, void *ctx);
 void fs_releasedir(struct fs *fs, struct fs_dir *dir);
 
 int fs_statfs(struct fs *fs, struct statvfs *ret);

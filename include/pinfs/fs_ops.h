@@ -20,5 +20,9 @@ extern const struct fuse_lowlevel_ops fs_ops;
 
 /* struct fs_options.kernel_inval over a struct fs_ops_ctx (see fs_core.h). */
 void fs_ops_kernel_inval(void *ctx, uint64_t nodeid, uint64_t parent, const char *name);
+/* struct fs_options.kernel_prune over a struct fs_ops_ctx (see fs_core.h). */
+int fs_ops_kernel_prune(void *ctx, const uint64_t *nodeids, size_t n);
+/* struct fs_options.kernel_expire_names over a struct fs_ops_ctx (see fs_core.h). */
+int fs_ops_kernel_expire_names(void *ctx);
 
 #endif /* PINFS_FS_OPS_H */

@@ -951,6 +951,40 @@ static void test_cred_store_bind_lookup_expiry_unbind(void **state)
 	cred_verifier_free(v);
 }
 
+static void test_cred_store_reports_expiries(void **state)
+{
+	struct cred_verifier *v = hs_verifier();
+	struct cred_store *s = cred_store_new();
+	char *t1 = mint_hs(now, now + 100);
+	char *t2 = mint_full("HS256", SECRET, strlen(SECRET), "bob", now, now + 50, ISS, AUD);
+	struct pfs_error err = {0};
+	(void)state;
+	assert_int_equal(cred_store_next_expiry(s), 0);
+	assert_int_equal(cred_store_take_expired(s, now), 0);
+	assert_int_equal(cred_store_bind(s, v, 1000, t1, strlen(t1), now, &err), 0);
+	assert_int_equal(cred_store_bind(s, v, 1001, t2, strlen(t2), now, &err), 0);
+	/* the end of a binding is its exp plus the leeway */
+	assert_int_equal(cred_store_next_expiry(s), now + 50 + CRED_LEEWAY_S);
+	assert_int_equal(cred_store_expiry(s, 1000, now), now + 100 + CRED_LEEWAY_S);
+	assert_int_equal(cred_store_expiry(s, 1002, now), 0);
+	assert_int_equal(cred_store_expiry(s, 1001, now + 50 + CRED_LEEWAY_S), 0);
+	assert_int_equal(cred_store_take_expired(s, now + 50 + CRED_LEEWAY_S - 1), 0);
+
+	/* an expiry a lookup noticed first is still reported */
+	assert_null(cred_store_lookup(s, 1001, now + 50 + CRED_LEEWAY_S));
+	assert_int_equal(cred_store_next_expiry(s), 1);
+	assert_int_equal(cred_store_take_expired(s, now + 50 + CRED_LEEWAY_S), 1);
+	assert_int_equal(cred_store_next_expiry(s), now + 100 + CRED_LEEWAY_S);
+	assert_int_equal(cred_store_take_expired(s, now + 100 + CRED_LEEWAY_S), 1);
+	assert_int_equal(cred_store_next_expiry(s), 0);
+	assert_int_equal(cred_store_take_expired(s, now + 200), 0);
+
+	free(t1);
+	free(t2);
+	cred_store_free(s);
+	cred_verifier_free(v);
+}
+
 static void test_cred_store_cache_skips_reverification(void **state)
 {
 	struct cred_verifier *v = verifier("RS256", NULL, rsa_pub_path, ISS, AUD);
@@ -1150,6 +1184,7 @@ int main(void)
 		cmocka_unit_test(test_cred_key_files_must_be_private_and_plain),
 		cmocka_unit_test(test_cred_mint_refuses_bad_input),
 		cmocka_unit_test(test_cred_store_bind_lookup_expiry_unbind),
+		cmocka_unit_test(test_cred_store_reports_expiries),
 		cmocka_unit_test(test_cred_store_cache_skips_reverification),
 		cmocka_unit_test(test_cred_store_reverify_drops_what_new_settings_refuse),
 		cmocka_unit_test(test_cred_store_cache_is_bounded),

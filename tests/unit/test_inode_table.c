@@ -688,6 +688,146 @@ static void test_inode_table_threads_rename_and_detach_race_safely(void **state)
 	assert_int_equal(inode_table_peek(t, "race", "b"), 0);
 }
 
+/* ---- revocation: walkers and uncacheable nodes ---- */
+
+struct seen {
+	uint64_t ids[16];
+	bool pin[16];
+	size_t n;
+};
+
+static void note_seen(void *ctx, uint64_t nodeid, const char *tenant, const char *key)
+{
+	struct seen *s = ctx;
+
+	assert_non_null(tenant);
+	if (s->n < 16) {
+		s->pin[s->n] = key != NULL;
+		s->ids[s->n++] = nodeid;
+	}
+}
+
+static void walk(struct inode_table *t, uint64_t id, uid_t uid, gid_t gid, pid_t pid)
+{
+	struct inode_walker w = {.uid = uid, .gid = gid, .pid = pid};
+
+	inode_table_note_walker(t, id, &w);
+}
+
+struct tenants_seen {
+	char names[4][8];
+	struct inode_walker walkers[4][4];
+	size_t n_walkers[4];
+	size_t n;
+};
+
+static void note_tenant(void *ctx, uint64_t nodeid, const char *tenant,
+			const struct inode_walker *walkers, size_t n)
+{
+	struct tenants_seen *s = ctx;
+
+	(void)nodeid;
+	if (s->n >= 4)
+		return;
+	snprintf(s->names[s->n], sizeof(s->names[s->n]), "%s", tenant);
+	s->n_walkers[s->n] = n;
+	for (size_t i = 0; n != SIZE_MAX && i < n && i < 4; i++)
+		s->walkers[s->n][i] = walkers[i];
+	s->n++;
+}
+
+static void test_inode_table_walkers_one_per_uid_and_gid_latest_pid(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL), k = ref(t, "a", "k");
+	struct tenants_seen s = {0};
+
+	walk(t, a, 5, 5, 100);
+	walk(t, a, 5, 5, 101);	/* the same walker, a later process */
+	walk(t, a, 5, 7, 102);	/* another primary group: another walker */
+	walk(t, k, 6, 6, 103);	/* pins record none */
+	walk(t, INODE_ROOT, 6, 6, 103);
+	assert_int_equal(inode_table_foreach_tenant(t, note_tenant, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(s.names[0], "a");
+	assert_int_equal(s.n_walkers[0], 2);
+	assert_int_equal(s.walkers[0][0].uid, 5);
+	assert_int_equal(s.walkers[0][0].pid, 101);
+	assert_int_equal(s.walkers[0][1].gid, 7);
+}
+
+static void test_inode_table_too_many_walkers_count_as_anyone(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL);
+	struct tenants_seen s = {0};
+
+	for (uid_t u = 1000; u < 1000 + 300; u++)
+		walk(t, a, u, u, 1);
+	assert_int_equal(inode_table_foreach_tenant(t, note_tenant, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_true(s.n_walkers[0] == SIZE_MAX);
+}
+
+static void test_inode_table_revoke_marks_tenants_and_their_pins(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL), a1 = ref(t, "a", "k1"), a2 = ref(t, "a", "k2");
+	uint64_t b = ref(t, "b", NULL), b1 = ref(t, "b", "k1");
+	struct seen s = {0};
+
+	assert_false(inode_table_nocache(t, a));
+	assert_int_equal(inode_table_revoke(t, &a, 1, note_seen, &s), 3);
+	assert_int_equal(s.n, 3);
+	/* pins before their tenant */
+	assert_true(s.pin[0] && s.pin[1] && !s.pin[2]);
+	assert_int_equal(s.ids[2], a);
+	assert_true((s.ids[0] == a1 && s.ids[1] == a2) || (s.ids[0] == a2 && s.ids[1] == a1));
+	assert_true(inode_table_nocache(t, a));
+	assert_true(inode_table_nocache(t, a1));
+	assert_true(inode_table_nocache(t, a2));
+	assert_false(inode_table_nocache(t, b));
+	assert_false(inode_table_nocache(t, b1));
+	assert_false(inode_table_nocache(t, INODE_ROOT));
+	assert_false(inode_table_nocache(t, 999999));
+	/* again: nothing new to tell (uncacheable since) */
+	s.n = 0;
+	assert_int_equal(inode_table_revoke(t, &a, 1, note_seen, &s), 0);
+	/* pins and unknown ids are not tenants */
+	assert_int_equal(inode_table_revoke(t, &b1, 1, NULL, NULL), 0);
+	assert_false(inode_table_nocache(t, b1));
+	assert_int_equal(inode_table_revoke(t, NULL, 0, NULL, NULL), 0);
+}
+
+static void test_inode_table_pin_under_uncacheable_tenant_is_uncacheable(void **state)
+{
+	struct inode_table *t = *state;
+	uint64_t a = ref(t, "a", NULL), later;
+
+	assert_int_equal(inode_table_revoke(t, &a, 1, NULL, NULL), 1);
+	later = ref(t, "a", "fresh");
+	assert_true(inode_table_nocache(t, later));
+	assert_false(inode_table_nocache(t, ref(t, "b", "fresh")));
+	/* what to ask the kernel to drop: the pins first */
+	uint64_t *ids = NULL;
+	size_t n = 0;
+
+	assert_int_equal(inode_table_nocache_nodes(t, &ids, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(ids[0], later);
+	assert_int_equal(ids[1], a);
+	free(ids);
+	/* once the kernel forgets the tenant node, a fresh one caches again */
+	inode_table_forget(t, a, 1);
+	inode_table_forget(t, later, 1);
+	a = ref(t, "a", NULL);
+	assert_false(inode_table_nocache(t, a));
+	assert_false(inode_table_nocache(t, ref(t, "a", "fresh")));
+	assert_int_equal(inode_table_nocache_nodes(t, &ids, &n), 0);
+	assert_int_equal(n, 0);
+	free(ids);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -725,6 +865,10 @@ int main(void)
 	    cmocka_unit_test(test_inode_table_free_with_live_nodes_releases_all),
 	    T(test_inode_table_threads_ref_forget_stay_consistent),
 	    T(test_inode_table_threads_rename_and_detach_race_safely),
+	    T(test_inode_table_walkers_one_per_uid_and_gid_latest_pid),
+	    T(test_inode_table_too_many_walkers_count_as_anyone),
+	    T(test_inode_table_revoke_marks_tenants_and_their_pins),
+	    T(test_inode_table_pin_under_uncacheable_tenant_is_uncacheable),
 #undef T
 	};
 

@@ -1796,3 +1796,248 @@ pgb_show()
             print $(idx[col])
         }'
 }
+
+# --- held-handle helpers (rv_) ---
+# Used by cases/rbac-revoked-*.sh: processes of other uids that opened
+# descriptors while they had access and keep them, answering one command
+# per line. Every name starts with rv_.
+
+declare -A RV_W RV_R RV_PIDS
+
+# rv_hold NAME UID TENANT_DIR: starts, as UID, a holder called NAME with its
+# cwd in TENANT_DIR, directory descriptors on TENANT_DIR and on its parent
+# (the mount's root), a read descriptor on TENANT_DIR/r and a read-write
+# one on TENANT_DIR/w (both must exist); waits until it has opened them.
+# Ask it with rv_ask NAME; rv_stop ends them all.
+rv_hold()
+{
+    local name=$1 uid=$2 dir=$3 line
+    # each holder is a coprocess of its own (bash warns that the last one still runs)
+    cat >"$CASE_DIR/rv_holder.py" <<'PY'
+import errno, os, sys
+def err(e):
+    return errno.errorcode.get(e.errno, str(e.errno))
+d = sys.argv[1]
+try:
+    os.chdir(d)
+    dfd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    rootfd = os.open(os.path.dirname(d), os.O_RDONLY | os.O_DIRECTORY)
+    rfd = os.open(os.path.join(d, "r"), os.O_RDONLY)
+    wfd = os.open(os.path.join(d, "w"), os.O_RDWR)
+    wsize = os.fstat(wfd).st_size
+except OSError as e:
+    print("open", err(e), flush=True)
+    sys.exit(1)
+print("ready", flush=True)
+for line in sys.stdin:
+    op, _, arg = line.rstrip("\n").partition(" ")
+    try:
+        if op == "stat":        # fstatat(dirfd, NAME): size and mtime
+            st = os.stat(arg, dir_fd=dfd)
+            out = "OK %d %d" % (st.st_size, st.st_mtime_ns)
+        elif op == "cwdstat":   # stat(NAME) relative to the cwd
+            st = os.stat(arg)
+            out = "OK %d" % st.st_size
+        elif op == "list":      # readdir through the held directory descriptor
+            os.lseek(dfd, 0, os.SEEK_SET)
+            out = "OK " + " ".join(sorted(os.listdir(dfd)))
+        elif op == "rootlist":  # readdir through the held descriptor on the root
+            os.lseek(rootfd, 0, os.SEEK_SET)
+            out = "OK " + " ".join(sorted(os.listdir(rootfd)))
+        elif op == "read":      # a new read pass on the held read descriptor
+            out = "OK " + os.pread(rfd, 65536, 0).decode().replace("\n", "")
+        elif op == "fstat":     # fstat of the held read descriptor
+            out = "OK %d" % os.fstat(rfd).st_size
+        elif op == "fgetxattr":
+            out = "OK " + os.getxattr(rfd, arg).decode()
+        elif op == "pwrite":    # pwrite then fsync on the held read-write descriptor
+            try:
+                # a whole new value over the old one (padded: JSON ends in blanks)
+                os.pwrite(wfd, arg.ljust(wsize).encode(), 0)
+            except OSError as e:
+                out = "pwrite=" + err(e)
+            else:
+                os.fsync(wfd)
+                out = "OK"
+        elif op == "wread":     # a read on the held read-write descriptor
+            out = "OK " + os.pread(wfd, 65536, 0).decode().replace("\n", "")
+        elif op == "getcwd":
+            out = "OK " + os.getcwd()
+        else:
+            out = "unknown " + op
+    except OSError as e:
+        out = err(e)
+    print(out, flush=True)
+PY
+    chmod 644 "$CASE_DIR/rv_holder.py"
+    eval "coproc RV_$name { rb_exec_as \"\$uid\" /usr/bin/python3 \"\$CASE_DIR/rv_holder.py\" \"\$dir\"; }"
+    eval "RV_PIDS[\$name]=\$RV_${name}_PID"
+    # plain descriptors: bash closes a coprocess's own in pipelines
+    local w r
+    eval "exec {w}>&\"\${RV_$name[1]}\" {r}<&\"\${RV_$name[0]}\""
+    RV_W[$name]=$w
+    RV_R[$name]=$r
+    read -r -t 10 line <&"$r" || line="(no answer)"
+    [[ "$line" == ready ]] || fail "holder $name did not open its descriptors: $line"
+}
+
+# rv_ask NAME COMMAND [ARG]: one command to holder NAME; prints its answer.
+rv_ask()
+{
+    local name=$1 line
+    shift
+    echo "$*" >&"${RV_W[$name]}"
+    read -r -t 10 line <&"${RV_R[$name]}" || line="(no answer)"
+    printf '%s\n' "$line"
+}
+
+# rv_stop: ends every holder (closing its descriptors).
+rv_stop()
+{
+    local name
+    for name in "${!RV_PIDS[@]}"; do
+        exec {RV_W[$name]}>&- {RV_R[$name]}<&-
+        kill "${RV_PIDS[$name]}" 2>/dev/null || true
+        wait "${RV_PIDS[$name]}" 2>/dev/null || true
+        unset "RV_PIDS[$name]"
+    done
+}
+
+# rv_setup_tenant DIR: tenant DIR with pins r and w (the holder's) and old.
+rv_setup_tenant()
+{
+    mkdir "$1"
+    echo '{"r":1}' >"$1/r"
+    echo '{"w":1}' >"$1/w"
+    echo '{"old":1}' >"$1/old"
+}
+
+# rv_assert_cut_off NAME DIR ROW_CMD...: holder NAME (rv_hold on DIR),
+# which lost access to DIR's tenant, learns and changes nothing through what
+# it holds, within 1 s, while root keeps the kernel's caches warm: a key
+# root creates and lists afterwards, keys that existed, the cwd, its
+# directory, read, read-write and xattr access through held descriptors.
+# ROW_CMD prints the stored value of DIR/w (it must not change).
+rv_assert_cut_off()
+{
+    local h=$1 dir=$2 before
+    shift 2
+    before=$("$@")
+    step "root creates and lists a key after the revocation"
+    echo '{"fresh":1}' >"$dir/fresh"
+    echo '{"r":2}' >"$dir/r"
+    ls -l "$dir" >/dev/null
+    stat "$dir/fresh" "$dir/r" "$dir/old" >/dev/null
+    cat "$dir/fresh" >/dev/null
+    assert_eq "$(rb_poll 1 EACCES rv_ask "$h" stat fresh)" EACCES "fstatat(dirfd, a key created after)"
+    assert_eq "$(rv_ask "$h" stat old)" EACCES "fstatat(dirfd, a key that existed)"
+    assert_eq "$(rv_ask "$h" stat nothere)" EACCES "fstatat(dirfd, a missing key)"
+    assert_eq "$(rv_ask "$h" cwdstat fresh)" EACCES "stat relative to the cwd"
+    assert_eq "$(rv_ask "$h" list)" EACCES "readdir of the held directory descriptor"
+    assert_eq "$(rv_ask "$h" read)" EACCES "read of the held read descriptor"
+    assert_eq "$(rv_ask "$h" fstat)" EACCES "fstat of the held read descriptor"
+    assert_eq "$(rv_ask "$h" fgetxattr user.pin.id)" EACCES "fgetxattr of the held read descriptor"
+    assert_eq "$(rv_ask "$h" wread)" EACCES "read of the held read-write descriptor"
+    assert_eq "$(rv_ask "$h" pwrite '{"w":666}')" "pwrite=EACCES" "pwrite on the held read-write descriptor"
+    assert_eq "$("$@")" "$before" "the stored value of w is unchanged"
+    step "root's view is intact"
+    assert_eq "$(cat "$dir/fresh")" $'{\n  "fresh": 1\n}' "root reads fresh"
+    assert_eq "$(ls "$dir" | tr '\n' ' ')" "fresh old r w " "root lists"
+}
+
+# rv_assert_unharmed NAME DIR: holder NAME, which kept access to DIR's
+# tenant, still sees it whole through what it holds (after rv_assert_cut_off
+# created DIR/fresh and rewrote DIR/r): nothing of a revocation is its loss.
+rv_assert_unharmed()
+{
+    local h=$1 dir=$2
+    assert_match "$(rv_ask "$h" stat fresh)" '^OK 17 ' "kept access: fstatat(dirfd, fresh)"
+    assert_eq "$(rv_ask "$h" cwdstat fresh)" "OK 17" "kept access: stat relative to the cwd"
+    assert_eq "$(rv_ask "$h" getcwd)" "OK $dir" "kept access: getcwd"
+    assert_eq "$(rv_ask "$h" list)" "OK fresh old r w" "kept access: readdir"
+    assert_eq "$(rv_ask "$h" read)" 'OK {  "r": 2}' "kept access: read"
+    assert_eq "$(rv_ask "$h" fstat)" "OK 13" "kept access: fstat"
+}
+
+# rv_case HOW BACKEND: uid 20003 holds a cwd, a directory descriptor and
+# open descriptors in tenant "hidden" (and one on the root) while it may
+# read and write there, then loses hidden by HOW: "reload" (a policy
+# reload), "unbind" (": > /.system/credentials") or "expiry" (its bound
+# token expires). Within 1 s it learns and changes nothing more through
+# them (rv_assert_cut_off), its held root lists only "mine", which it
+# keeps, and uid 20004, holding the same in hidden, loses nothing. A
+# descriptor root opened does not read for a uid without rights.
+# BACKEND: "pg" (the feed is up: key entries and attributes are cached)
+# or "sqlite" (hidden on an SQLite file). Mounts and unmounts.
+rv_case()
+{
+    local how=$1 be=$2 hidden_be rowdb=pg u=20003 ttl=600 start tokens
+    local kept='{"uid": 20004, "roles": ["machine"], "tenants": ["hidden"]}'
+    local root='{"uid": 0, "roles": ["infra"], "tenants": ["*"]}'
+    step "uid $u loses hidden by $how ($be)"
+    rm -rf -- "$MNT" "$RB_POLICY_DIR" "$CASE_DIR/hidden.db"
+    if [[ "$how" == reload ]]; then
+        rb_policy "[$root, $kept, {\"uid\": $u, \"roles\": [\"machine\"], \"tenants\": [\"hidden\", \"mine\"]}]" true v1
+    else
+        rb_policy "[$root, $kept, {\"uid\": $u, \"roles\": [\"machine\"], \"tenants\": [\"mine\"]}]" true v1
+    fi
+    [[ -f "$RB_SECRET" ]] || rb_hs_secret
+    tokens=$(rb_tokens_json HS256 "$RB_SECRET")
+    hidden_be=$(rt_pg_uri)
+    if [[ "$be" == sqlite ]]; then
+        rowdb=$CASE_DIR/hidden.db
+        hidden_be=$(rt_sqlite_uri "$rowdb")
+    fi
+    RT_EXTRA=$(jq -nc --arg p "$RB_POLICY" --argjson t "$tokens" '{policy: $p, tokens: $t}') \
+        rt_config saas "hidden=$hidden_be" "*=$(rt_pg_uri)"
+    rt_migrate
+    mount_pinfs
+    rv_setup_tenant "$MNT/hidden"
+    mkdir -p "$MNT/mine"
+    echo '{"m":1}' >"$MNT/mine/m"
+    start=$(date +%s)
+    if [[ "$how" != reload ]]; then
+        [[ "$how" == expiry ]] && ttl=3
+        assert_eq "$(rb_cred $u "$(rb_mint alice machine hidden,mine $ttl)")" "write=OK close=OK" \
+            "uid $u binds a token for hidden and mine"
+    fi
+    rv_hold lost $u "$MNT/hidden"
+    rv_hold kept 20004 "$MNT/hidden"
+    assert_eq "$(rv_ask lost stat r | cut -d' ' -f1-2)" "OK 13" "while allowed: stat through the dirfd"
+    assert_eq "$(rv_ask lost list)" "OK old r w" "while allowed: readdir"
+    assert_eq "$(rv_ask lost read)" 'OK {  "r": 1}' "while allowed: read"
+    assert_eq "$(rv_ask lost rootlist)" "OK hidden mine" "while allowed: readdir of /"
+    assert_eq "$(rv_ask kept read)" 'OK {  "r": 1}' "the other holder reads"
+    # A request on a descriptor is its caller's: one root opened, kept across
+    # a setuid by a uid with no binding, does not read for that uid.
+    assert_eq "$(rb_exec_as 20005 /usr/bin/python3 -c 'import errno, os
+try:
+    os.read(3, 100); print("OK")
+except OSError as e:
+    print(errno.errorcode[e.errno])' 3<"$MNT/hidden/r")" EACCES "a descriptor root opened, read by an unbound uid"
+    ls -l "$MNT/hidden" >/dev/null
+    case $how in
+    reload)
+        rb_policy_save "[$root, $kept, {\"uid\": $u, \"roles\": [\"machine\"], \"tenants\": [\"mine\"]}]" true v2
+        assert_eq "$(rb_poll 3 v2 jq -r .version "$MNT/.system/policy")" v2 "policy v2 loaded"
+        ;;
+    unbind)
+        as_user $u sh -c ': >"$1"' _ "$MNT/.system/credentials"
+        assert_eq "$(as_user $u cat "$MNT/.system/credentials" | jq -c .bound)" false "unbound"
+        ;;
+    expiry)
+        # exp = start + 3 at the latest, then at most the 30 s leeway
+        assert_eq "$(rb_poll $((start + 3 + 30 + 2 - $(date +%s))) EACCES \
+            as_user $u probe stat "$MNT/hidden/old")" EACCES "the token expired"
+        step "expired after $(($(date +%s) - start)) s"
+        ;;
+    esac
+    assert_eq "$(as_user $u probe stat "$MNT/hidden/r")" EACCES "path walks are refused"
+    rv_assert_cut_off lost "$MNT/hidden" \
+        rt_db "$rowdb" "SELECT value FROM @pins WHERE tenant_id = 'hidden' AND key = 'w'"
+    assert_eq "$(rv_ask lost rootlist)" "OK mine" "readdir of the held / shows what it may see now"
+    assert_eq "$(as_user $u cat "$MNT/mine/m")" $'{\n  "m": 1\n}' "what uid $u kept still works"
+    rv_assert_unharmed kept "$MNT/hidden"
+    rv_stop
+    umount_pinfs
+}
