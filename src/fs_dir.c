@@ -25,7 +25,10 @@
 
 struct dir_entry {
 	char *name;
+	char *key;			/* the pin's key when it differs from name, else NULL */
 	struct stat st;
+	bool whole;			/* st is the pin's as a lookup gives it (readdirplus) */
+	pfs_usec_t expires_at;		/* when whole: the pin's expiry, for the entry's timeout */
 };
 
 struct fs_dir {
@@ -114,13 +117,16 @@ int fs_rmdir(struct fs *fs, const struct pfs_subject *who, uint64_t parent, cons
 
 static void dir_clear_page(struct fs_dir *d)
 {
-	for (size_t i = 0; i < d->n_ents; i++)
+	for (size_t i = 0; i < d->n_ents; i++) {
 		free(d->ents[i].name);
+		free(d->ents[i].key);
+	}
 	free(d->ents);
 	d->ents = NULL;
 	d->n_ents = d->pos = d->cap = 0;
 }
 
+/* Adds name to d's page; the new entry is d->ents[d->n_ents - 1]. */
 int fs_dir_add(void *ctx, const char *name, const struct stat *st)
 {
 	struct fs_dir *d = ctx;
@@ -134,10 +140,9 @@ int fs_dir_add(void *ctx, const char *name, const struct stat *st)
 		d->ents = ne;
 		d->cap = cap;
 	}
-	d->ents[d->n_ents].name = strdup(name);
+	d->ents[d->n_ents] = (struct dir_entry){.name = strdup(name), .st = *st};
 	if (!d->ents[d->n_ents].name)
 		return -ENOMEM;
-	d->ents[d->n_ents].st = *st;
 	d->n_ents++;
 	return 0;
 }
@@ -247,7 +252,9 @@ static int collect_pin(void *ctx, const char *key, const struct pin *p)
 {
 	struct collect *c = ctx;
 	PFS_AUTOFREE char *name = NULL;
+	struct dir_entry *ent;
 	struct stat st;
+	bool whole;
 	char *last;
 
 	last = strdup(key);
@@ -261,6 +268,7 @@ static int collect_pin(void *ctx, const char *key, const struct pin *p)
 	memset(&st, 0, sizeof(st));
 	st.st_ino = fs_pin_ino(c->dir->backend_no, c->dir->tenant, key, &p->meta);
 	st.st_mode = S_IFREG | 0644;
+	whole = false;
 	if (c->prefill && (p->value || p->value_len > c->max)) {
 		/* ls -l looks up every name next: the page already holds the values. */
 		PFS_AUTOFREE char *text = NULL;
@@ -273,8 +281,22 @@ static int collect_pin(void *ctx, const char *key, const struct pin *p)
 		else if (r == -EFBIG)	/* its lookup need not have it printed again */
 			pin_cache_put_too_large(c->fs->cache, c->dir->backend_no, c->gen,
 						c->dir->tenant, key, c->max, &p->meta);
+		if (r == 0 || r == -EFBIG) {
+			/* The attributes a lookup would give (too large: size 0, as read returns). */
+			fs_pin_stat(c->fs, c->dir->backend_no, c->dir->tenant, key, r == 0 ? len : 0,
+				    &p->meta, &st);
+			whole = true;
+		}
 	}
-	return c->err = fs_dir_add(c->dir, name, &st);
+	c->err = fs_dir_add(c->dir, name, &st);
+	if (c->err < 0 || !whole)
+		return c->err;
+	ent = &c->dir->ents[c->dir->n_ents - 1];
+	ent->whole = true;
+	ent->expires_at = p->meta.expires_at;
+	if (strcmp(name, key) != 0 && !(ent->key = strdup(key)))
+		return c->err = -ENOMEM;
+	return 0;
 }
 
 static int tenant_page(struct fs *fs, struct fs_dir *d)
@@ -419,10 +441,40 @@ static void dir_rewind(struct fs_dir *d)
 	d->next_off = 2;
 }
 
-int fs_readdir(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d, off_t off,
-	       fs_dir_filler fill, void *ctx)
+/*
+ * Offers ent to fill. In a readdirplus listing a pin the page brought whole
+ * goes as its lookup would: with a lookup reference for the kernel, given
+ * back if the reply has no room for it.
+ */
+static int offer(struct fs *fs, struct fs_dir *d, const struct dir_entry *ent, bool plus,
+		 fs_dir_filler fill, void *ctx, off_t next_off)
 {
-	struct stat st;
+	struct fs_entry e = {.st = ent->st};
+	int full;
+
+	if (plus && ent->whole &&
+	    inode_table_ref(fs->nodes, d->tenant, ent->key ? ent->key : ent->name, &e.nodeid) == 0)
+		e.entry_timeout = e.attr_timeout =
+		    fs_key_timeout(fs, e.nodeid, d->backend_no, ent->expires_at);
+	full = fill(ctx, ent->name, &e, next_off);
+	if (full && e.nodeid)
+		inode_table_forget(fs->nodes, e.nodeid, 1);
+	return full;
+}
+
+/* "." or "..": the kernel takes no reference for them, so none is given. */
+static int offer_dot(struct fs *fs, const char *name, uint64_t ino, fs_dir_filler fill, void *ctx,
+		     off_t next_off)
+{
+	struct fs_entry e = {0};
+
+	fs_fill_dir_stat(fs, ino, &e.st);
+	return fill(ctx, name, &e, next_off);
+}
+
+int fs_readdir(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d, off_t off,
+	       bool plus, fs_dir_filler fill, void *ctx)
+{
 	int r;
 
 	pthread_mutex_lock(&d->lock);
@@ -432,14 +484,13 @@ int fs_readdir(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d, o
 	/* Offsets: 1 after ".", 2 after "..", then one per entry. */
 	if (off == 0) {
 		dir_rewind(d);
-		fs_fill_dir_stat(fs, d->tenant ? fs_tenant_ino(d->tenant) : d->nodeid, &st);
-		if (fill(ctx, ".", &st, 1))
+		if (offer_dot(fs, ".", d->tenant ? fs_tenant_ino(d->tenant) : d->nodeid, fill, ctx,
+			      1))
 			goto out;
 		off = 1;
 	}
 	if (off == 1) {
-		fs_fill_dir_stat(fs, INODE_ROOT, &st);
-		if (fill(ctx, "..", &st, 2))
+		if (offer_dot(fs, "..", INODE_ROOT, fill, ctx, 2))
 			goto out;
 		off = 2;
 	}
@@ -470,7 +521,7 @@ int fs_readdir(struct fs *fs, const struct pfs_subject *who, struct fs_dir *d, o
 				break;
 			continue;
 		}
-		if (fill(ctx, d->ents[d->pos].name, &d->ents[d->pos].st, d->next_off + 1))
+		if (offer(fs, d, &d->ents[d->pos], plus, fill, ctx, d->next_off + 1))
 			break;
 		d->pos++;
 		d->next_off++;

@@ -125,7 +125,7 @@ int fs_names_lookup_key(struct fs *fs, const struct pfs_subject *who, const char
 		r = inode_table_ref(fs->nodes, tenant, key, &ret->nodeid);
 		if (r < 0)
 			return r;
-		ret->entry_timeout = ret->attr_timeout = fs_key_timeout(fs, ret->nodeid, no, &meta);
+		ret->entry_timeout = ret->attr_timeout = fs_key_timeout(fs, ret->nodeid, no, meta.expires_at);
 		return 0;
 	}
 	if (r != -ENOENT)
@@ -167,7 +167,7 @@ int fs_names_pin_attr(struct fs *fs, uint64_t nodeid, const char *tenant, const 
 	r = fs_pin_fetch(fs, be, no, tenant, key, &text, &len, &meta);
 	if (r == 0 || r == -EFBIG) {
 		fs_pin_stat(fs, no, tenant, key, r == 0 ? len : 0, &meta, ret);	/* as in lookup */
-		*ret_timeout = fs_key_timeout(fs, nodeid, no, &meta);
+		*ret_timeout = fs_key_timeout(fs, nodeid, no, meta.expires_at);
 		return 0;
 	}
 	if (r != -ENOENT)

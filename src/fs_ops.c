@@ -3,8 +3,10 @@
  * FUSE low-level handlers (ll_*): decode, call fs_core, reply once.
  * fs_core answers -errno; this is the only place that turns that into a
  * FUSE reply. Kernel-facing settings live here too: no writeback cache
- * (it loses the writer's identity and write-time errors) and no
- * readdirplus (entries are never cached, so it would buy nothing).
+ * (it loses the writer's identity and write-time errors), and readdirplus
+ * when the kernel judges it useful (READDIRPLUS_AUTO: `ls -l`, not `ls`),
+ * so that a listing hands the kernel the pins a page brought whole and
+ * their lookups need no request.
  */
 #include "pinfs/fs_ops.h"
 
@@ -15,6 +17,7 @@
 #include <sys/uio.h>
 
 #include "pinfs/log.h"
+#include "pinfs/metrics.h"
 
 static struct fs *fs_of(fuse_req_t req)
 {
@@ -61,14 +64,19 @@ static void set_open_flags(struct fuse_file_info *fi, const struct fs_open_flags
 static void ll_init(void *userdata, struct fuse_conn_info *conn)
 {
 	(void)userdata;
-	conn->want &= ~(FUSE_CAP_WRITEBACK_CACHE | FUSE_CAP_READDIRPLUS |
-			FUSE_CAP_READDIRPLUS_AUTO);
+	conn->want &= ~FUSE_CAP_WRITEBACK_CACHE;
+	if ((conn->capable & (FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO)) ==
+	    (FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO))
+		conn->want |= FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO;
+	else
+		conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
 }
 
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	metrics_fuse_request(METRICS_FUSE_LOOKUP);
 	struct pfs_subject who = subject_of(req);
 	struct fs_entry e;
 
@@ -77,12 +85,14 @@ static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void ll_forget(fuse_req_t req, fuse_ino_t ino, uint64_t nlookup)
 {
+	metrics_fuse_request(METRICS_FUSE_FORGET);
 	fs_forget(fs_of(req), ino, nlookup);
 	fuse_reply_none(req);
 }
 
 static void ll_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_data *forgets)
 {
+	metrics_fuse_request(METRICS_FUSE_FORGET);
 	for (size_t i = 0; i < count; i++)
 		fs_forget(fs_of(req), forgets[i].ino, forgets[i].nlookup);
 	fuse_reply_none(req);
@@ -90,6 +100,7 @@ static void ll_forget_multi(fuse_req_t req, size_t count, struct fuse_forget_dat
 
 static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_GETATTR);
 	struct pfs_subject who = subject_of(req);
 	struct stat st;
 	double timeout;
@@ -104,6 +115,7 @@ static void ll_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
 		       struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_SETATTR);
 	static const struct {
 		int fuse;
 		unsigned ours;
@@ -134,6 +146,7 @@ static void ll_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to
 
 static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 {
+	metrics_fuse_request(METRICS_FUSE_ACCESS);
 	struct pfs_subject who = subject_of(req);
 
 	/* Never ENOSYS: the kernel would take that as "always allowed". */
@@ -142,6 +155,7 @@ static void ll_access(fuse_req_t req, fuse_ino_t ino, int mask)
 
 static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_OPEN);
 	struct pfs_subject who = subject_of(req);
 	struct fs_open_flags of;
 	struct fs_file *f;
@@ -160,6 +174,7 @@ static void ll_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
 		      struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_CREATE);
 	struct pfs_subject who = subject_of(req);
 	struct fs_open_flags of;
 	struct fs_entry e;
@@ -187,6 +202,7 @@ static void ll_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_
 static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		    struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_READ);
 	struct pfs_subject who = subject_of(req);
 	char *buf = malloc(size ? size : 1);
 	ssize_t n;
@@ -207,6 +223,7 @@ static void ll_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size, off_t off,
 		     struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_WRITE);
 	struct pfs_subject who = subject_of(req);
 	ssize_t n = fs_write(fs_of(req), &who, file_of(fi), buf, size, off);
 
@@ -219,6 +236,7 @@ static void ll_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t siz
 
 static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_FLUSH);
 	struct pfs_subject who = subject_of(req);
 
 	(void)ino;
@@ -227,6 +245,7 @@ static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 
 static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_FSYNC);
 	struct pfs_subject who = subject_of(req);
 
 	(void)ino;
@@ -236,6 +255,7 @@ static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 
 static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_RELEASE);
 	(void)ino;
 	fs_release(fs_of(req), file_of(fi));
 	fuse_reply_err(req, 0);
@@ -243,6 +263,7 @@ static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	metrics_fuse_request(METRICS_FUSE_UNLINK);
 	struct pfs_subject who = subject_of(req);
 
 	fuse_reply_err(req, -fs_unlink(fs_of(req), &who, parent, name));
@@ -250,6 +271,7 @@ static void ll_unlink(fuse_req_t req, fuse_ino_t parent, const char *name)
 
 static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
+	metrics_fuse_request(METRICS_FUSE_MKDIR);
 	struct pfs_subject who = subject_of(req);
 	struct fs_entry e;
 
@@ -259,6 +281,7 @@ static void ll_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 
 static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 {
+	metrics_fuse_request(METRICS_FUSE_RMDIR);
 	struct pfs_subject who = subject_of(req);
 
 	fuse_reply_err(req, -fs_rmdir(fs_of(req), &who, parent, name));
@@ -267,6 +290,7 @@ static void ll_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name)
 static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t newparent,
 		      const char *newname, unsigned int flags)
 {
+	metrics_fuse_request(METRICS_FUSE_RENAME);
 	struct pfs_subject who = subject_of(req);
 	unsigned ours = 0;
 
@@ -283,6 +307,7 @@ static void ll_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_
 
 static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_OPENDIR);
 	struct pfs_subject who = subject_of(req);
 	struct fs_dir *d;
 	int r = fs_opendir(fs_of(req), &who, ino, &d);
@@ -298,44 +323,82 @@ static void ll_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 
 struct dirbuf {
 	fuse_req_t req;
+	bool plus;
 	char *buf;
 	size_t size, used;
+	uint64_t *refs;		/* plus: the lookup references the reply hands over */
+	size_t n_refs;
 };
 
-static int dir_fill(void *ctx, const char *name, const struct stat *st, off_t next_off)
+static int dir_fill(void *ctx, const char *name, const struct fs_entry *e, off_t next_off)
 {
 	struct dirbuf *b = ctx;
-	size_t need = fuse_add_direntry(b->req, NULL, 0, name, NULL, 0);
+	struct fuse_entry_param p = {.ino = e->nodeid, .attr = e->st,
+				     .attr_timeout = e->attr_timeout,
+				     .entry_timeout = e->entry_timeout};
+	size_t need = b->plus ? fuse_add_direntry_plus(b->req, NULL, 0, name, NULL, 0)
+			      : fuse_add_direntry(b->req, NULL, 0, name, NULL, 0);
 
 	if (b->used + need > b->size)
 		return 1;
-	fuse_add_direntry(b->req, b->buf + b->used, b->size - b->used, name, st, next_off);
+	if (b->plus)
+		fuse_add_direntry_plus(b->req, b->buf + b->used, b->size - b->used, name, &p,
+				       next_off);
+	else
+		fuse_add_direntry(b->req, b->buf + b->used, b->size - b->used, name, &e->st,
+				  next_off);
 	b->used += need;
+	if (e->nodeid)
+		b->refs[b->n_refs++] = e->nodeid;
 	return 0;
+}
+
+static void do_readdir(fuse_req_t req, size_t size, off_t off, struct fuse_file_info *fi,
+		       bool plus)
+{
+	struct pfs_subject who = subject_of(req);
+	struct fs *fs = fs_of(req);
+	struct dirbuf b = {.req = req, .plus = plus, .buf = malloc(size), .size = size};
+	int r;
+
+	/* At most one entry per 24-byte dirent header: a bound on the references. */
+	if (plus)
+		b.refs = malloc((size / 24 + 1) * sizeof(*b.refs));
+	if (!b.buf || (plus && !b.refs)) {
+		free(b.buf);
+		free(b.refs);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	r = fs_readdir(fs, &who, (struct fs_dir *)(uintptr_t)fi->fh, off, plus, dir_fill, &b);
+	if (r < 0 && b.used == 0)
+		fuse_reply_err(req, -r);
+	else if (fuse_reply_buf(req, b.buf, b.used) != 0)
+		for (size_t i = 0; i < b.n_refs; i++)
+			fs_forget(fs, b.refs[i], 1);	/* the kernel never got them */
+	free(b.buf);
+	free(b.refs);
 }
 
 static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 		       struct fuse_file_info *fi)
 {
-	struct pfs_subject who = subject_of(req);
-	struct dirbuf b = {.req = req, .buf = malloc(size), .size = size};
-	int r;
-
+	metrics_fuse_request(METRICS_FUSE_READDIR);
 	(void)ino;
-	if (!b.buf) {
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	r = fs_readdir(fs_of(req), &who, (struct fs_dir *)(uintptr_t)fi->fh, off, dir_fill, &b);
-	if (r < 0 && b.used == 0)
-		fuse_reply_err(req, -r);
-	else
-		fuse_reply_buf(req, b.buf, b.used);
-	free(b.buf);
+	do_readdir(req, size, off, fi, false);
+}
+
+static void ll_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
+			   struct fuse_file_info *fi)
+{
+	metrics_fuse_request(METRICS_FUSE_READDIRPLUS);
+	(void)ino;
+	do_readdir(req, size, off, fi, true);
 }
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_RELEASEDIR);
 	(void)ino;
 	fs_releasedir(fs_of(req), (struct fs_dir *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
@@ -343,6 +406,7 @@ static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 
 static void ll_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_file_info *fi)
 {
+	metrics_fuse_request(METRICS_FUSE_OTHER);
 	(void)ino;
 	(void)datasync;
 	(void)fi;
@@ -351,6 +415,7 @@ static void ll_fsyncdir(fuse_req_t req, fuse_ino_t ino, int datasync, struct fus
 
 static void ll_statfs(fuse_req_t req, fuse_ino_t ino)
 {
+	metrics_fuse_request(METRICS_FUSE_STATFS);
 	struct statvfs sv;
 	int r = fs_statfs(fs_of(req), &sv);
 
@@ -365,6 +430,7 @@ static void ll_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg
 		     struct fuse_file_info *fi, unsigned flags, const void *in_buf,
 		     size_t in_bufsz, size_t out_bufsz)
 {
+	metrics_fuse_request(METRICS_FUSE_OTHER);
 	(void)ino, (void)cmd, (void)arg, (void)fi, (void)flags, (void)in_buf, (void)in_bufsz,
 		(void)out_bufsz;
 	fuse_reply_err(req, ENOTTY);	/* not a terminal; what isatty() and Python expect */
@@ -372,18 +438,21 @@ static void ll_ioctl(fuse_req_t req, fuse_ino_t ino, unsigned int cmd, void *arg
 
 static void ll_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name)
 {
+	metrics_fuse_request(METRICS_FUSE_OTHER);
 	(void)link, (void)parent, (void)name;
 	fuse_reply_err(req, EPERM);
 }
 
 static void ll_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t newparent, const char *newname)
 {
+	metrics_fuse_request(METRICS_FUSE_OTHER);
 	(void)ino, (void)newparent, (void)newname;
 	fuse_reply_err(req, EPERM);
 }
 
 static void ll_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev)
 {
+	metrics_fuse_request(METRICS_FUSE_OTHER);
 	(void)parent, (void)name, (void)mode, (void)rdev;
 	fuse_reply_err(req, EPERM);
 }
@@ -401,6 +470,7 @@ static void reply_xattr_bytes(fuse_req_t req, const char *v, size_t len, size_t 
 
 static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size)
 {
+	metrics_fuse_request(METRICS_FUSE_GETXATTR);
 	struct pfs_subject who = subject_of(req);
 	char *v = NULL;
 	size_t len = 0;
@@ -415,6 +485,7 @@ static void ll_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t
 
 static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 {
+	metrics_fuse_request(METRICS_FUSE_LISTXATTR);
 	struct pfs_subject who = subject_of(req);
 	char *list = NULL;
 	size_t len = 0;
@@ -430,6 +501,7 @@ static void ll_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 static void ll_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
 			size_t size, int flags)
 {
+	metrics_fuse_request(METRICS_FUSE_SETXATTR);
 	struct pfs_subject who = subject_of(req);
 
 	fuse_reply_err(req, -fs_setxattr(fs_of(req), &who, ino, name, value, size, flags));
@@ -437,6 +509,7 @@ static void ll_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const 
 
 static void ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
+	metrics_fuse_request(METRICS_FUSE_REMOVEXATTR);
 	struct pfs_subject who = subject_of(req);
 
 	fuse_reply_err(req, -fs_removexattr(fs_of(req), &who, ino, name));
@@ -541,6 +614,7 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.rename = ll_rename,
 	.opendir = ll_opendir,
 	.readdir = ll_readdir,
+	.readdirplus = ll_readdirplus,
 	.releasedir = ll_releasedir,
 	.fsyncdir = ll_fsyncdir,
 	.statfs = ll_statfs,

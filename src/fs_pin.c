@@ -120,14 +120,14 @@ int fs_pin_render(const struct pin *p, size_t max, char **ret, size_t *ret_len)
 	return r;
 }
 
-double fs_key_timeout(struct fs *fs, uint64_t nodeid, unsigned no, const struct pin_meta *meta)
+double fs_key_timeout(struct fs *fs, uint64_t nodeid, unsigned no, pfs_usec_t expires_at)
 {
 	double t = KEY_CACHE_S;
 
 	if (!fs_feed_vouches(fs, no) || inode_table_nocache(fs->nodes, nodeid))
 		return 0;
-	if (meta->expires_at) {
-		double left = (double)(meta->expires_at - time_now_us()) / 1e6;
+	if (expires_at) {
+		double left = (double)(expires_at - time_now_us()) / 1e6;
 
 		if (left < t)
 			t = left > 0 ? left : 0;

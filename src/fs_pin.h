@@ -83,6 +83,6 @@ int fs_pin_fetch(struct fs *fs, struct backend *be, unsigned no, const char *ten
  * taken from someone who may hold the tenant (inode_table_nocache: the
  * kernel would answer them without asking).
  */
-double fs_key_timeout(struct fs *fs, uint64_t nodeid, unsigned no, const struct pin_meta *meta);
+double fs_key_timeout(struct fs *fs, uint64_t nodeid, unsigned no, pfs_usec_t expires_at);
 
 #endif /* PINFS_FS_PIN_H */

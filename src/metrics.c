@@ -75,6 +75,7 @@ static const char *const fuse_op_names[METRICS__FUSE_COUNT] = {
     [METRICS_FUSE_UNLINK] = "unlink",	      [METRICS_FUSE_MKDIR] = "mkdir",
     [METRICS_FUSE_RMDIR] = "rmdir",	      [METRICS_FUSE_RENAME] = "rename",
     [METRICS_FUSE_OPENDIR] = "opendir",	      [METRICS_FUSE_READDIR] = "readdir",
+    [METRICS_FUSE_READDIRPLUS] = "readdirplus",
     [METRICS_FUSE_RELEASEDIR] = "releasedir", [METRICS_FUSE_STATFS] = "statfs",
     [METRICS_FUSE_GETXATTR] = "getxattr",     [METRICS_FUSE_SETXATTR] = "setxattr",
     [METRICS_FUSE_LISTXATTR] = "listxattr",   [METRICS_FUSE_REMOVEXATTR] = "removexattr",

@@ -161,11 +161,17 @@ int fs_opendir(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 /*
  * Called by fs_readdir for each entry; returns non-zero when the reply
  * buffer is full (the entry was not added and will be offered again).
+ * e->st always holds the entry's inode number and type. In a readdirplus
+ * listing (plus), e->nodeid is non-zero when the entry comes whole, as a
+ * lookup would give it: a lookup reference is then taken for the kernel,
+ * and given back by fs_readdir if the filler refuses the entry; a caller
+ * whose reply then fails to reach the kernel must fs_forget each one.
  */
-typedef int (*fs_dir_filler)(void *ctx, const char *name, const struct stat *st, off_t next_off);
+typedef int (*fs_dir_filler)(void *ctx, const char *name, const struct fs_entry *e,
+			     off_t next_off);
 /* who: the caller, who needs the rights the opendir needed, now (see fs_write). */
 int fs_readdir(struct fs *fs, const struct pfs_subject *who, struct fs_dir *dir, off_t off,
-	       fs_dir_filler fill, void *ctx);
+	       bool plus, fs_dir_filler fill, void *ctx);
 void fs_releasedir(struct fs *fs, struct fs_dir *dir);
 
 int fs_statfs(struct fs *fs, struct statvfs *ret);
