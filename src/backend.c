@@ -156,9 +156,9 @@ int backend_pin_delete(struct backend *be, const char *tenant, const char *key)
 }
 
 int backend_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
-		       unsigned flags)
+		       unsigned flags, struct pin_meta *ret_meta)
 {
-	return be->ops->pin_rename(be, tenant, from, to, flags);
+	return be->ops->pin_rename(be, tenant, from, to, flags, ret_meta);
 }
 
 int backend_pin_list(struct backend *be, const char *tenant, const char *after_key,

@@ -38,7 +38,8 @@
 #define USEC(col) "(extract(epoch from " col ") * 1000000)::int8"
 #define PIN_COLS_WITH(value)                                                                       \
 	"id, " value ", source, " USEC("created_at") ", " USEC("updated_at") ", "                  \
-	"COALESCE(" USEC("expires_at") ", 0), COALESCE(ttl_seconds, -1), " USEC("changed_at")
+	"COALESCE(" USEC("expires_at") ", 0), COALESCE(ttl_seconds, -1), " USEC("changed_at")     \
+	", version"
 #define PIN_COLS PIN_COLS_WITH("value::text")
 /* The same columns with an empty value: a write needs its new metadata, not its value back. */
 #define META_COLS PIN_COLS_WITH("''")
@@ -59,6 +60,7 @@
 enum stmt {
 	ST_GET,
 	ST_UPSERT,
+	ST_UPDATE_IF,
 	ST_DELETE,
 	ST_LOCK_LIVE,
 	ST_EXISTS_LIVE,
@@ -89,7 +91,9 @@ static const struct {
 	/*
 	 * Upsert. An expired row that the reaper has not deleted yet is dead:
 	 * writing its key starts a new pin (created_at, source and TTL reset).
-	 * $4 source (NULL keeps), $5 TTL op ('keep', 'set', 'clear'), $6 TTL.
+	 * $4 source (NULL keeps), $5 TTL op ('keep', 'set', 'clear'), $6 TTL,
+	 * $7 true: only if there is no live pin (no row comes back otherwise).
+	 * The version comes from the trigger (migrations/postgres/0004).
 	 */
 	[ST_UPSERT] = {"WITH t AS (INSERT INTO system.tenants (name) VALUES ($1)"
 		       "           ON CONFLICT DO NOTHING)"
@@ -111,8 +115,25 @@ static const struct {
 		       "   expires_at = CASE WHEN $5 = 'set' THEN now() + make_interval(secs => $6::int)"
 		       "                WHEN $5 = 'clear' OR p.expires_at <= now() THEN NULL"
 		       "                ELSE p.expires_at END"
+		       " WHERE $7::boolean IS NOT TRUE OR p.expires_at <= now()"
 		       " RETURNING " META_COLS,
-		       6},
+		       7},
+	/*
+	 * A conditional write onto version $7 of a live pin: the row lock makes
+	 * a concurrent writer wait, and the WHERE is evaluated again on the row
+	 * it committed, so at most one of two writers at one version succeeds.
+	 */
+	[ST_UPDATE_IF] = {"UPDATE system.memory_pins AS p SET"
+			  "   value = $3::jsonb,"
+			  "   updated_at = now(),"
+			  "   source = COALESCE($4, p.source),"
+			  "   ttl_seconds = CASE WHEN $5 = 'set' THEN $6::int"
+			  "                 WHEN $5 = 'clear' THEN NULL ELSE p.ttl_seconds END,"
+			  "   expires_at = CASE WHEN $5 = 'set' THEN now() + make_interval(secs => $6::int)"
+			  "                WHEN $5 = 'clear' THEN NULL ELSE p.expires_at END"
+			  " WHERE tenant_id = $1 AND key = $2 AND " LIVE " AND version = $7::int8"
+			  " RETURNING " META_COLS,
+			  7},
 	[ST_DELETE] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2"
 		       " RETURNING " LIVE,
 		       2},
@@ -122,8 +143,13 @@ static const struct {
 	[ST_EXISTS_LIVE] = {"SELECT 1 FROM system.memory_pins"
 			    " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
 			    2},
-	[ST_DELETE_ANY] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2", 2},
-	[ST_MOVE] = {"UPDATE system.memory_pins SET key = $3 WHERE tenant_id = $1 AND key = $2", 3},
+	[ST_DELETE_ANY] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2"
+			   " RETURNING version",
+			   2},
+	/* $4: the replaced pin's version (0: none); the moved one's grows past it. */
+	[ST_MOVE] = {"UPDATE system.memory_pins SET key = $3, version = GREATEST(version, $4::int8 + 1)"
+		     " WHERE tenant_id = $1 AND key = $2 RETURNING " META_COLS,
+		     4},
 	[ST_LIST] = {"SELECT key, " PIN_COLS " FROM system.memory_pins"
 		     " WHERE tenant_id = $1 AND key > $2 AND " LIVE " ORDER BY key LIMIT $3",
 		     3},
@@ -174,12 +200,13 @@ static const struct {
 		       "  DELETE FROM system.memory_pins WHERE id IN ("
 		       "    SELECT id FROM system.memory_pins WHERE expires_at <= now()"
 		       "    ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)"
-		       "  RETURNING tenant_id, key, value),"
+		       "  RETURNING tenant_id, key, value, version),"
 		       " audited AS ("
 		       "  INSERT INTO system.memory_audit"
-		       "    (operation, tenant_id, key, subject, success, value_sha256, source)"
+		       "    (operation, tenant_id, key, subject, success, value_sha256, source, version)"
 		       "  SELECT 'expire', tenant_id, key, $2, true,"
-		       "    substr(encode(sha256(convert_to(value::text, 'UTF8')), 'hex'), 1, 16), $2"
+		       "    substr(encode(sha256(convert_to(value::text, 'UTF8')), 'hex'), 1, 16), $2,"
+		       "    version"
 		       "  FROM gone)"
 		       " SELECT tenant_id, key FROM gone",
 		       2},
@@ -639,6 +666,7 @@ static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
 	ret->meta.expires_at = int_at(res, row, col + 5);
 	ret->meta.ttl_seconds = (int32_t)int_at(res, row, col + 6);
 	ret->meta.changed_at = int_at(res, row, col + 7);
+	ret->meta.version = int_at(res, row, col + 8);
 	return 0;
 }
 
@@ -701,14 +729,21 @@ static int exec_meta(const struct pg_slot *s, enum stmt st, const char *const *p
 static int op_upsert(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
-	char ttl[16];
-	PFS_AUTOFREE char *value = strndup(a->w->value, a->w->value_len);
-	const char *p[] = {a->tenant, a->key, value, a->w->source, ttl_op_names[a->w->ttl_op], ttl};
+	const struct pin_write *w = a->w;
+	char ttl[16], expect[24];
+	PFS_AUTOFREE char *value = strndup(w->value, w->value_len);
+	bool update_if = w->conditional && w->expect_version != 0;
+	const char *p[] = {a->tenant, a->key, value, w->source, ttl_op_names[w->ttl_op], ttl,
+			   !w->conditional ? NULL : update_if ? expect : "true"};
+	int r;
 
 	if (!value)
 		return -ENOMEM;
-	snprintf(ttl, sizeof(ttl), "%d", (int)a->w->ttl_seconds);
-	return exec_meta(s, ST_UPSERT, p, a->meta);
+	snprintf(ttl, sizeof(ttl), "%d", (int)w->ttl_seconds);
+	snprintf(expect, sizeof(expect), "%lld", (long long)w->expect_version);
+	r = exec_meta(s, update_if ? ST_UPDATE_IF : ST_UPSERT, p, a->meta);
+	/* No row: the pin is at another version, or (only if absent) it is there. */
+	return r == -ENOENT && w->conditional ? -ESTALE : r;
 }
 
 static int pg_pin_upsert(struct backend *be, const char *tenant, const char *key,
@@ -759,7 +794,8 @@ static int op_rename(const struct pg_slot *s, void *ctx)
 	struct op_args *a = ctx;
 	const char *src[] = {a->tenant, a->key};
 	const char *dst[] = {a->tenant, a->key2};
-	const char *move[] = {a->tenant, a->key, a->key2};
+	char replaced[24];
+	const char *move[] = {a->tenant, a->key, a->key2, replaced};
 	PGresult *res;
 	int r;
 
@@ -778,25 +814,29 @@ static int op_rename(const struct pg_slot *s, void *ctx)
 	r = exec_stmt(s, ST_DELETE_ANY, dst, &res);
 	if (r < 0)
 		return r;
+	snprintf(replaced, sizeof(replaced), "%lld",
+		 PQntuples(res) > 0 ? (long long)int_at(res, 0, 0) : 0LL);
 	PQclear(res);
 	/* The source row keeps its id: a renamed file keeps its inode. */
-	r = exec_stmt(s, ST_MOVE, move, &res);
+	r = exec_meta(s, ST_MOVE, move, a->meta);
 	if (r < 0)
 		return r;
-	PQclear(res);
 	return exec_simple(s->conn, "COMMIT");
 }
 
 static int pg_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
-			 unsigned flags)
+			 unsigned flags, struct pin_meta *ret_meta)
 {
-	struct op_args a = {.tenant = tenant, .key = from, .key2 = to, .flags = flags};
+	struct op_args a = {.tenant = tenant, .key = from, .key2 = to, .flags = flags,
+			    .meta = ret_meta};
 
 	if (strcmp(from, to) == 0) {
 		/* rename(2) of a name onto itself succeeds and changes nothing. */
 		struct pin pin = {0};
 		int r = pg_pin_get(be, tenant, from, &pin);
 
+		if (r == 0 && ret_meta)
+			*ret_meta = pin.meta;
 		pin_done(&pin);
 		return r;
 	}
@@ -1208,14 +1248,17 @@ static int copy_audit(PGconn *conn, const struct audit_event *ev, size_t n)
 		copy_field(out, e->error_code, true, false);
 		snprintf(num, sizeof(num), "%.3f", e->latency_ms);
 		copy_field(out, num, false, false);
-		copy_field(out, e->value_sha256, true, true);
+		copy_field(out, e->value_sha256, true, false);
+		snprintf(num, sizeof(num), "%lld", (long long)e->version);
+		copy_field(out, e->version ? num : NULL, false, true);
 	}
 	if (fclose(out) != 0) {
 		free(buf);
 		return -ENOMEM;
 	}
 	res = PQexec(conn, "COPY system.memory_audit (created_at, operation, tenant_id, key, uid,"
-			   " subject, success, error_code, latency_ms, value_sha256) FROM STDIN");
+			   " subject, success, error_code, latency_ms, value_sha256, version)"
+			   " FROM STDIN");
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		r = pg_errno(res, conn);
 		PQclear(res);
@@ -1277,25 +1320,32 @@ static int pg_rbac_audit_append(struct backend *be, const struct rbac_event *ev,
 
 #define FEED_CHANNEL "pinfs_changes"
 
-/* Parses "OP:TENANT_LEN:TENANTKEY" (see migrations/postgres/0002). */
+/*
+ * Parses "OP:VERSION:TENANT_LEN:TENANTKEY" (schema 4, OP in upper case) or
+ * schema 2 and 3's "op:TENANT_LEN:TENANTKEY" (see migrations/postgres/).
+ */
 static bool parse_payload(const char *payload, struct pin_change *c, char *tenant, size_t tcap)
 {
+	const char *p = payload + 2;
 	char *end;
 	unsigned long tlen;
 
+	*c = (struct pin_change){.op = PIN_CHANGE_UPSERT};
 	switch (payload[0]) {
 	case 'u':
-		c->op = PIN_CHANGE_UPSERT;
+	case 'U':
 		break;
 	case 'i':	/* schema 3: a new entry (an insert, or a rename's target) */
-		c->op = PIN_CHANGE_UPSERT;
+	case 'I':
 		c->entry = true;
 		break;
 	case 'd':
+	case 'D':
 		c->op = PIN_CHANGE_DELETE;
 		c->entry = true;
 		break;
 	case 'e':
+	case 'E':
 		c->op = PIN_CHANGE_EXPIRE;
 		c->entry = true;
 		break;
@@ -1304,7 +1354,15 @@ static bool parse_payload(const char *payload, struct pin_change *c, char *tenan
 	}
 	if (payload[1] != ':')
 		return false;
-	tlen = strtoul(payload + 2, &end, 10);
+	if (payload[0] >= 'A' && payload[0] <= 'Z') {
+		long long v = strtoll(p, &end, 10);
+
+		if (end == p || *end != ':' || v < 0)
+			return false;
+		c->version = v;
+		p = end + 1;
+	}
+	tlen = strtoul(p, &end, 10);
 	if (*end != ':' || tlen >= tcap || strlen(end + 1) < tlen)
 		return false;
 	memcpy(tenant, end + 1, tlen);

@@ -109,8 +109,9 @@ enum stmt_id {
 };
 
 /* The pin columns every reader takes, in the order row_meta() expects. */
-#define PIN_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at, value"
-#define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at"
+#define PIN_COLS                                                                                   \
+	"id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at, version, value"
+#define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at, version"
 
 static const char *const stmt_sql[ST__MAX] = {
     [ST_BEGIN] = "BEGIN",
@@ -120,25 +121,32 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_PING] = "SELECT 1",
     [ST_PIN_GET] = "SELECT " PIN_COLS " FROM memory_pins"
 		   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
-    /* Any row at the key, live or expired, and which it is. */
-    [ST_PIN_FIND] = "SELECT id, pinfs_live(expires_at, ?3) FROM memory_pins"
+    /* Any row at the key, live or expired, which it is, and its version. */
+    [ST_PIN_FIND] = "SELECT id, pinfs_live(expires_at, ?3), version FROM memory_pins"
 		    " WHERE tenant_id = ?1 AND key = ?2",
     [ST_PIN_INSERT] = "INSERT INTO memory_pins"
 		      " (tenant_id, key, value, source, created_at, updated_at,"
-		      " ttl_seconds, expires_at, changed_at)"
-		      " VALUES (?1, ?2, ?3, coalesce(?4, 'fs'), ?5, ?5, ?6, ?7, ?5)"
+		      " ttl_seconds, expires_at, changed_at, version)"
+		      " VALUES (?1, ?2, ?3, coalesce(?4, 'fs'), ?5, ?5, ?6, ?7, ?5, max(?8, 2))"
 		      " RETURNING " META_COLS,
-    /* ?5 non-zero keeps the TTL columns (PIN_TTL_KEEP). */
+    /*
+     * ?5 non-zero keeps the TTL columns (PIN_TTL_KEEP); ?8 the time in
+     * microseconds: every change sets the version (the triggers of
+     * migrations/sqlite/0003 are for other writers).
+     */
     [ST_PIN_UPDATE] = "UPDATE memory_pins SET value = ?2, updated_at = ?3, changed_at = ?3,"
 		      " source = coalesce(?4, source),"
 		      " ttl_seconds = CASE WHEN ?5 THEN ttl_seconds ELSE ?6 END,"
-		      " expires_at = CASE WHEN ?5 THEN expires_at ELSE ?7 END"
+		      " expires_at = CASE WHEN ?5 THEN expires_at ELSE ?7 END,"
+		      " version = max(version + 1, ?8)"
 		      " WHERE id = ?1 RETURNING " META_COLS,
     [ST_PIN_DELETE_ID] = "DELETE FROM memory_pins WHERE id = ?1",
     [ST_PIN_DELETE_LIVE] = "DELETE FROM memory_pins"
 			   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
     [ST_PIN_DELETE_KEY] = "DELETE FROM memory_pins WHERE tenant_id = ?1 AND key = ?2",
-    [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2, changed_at = ?3 WHERE id = ?1",
+    /* ?4 the time in microseconds, ?5 the replaced pin's version (0: none). */
+    [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2, changed_at = ?3,"
+		       " version = max(version + 1, ?4, ?5 + 1) WHERE id = ?1 RETURNING " META_COLS,
     /* Keyset pagination on the (tenant_id, key) unique index, byte order. */
     [ST_PIN_LIST] = "SELECT key, " PIN_COLS " FROM memory_pins"
 		    " WHERE tenant_id = ?1 AND key > ?2 AND pinfs_live(expires_at, ?3)"
@@ -146,7 +154,8 @@ static const char *const stmt_sql[ST__MAX] = {
     /* Metadata only: value and updated_at stay. ?4 non-zero keeps the TTL columns. */
     [ST_PIN_SET_META] = "UPDATE memory_pins SET source = coalesce(?3, source), changed_at = ?8,"
 			" ttl_seconds = CASE WHEN ?4 THEN ttl_seconds ELSE ?5 END,"
-			" expires_at = CASE WHEN ?4 THEN expires_at ELSE ?6 END"
+			" expires_at = CASE WHEN ?4 THEN expires_at ELSE ?6 END,"
+			" version = max(version + 1, ?7)"
 			" WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?7)"
 			" RETURNING " META_COLS,
     /*
@@ -154,22 +163,22 @@ static const char *const stmt_sql[ST__MAX] = {
      * from other tools use other formats). "IS NOT NULL" lets the partial
      * index on expires_at skip the pins that never expire.
      */
-    [ST_EXPIRED_SELECT] = "SELECT id, tenant_id, key, value FROM memory_pins"
+    [ST_EXPIRED_SELECT] = "SELECT id, tenant_id, key, value, version FROM memory_pins"
 			  " WHERE expires_at IS NOT NULL AND NOT pinfs_live(expires_at, ?1)"
 			  " ORDER BY pinfs_usec(expires_at), id LIMIT ?2",
     /* The mapping of PostgreSQL's ST_AUDIT: "" and uid -1 are stored as NULL. */
     [ST_AUDIT_INSERT] = "INSERT INTO memory_audit (created_at, operation, tenant_id, key, uid,"
-			" subject, success, error_code, latency_ms, value_sha256)"
+			" subject, success, error_code, latency_ms, value_sha256, version)"
 			" VALUES (?1, ?2, nullif(?3, ''), nullif(?4, ''), nullif(?5, -1),"
-			" nullif(?6, ''), ?7, nullif(?8, ''), ?9, nullif(?10, ''))",
+			" nullif(?6, ''), ?7, nullif(?8, ''), ?9, nullif(?10, ''), nullif(?11, 0))",
     [ST_RBAC_AUDIT_INSERT] = "INSERT INTO rbac_audit (created_at, subject, uid, resource,"
 			     " action, decision, reason, tenant_id, key, policy_version)"
 			     " VALUES (?1, nullif(?2, ''), nullif(?3, -1), ?4, ?5, ?6,"
 			     " nullif(?7, ''), nullif(?8, ''), nullif(?9, ''), nullif(?10, ''))",
     /* One row per expired pin; ?4 is both subject and source, as in PostgreSQL. */
     [ST_EXPIRE_AUDIT] = "INSERT INTO memory_audit (created_at, operation, tenant_id, key,"
-			" subject, success, value_sha256, source)"
-			" VALUES (?1, 'expire', ?2, ?3, ?4, 1, nullif(?5, ''), ?4)",
+			" subject, success, value_sha256, source, version)"
+			" VALUES (?1, 'expire', ?2, ?3, ?4, 1, nullif(?5, ''), ?4, ?6)",
     [ST_TENANT_ENSURE] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)"
 			 " ON CONFLICT (name) DO NOTHING",
     [ST_TENANT_INSERT] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
@@ -580,6 +589,7 @@ static void row_meta(sqlite3_stmt *st, int col, struct pin_meta *m)
 	m->expires_at =
 	    sqlite3_column_type(st, col + 5) == SQLITE_NULL ? 0 : column_usec(st, col + 5);
 	m->changed_at = column_usec(st, col + 6);
+	m->version = sqlite3_column_int64(st, col + 7);
 }
 
 /*
@@ -594,10 +604,10 @@ static int row_pin(sqlite3_stmt *st, int col, bool copy, struct pin *ret)
 	char *value;
 
 	row_meta(st, col, &ret->meta);
-	text = sqlite3_column_text(st, col + 7);
+	text = sqlite3_column_text(st, col + 8);
 	if (!text)
 		return -ENOMEM; /* NOT NULL column: only an allocation failure yields NULL */
-	len = (size_t)sqlite3_column_bytes(st, col + 7);
+	len = (size_t)sqlite3_column_bytes(st, col + 8);
 	if (copy) {
 		value = malloc(len + 1);
 		if (!value)
@@ -856,9 +866,9 @@ static struct sqlite_backend *to_sqlite(struct backend *be)
 
 /* ---- pins -------------------------------------------------------------- */
 
-/* Finds the row at (tenant, key), live or not: 1 and its id, 0, or -errno. */
+/* Finds the row at (tenant, key), live or not: 1 and its id (and version), 0, or -errno. */
 static int pin_find(struct sqlite_conn *c, const char *tenant, const char *key, pfs_usec_t now,
-		    int64_t *ret_id, bool *ret_live)
+		    int64_t *ret_id, bool *ret_live, int64_t *ret_version)
 {
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	int r;
@@ -872,6 +882,8 @@ static int pin_find(struct sqlite_conn *c, const char *tenant, const char *key, 
 		return r;
 	*ret_id = sqlite3_column_int64(st, 0);
 	*ret_live = sqlite3_column_int(st, 1) != 0;
+	if (ret_version)
+		*ret_version = sqlite3_column_int64(st, 2);
 	return 1;
 }
 
@@ -979,12 +991,24 @@ static int exec_texts(struct sqlite_conn *c, enum stmt_id id, const char *a, con
 	return exec_params(c, id, p, b ? 2 : 1, what);
 }
 
-/* Gives row id the key. */
-static int pin_set_key(struct sqlite_conn *c, int64_t id, const char *key)
-{
-	const struct sql_param p[] = {P_INT_OF(id), P_TEXT_OF(key), P_TIME_OF(realtime_usec())};
+static int step_returning(struct sqlite_conn *c, sqlite3_stmt *st, const char *what,
+			  struct pin_meta *ret_meta);
 
-	return exec_params(c, ST_PIN_SET_KEY, p, PFS_ARRAY_SIZE(p), "rename a pin");
+/*
+ * Gives row id the key; its version grows past its own and replaced's (the
+ * version of the pin it replaced, 0: none).
+ */
+static int pin_set_key(struct sqlite_conn *c, int64_t id, const char *key, pfs_usec_t now,
+		       int64_t replaced, struct pin_meta *ret_meta)
+{
+	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	const struct sql_param p[] = {P_INT_OF(id), P_TEXT_OF(key), P_TIME_OF(now), P_INT_OF(now),
+				      P_INT_OF(replaced)};
+	int r = stmt_get(c, ST_PIN_SET_KEY, &st);
+
+	if (r >= 0)
+		r = bind_params(c, st, p, PFS_ARRAY_SIZE(p));
+	return r < 0 ? r : step_returning(c, st, "rename a pin", ret_meta);
 }
 
 /* Runs a cached statement whose only parameters are ?1 = text and ?2 = a time. */
@@ -994,6 +1018,26 @@ static int exec_name_time(struct sqlite_conn *c, enum stmt_id id, const char *na
 	const struct sql_param p[] = {P_TEXT_OF(name), P_TIME_OF(t)};
 
 	return exec_params(c, id, p, PFS_ARRAY_SIZE(p), what);
+}
+
+/* The metadata of the live pin at (tenant, key): 0, -ENOENT or -errno. */
+static int pin_meta_of(struct sqlite_conn *c, const char *tenant, const char *key,
+		       pfs_usec_t now, struct pin_meta *ret)
+{
+	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	int r;
+
+	r = stmt_get(c, ST_PIN_GET, &st);
+	if (r >= 0)
+		r = bind_key_now(c, st, tenant, key, now);
+	if (r >= 0)
+		r = stmt_step(c, st, "read a pin");
+	if (r < 0)
+		return r;
+	if (r == 0)
+		return -ENOENT;
+	row_meta(st, 0, ret);
+	return 0;
 }
 
 struct get_args {
@@ -1071,7 +1115,7 @@ static int pin_insert(struct sqlite_conn *c, const struct upsert_args *a, pfs_us
 	struct sql_param p[] = {P_TEXT_OF(a->tenant),		 P_TEXT_OF(a->key),
 				P_TEXTN_OF(w->value, w->value_len), P_TEXT_OF(w->source),
 				P_TIME_OF(now),			 P_NULL_V,
-				P_NULL_V};
+				P_NULL_V,			 P_INT_OF(now)};
 	int r;
 
 	ttl_params(w->ttl_op, w->ttl_seconds, now, &p[5]);
@@ -1088,7 +1132,7 @@ static int pin_update(struct sqlite_conn *c, const struct upsert_args *a, int64_
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	struct sql_param p[] = {P_INT_OF(id), P_TEXTN_OF(w->value, w->value_len), P_TIME_OF(now),
 				P_TEXT_OF(w->source), P_INT_OF(w->ttl_op == PIN_TTL_KEEP),
-				P_NULL_V, P_NULL_V};
+				P_NULL_V, P_NULL_V, P_INT_OF(now)};
 	int r;
 
 	ttl_params(w->ttl_op, w->ttl_seconds, now, &p[5]);
@@ -1103,13 +1147,18 @@ static int do_pin_upsert(struct sqlite_conn *c, void *ctx)
 	struct upsert_args *a = ctx;
 	struct pin_meta meta;
 	pfs_usec_t now = realtime_usec(); /* taken under the write lock: ordered */
-	int64_t id = 0;
+	int64_t id = 0, version = 0;
 	bool live = false;
 	int r;
 
-	r = pin_find(c, a->tenant, a->key, now, &id, &live);
+	r = pin_find(c, a->tenant, a->key, now, &id, &live, &version);
 	if (r < 0)
 		return r;
+	/* Checked inside this write transaction: nobody writes between the check and the write. */
+	if (a->w->conditional &&
+	    (a->w->expect_version == 0 ? r > 0 && live
+				       : r == 0 || !live || version != a->w->expect_version))
+		return -ESTALE;
 	if (r > 0 && !live) {
 		/* An expired pin is gone: the new value is a new pin with a new id. */
 		r = exec_id(c, ST_PIN_DELETE_ID, id, "delete an expired pin");
@@ -1173,45 +1222,51 @@ static int sqlite_pin_delete(struct backend *be, const char *tenant, const char 
 struct rename_args {
 	const char *tenant, *from, *to;
 	unsigned flags;
+	struct pin_meta meta;	/* the moved pin's, given to the caller once committed */
 };
 
 static int do_pin_rename(struct sqlite_conn *c, void *ctx)
 {
 	struct rename_args *a = ctx;
 	pfs_usec_t now = realtime_usec();
-	int64_t id, to_id;
+	int64_t id, to_id, to_version = 0;
 	bool live = false, to_live = false;
 	int r;
 
-	r = pin_find(c, a->tenant, a->from, now, &id, &live);
+	r = pin_find(c, a->tenant, a->from, now, &id, &live, NULL);
 	if (r < 0)
 		return r;
 	if (r == 0 || !live)
 		return -ENOENT;
-	if (strcmp(a->from, a->to) == 0)
-		return a->flags & BACKEND_RENAME_NOREPLACE ? -EEXIST : 0;
-	if (a->flags & BACKEND_RENAME_NOREPLACE) {
-		r = pin_find(c, a->tenant, a->to, now, &to_id, &to_live);
-		if (r < 0)
-			return r;
-		if (r > 0 && to_live)
+	if (strcmp(a->from, a->to) == 0) {
+		if (a->flags & BACKEND_RENAME_NOREPLACE)
 			return -EEXIST;
+		return pin_meta_of(c, a->tenant, a->from, now, &a->meta);
 	}
+	r = pin_find(c, a->tenant, a->to, now, &to_id, &to_live, &to_version);
+	if (r < 0)
+		return r;
+	if (r > 0 && to_live && (a->flags & BACKEND_RENAME_NOREPLACE))
+		return -EEXIST;
 	/* Two statements, one transaction: readers never see both names or neither. */
 	r = exec_texts(c, ST_PIN_DELETE_KEY, a->tenant, a->to, "replace a pin");
 	if (r < 0)
 		return r;
-	return pin_set_key(c, id, a->to);
+	return pin_set_key(c, id, a->to, now, to_version, &a->meta);
 }
 
 static int sqlite_pin_rename(struct backend *be, const char *tenant, const char *from,
-			     const char *to, unsigned flags)
+			     const char *to, unsigned flags, struct pin_meta *ret_meta)
 {
-	struct rename_args a = {tenant, from, to, flags};
+	struct rename_args a = {tenant, from, to, flags, {0}};
+	int r;
 
 	if (flags & ~BACKEND_RENAME_NOREPLACE)
 		return -EINVAL;
-	return txn_run(to_sqlite(be), TXN_WRITE, do_pin_rename, &a);
+	r = txn_run(to_sqlite(be), TXN_WRITE, do_pin_rename, &a);
+	if (r == 0 && ret_meta)
+		*ret_meta = a.meta;
+	return r;
 }
 
 struct list_args {
@@ -1607,6 +1662,7 @@ struct expired_pin {
 	char *tenant; /* owned */
 	char *key;    /* owned */
 	char sha[17]; /* audit_hash_value() of the stored value ("" in a dry run) */
+	int64_t version;
 };
 
 struct expire_args {
@@ -1645,7 +1701,8 @@ static int expired_add(struct expire_args *a, sqlite3_stmt *st)
 		a->cap = cap;
 	}
 	e = &a->v[a->n];
-	*e = (struct expired_pin){.id = sqlite3_column_int64(st, 0)};
+	*e = (struct expired_pin){.id = sqlite3_column_int64(st, 0),
+				  .version = sqlite3_column_int64(st, 4)};
 	e->tenant = strdup((const char *)tenant);
 	e->key = strdup((const char *)key);
 	if (!e->tenant || !e->key) {
@@ -1686,6 +1743,8 @@ static int expire_audit(struct sqlite_conn *c, const struct expire_args *a,
 		rc = bind_text(st, 4, a->source);
 	if (rc == SQLITE_OK)
 		rc = bind_text(st, 5, e->sha);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 6, e->version);
 	if (rc != SQLITE_OK)
 		return conn_error(c, rc, "bind parameters");
 	return stmt_run(c, st, "audit an expired pin");
@@ -1769,7 +1828,7 @@ static int audit_insert(struct sqlite_conn *c, const struct audit_event *e)
 		P_FIELD_OF(e->tenant), P_FIELD_OF(e->key), P_INT_OF(e->uid),
 		P_FIELD_OF(e->subject), P_INT_OF(e->success),
 		P_FIELD_OF(e->error_code), {.kind = P_REAL, .d = e->latency_ms},
-		P_FIELD_OF(e->value_sha256),
+		P_FIELD_OF(e->value_sha256), P_INT_OF(e->version),
 	};
 
 	return exec_params(c, ST_AUDIT_INSERT, p, PFS_ARRAY_SIZE(p), "write an audit row");

@@ -66,6 +66,14 @@ int fs_route_allow(struct fs *fs, const struct pfs_subject *who, const char *ten
 void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 	      const char *operation, const char *tenant, const char *key, int result,
 	      const char *value, size_t value_len, int64_t started_us);
+/*
+ * fs_audit with the pin's version the operation wrote or read (a refused
+ * conditional commit, -ESTALE: the version it expected; counted as a
+ * conflict); 0: none.
+ */
+void fs_audit_version(struct fs *fs, struct backend *be, const struct pfs_subject *who,
+		      const char *operation, const char *tenant, const char *key, int result,
+		      const char *value, size_t value_len, int64_t started_us, int64_t version);
 
 /* A policy_subject groups callback: ctx is the struct pfs_subject. */
 int fs_proc_groups(void *ctx, gid_t *buf, size_t n);

@@ -14,6 +14,7 @@
 
 #include "pinfs/backend.h"
 #include "pinfs/inode_table.h"
+#include "pinfs/log.h"
 #include "pinfs/path_codec.h"
 #include "pinfs/timeutil.h"
 
@@ -229,9 +230,14 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	return r;
 }
 
-/* Commits a scratch file's validated content under a real key. */
+/*
+ * Commits a scratch file's validated content under a real key; conditional
+ * when an expected version was set on it. *ret_version: the version
+ * written, or the one a refused conditional commit expected (0: none).
+ */
 static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
-			  const char *tenant, const char *from, const char *to, unsigned flags)
+			  const char *tenant, const char *from, const char *to, unsigned flags,
+			  int64_t *ret_version)
 {
 	PFS_AUTOFREE char *value = NULL;
 	size_t len = 0;
@@ -263,10 +269,16 @@ static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
 
 	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
 			      .ttl_op = PIN_TTL_KEEP};
+	struct pin_meta meta = {0};
 	char source[PIN_SOURCE_MAX];
 
 	fs_pending_apply_xattrs(fs, p, &w, source);
-	r = backend_pin_upsert(be, tenant, to, &w, NULL);
+	r = backend_pin_upsert(be, tenant, to, &w, &meta);
+	*ret_version = r == 0 ? meta.version : w.conditional ? w.expect_version : 0;
+	if (r == -ESTALE)
+		pfs_log_rejection("memory_pin.conflict",
+				  "rename onto \"%s/%s\": not at version %lld any more, not written",
+				  tenant, to, (long long)w.expect_version);
 	if (r < 0)
 		return r == -EEXIST ? -EIO : r;
 	pthread_mutex_lock(&fs->pending_lock);
@@ -285,7 +297,8 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	PFS_AUTOFREE char *to = NULL;
 	struct pending *p;
 	struct backend *be;
-	int64_t started = time_now_us();
+	struct pin_meta meta = {0};
+	int64_t started = time_now_us(), version = 0;
 	unsigned no;
 	int r;
 
@@ -319,11 +332,11 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		p->refs++;
 	pthread_mutex_unlock(&fs->pending_lock);
 	if (p) {
-		r = rename_pending(fs, p, be, tenant, from, to, flags);
+		r = rename_pending(fs, p, be, tenant, from, to, flags, &version);
 		/* The temporary's content becomes the key's: that is the write. */
-		fs_audit(fs, be, who, "upsert", tenant, to, r, NULL, 0, started);
+		fs_audit_version(fs, be, who, "upsert", tenant, to, r, NULL, 0, started, version);
 		if (r == 0)
-			fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to, true);
+			fs_changed_version(fs, no, PIN_CHANGE_UPSERT, tenant, to, true, version);
 		pthread_mutex_lock(&fs->pending_lock);
 		fs_pending_unref(fs, p);
 		pthread_mutex_unlock(&fs->pending_lock);
@@ -331,12 +344,12 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	}
 
 	r = backend_pin_rename(be, tenant, from, to,
-			       (flags & FS_RENAME_NOREPLACE) ? BACKEND_RENAME_NOREPLACE : 0);
-	fs_audit(fs, be, who, "rename", tenant, to, r, NULL, 0, started);
+			       (flags & FS_RENAME_NOREPLACE) ? BACKEND_RENAME_NOREPLACE : 0, &meta);
+	fs_audit_version(fs, be, who, "rename", tenant, to, r, NULL, 0, started, meta.version);
 	if (r == 0) {
 		inode_table_rename(fs->nodes, tenant, from, to);
 		fs_changed(fs, no, PIN_CHANGE_DELETE, tenant, from, true);
-		fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to, true);
+		fs_changed_version(fs, no, PIN_CHANGE_UPSERT, tenant, to, true, meta.version);
 	}
 	return r;
 }

@@ -10,9 +10,16 @@
  *   - every call is one transaction: it either happens whole or not at all;
  *   - an expired pin (expires_at <= now) is invisible to get and list;
  *   - errors are negative errnos: -ENOENT (no such pin or tenant), -EEXIST,
- *     -ENOTEMPTY, -EINVAL (the database refused the value), -EROFS (the
- *     database is read-only), -ENOSPC (the database is full), -EIO (the
- *     backend failed or is unreachable, after the retry budget), -ENOMEM;
+ *     -ENOTEMPTY, -EINVAL (the database refused the value), -ESTALE (a
+ *     conditional write found the pin at another version, or present when
+ *     it had to be absent), -EROFS (the database is read-only), -ENOSPC
+ *     (the database is full), -EIO (the backend failed or is unreachable,
+ *     after the retry budget), -ENOMEM;
+ *   - every pin has a version (struct pin_meta.version) that grows with
+ *     every committed change of it, by any writer (migrations: a trigger),
+ *     and is never given again to the same key, even after a delete: the
+ *     larger of the previous version + 1 and the time of the change in
+ *     microseconds since the epoch;
  *   - nothing is ever served from memory: there is no cache in a driver;
  *   - all calls are safe from any thread.
  */
@@ -42,6 +49,7 @@ struct pin_meta {
 	pfs_usec_t expires_at;		/* 0: no expiry */
 	int32_t ttl_seconds;		/* -1: no TTL */
 	char source[PIN_SOURCE_MAX];
+	int64_t version;		/* grows with every committed change (see above) */
 };
 
 /* A pin as read: its stored JSON text (not canonical) and metadata. */
@@ -67,6 +75,13 @@ struct pin_write {
 	const char *source;		/* NULL: keep the current source ("fs" for new pins) */
 	enum pin_ttl_op ttl_op;
 	int32_t ttl_seconds;		/* with PIN_TTL_SET */
+	/*
+	 * A conditional write: it happens only if the pin is at expect_version
+	 * now (0: only if there is no live pin), checked in the write's own
+	 * transaction; otherwise nothing changes and the call is -ESTALE.
+	 */
+	bool conditional;
+	int64_t expect_version;
 };
 
 /* A metadata change that leaves the value and updated_at alone (xattrs). */
@@ -90,6 +105,7 @@ struct pin_change {
 	const char *tenant;	/* NULL for RESYNC and DOWN */
 	const char *key;	/* "" when too long to announce: any key of tenant */
 	bool entry;		/* the tenant's entries changed (a pin appeared, went, moved) */
+	int64_t version;	/* the pin's version after an upsert, before a delete; 0: unknown */
 };
 
 /* A tenant directory's times. */
@@ -180,8 +196,14 @@ struct backend_ops {
 	int (*pin_upsert)(struct backend *be, const char *tenant, const char *key,
 			  const struct pin_write *w, struct pin_meta *ret_meta);
 	int (*pin_delete)(struct backend *be, const char *tenant, const char *key);
+	/*
+	 * Moves the live pin at from to to, replacing a pin there; its version
+	 * grows past both its own and the replaced pin's. ret_meta (may be
+	 * NULL): the moved pin's metadata. Renaming a pin onto itself changes
+	 * nothing.
+	 */
 	int (*pin_rename)(struct backend *be, const char *tenant, const char *from, const char *to,
-			  unsigned flags);
+			  unsigned flags, struct pin_meta *ret_meta);
 	/*
 	 * Keys > after_key (NULL: from the start) in byte order, at most
 	 * limit of them; returns the number delivered or -errno.
@@ -266,7 +288,7 @@ int backend_pin_upsert(struct backend *be, const char *tenant, const char *key,
 		       const struct pin_write *w, struct pin_meta *ret_meta);
 int backend_pin_delete(struct backend *be, const char *tenant, const char *key);
 int backend_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
-		       unsigned flags);
+		       unsigned flags, struct pin_meta *ret_meta);
 int backend_pin_list(struct backend *be, const char *tenant, const char *after_key,
 		     unsigned limit, backend_pin_cb cb, void *ctx);
 int backend_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx);

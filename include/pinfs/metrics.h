@@ -18,6 +18,10 @@
  *   pinfs_pool_connections_in_use{route}             gauge
  *   pinfs_pool_waits_total{route}                    counter
  *   pinfs_missing_route_total                        counter
+ *   pinfs_commit_conflicts_total                     counter
+ *   pinfs_lock_waits_total{result}                   counter
+ *   pinfs_lock_conflicts_total                       counter
+ *   pinfs_locks_held                                 gauge
  *
  * No metric carries a tenant or key label, and no label names a backend's
  * address: route="N" is the backend's registration slot (/.system/routes
@@ -106,6 +110,14 @@ enum metrics_reason {
 	METRICS__REASON_COUNT,
 };
 
+/* How a lock wait ended. */
+enum metrics_lock_wait {
+	METRICS_LOCK_WAIT_ACQUIRED,
+	METRICS_LOCK_WAIT_INTERRUPTED,	/* a signal (flock -w's timeout), or the holder went */
+	METRICS_LOCK_WAIT_FAILED,	/* the backend failed */
+	METRICS__LOCK_WAIT_COUNT,
+};
+
 /* Resets everything to zero (tests) and forgets registered backends. */
 void metrics_reset(void);
 
@@ -121,6 +133,14 @@ void metrics_audit_event(void);
 void metrics_audit_dropped(void);
 void metrics_cache(bool hit);
 void metrics_missing_route(void);
+/* A conditional commit found the pin at another version. */
+void metrics_commit_conflict(void);
+/* A lock request waited for another holder, and how that ended. */
+void metrics_lock_wait(enum metrics_lock_wait result);
+/* A lock request that may not wait was refused: another holder has the pin. */
+void metrics_lock_conflict(void);
+/* Locks held through this mount: +1 when one is taken, -1 when it goes. */
+void metrics_locks_held(int delta);
 
 /*
  * Backends are registered once (at startup or reload) under a display name

@@ -624,7 +624,7 @@ static void test_backend_pin_rename_moves_and_keeps_id(void **state)
 
 	(void)state;
 	put(t, "from", "{\"x\": 1}", &m1);
-	assert_int_equal(backend_pin_rename(S.be, t, "from", "to", 0), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "from", "to", 0, NULL), 0);
 	expect_no_pin(t, "from");
 	expect_pin(t, "to", "{\"x\": 1}", &m2);
 	assert_int_equal(m2.id, m1.id);
@@ -640,7 +640,7 @@ static void test_backend_pin_rename_onto_existing_replaces_it(void **state)
 	(void)state;
 	put(t, "a", "\"new\"", &src);
 	put(t, "b", "\"old\"", &dst);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0, NULL), 0);
 	expect_no_pin(t, "a");
 	expect_pin(t, "b", "\"new\"", &got);
 	assert_int_equal(got.id, src.id);
@@ -657,10 +657,10 @@ static void test_backend_pin_rename_noreplace_onto_existing_is_eexist(void **sta
 	(void)state;
 	put(t, "a", "1", NULL);
 	put(t, "b", "2", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE), -EEXIST);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE, NULL), -EEXIST);
 	expect_pin(t, "a", "1", NULL);
 	expect_pin(t, "b", "2", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "c", BACKEND_RENAME_NOREPLACE), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "c", BACKEND_RENAME_NOREPLACE, NULL), 0);
 	expect_no_pin(t, "a");
 	expect_pin(t, "c", "1", NULL);
 }
@@ -670,10 +670,10 @@ static void test_backend_pin_rename_missing_source_is_enoent(void **state)
 	TENANT(t, "rename-missing");
 
 	(void)state;
-	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0), -ENOENT);
+	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0, NULL), -ENOENT);
 	put(t, "y", "1", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0), -ENOENT);
-	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", BACKEND_RENAME_NOREPLACE), -ENOENT);
+	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0, NULL), -ENOENT);
+	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", BACKEND_RENAME_NOREPLACE, NULL), -ENOENT);
 	expect_pin(t, "y", "1", NULL); /* untouched */
 	expect_no_pin(t, "x");
 }
@@ -686,7 +686,7 @@ static void test_backend_pin_rename_onto_expired_target_succeeds(void **state)
 	(void)state;
 	put(t, "a", "\"live\"", &src);
 	put_expired(t, "b", "\"gone\"", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE, NULL), 0);
 	expect_no_pin(t, "a");
 	expect_pin(t, "b", "\"live\"", &got);
 	assert_int_equal(got.id, src.id);
@@ -700,7 +700,7 @@ static void test_backend_pin_rename_expired_source_is_enoent(void **state)
 
 	(void)state;
 	put_expired(t, "a", "1", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0), -ENOENT);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0, NULL), -ENOENT);
 	expect_no_pin(t, "b");
 }
 
@@ -713,7 +713,7 @@ static void test_backend_pin_rename_across_many_keeps_other_pins(void **state)
 	put(t, "a", "1", NULL);
 	put(t, "m", "2", NULL);
 	put(t, "z", "3", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "m", "b", 0), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "m", "b", 0, NULL), 0);
 	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 3);
 	assert_string_equal(rs.keys[0], "a");
 	assert_string_equal(rs.keys[1], "b");
@@ -1474,7 +1474,7 @@ static void test_backend_tenant_times_move_with_entries_only(void **state)
 	assert_int_equal(backend_tenant_times(S.be, t, &t2), 0);
 	assert_int_equal(t2.changed_at, t1.changed_at);	/* an overwrite is no new entry */
 	sleep_ms(20);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0, NULL), 0);
 	assert_int_equal(backend_tenant_times(S.be, t, &t3), 0);
 	assert_true(t3.changed_at > t2.changed_at);
 	expect_pin(t, "b", "2", &m2);
@@ -1645,6 +1645,204 @@ static void test_backend_threads_write_and_read_concurrently(void **state)
 	assert_int_equal(n, THREADS * THREAD_WRITES);
 }
 
+/* ---- versions and conditional writes ----------------------------------- */
+
+/* A conditional upsert of value at version expect (0: only if absent). */
+static int put_if(const char *t, const char *key, const char *value, int64_t expect,
+		  struct pin_meta *ret_meta)
+{
+	struct pin_write w = {
+	    .value = value,
+	    .value_len = strlen(value),
+	    .ttl_op = PIN_TTL_KEEP,
+	    .conditional = true,
+	    .expect_version = expect,
+	};
+
+	return backend_pin_upsert(S.be, t, key, &w, ret_meta);
+}
+
+static void test_backend_pin_version_grows_with_every_change(void **state)
+{
+	struct pin_meta m, got;
+	struct pin_meta_update ttl = {.ttl_op = PIN_TTL_SET, .ttl_seconds = 3600};
+	struct pin_meta_update source = {.ttl_op = PIN_TTL_KEEP, .source = "seed"};
+	struct rows rs = {0};
+	int64_t v;
+	TENANT(t, "versions");
+
+	(void)state;
+	put(t, "k", "1", &m);
+	assert_true(m.version > 0);
+	v = m.version;
+	expect_pin(t, "k", "1", &got);
+	assert_int_equal(got.version, v); /* what the write answered is what is stored */
+	put(t, "k", "1", &m);		  /* the same value again is a change too */
+	assert_true(m.version > v);
+	v = m.version;
+	assert_int_equal(backend_pin_set_meta(S.be, t, "k", &ttl, &m), 0);
+	assert_true(m.version > v);
+	v = m.version;
+	assert_int_equal(backend_pin_set_meta(S.be, t, "k", &source, &m), 0);
+	assert_true(m.version > v);
+	v = m.version;
+	assert_int_equal(backend_pin_rename(S.be, t, "k", "k2", 0, &m), 0);
+	assert_true(m.version > v);
+	expect_pin(t, "k2", "1", &got);
+	assert_int_equal(got.version, m.version);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, rows_cb, &rs), 1);
+	rows_done(&rs);
+	/* Onto itself: nothing changes, the version included. */
+	assert_int_equal(backend_pin_rename(S.be, t, "k2", "k2", 0, &m), 0);
+	assert_int_equal(m.version, got.version);
+}
+
+static void test_backend_pin_version_never_comes_back_after_delete(void **state)
+{
+	struct pin_meta m1, m2;
+	TENANT(t, "versions-recreate");
+
+	(void)state;
+	put(t, "k", "1", &m1);
+	for (int i = 0; i < 5; i++)
+		put(t, "k", "1", &m1);
+	assert_int_equal(backend_pin_delete(S.be, t, "k"), 0);
+	put(t, "k", "2", &m2);
+	assert_true(m2.version > m1.version);
+	/* A writer that read the old pin cannot overwrite the new one. */
+	assert_int_equal(put_if(t, "k", "3", m1.version, NULL), -ESTALE);
+	expect_pin(t, "k", "2", NULL);
+}
+
+static void test_backend_pin_rename_onto_existing_grows_past_both(void **state)
+{
+	struct pin_meta a, b, m;
+	TENANT(t, "versions-rename");
+
+	(void)state;
+	put(t, "a", "1", &a);
+	put(t, "b", "2", &b);
+	for (int i = 0; i < 3; i++)
+		put(t, "b", "2", &b); /* the target is ahead of the source */
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0, &m), 0);
+	assert_true(m.version > a.version);
+	assert_true(m.version > b.version);
+	assert_int_equal(m.id, a.id);
+	assert_int_equal(put_if(t, "b", "9", b.version, NULL), -ESTALE);
+	expect_pin(t, "b", "1", NULL);
+}
+
+static void test_backend_pin_conditional_upsert_at_version(void **state)
+{
+	struct pin_meta m, m2;
+	TENANT(t, "conditional");
+
+	(void)state;
+	/* Only if absent: creates once, then finds it there. */
+	assert_int_equal(put_if(t, "k", "1", 0, &m), 0);
+	expect_pin(t, "k", "1", NULL);
+	assert_int_equal(put_if(t, "k", "2", 0, NULL), -ESTALE);
+	expect_pin(t, "k", "1", NULL);
+	/* At the version it is at: written, with a newer version. */
+	assert_int_equal(put_if(t, "k", "3", m.version, &m2), 0);
+	assert_true(m2.version > m.version);
+	expect_pin(t, "k", "3", NULL);
+	/* At the version it was at: refused, the newer value stays. */
+	assert_int_equal(put_if(t, "k", "4", m.version, NULL), -ESTALE);
+	expect_pin(t, "k", "3", &m);
+	assert_int_equal(m.version, m2.version);
+	/* At a version of a pin that does not exist: refused, nothing is created. */
+	assert_int_equal(put_if(t, "none", "5", m2.version, NULL), -ESTALE);
+	expect_no_pin(t, "none");
+	/* An expired pin is absent. */
+	put_expired(t, "old", "6", NULL);
+	assert_int_equal(put_if(t, "old", "7", 0, NULL), 0);
+	expect_pin(t, "old", "7", NULL);
+}
+
+static void test_backend_pin_conditional_upsert_keeps_metadata_rules(void **state)
+{
+	struct pin_meta m;
+	struct pin_write w = {.value = "2", .value_len = 1, .source = "seed",
+			      .ttl_op = PIN_TTL_SET, .ttl_seconds = 600, .conditional = true};
+	TENANT(t, "conditional-meta");
+
+	(void)state;
+	put(t, "k", "1", &m);
+	w.expect_version = m.version;
+	assert_int_equal(backend_pin_upsert(S.be, t, "k", &w, &m), 0);
+	assert_string_equal(m.source, "seed");
+	assert_int_equal(m.ttl_seconds, 600);
+	expect_pin(t, "k", "2", &m);
+	assert_string_equal(m.source, "seed");
+	assert_int_equal(m.ttl_seconds, 600);
+}
+
+#define CAS_WORKERS 4
+#define CAS_ROUNDS 25
+
+struct cas_worker {
+	pthread_t thread;
+	const char *tenant;
+	int conflicts, failures, last_error;
+};
+
+/* Adds 1 to the counter CAS_ROUNDS times: read, add, write at the version read, retry. */
+static void *cas_main(void *arg)
+{
+	struct cas_worker *w = arg;
+
+	for (int i = 0; i < CAS_ROUNDS; i++) {
+		for (;;) {
+			struct pin p = {0};
+			char value[32];
+			int r = backend_pin_get(S.be, w->tenant, "counter", &p);
+
+			if (r == 0) {
+				snprintf(value, sizeof(value), "%ld", strtol(p.value, NULL, 10) + 1);
+				r = put_if(w->tenant, "counter", value, p.meta.version, NULL);
+			}
+			pin_done(&p);
+			if (r == -ESTALE) {
+				w->conflicts++;
+				continue;
+			}
+			if (r < 0) {
+				w->failures++;
+				w->last_error = r;
+			}
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void test_backend_pin_conditional_upsert_loses_no_update(void **state)
+{
+	struct cas_worker workers[CAS_WORKERS];
+	char want[16];
+	int conflicts = 0;
+	TENANT(t, "cas");
+
+	(void)state;
+	put(t, "counter", "0", NULL);
+	for (int i = 0; i < CAS_WORKERS; i++) {
+		workers[i] = (struct cas_worker){.tenant = t};
+		assert_int_equal(pthread_create(&workers[i].thread, NULL, cas_main, &workers[i]), 0);
+	}
+	for (int i = 0; i < CAS_WORKERS; i++) {
+		assert_int_equal(pthread_join(workers[i].thread, NULL), 0);
+		if (workers[i].failures)
+			fprintf(stderr, "# worker %d: %d failures, last %s\n", i,
+				workers[i].failures, strerror(-workers[i].last_error));
+		assert_int_equal(workers[i].failures, 0);
+		conflicts += workers[i].conflicts;
+	}
+	snprintf(want, sizeof(want), "%d", CAS_WORKERS * CAS_ROUNDS);
+	expect_pin(t, "counter", want, NULL);
+	fprintf(stderr, "# %d conflicts retried\n", conflicts);
+}
+
 static void test_backend_failed_calls_return_their_connection(void **state)
 {
 	struct backend *be = NULL;
@@ -1661,8 +1859,8 @@ static void test_backend_failed_calls_return_their_connection(void **state)
 	for (int i = 0; i < 20; i++) {
 		assert_int_equal(backend_pin_get(be, t, "missing", &p), -ENOENT);
 		assert_int_equal(backend_pin_delete(be, t, "missing"), -ENOENT);
-		assert_int_equal(backend_pin_rename(be, t, "missing", "x", 0), -ENOENT);
-		assert_int_equal(backend_pin_rename(be, t, "a", "b", BACKEND_RENAME_NOREPLACE),
+		assert_int_equal(backend_pin_rename(be, t, "missing", "x", 0, NULL), -ENOENT);
+		assert_int_equal(backend_pin_rename(be, t, "a", "b", BACKEND_RENAME_NOREPLACE, NULL),
 				 -EEXIST);
 		assert_int_equal(backend_pin_upsert(be, t, "a", &bad, NULL), -EINVAL);
 		assert_int_equal(backend_tenant_create(be, t), -EEXIST);
@@ -1794,6 +1992,32 @@ static int sqlite_shell(const char *sql)
 	    script);
 	r = system(cmd);
 	return r == 0 ? 0 : -1;
+}
+
+/* Other tools' writes move versions too: the triggers of migrations/sqlite/0003. */
+static void test_sqlite_other_tools_writes_grow_versions(void **state)
+{
+	char sql[512];
+	struct pin_meta m1, m2, m3;
+	TENANT(t, "sqlite-foreign-versions");
+
+	(void)state;
+	fmt(sql, sizeof(sql),
+	    "INSERT INTO memory_pins (tenant_id, key, value) VALUES ('%s', 'k', '1');", t);
+	assert_int_equal(sqlite_shell(sql), 0);
+	expect_pin(t, "k", "1", &m1);
+	assert_true(m1.version > 1);
+	fmt(sql, sizeof(sql), "UPDATE memory_pins SET value = '2' WHERE tenant_id = '%s';", t);
+	assert_int_equal(sqlite_shell(sql), 0);
+	expect_pin(t, "k", "2", &m2);
+	assert_true(m2.version > m1.version);
+	/* A tool that sets a lower version still moves it forward. */
+	fmt(sql, sizeof(sql), "UPDATE memory_pins SET version = 5 WHERE tenant_id = '%s';", t);
+	assert_int_equal(sqlite_shell(sql), 0);
+	expect_pin(t, "k", "2", &m3);
+	assert_true(m3.version > m2.version);
+	put(t, "k", "3", &m1);
+	assert_true(m1.version > m3.version);
 }
 
 static void test_sqlite_rows_from_other_tools_are_served(void **state)
@@ -2012,12 +2236,19 @@ static const struct {
     {cmocka_unit_test(test_backend_tenant_expired_pins_do_not_block_delete), NEEDS_ANY},
     {cmocka_unit_test(test_backend_tenant_list_sorted_and_unique), NEEDS_ANY},
     {cmocka_unit_test(test_backend_threads_write_and_read_concurrently), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_version_grows_with_every_change), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_version_never_comes_back_after_delete), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_rename_onto_existing_grows_past_both), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_conditional_upsert_at_version), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_conditional_upsert_keeps_metadata_rules), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_conditional_upsert_loses_no_update), NEEDS_ANY},
     {cmocka_unit_test(test_backend_failed_calls_return_their_connection), NEEDS_ANY},
     {cmocka_unit_test(test_backend_list_callback_reentry_never_hangs), NEEDS_ANY},
     {cmocka_unit_test(test_sqlite_uri_relative_or_directory_is_einval), NEEDS_SQLITE},
     {cmocka_unit_test(test_sqlite_open_creates_parent_directories), NEEDS_SQLITE},
     {cmocka_unit_test(test_sqlite_commits_survive_reopen_in_wal_mode), NEEDS_SQLITE},
     {cmocka_unit_test(test_sqlite_rows_from_other_tools_are_served), NEEDS_SQLITE_SHELL},
+    {cmocka_unit_test(test_sqlite_other_tools_writes_grow_versions), NEEDS_SQLITE_SHELL},
     {cmocka_unit_test(test_sqlite_tenant_with_only_expired_pins_is_not_listed), NEEDS_SQLITE},
     {cmocka_unit_test(test_sqlite_locked_by_another_process_is_eio_then_recovers),
      NEEDS_SQLITE_SHELL},
