@@ -25,6 +25,7 @@ void backend_params_default(struct backend_params *p)
 		.statement_timeout_ms = 10000,
 		.retries = 2,
 		.password_file = NULL,
+		.lock_connections = 32,
 	};
 }
 
@@ -228,4 +229,21 @@ void backend_feed_stop(struct backend *be)
 {
 	if (be->ops->feed_stop)
 		be->ops->feed_stop(be);
+}
+
+int backend_lock_new(struct backend *be, uint64_t id, struct backend_lock **ret)
+{
+	return be->ops->lock_new ? be->ops->lock_new(be, id, ret) : -ENOLCK;
+}
+
+int backend_lock_set(struct backend *be, struct backend_lock *l, enum backend_lock_mode mode,
+		     const int *cancel)
+{
+	return be->ops->lock_set(l, mode, cancel);
+}
+
+void backend_lock_free(struct backend *be, struct backend_lock *l)
+{
+	if (l)
+		be->ops->lock_free(l);
 }

@@ -44,6 +44,11 @@
 /* The same columns with an empty value: a write needs its new metadata, not its value back. */
 #define META_COLS PIN_COLS_WITH("''")
 
+/* Lock holders' connections kept open for the next holder. */
+#define PG_LOCK_IDLE_MAX 8
+/* How often a lock wait looks at its cancel flag and its connection (ms). */
+#define PG_LOCK_POLL_MS 50
+
 /* Internal marker: the statement may be retried on a fresh attempt. */
 #define PG_RETRY (-EAGAIN)
 /* Internal marker: a statement or lock timeout: the backend is too slow now. */
@@ -254,6 +259,12 @@ struct backend_pg {
 	pthread_cond_t feed_cond;	/* wakes the feed to stop; not the pool's cond */
 	backend_change_cb feed_cb;
 	void *feed_ctx;
+
+	/* Lock holders: each on a connection of its own (never one of slots). */
+	unsigned lock_holders;		/* protected by lock */
+	PGconn *lock_idle[PG_LOCK_IDLE_MAX];	/* connections kept for the next holder; lock */
+	unsigned n_lock_idle;		/* protected by lock */
+	bool lock_refusal_logged;	/* protected by lock */
 };
 
 static struct backend_pg *to_pg(struct backend *be)
@@ -300,14 +311,23 @@ static bool through_pooler(const struct backend_pg *pg)
 	return pg->params.pooler != BACKEND_POOLER_NONE;
 }
 
+/* How a connection's session is set up (pg_connect). */
+enum pg_session {
+	PG_SESSION_POOLED,	/* through a transaction pooler: no session settings at all */
+	PG_SESSION_DIRECT,	/* the statement and lock timeouts of the params */
+	PG_SESSION_LOCKS,	/* a lock holder's: it may wait for a lock as long as it takes */
+};
+
 /*
  * Connects to uri (named redacted in messages). A direct connection gets
  * the statement and lock timeouts as its session's settings; a connection
  * through a transaction pooler gets none (PgBouncer refuses an "options"
  * startup parameter, and a session setting would not follow the client
- * from one server session to the next anyway).
+ * from one server session to the next anyway); a lock holder's connection
+ * (always direct) has no timeouts, since waiting for a lock is its job.
  */
-static PGconn *pg_connect(struct backend_pg *pg, const char *uri, const char *redacted, bool direct)
+static PGconn *pg_connect(struct backend_pg *pg, const char *uri, const char *redacted,
+			  enum pg_session session)
 {
 	char timeout[16], options[96];
 	const char *keys[8], *vals[8];
@@ -315,10 +335,13 @@ static PGconn *pg_connect(struct backend_pg *pg, const char *uri, const char *re
 	PGconn *conn;
 
 	snprintf(timeout, sizeof(timeout), "%u", pg->params.connect_timeout_s);
-	snprintf(options, sizeof(options), "-c statement_timeout=%u -c lock_timeout=%u",
-		 pg->params.statement_timeout_ms, pg->params.statement_timeout_ms);
+	if (session == PG_SESSION_LOCKS)
+		snprintf(options, sizeof(options), "-c statement_timeout=0 -c lock_timeout=0");
+	else
+		snprintf(options, sizeof(options), "-c statement_timeout=%u -c lock_timeout=%u",
+			 pg->params.statement_timeout_ms, pg->params.statement_timeout_ms);
 	keys[n] = "connect_timeout", vals[n++] = timeout;
-	if (direct)
+	if (session != PG_SESSION_POOLED)
 		keys[n] = "options", vals[n++] = options;
 	keys[n] = "application_name", vals[n++] = "pinfs";
 	keys[n] = "keepalives_idle", vals[n++] = "10";
@@ -434,7 +457,8 @@ static int pool_acquire(struct backend_pg *pg)
 	pthread_mutex_unlock(&pg->lock);
 
 	/* Connect outside the lock: it may take connect_timeout seconds. */
-	PGconn *conn = pg_connect(pg, pg->uri, pg->base.uri_redacted, !through_pooler(pg));
+	PGconn *conn = pg_connect(pg, pg->uri, pg->base.uri_redacted,
+				  through_pooler(pg) ? PG_SESSION_POOLED : PG_SESSION_DIRECT);
 
 	pthread_mutex_lock(&pg->lock);
 	if (!conn) {
@@ -1417,7 +1441,7 @@ static void *feed_main(void *arg)
 			PGresult *res;
 
 			/* Never through a pooler: pg_feed_start made sure of that. */
-			conn = pg_connect(pg, uri, redacted, true);
+			conn = pg_connect(pg, uri, redacted, PG_SESSION_DIRECT);
 			if (conn) {
 				res = PQexec(conn, "LISTEN " FEED_CHANNEL);
 				if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -1515,11 +1539,256 @@ static void pg_feed_stop(struct backend *be)
 	pg->feed_running = false;
 }
 
+/* ------------------------------------------------------------------ */
+/* locks                                                              */
+
+struct backend_lock {
+	struct backend_pg *pg;
+	PGconn *conn;		/* NULL until the first lock, or after a lost connection */
+	int64_t id;
+	enum backend_lock_mode mode;
+};
+
+/*
+ * Pins' locks are the two-int4 kind of advisory lock, a key space of its
+ * own: they never meet the single-int8 lock the migrations take.
+ */
+static const char *const lock_sql_try[] = {
+	[BACKEND_LOCK_SHARED] = "SELECT pg_try_advisory_lock_shared($1::int4, $2::int4)",
+	[BACKEND_LOCK_EXCLUSIVE] = "SELECT pg_try_advisory_lock($1::int4, $2::int4)",
+};
+static const char *const lock_sql_wait[] = {
+	[BACKEND_LOCK_SHARED] = "SELECT pg_advisory_lock_shared($1::int4, $2::int4)",
+	[BACKEND_LOCK_EXCLUSIVE] = "SELECT pg_advisory_lock($1::int4, $2::int4)",
+};
+static const char *const lock_sql_release[] = {
+	[BACKEND_LOCK_SHARED] = "SELECT pg_advisory_unlock_shared($1::int4, $2::int4)",
+	[BACKEND_LOCK_EXCLUSIVE] = "SELECT pg_advisory_unlock($1::int4, $2::int4)",
+};
+
+static int pg_lock_new(struct backend *be, uint64_t id, struct backend_lock **ret)
+{
+	struct backend_pg *pg = to_pg(be);
+	struct backend_lock *l;
+	bool full, no_uri = through_pooler(pg) && !pg->feed_uri;
+
+	pthread_mutex_lock(&pg->lock);
+	full = no_uri || pg->lock_holders >= pg->params.lock_connections;
+	if (!full)
+		pg->lock_holders++;
+	if (no_uri && !pg->lock_refusal_logged) {
+		pg->lock_refusal_logged = true;
+		/* A session lock through a transaction pooler would sit on some server session. */
+		pfs_log(LOG_WARNING,
+			"%s%s%s\"%s\" is reached through a transaction pooler and has no \"feed\": "
+			"locks on its pins are refused (ENOLCK)",
+			pg->route ? "route \"" : "", pg->route ? pg->route : "",
+			pg->route ? "\": " : "", pg->base.uri_redacted);
+	}
+	pthread_mutex_unlock(&pg->lock);
+	if (full) {
+		if (!no_uri)
+			pfs_log(LOG_DEBUG, "\"%s\": %u lock holders already (pool.lock_connections)",
+				pg->base.uri_redacted, pg->params.lock_connections);
+		return -ENOLCK;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		pthread_mutex_lock(&pg->lock);
+		pg->lock_holders--;
+		pthread_mutex_unlock(&pg->lock);
+		return -ENOMEM;
+	}
+	l->pg = pg;
+	l->id = (int64_t)id;
+	*ret = l;
+	return 0;
+}
+
+/* Gives l a connection: one kept from an earlier holder, or a new one. */
+static int lock_connect(struct backend_lock *l)
+{
+	struct backend_pg *pg = l->pg;
+	const char *uri = pg->feed_uri ? pg->feed_uri : pg->uri;
+	const char *redacted = pg->feed_uri ? pg->feed_redacted : pg->base.uri_redacted;
+
+	if (l->conn && PQstatus(l->conn) == CONNECTION_OK)
+		return 0;
+	if (l->conn)
+		PQfinish(l->conn);
+	l->conn = NULL;
+	pthread_mutex_lock(&pg->lock);
+	while (pg->n_lock_idle > 0 && !l->conn) {
+		l->conn = pg->lock_idle[--pg->n_lock_idle];
+		if (PQstatus(l->conn) != CONNECTION_OK) {
+			PQfinish(l->conn);
+			l->conn = NULL;
+		}
+	}
+	pthread_mutex_unlock(&pg->lock);
+	if (!l->conn)
+		l->conn = pg_connect(pg, uri, redacted, PG_SESSION_LOCKS);
+	return l->conn ? 0 : -EIO;
+}
+
+/* The lock's key as the two int4 of the advisory lock functions. */
+static void lock_params(const struct backend_lock *l, char hi[16], char lo[16])
+{
+	snprintf(hi, 16, "%d", (int)(int32_t)(uint32_t)((uint64_t)l->id >> 32));
+	snprintf(lo, 16, "%d", (int)(int32_t)(uint32_t)((uint64_t)l->id & 0xffffffffu));
+}
+
+/* Runs one of the lock functions on l's connection: 1 true, 0 false, -EIO. */
+static int lock_call(struct backend_lock *l, const char *sql)
+{
+	char hi[16], lo[16];
+	const char *p[] = {hi, lo};
+	PGresult *res;
+	int r;
+
+	lock_params(l, hi, lo);
+	res = PQexecParams(l->conn, sql, 2, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		r = PQgetvalue(res, 0, 0)[0] == 't';
+	} else {
+		pfs_log(LOG_DEBUG, "lock call on \"%s\" failed: %s", l->pg->base.uri_redacted,
+			PQerrorMessage(l->conn));
+		r = -EIO;
+	}
+	PQclear(res);
+	return r;
+}
+
+/* The connection went wrong: what it held went with its session. */
+static void lock_lost(struct backend_lock *l)
+{
+	if (l->conn)
+		PQfinish(l->conn);
+	l->conn = NULL;
+	l->mode = BACKEND_LOCK_NONE;
+}
+
+/*
+ * Waits on the server for mode, looking every PG_LOCK_POLL_MS at *cancel
+ * (then asks the server to cancel the wait) and at the connection.
+ * Returns 0 when granted (also when granted as the cancel went out),
+ * -EINTR once cancelled, -EIO.
+ */
+static int lock_wait(struct backend_lock *l, enum backend_lock_mode mode, const int *cancel)
+{
+	char hi[16], lo[16];
+	const char *p[] = {hi, lo};
+	bool cancel_sent = false;
+	PGresult *res;
+	int r = -EIO;
+
+	lock_params(l, hi, lo);
+	if (!PQsendQueryParams(l->conn, lock_sql_wait[mode], 2, NULL, p, NULL, NULL, 0))
+		return -EIO;
+	for (;;) {
+		struct pollfd pfd = {.fd = PQsocket(l->conn), .events = POLLIN};
+
+		if (!PQconsumeInput(l->conn))
+			return -EIO;
+		if (!PQisBusy(l->conn))
+			break;
+		if (!cancel_sent && __atomic_load_n(cancel, __ATOMIC_ACQUIRE)) {
+			char err[256];
+			PGcancel *pc = PQgetCancel(l->conn);
+
+			if (!pc || !PQcancel(pc, err, sizeof(err)))
+				pfs_log(LOG_DEBUG, "could not cancel a lock wait on \"%s\": %s",
+					l->pg->base.uri_redacted, pc ? err : "out of memory");
+			PQfreeCancel(pc);
+			cancel_sent = true;
+		}
+		if (poll(&pfd, 1, PG_LOCK_POLL_MS) < 0 && errno != EINTR)
+			return -EIO;
+	}
+	while ((res = PQgetResult(l->conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+			r = 0;
+		} else {
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			r = state && strcmp(state, "57014") == 0 ? -EINTR : -EIO;
+			if (r == -EIO)
+				pfs_log(LOG_DEBUG, "lock wait on \"%s\" failed: %s",
+					l->pg->base.uri_redacted, PQresultErrorMessage(res));
+		}
+		PQclear(res);
+	}
+	return r;
+}
+
+static int pg_lock_set(struct backend_lock *l, enum backend_lock_mode mode, const int *cancel)
+{
+	int r;
+
+	if (mode == l->mode)
+		return 0;
+	/* A conversion lets go first, as flock(2) does: two upgraders cannot deadlock. */
+	if (l->mode != BACKEND_LOCK_NONE) {
+		if (lock_call(l, lock_sql_release[l->mode]) < 0)
+			lock_lost(l);
+		l->mode = BACKEND_LOCK_NONE;
+	}
+	if (mode == BACKEND_LOCK_NONE)
+		return 0;
+	r = lock_connect(l);
+	if (r < 0)
+		return r;
+	r = lock_call(l, lock_sql_try[mode]);
+	if (r == -EIO) {
+		/* A kept connection may have died with a server restart: once more, afresh. */
+		lock_lost(l);
+		r = lock_connect(l);
+		if (r == 0)
+			r = lock_call(l, lock_sql_try[mode]);
+	}
+	if (r == 0)
+		r = cancel ? lock_wait(l, mode, cancel) : -EWOULDBLOCK;
+	else if (r == 1)
+		r = 0;
+	if (r == 0)
+		l->mode = mode;
+	else if (r == -EIO)
+		lock_lost(l);
+	return r;
+}
+
+static void pg_lock_free(struct backend_lock *l)
+{
+	struct backend_pg *pg;
+	bool keep;
+
+	if (!l)
+		return;
+	pg = l->pg;
+	/* The connection may serve another holder once it holds nothing. */
+	keep = l->conn && PQstatus(l->conn) == CONNECTION_OK &&
+	       PQtransactionStatus(l->conn) == PQTRANS_IDLE;
+	if (keep && l->mode != BACKEND_LOCK_NONE)
+		keep = lock_call(l, lock_sql_release[l->mode]) == 1;
+	pthread_mutex_lock(&pg->lock);
+	pg->lock_holders--;
+	if (keep && pg->n_lock_idle < PG_LOCK_IDLE_MAX) {
+		pg->lock_idle[pg->n_lock_idle++] = l->conn;
+		l->conn = NULL;
+	}
+	pthread_mutex_unlock(&pg->lock);
+	if (l->conn)
+		PQfinish(l->conn);	/* its session ends: whatever it held goes */
+	free(l);
+}
+
 static void pg_free(struct backend *be)
 {
 	struct backend_pg *pg = to_pg(be);
 
 	pg_feed_stop(be);
+	for (unsigned i = 0; i < pg->n_lock_idle; i++)
+		PQfinish(pg->lock_idle[i]);
 	for (unsigned i = 0; i < pg->n_slots; i++)
 		if (pg->slots[i].conn)
 			PQfinish(pg->slots[i].conn);
@@ -1629,4 +1898,7 @@ const struct backend_ops backend_pg_ops = {
 	.rbac_audit_append = pg_rbac_audit_append,
 	.feed_start = pg_feed_start,
 	.feed_stop = pg_feed_stop,
+	.lock_new = pg_lock_new,
+	.lock_set = pg_lock_set,
+	.lock_free = pg_lock_free,
 };

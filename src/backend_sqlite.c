@@ -50,6 +50,7 @@
 #include "pinfs/backend.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -231,6 +232,11 @@ struct sqlite_backend {
 	pthread_cond_t writer_done; /* CLOCK_MONOTONIC; signalled on writer_leave */
 	struct sqlite_conn *idle;   /* protected by lock */
 	bool writer;		    /* protected by lock: a write transaction is open */
+	/* Locks: open file description locks on lock_path (see the locks section). */
+	char *lock_path;
+	unsigned lock_holders;	    /* protected by lock */
+	unsigned lock_max;
+	pthread_cond_t lock_gone;   /* CLOCK_MONOTONIC; signalled when a holder lets go */
 	size_t n_conns;
 	struct sqlite_conn conns[];
 };
@@ -1907,10 +1913,12 @@ static void sqlite_free(struct backend *be)
 		conn_close(&sb->conns[i]);
 	if (sb->sync_ready) {
 		pthread_cond_destroy(&sb->writer_done);
+		pthread_cond_destroy(&sb->lock_gone);
 		pthread_cond_destroy(&sb->conn_idle);
 		pthread_mutex_destroy(&sb->lock);
 	}
 	free(sb->path);
+	free(sb->lock_path);
 	free(sb->base.uri_redacted);
 	free(sb);
 }
@@ -1963,6 +1971,14 @@ static int sync_init(struct sqlite_backend *sb)
 			pthread_mutex_destroy(&sb->lock);
 		}
 	}
+	if (!e) {
+		e = pthread_cond_init(&sb->lock_gone, &attr);
+		if (e) {
+			pthread_cond_destroy(&sb->writer_done);
+			pthread_cond_destroy(&sb->conn_idle);
+			pthread_mutex_destroy(&sb->lock);
+		}
+	}
 	pthread_condattr_destroy(&attr);
 	if (e)
 		return -e;
@@ -2003,8 +2019,11 @@ static int sqlite_open(const char *uri, const struct backend_params *params, str
 	sb->base.migrations = migrations_sqlite;
 	sb->base.uri_redacted = strdup(uri); /* no credentials in a file URI */
 	sb->path = strdup(path);
-	if (!sb->base.uri_redacted || !sb->path)
+	if (sb->path && asprintf(&sb->lock_path, "%s-pinlocks", path) < 0)
+		sb->lock_path = NULL;
+	if (!sb->base.uri_redacted || !sb->path || !sb->lock_path)
 		return pfs_error_set(reterr, -ENOMEM, 0, "out of memory");
+	sb->lock_max = params && params->lock_connections ? params->lock_connections : 32;
 	sb->busy_ms = params && params->statement_timeout_ms ? params->statement_timeout_ms
 							     : SQLITE_DEFAULT_BUSY_MS;
 	if (sb->busy_ms > INT_MAX)
@@ -2034,6 +2053,131 @@ static int sqlite_open(const char *uri, const struct backend_params *params, str
 	return 0;
 }
 
+/* ---- locks ------------------------------------------------------------- */
+
+/*
+ * A lock is one byte of the file PATH-pinlocks next to the database, at
+ * the offset the lock's number names, locked with an open file description
+ * lock (F_OFD_SETLK): every holder opens the file itself, so holders
+ * exclude each other within this process as across every process of the
+ * host, and a lock goes with its descriptor, whoever dies. Nothing is
+ * ever written to the file. A holder that must wait tries again when a
+ * holder of this process lets go, and at least every SQLITE_LOCK_POLL_MS
+ * (holders in other processes cannot wake it).
+ */
+#define SQLITE_LOCK_POLL_MS 20
+
+struct backend_lock {
+	struct sqlite_backend *sb;
+	int fd;
+	off_t at;
+	enum backend_lock_mode mode;
+};
+
+static int sqlite_lock_new(struct backend *be, uint64_t id, struct backend_lock **ret)
+{
+	struct sqlite_backend *sb = to_sqlite(be);
+	struct backend_lock *l;
+	bool full;
+
+	pthread_mutex_lock(&sb->lock);
+	full = sb->lock_holders >= sb->lock_max;
+	if (!full)
+		sb->lock_holders++;
+	pthread_mutex_unlock(&sb->lock);
+	if (full)
+		return -ENOLCK;
+	l = calloc(1, sizeof(*l));
+	if (l)
+		l->fd = open(sb->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (!l || l->fd < 0) {
+		int r = l ? -errno : -ENOMEM;
+
+		if (l)
+			pfs_log(LOG_WARNING, "could not open the lock file \"%s\": %s", sb->lock_path,
+				strerror(-r));
+		free(l);
+		pthread_mutex_lock(&sb->lock);
+		sb->lock_holders--;
+		pthread_mutex_unlock(&sb->lock);
+		return r == -ENOMEM ? r : -EIO;
+	}
+	l->sb = sb;
+	/* Any offset below the largest off_t: one byte each, never two locks' bytes. */
+	l->at = (off_t)(id & (UINT64_MAX >> 2));
+	*ret = l;
+	return 0;
+}
+
+/* One F_OFD_SETLK: 0, -EWOULDBLOCK (held elsewhere), -EIO. */
+static int ofd_set(struct backend_lock *l, short type)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = l->at, .l_len = 1};
+
+	if (fcntl(l->fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return -EWOULDBLOCK;
+	pfs_log(LOG_DEBUG, "lock on \"%s\" failed: %s", l->sb->lock_path, strerror(errno));
+	return -EIO;
+}
+
+/* A holder of this process let go: waiters look again. */
+static void lock_gone(struct sqlite_backend *sb)
+{
+	pthread_mutex_lock(&sb->lock);
+	pthread_cond_broadcast(&sb->lock_gone);
+	pthread_mutex_unlock(&sb->lock);
+}
+
+static int sqlite_lock_set(struct backend_lock *l, enum backend_lock_mode mode, const int *cancel)
+{
+	struct sqlite_backend *sb = l->sb;
+	int r;
+
+	if (mode == l->mode)
+		return 0;
+	/* A conversion lets go first, as flock(2) does: two upgraders cannot livelock. */
+	if (l->mode != BACKEND_LOCK_NONE) {
+		(void)ofd_set(l, F_UNLCK);
+		l->mode = BACKEND_LOCK_NONE;
+		lock_gone(sb);
+	}
+	if (mode == BACKEND_LOCK_NONE)
+		return 0;
+	for (;;) {
+		struct timespec until;
+
+		r = ofd_set(l, mode == BACKEND_LOCK_SHARED ? F_RDLCK : F_WRLCK);
+		if (r != -EWOULDBLOCK || !cancel)
+			break;
+		if (__atomic_load_n(cancel, __ATOMIC_ACQUIRE))
+			return -EINTR;
+		until = monotonic_deadline(SQLITE_LOCK_POLL_MS);
+		pthread_mutex_lock(&sb->lock);
+		(void)pthread_cond_timedwait(&sb->lock_gone, &sb->lock, &until);
+		pthread_mutex_unlock(&sb->lock);
+	}
+	if (r == 0)
+		l->mode = mode;
+	return r;
+}
+
+static void sqlite_lock_free(struct backend_lock *l)
+{
+	struct sqlite_backend *sb;
+
+	if (!l)
+		return;
+	sb = l->sb;
+	close(l->fd);	/* what the descriptor held goes with it */
+	pthread_mutex_lock(&sb->lock);
+	sb->lock_holders--;
+	pthread_cond_broadcast(&sb->lock_gone);
+	pthread_mutex_unlock(&sb->lock);
+	free(l);
+}
+
 const struct backend_ops backend_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -2055,4 +2199,7 @@ const struct backend_ops backend_sqlite_ops = {
     .expire = sqlite_expire,
     .audit_append = sqlite_audit_append,
     .rbac_audit_append = sqlite_rbac_audit_append,
+    .lock_new = sqlite_lock_new,
+    .lock_set = sqlite_lock_set,
+    .lock_free = sqlite_lock_free,
 };

@@ -100,6 +100,28 @@ int fs_file_expect(struct fs *fs, const struct pfs_subject *who, const char *ten
 	return n;
 }
 
+bool fs_file_seen_version(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+			  const char *key, int64_t *ret_version)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&fs->files_lock);
+	for (struct pin_file *f = fs->pin_files; f && !found; f = f->next_pin) {
+		if (f->who.pid != who->pid || f->who.uid != who->uid ||
+		    strcmp(f->tenant, tenant) != 0 || strcmp(f->key, key) != 0)
+			continue;
+		pthread_mutex_lock(&f->lock);
+		/* snap_meta: the snapshot's metadata, or what the last commit answered. */
+		if ((f->snap_valid || f->committed) && f->snap_meta.version > 0) {
+			*ret_version = f->snap_meta.version;
+			found = true;
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&fs->files_lock);
+	return found;
+}
+
 static void file_free(struct fs *fs, struct pin_file *f)
 {
 	pthread_mutex_lock(&fs->files_lock);
@@ -276,8 +298,10 @@ static int file_setup(struct fs *fs, struct pin_file *f, int flags, struct fs_op
 	/*
 	 * direct_io: every read reaches the daemon and is not clamped to a
 	 * cached size, so each read pass returns one whole current value.
+	 * Every close sends a FLUSH, readers' too: it is what lets go of the
+	 * closing process's fcntl locks (a reader takes shared ones).
 	 */
-	*ret_flags = (struct fs_open_flags){.direct_io = true, .noflush = !f->writable};
+	*ret_flags = (struct fs_open_flags){.direct_io = true};
 	return 0;
 }
 

@@ -122,6 +122,15 @@ int fs_file_truncate_path(struct fs *fs, const struct pfs_subject *who, uint64_t
 int fs_file_expect(struct fs *fs, const struct pfs_subject *who, const char *tenant,
 		   const char *key, bool set, int64_t version);
 
+/*
+ * The version of what who's thread last read or committed through a file
+ * it has open on (tenant, key), if it has one (false: none): what
+ * user.pin.version tells that thread, so the version and the value it
+ * read always go together.
+ */
+bool fs_file_seen_version(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+			  const char *key, int64_t *ret_version);
+
 /* Tells the open files of (tenant, key) that user.pin.source was set. */
 void fs_file_note_source(struct fs *fs, const char *tenant, const char *key, const char *source);
 

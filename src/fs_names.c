@@ -275,10 +275,6 @@ static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
 	fs_pending_apply_xattrs(fs, p, &w, source);
 	r = backend_pin_upsert(be, tenant, to, &w, &meta);
 	*ret_version = r == 0 ? meta.version : w.conditional ? w.expect_version : 0;
-	if (r == -ESTALE)
-		pfs_log_rejection("memory_pin.conflict",
-				  "rename onto \"%s/%s\": not at version %lld any more, not written",
-				  tenant, to, (long long)w.expect_version);
 	if (r < 0)
 		return r == -EEXIST ? -EIO : r;
 	pthread_mutex_lock(&fs->pending_lock);
@@ -287,6 +283,9 @@ static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
 	inode_table_rename(fs->nodes, tenant, from, to);
 	return 0;
 }
+
+/* How soon after a refused rename the same one is the kernel's retry (microseconds). */
+#define FS_RENAME_RETRY_US 1000000
 
 int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
 	      uint64_t newparent, const char *newname, unsigned flags)
@@ -332,9 +331,28 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		p->refs++;
 	pthread_mutex_unlock(&fs->pending_lock);
 	if (p) {
+		bool again;
+
 		r = rename_pending(fs, p, be, tenant, from, to, flags, &version);
+		/*
+		 * The kernel tries a rename that failed with ESTALE once more
+		 * (retry_estale): the same refusal right after the first is not
+		 * a second conflict to audit, count and log.
+		 */
+		pthread_mutex_lock(&fs->pending_lock);
+		again = r == -ESTALE && p->refused_at_us &&
+			time_now_us() - p->refused_at_us < FS_RENAME_RETRY_US;
+		p->refused_at_us = r == -ESTALE ? time_now_us() : 0;
+		pthread_mutex_unlock(&fs->pending_lock);
 		/* The temporary's content becomes the key's: that is the write. */
-		fs_audit_version(fs, be, who, "upsert", tenant, to, r, NULL, 0, started, version);
+		if (!again)
+			fs_audit_version(fs, be, who, "upsert", tenant, to, r, NULL, 0, started,
+					 version);
+		if (r == -ESTALE && !again)
+			pfs_log_rejection("memory_pin.conflict",
+					  "rename onto \"%s/%s\" by uid %u: not at version %lld any "
+					  "more, not written",
+					  tenant, to, (unsigned)who->uid, (long long)version);
 		if (r == 0)
 			fs_changed_version(fs, no, PIN_CHANGE_UPSERT, tenant, to, true, version);
 		pthread_mutex_lock(&fs->pending_lock);

@@ -44,6 +44,7 @@ struct pending {
 	/* user.pin.expect_version set on it: its commit (or rename onto a key) is conditional */
 	bool expect_set;
 	int64_t expect_version;		/* 0: only if the key has no pin */
+	int64_t refused_at_us;		/* when its rename onto a key was last refused (ESTALE) */
 };
 
 /* A listed pending name visible to uid (any uid if uid_any). Caller holds fs->pending_lock. */

@@ -9,7 +9,9 @@
  *   user.pin.updated_at  read
  *   user.pin.source      read/write: who wrote it ("fs" by default)
  *   user.pin.id          read: the pin's number, its st_ino (fs_pin_ino: not the row id)
- *   user.pin.version     read: grows with every committed change (backend.h)
+ *   user.pin.version     read: grows with every committed change (backend.h);
+ *                        a thread with the pin open is told the version of
+ *                        what it read (or committed) through that file
  *   user.pin.expect_version  write/remove, never listed or read: makes the
  *                        next commits conditional (decimal; 0: only if absent).
  *                        On a name the caller created and has not committed
@@ -224,6 +226,9 @@ int fs_getxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, c
 		target_done(&t);
 		return r;
 	}
+	/* A thread with the pin open is told the version of what it read through it. */
+	if (id == XA_VERSION && !t.pending)
+		(void)fs_file_seen_version(fs, who, t.tenant, t.key, &t.meta.version);
 	r = format_attr(fs, &t, id, buf, sizeof(buf));
 	if (r >= 0) {
 		*ret_value = strndup(buf, (size_t)r);

@@ -162,9 +162,25 @@ struct backend_params {
 	 */
 	const char *feed_uri;
 	const char *route;		/* optional: the route that opened it, for messages */
+	unsigned lock_connections;	/* lock holders at once (PostgreSQL: connections) */
 };
 
 void backend_params_default(struct backend_params *p);
+
+/*
+ * Locks on pins (flock, whole-file fcntl locks), honoured by every client
+ * of the backend: every mount on every host for PostgreSQL (session
+ * advisory locks, each holder on a connection of its own, never a pooled
+ * one, so a holder that waits ties up nothing else and a lock goes with
+ * its session: the holder's release, its daemon's death, the connection's
+ * loss, a server restart), every process of this host for SQLite (open
+ * file description locks on a file next to the database, which go with
+ * the descriptor). A lock is named by a 64-bit number (the caller hashes
+ * what it locks); a struct backend_lock is one holder.
+ */
+enum backend_lock_mode { BACKEND_LOCK_NONE, BACKEND_LOCK_SHARED, BACKEND_LOCK_EXCLUSIVE };
+
+struct backend_lock;
 
 struct migration {
 	int version;
@@ -252,6 +268,27 @@ struct backend_ops {
 	 */
 	int (*feed_start)(struct backend *be, backend_change_cb cb, void *ctx);
 	void (*feed_stop)(struct backend *be);
+
+	/*
+	 * Locks (optional: NULL where the backend has none). lock_new makes a
+	 * holder of lock id that holds nothing yet: -ENOLCK past
+	 * params->lock_connections holders (or where locks cannot be honoured,
+	 * as through a transaction pooler with no "feed" URI), -ENOMEM.
+	 */
+	int (*lock_new)(struct backend *be, uint64_t id, struct backend_lock **ret);
+	/*
+	 * Sets what l holds: NONE releases; SHARED or EXCLUSIVE takes the lock
+	 * in that mode, giving up the other mode if l had it (as flock(2)
+	 * converts). With cancel NULL it does not wait: -EWOULDBLOCK when
+	 * another holder is in the way (l keeps what it had). Otherwise it
+	 * waits until the lock is granted or *cancel (read atomically) becomes
+	 * non-zero: -EINTR (noticed within about 50 ms). -EIO: the backend
+	 * failed or could not be reached; l then holds nothing. Blocks only the
+	 * calling thread.
+	 */
+	int (*lock_set)(struct backend_lock *l, enum backend_lock_mode mode, const int *cancel);
+	/* Releases what l holds (if the backend is reachable) and frees it. */
+	void (*lock_free)(struct backend_lock *l);
 };
 
 /* Every driver's object starts with this. */
@@ -306,6 +343,11 @@ int backend_rbac_audit_append(struct backend *be, const struct rbac_event *ev, s
 /* -ENOTSUP where the backend has no change feed. */
 int backend_feed_start(struct backend *be, backend_change_cb cb, void *ctx);
 void backend_feed_stop(struct backend *be);
+/* -ENOLCK where the backend has no locks. */
+int backend_lock_new(struct backend *be, uint64_t id, struct backend_lock **ret);
+int backend_lock_set(struct backend *be, struct backend_lock *l, enum backend_lock_mode mode,
+		     const int *cancel);
+void backend_lock_free(struct backend *be, struct backend_lock *l);
 
 /* Driver constructors' tables (backend.c picks one by scheme). */
 extern const struct backend_ops backend_pg_ops;
