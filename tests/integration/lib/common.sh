@@ -1760,3 +1760,81 @@ pgb_show()
             print $(idx[col])
         }'
 }
+
+# ---- locks and conditional commits (issue 16) ----
+
+# lk_hold FILE MODE [UID]: starts a process (as UID, default root) that
+# opens FILE and takes MODE on it (flock-ex, flock-sh, fcntl-wr, fcntl-rd),
+# waiting as long as it takes, then holds it until killed. Returns once it
+# holds the lock (10 s deadline); LK_PID is the holder.
+lk_hold()
+{
+    local file=$1 mode=$2 uid=${3:-0} ready=$CASE_DIR/lk-ready.$RANDOM i
+    rm -f -- "$ready"
+    # Not through as_user: a function in the background is a subshell, and
+    # LK_PID must be the holder itself (setpriv and env exec it).
+    # shellcheck disable=SC2016
+    setpriv --reuid "$uid" --regid "$uid" --clear-groups \
+        env -i PATH=/usr/bin:/bin LC_ALL=C HOME=/ /usr/bin/python3 -c '
+import fcntl, os, sys, time
+path, mode, ready = sys.argv[1:4]
+f = open(path, "r+" if mode == "fcntl-wr" else "r")
+if mode == "flock-ex":
+    fcntl.flock(f, fcntl.LOCK_EX)
+elif mode == "flock-sh":
+    fcntl.flock(f, fcntl.LOCK_SH)
+else:
+    fcntl.lockf(f, fcntl.LOCK_EX if mode == "fcntl-wr" else fcntl.LOCK_SH)
+open(ready, "w").close()
+time.sleep(3600)' "$file" "$mode" "$ready" &
+    LK_PID=$!
+    for ((i = 0; i < 200; i++)); do
+        [[ -e "$ready" ]] && return 0
+        pid_running "$LK_PID" || fail "lk_hold $file $mode: the holder exited"
+        sleep 0.05
+    done
+    fail "lk_hold $file $mode: no lock within 10 s"
+}
+
+# lk_stop PID: kills a holder (SIGKILL) and reaps it.
+lk_stop()
+{
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# lk_free FILE: true when an exclusive flock on FILE can be had at once.
+lk_free()
+{
+    [[ "$(probe flock "$1" ex-nb)" == OK ]]
+}
+
+# lk_cas_worker FILE N: a Python process doing N increments of the counter
+# in FILE without a lock, each a conditional commit retried on ESTALE:
+# open, the version of what it read (user.pin.version), the value,
+# user.pin.expect_version, the new value, close. Prints how many commits
+# were refused.
+lk_cas_worker()
+{
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import errno, os, sys
+path, n = sys.argv[1], int(sys.argv[2])
+refused = 0
+for _ in range(n):
+    while True:
+        fd = os.open(path, os.O_RDWR)
+        version = os.getxattr(fd, "user.pin.version")
+        value = int(os.pread(fd, 4096, 0))
+        os.setxattr(fd, "user.pin.expect_version", version)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, b"%d\n" % (value + 1), 0)
+        try:
+            os.close(fd)
+            break
+        except OSError as e:
+            if e.errno != errno.ESTALE:
+                raise
+            refused += 1
+print(refused)
+PY
+}
