@@ -482,8 +482,9 @@ static char *event_json(const struct audit *a, const struct audit_event *e)
 dump:
 	if (!o)
 		return NULL;
-	/* The pin's version, when the event knows one (a pin written, read or changed). */
-	if (e->version > 0 && json_object_set_new(o, "version", json_integer(e->version)) < 0) {
+	/* The pin's version the event knows (written, read, changed), else null. */
+	if (json_object_set_new(o, "version",
+				e->version > 0 ? json_integer(e->version) : json_null()) < 0) {
 		json_decref(o);
 		return NULL;
 	}

@@ -370,7 +370,8 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	}
 	/* The first read pass can use what we fetch now. */
 	r = fs_pin_fetch(fs, be, no, tenant, key, &f->snap, &f->snap_len, &f->snap_meta);
-	fs_audit(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started);
+	fs_audit_version(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started,
+			 r == 0 ? f->snap_meta.version : 0);
 	if (r < 0)
 		goto fail;
 	f->snap_valid = true;

@@ -45,6 +45,7 @@
 #include <sys/xattr.h>
 
 #include "fs_access.h"
+#include "fs_feed.h"
 #include "fs_file.h"
 #include "fs_generation.h"
 #include "fs_i.h"
@@ -305,15 +306,23 @@ static int parse_source(const char *value, size_t len, char out[PIN_SOURCE_MAX])
 	return 0;
 }
 
-/* Applies u to the target: to the backend, or staged on a pending file. */
+/*
+ * Applies u to the target: to the backend (a change of the pin, with a new
+ * version: t->meta.version), or staged on a pending file.
+ */
 static int apply(struct fs *fs, struct xattr_target *t, const struct pin_meta_update *u)
 {
 	struct pending *p;
 
 	if (!t->pending) {
-		int r = backend_pin_set_meta(t->be, t->tenant, t->key, u, NULL);
+		struct pin_meta meta = {0};
+		int r = backend_pin_set_meta(t->be, t->tenant, t->key, u, &meta);
 
-		pin_cache_invalidate(fs->cache, t->no, t->tenant, t->key, false);
+		if (r == 0)
+			t->meta.version = meta.version;
+		/* Drops the cached copy; an event where no feed announces it (SQLite). */
+		fs_changed_version(fs, t->no, PIN_CHANGE_UPSERT, t->tenant, t->key, false,
+				   r == 0 ? meta.version : 0);
 		if (r == 0 && u->source)
 			fs_file_note_source(fs, t->tenant, t->key, u->source);
 		return r;
@@ -443,7 +452,8 @@ int fs_setxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, c
 		r = -ENODATA;
 	else if (r == 0)
 		r = apply(fs, &t, &u);
-	fs_audit(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started);
+	fs_audit_version(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started,
+			 r == 0 && !t.pending ? t.meta.version : 0);
 	target_done(&t);
 	return r;
 }
@@ -478,7 +488,8 @@ int fs_removexattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 		r = -ENODATA;
 	else
 		r = apply(fs, &t, &u);
-	fs_audit(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started);
+	fs_audit_version(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started,
+			 r == 0 && !t.pending ? t.meta.version : 0);
 	target_done(&t);
 	return r;
 }

@@ -766,7 +766,7 @@ rb_audit_json_check()
     /usr/bin/python3 - "$1" <<'PY'
 import json, sys
 want = {"time", "operation", "tenant", "key", "uid", "subject", "success", "error_code",
-        "latency_ms", "value_sha256"}
+        "latency_ms", "value_sha256", "version"}
 n = 0
 for i, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     try:
@@ -1210,17 +1210,19 @@ rt_wait_probe()
 # rows behind them. Used by ttl-xattr-round-trip-*.sh.
 rt_ttl_round_trip()
 {
-    local be=$1 t=$2 f out now exp id created updated
+    local be=$1 t=$2 f out now exp id created updated version
     f=$MNT/$t/k
     mkdir "$MNT/$t"
     echo '{"a":1}' >"$f"
 
-    step "a fresh pin: created_at, updated_at, source, id; no ttl, no expires_at"
-    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at" "listxattr of a fresh pin"
+    step "a fresh pin: created_at, updated_at, source, id, version; no ttl, no expires_at"
+    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at user.pin.version" "listxattr of a fresh pin"
     out=$(getfattr -d --absolute-names "$f")
     id=$(stat -c %i "$f")	# user.pin.id is the pin's number, its st_ino (not the row id)
     created=$(getfattr --only-values --absolute-names -n user.pin.created_at "$f")
     updated=$(getfattr --only-values --absolute-names -n user.pin.updated_at "$f")
+    version=$(getfattr --only-values --absolute-names -n user.pin.version "$f")
+    assert_match "$version" '^[1-9][0-9]*$' "user.pin.version"
     assert_match "$created" "$RT_RFC3339_RE" "user.pin.created_at"
     assert_match "$updated" "$RT_RFC3339_RE" "user.pin.updated_at"
     now=$(date +%s)
@@ -1231,14 +1233,16 @@ rt_ttl_round_trip()
 user.pin.created_at=\"$created\"
 user.pin.id=\"$id\"
 user.pin.source=\"fs\"
-user.pin.updated_at=\"$updated\"" "getfattr -d of a fresh pin"
+user.pin.updated_at=\"$updated\"
+user.pin.version=\"$version\"" "getfattr -d of a fresh pin"
     assert_eq "$(probe getxattr "$f" user.pin.id)" "OK $id" "user.pin.id is the inode number"
     assert_eq "$(probe getxattr "$f" user.pin.ttl)" ENODATA "user.pin.ttl without a TTL"
     assert_eq "$(probe getxattr "$f" user.pin.expires_at)" ENODATA "user.pin.expires_at without a TTL"
     assert_eq "$(attr -l "$f" | sort)" "Attribute \"pin.created_at\" has a ${#created} byte value for $f
 Attribute \"pin.id\" has a ${#id} byte value for $f
 Attribute \"pin.source\" has a 2 byte value for $f
-Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a fresh pin"
+Attribute \"pin.updated_at\" has a ${#updated} byte value for $f
+Attribute \"pin.version\" has a ${#version} byte value for $f" "attr -l of a fresh pin"
 
     step "setfattr user.pin.ttl"
     now=$(date +%s)
@@ -1249,7 +1253,7 @@ Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a 
     (($(rt_epoch "$exp") >= now + 3600 - 5 && $(rt_epoch "$exp") <= now + 3600 + 5)) ||
         fail "expires_at $exp is not now + 3600 ($(date -u -d "@$((now + 3600))" +%FT%TZ))"
     assert_eq "$(rt_xattrs "$f")" \
-        "user.pin.created_at user.pin.expires_at user.pin.id user.pin.source user.pin.ttl user.pin.updated_at" \
+        "user.pin.created_at user.pin.expires_at user.pin.id user.pin.source user.pin.ttl user.pin.updated_at user.pin.version" \
         "listxattr with a TTL"
     assert_eq "$(rt_ttl_row "$be" "$t" k)" "3600|set" "row after setting the TTL"
     assert_match "$(getfattr -d --absolute-names "$f")" "user\.pin\.expires_at=\"$exp\".*user\.pin\.ttl=\"3600\"" \
@@ -1268,7 +1272,8 @@ Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a 
     assert_eq "$(rt_db "$be" "SELECT source FROM @pins WHERE tenant_id = '$t' AND key = 'k'")" importer "source column"
 
     step "read-only, unknown and foreign names"
-    for n in user.pin.id user.pin.created_at user.pin.updated_at user.pin.expires_at user.pin.nope user.other \
+    for n in user.pin.id user.pin.created_at user.pin.updated_at user.pin.expires_at user.pin.version \
+        user.pin.nope user.other \
         security.pinfs_test system.pinfs_test; do
         assert_eq "$(probe setxattr "$f" "$n" 5)" ENOTSUP "setxattr $n"
     done
@@ -1283,7 +1288,7 @@ Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a 
     setfattr -x user.pin.ttl "$f"
     assert_eq "$(probe getxattr "$f" user.pin.ttl)" ENODATA "ttl after removing it"
     assert_eq "$(probe getxattr "$f" user.pin.expires_at)" ENODATA "expires_at after removing the TTL"
-    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at" "listxattr after removing the TTL"
+    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at user.pin.version" "listxattr after removing the TTL"
     assert_eq "$(rt_ttl_row "$be" "$t" k)" "none|null" "row after removing the TTL"
     attr -q -s pin.ttl -V 60 "$f"
     attr -q -r pin.ttl "$f"
