@@ -22,7 +22,7 @@ struct lock_holder {
 	uint64_t owner;
 	uint64_t nodeid;
 	char *tenant;
-	char *key;			/* NULL: the tenant's directory */
+	char *key;
 	struct backend *be;
 	unsigned no;			/* the backend's number */
 	struct backend_lock *bl;	/* NULL until the first backend call */
@@ -81,17 +81,15 @@ static enum fs_lock_type type_of(enum backend_lock_mode mode)
 
 /*
  * The lock's number: the same for every daemon on every host. flock and
- * fcntl locks are apart (they do not meet on Linux either), and a tenant's
- * directory is apart from every key.
+ * fcntl locks are apart (they do not meet on Linux either).
  */
 static uint64_t lock_id(enum fs_lock_kind kind, const char *tenant, const char *key)
 {
 	uint64_t h = pfs_fnv1a_byte(PFS_FNV_OFFSET, kind == FS_LOCK_FLOCK ? 'f' : 'p');
 
 	h = pfs_fnv1a(h, tenant);
-	h = pfs_fnv1a_byte(h, key ? '/' : 0);
-	if (key)
-		h = pfs_fnv1a(h, key);
+	h = pfs_fnv1a_byte(h, '/');
+	h = pfs_fnv1a(h, key);
 	/* FNV-1a's last byte moves its high bits little: finalize (splitmix64). */
 	h ^= h >> 30;
 	h *= 0xbf58476d1ce4e5b9ull;
@@ -161,10 +159,7 @@ static void holder_add(struct fs_locks *ls, struct lock_holder *h)
 	*pp = h;
 }
 
-/*
- * What a lock on nodeid is about: a pin (key) or a tenant's directory (key
- * NULL), the backend serving it and its number, once who may read it.
- */
+/* What a lock on nodeid is about: a pin, the backend serving it and its number, once who may read it. */
 static int lock_target(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		       char **ret_tenant, char **ret_key, struct backend **ret_be, unsigned *ret_no)
 {
@@ -175,10 +170,11 @@ static int lock_target(struct fs *fs, const struct pfs_subject *who, uint64_t no
 	r = fs_names_resolve(fs, nodeid, &kind, &tenant, &key);
 	if (r < 0)
 		return r;
-	if (kind != INODE_KIND_PIN && kind != INODE_KIND_TENANT) {
+	if (kind != INODE_KIND_PIN) {
+		/* The kernel keeps directories' locks itself (FUSE sends files' only). */
 		free(tenant);
 		free(key);
-		return -ENOLCK;	/* the root: no tenant's backend to hold it */
+		return -ENOLCK;
 	}
 	r = fs_route_allow(fs, who, tenant, FS_ALLOW(POLICY_READ), NULL, NULL, ret_be, ret_no);
 	if (r < 0) {
@@ -192,8 +188,8 @@ static int lock_target(struct fs *fs, const struct pfs_subject *who, uint64_t no
 }
 
 /*
- * h was granted its lock: what this daemon cached of the pin (or, for a
- * directory, of the tenant) is dropped, since the change feed that would
+ * h was granted its lock: what this daemon cached of the pin is dropped,
+ * since the change feed that would
  * have dropped it may still be on its way. The lock's previous holder
  * committed before it let go, so the next read gets that commit: a lock
  * orders reads after writes across mounts, as NFS locks do.
@@ -328,8 +324,8 @@ int fs_locks_take(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	if (r == -EWOULDBLOCK)
 		metrics_lock_conflict();
 	if (r == -EIO)
-		pfs_log(LOG_WARNING, "memory_store.backend_error: could not lock \"%s%s%s\"",
-			h->tenant, h->key ? "/" : "", h->key ? h->key : "");
+		pfs_log(LOG_WARNING, "memory_store.backend_error: could not lock \"%s/%s\"",
+			h->tenant, h->key);
 	/* A holder that holds nothing is forgotten; one let go of meanwhile goes. */
 	drop = h->gone || h->mode == BACKEND_LOCK_NONE;
 	if (drop && !h->gone)
@@ -443,7 +439,7 @@ int fs_locks_test(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		if (holder_matches(h, FS_LOCK_POSIX, owner, nodeid))
 			held = h->mode;
 		else if (h->kind == FS_LOCK_POSIX && h->mode != BACKEND_LOCK_NONE &&
-			 strcmp(h->tenant, tenant) == 0 && h->key && key && strcmp(h->key, key) == 0)
+			 strcmp(h->tenant, tenant) == 0 && strcmp(h->key, key) == 0)
 			*ret_pid = (uint32_t)h->who.pid;	/* a process of this host */
 	}
 	pthread_mutex_unlock(&ls->lock);

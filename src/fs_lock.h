@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Locks across mounts: flock(2) on pins and tenant directories, and
- * fcntl(2) record locks on a whole pin, honoured between every process on
+ * Locks across mounts: flock(2) and fcntl(2) record locks on a whole pin,
+ * honoured between every process on
  * every daemon that mounts the same backend (backend.h: PostgreSQL
  * advisory locks, each holder on a connection of its own; SQLite: open
  * file description locks, host-wide).
@@ -59,7 +59,7 @@ void fs_locks_release(struct fs *fs, enum fs_lock_kind kind, uint64_t owner, uin
 /* One lock held or waited for, as /.system/locks shows it (borrowed strings). */
 struct fs_lock_info {
 	const char *tenant;
-	const char *key;		/* NULL: the tenant's directory */
+	const char *key;
 	enum fs_lock_kind kind;
 	enum fs_lock_type type;		/* held, or (waiting) asked for */
 	bool waiting;

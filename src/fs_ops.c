@@ -346,7 +346,7 @@ static void ll_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t off,
 
 static void ll_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	fs_lock_release(fs_of(req), FS_LOCK_FLOCK, fi->fh, ino);
+	(void)ino;
 	fs_releasedir(fs_of(req), (struct fs_dir *)(uintptr_t)fi->fh);
 	fuse_reply_err(req, 0);
 }

@@ -462,7 +462,7 @@ static int lock_line_cb(void *ctx, const struct fs_lock_info *info)
 		ls->cap = cap;
 	}
 	time_rfc3339(info->since_us, 1, since);
-	o = json_pack("{s:s, s:s?, s:s, s:s, s:b, s:s, s:I, s:I}", "tenant", info->tenant, "key",
+	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:I}", "tenant", info->tenant, "key",
 		      info->key, "kind", info->kind == FS_LOCK_FLOCK ? "flock" : "fcntl", "mode",
 		      info->type == FS_LOCK_SHARED ? "shared" : "exclusive", "waiting",
 		      info->waiting, "since", since, "uid", (json_int_t)info->who->uid, "pid",

@@ -147,12 +147,12 @@ void fs_releasedir(struct fs *fs, struct fs_dir *dir);
 int fs_statfs(struct fs *fs, struct statvfs *ret);
 
 /*
- * Locks: flock(2) on pins and tenant directories, and fcntl(2) locks on a
- * whole pin (start 0, length 0; other ranges are -EINVAL), honoured by
- * every mount of the same backend. owner names the holder as the kernel
- * does: FS_LOCK_FLOCK, the open file (its handle); FS_LOCK_POSIX, the
- * process's lock owner. Taking one needs memory_pin:read; the root and
- * /.system have none (-ENOLCK).
+ * Locks: flock(2) and fcntl(2) locks on a whole pin (start 0, length 0;
+ * other ranges are -EINVAL), honoured by every mount of the same backend.
+ * owner names the holder as the kernel does: FS_LOCK_FLOCK, the open file
+ * (its handle); FS_LOCK_POSIX, the process's lock owner. Taking one needs
+ * memory_pin:read; /.system files have none (-ENOLCK). (The kernel keeps
+ * directories' locks itself: FUSE passes on only files'.)
  */
 enum fs_lock_kind { FS_LOCK_FLOCK, FS_LOCK_POSIX };
 enum fs_lock_type { FS_LOCK_UNLOCK, FS_LOCK_SHARED, FS_LOCK_EXCLUSIVE };

@@ -1774,7 +1774,9 @@ pgb_show()
 # holds the lock (10 s deadline); LK_PID is the holder.
 lk_hold()
 {
-    local file=$1 mode=$2 uid=${3:-0} ready=$CASE_DIR/lk-ready.$RANDOM i
+    local file=$1 mode=$2 uid=${3:-0} ready=$CASE_DIR/lk.d/ready.$RANDOM i
+    # A directory every uid may leave its mark in.
+    mkdir -p -m 1777 -- "$CASE_DIR/lk.d"
     rm -f -- "$ready"
     # Not through as_user: a function in the background is a subshell, and
     # LK_PID must be the holder itself (setpriv and env exec it).
