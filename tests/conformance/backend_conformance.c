@@ -28,6 +28,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -1843,6 +1844,206 @@ static void test_backend_pin_conditional_upsert_loses_no_update(void **state)
 	fprintf(stderr, "# %d conflicts retried\n", conflicts);
 }
 
+/* ---- locks --------------------------------------------------------------- */
+
+#define LOCK_ID(n) (UINT64_C(0x5eed000000000000) ^ (uint64_t)wall_usec() ^ (uint64_t)(n))
+
+/*
+ * Through a transaction pooler with no feed URI there is no session to hold
+ * a lock: every holder is refused. True (and checked) when that is the case.
+ */
+static bool locks_refused(void)
+{
+	struct backend_lock *l = NULL;
+
+	if (pooler_from_env() != BACKEND_POOLER_TRANSACTION)
+		return false;
+	assert_int_equal(backend_lock_new(S.be, 1, &l), -ENOLCK);
+	return true;
+}
+
+static struct backend_lock *holder(struct backend *be, uint64_t id)
+{
+	struct backend_lock *l = NULL;
+
+	assert_int_equal(backend_lock_new(be, id, &l), 0);
+	assert_non_null(l);
+	return l;
+}
+
+static void test_backend_lock_excludes_other_holders(void **state)
+{
+	uint64_t id = LOCK_ID(1);
+	struct backend_lock *l1, *l2, *l3, *other;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	l1 = holder(S.be, id);
+	l2 = holder(S.be, id);
+	l3 = holder(S.be, id);
+	other = holder(S.be, id + 1);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l2, BACKEND_LOCK_EXCLUSIVE, NULL), -EWOULDBLOCK);
+	assert_int_equal(backend_lock_set(S.be, l2, BACKEND_LOCK_SHARED, NULL), -EWOULDBLOCK);
+	assert_int_equal(backend_lock_set(S.be, other, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	/* Down to shared: other shared holders come in, an exclusive one does not. */
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_SHARED, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l2, BACKEND_LOCK_SHARED, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_EXCLUSIVE, NULL), -EWOULDBLOCK);
+	/* Letting go (NONE) and freeing both release. */
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_NONE, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_EXCLUSIVE, NULL), -EWOULDBLOCK);
+	backend_lock_free(S.be, l2);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_SHARED, NULL), -EWOULDBLOCK);
+	backend_lock_free(S.be, l3);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_SHARED, NULL), 0);
+	backend_lock_free(S.be, l1);
+	backend_lock_free(S.be, other);
+}
+
+struct lock_waiter {
+	pthread_t thread;
+	struct backend_lock *l;
+	int cancel;
+	int result;
+	pfs_usec_t waited;
+};
+
+static void *lock_waiter_main(void *arg)
+{
+	struct lock_waiter *w = arg;
+	pfs_usec_t t0 = wall_usec();
+
+	w->result = backend_lock_set(S.be, w->l, BACKEND_LOCK_EXCLUSIVE, &w->cancel);
+	w->waited = wall_usec() - t0;
+	return NULL;
+}
+
+static void test_backend_lock_wait_granted_when_released(void **state)
+{
+	uint64_t id = LOCK_ID(2);
+	struct lock_waiter w = {0};
+	struct backend_lock *l1;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	l1 = holder(S.be, id);
+	w.l = holder(S.be, id);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(pthread_create(&w.thread, NULL, lock_waiter_main, &w), 0);
+	sleep_ms(200);
+	backend_lock_free(S.be, l1);
+	assert_int_equal(pthread_join(w.thread, NULL), 0);
+	assert_int_equal(w.result, 0);
+	assert_true(w.waited >= 150 * 1000);
+	assert_true(w.waited < 5 * USEC_PER_SEC);
+	backend_lock_free(S.be, w.l);
+}
+
+static void test_backend_lock_wait_ends_when_cancelled(void **state)
+{
+	uint64_t id = LOCK_ID(3);
+	struct lock_waiter w = {0};
+	struct backend_lock *l1, *l3;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	l1 = holder(S.be, id);
+	w.l = holder(S.be, id);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(pthread_create(&w.thread, NULL, lock_waiter_main, &w), 0);
+	sleep_ms(200);
+	__atomic_store_n(&w.cancel, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(w.thread, NULL), 0);
+	assert_int_equal(w.result, -EINTR);
+	assert_true(w.waited < 2 * USEC_PER_SEC);
+	/* The holder kept its lock; the cancelled one holds nothing. */
+	l3 = holder(S.be, id);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_SHARED, NULL), -EWOULDBLOCK);
+	backend_lock_free(S.be, l1);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	backend_lock_free(S.be, l3);
+	backend_lock_free(S.be, w.l);
+}
+
+static void test_backend_lock_holders_are_bounded(void **state)
+{
+	struct backend_params params;
+	struct pfs_error err = {0};
+	struct backend *be = NULL;
+	struct backend_lock *a, *b, *c = NULL;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	backend_params_default(&params);
+	params.lock_connections = 2;
+	params.pooler = pooler_from_env();
+	assert_int_equal(backend_open(S.uri, &params, &be, &err), 0);
+	a = holder(be, LOCK_ID(4));
+	b = holder(be, LOCK_ID(5));
+	assert_int_equal(backend_lock_new(be, LOCK_ID(6), &c), -ENOLCK);
+	backend_lock_free(be, a);
+	c = holder(be, LOCK_ID(6));
+	backend_lock_free(be, b);
+	backend_lock_free(be, c);
+	backend_free(be);
+}
+
+/*
+ * Another process (another mount's daemon) holds a lock: it excludes this
+ * one, and goes with that process when it is killed, holder not freed.
+ */
+static void test_backend_lock_goes_with_a_killed_process(void **state)
+{
+	uint64_t id = LOCK_ID(7);
+	struct backend_lock *mine;
+	int ready[2], status;
+	pid_t pid;
+	char c;
+	int r = -EWOULDBLOCK;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct backend *be = NULL;
+		struct backend_lock *l = NULL;
+
+		close(ready[0]);
+		if (open_params(S.uri, 1, 0, &be) < 0 || backend_lock_new(be, id, &l) < 0 ||
+		    backend_lock_set(be, l, BACKEND_LOCK_EXCLUSIVE, NULL) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	mine = holder(S.be, id);
+	assert_int_equal(backend_lock_set(S.be, mine, BACKEND_LOCK_SHARED, NULL), -EWOULDBLOCK);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* PostgreSQL ends the session when it sees the socket close: soon, not at once. */
+	for (int i = 0; i < 100 && r == -EWOULDBLOCK; i++) {
+		r = backend_lock_set(S.be, mine, BACKEND_LOCK_EXCLUSIVE, NULL);
+		if (r == -EWOULDBLOCK)
+			sleep_ms(50);
+	}
+	assert_int_equal(r, 0);
+	backend_lock_free(S.be, mine);
+}
+
 static void test_backend_failed_calls_return_their_connection(void **state)
 {
 	struct backend *be = NULL;
@@ -2242,6 +2443,11 @@ static const struct {
     {cmocka_unit_test(test_backend_pin_conditional_upsert_at_version), NEEDS_ANY},
     {cmocka_unit_test(test_backend_pin_conditional_upsert_keeps_metadata_rules), NEEDS_ANY},
     {cmocka_unit_test(test_backend_pin_conditional_upsert_loses_no_update), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_excludes_other_holders), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_wait_granted_when_released), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_wait_ends_when_cancelled), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_holders_are_bounded), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_goes_with_a_killed_process), NEEDS_ANY},
     {cmocka_unit_test(test_backend_failed_calls_return_their_connection), NEEDS_ANY},
     {cmocka_unit_test(test_backend_list_callback_reentry_never_hangs), NEEDS_ANY},
     {cmocka_unit_test(test_sqlite_uri_relative_or_directory_is_einval), NEEDS_SQLITE},
