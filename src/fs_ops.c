@@ -2,9 +2,11 @@
 /*
  * FUSE low-level handlers (ll_*): decode, call fs_core, reply once.
  * fs_core answers -errno; this is the only place that turns that into a
- * FUSE reply. Kernel-facing settings live here too: no writeback cache
- * (it loses the writer's identity and write-time errors) and no
- * readdirplus (entries are never cached, so it would buy nothing).
+ * FUSE reply (a lock request that must wait is answered once too, later,
+ * from the lock module's thread: reply_lock). Kernel-facing settings live
+ * here too: no writeback cache (it loses the writer's identity and
+ * write-time errors), no readdirplus (entries are never cached, so it
+ * would buy nothing), flock and POSIX locks sent to the daemon.
  */
 #include "pinfs/fs_ops.h"
 
