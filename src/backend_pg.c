@@ -18,6 +18,12 @@
  * "options" startup parameter and no SET (the statement and lock timeouts
  * are then the role's or the pooler's), and the change feed LISTENs on the
  * direct connection params->feed_uri, or is off.
+ *
+ * Locks (flock, fcntl) are session advisory locks, each holder on a
+ * connection of its own that never serves the pool (to feed_uri through a
+ * pooler), with no statement or lock timeout: a lock lives exactly as long
+ * as its holder's session. Versions come from a trigger
+ * (migrations/postgres/0004), so the statements here never compute one.
  */
 #include "pinfs/backend.h"
 

@@ -38,6 +38,13 @@
  *     been free. An expired pin is gone; its id must not be resurrected;
  *   - rename keeps the source row (its id, created_at and updated_at) and
  *     only changes its key, after deleting whatever row held the target;
+ *   - every statement that changes a row sets its version (the larger of
+ *     version + 1 and the time in microseconds; a rename also past the
+ *     replaced row's), and a conditional upsert compares it inside the same
+ *     write transaction; the triggers of migrations/sqlite/0003 do the same
+ *     for rows other writers change;
+ *   - locks are open file description locks on PATH-pinlocks (see the
+ *     locks section), not rows: they never touch the database;
  *   - expire deletes each expired row and writes its memory_audit row in
  *     the same write transaction; its callback (like audit_append's rows)
  *     runs only after the commit and outside any connection, so what it

@@ -17,29 +17,29 @@
 #include "pinfs/timeutil.h"
 
 struct lock_holder {
-	struct lock_holder *next;	/* ls->holders, oldest first; under ls->lock */
+	struct lock_holder *next; /* ls->holders, oldest first; under ls->lock */
 	enum fs_lock_kind kind;
 	uint64_t owner;
 	uint64_t nodeid;
 	char *tenant;
 	char *key;
 	struct backend *be;
-	unsigned no;			/* the backend's number */
-	struct backend_lock *bl;	/* NULL until the first backend call */
-	enum backend_lock_mode mode;	/* held now */
-	struct pfs_subject who;		/* who asked for it last */
-	int64_t since_us;		/* held since (or, with wait, waiting since) */
+	unsigned no;		     /* the backend's number */
+	struct backend_lock *bl;     /* NULL until the first backend call */
+	enum backend_lock_mode mode; /* held now */
+	struct pfs_subject who;	     /* who asked for it last */
+	int64_t since_us;	     /* held since (or, with wait, waiting since) */
 	/* Under ls->lock: */
-	bool busy;			/* a request works on it outside the lock */
-	bool gone;			/* let go of while busy: off the list, the busy one frees it */
-	struct fs_lock_wait *wait;	/* a wait in progress, or NULL */
+	bool busy;		   /* a request works on it outside the lock */
+	bool gone;		   /* let go of while busy: off the list, the busy one frees it */
+	struct fs_lock_wait *wait; /* a wait in progress, or NULL */
 };
 
 struct fs_lock_wait {
 	struct fs_locks *ls;
 	struct lock_holder *h;
 	enum backend_lock_mode mode;
-	int cancel;			/* atomics: non-zero ends the wait */
+	int cancel; /* atomics: non-zero ends the wait */
 	fs_lock_done_fn done;
 	void *done_ctx;
 };
@@ -47,10 +47,10 @@ struct fs_lock_wait {
 struct fs_locks {
 	struct fs *fs;
 	pthread_mutex_t lock;
-	pthread_cond_t idle;		/* signalled when waiters drops to 0 */
-	struct lock_holder *holders;	/* protected by lock */
-	unsigned waiters;		/* wait threads running; protected by lock */
-	bool stopping;			/* protected by lock */
+	pthread_cond_t idle;	     /* signalled when waiters drops to 0 */
+	struct lock_holder *holders; /* protected by lock */
+	unsigned waiters;	     /* wait threads running; protected by lock */
+	bool stopping;		     /* protected by lock */
 };
 
 struct fs_locks *fs_locks_new(struct fs *fs)
@@ -67,14 +67,14 @@ struct fs_locks *fs_locks_new(struct fs *fs)
 
 static enum backend_lock_mode mode_of(enum fs_lock_type type)
 {
-	return type == FS_LOCK_SHARED ? BACKEND_LOCK_SHARED
+	return type == FS_LOCK_SHARED	   ? BACKEND_LOCK_SHARED
 	       : type == FS_LOCK_EXCLUSIVE ? BACKEND_LOCK_EXCLUSIVE
 					   : BACKEND_LOCK_NONE;
 }
 
 static enum fs_lock_type type_of(enum backend_lock_mode mode)
 {
-	return mode == BACKEND_LOCK_SHARED ? FS_LOCK_SHARED
+	return mode == BACKEND_LOCK_SHARED	? FS_LOCK_SHARED
 	       : mode == BACKEND_LOCK_EXCLUSIVE ? FS_LOCK_EXCLUSIVE
 						: FS_LOCK_UNLOCK;
 }
@@ -137,11 +137,12 @@ static bool holder_matches(const struct lock_holder *h, enum fs_lock_kind kind, 
 			   uint64_t nodeid)
 {
 	/* An open file is on one node; a process may lock many. */
-	return h->kind == kind && h->owner == owner && (kind == FS_LOCK_FLOCK || h->nodeid == nodeid);
+	return h->kind == kind && h->owner == owner &&
+	       (kind == FS_LOCK_FLOCK || h->nodeid == nodeid);
 }
 
-static struct lock_holder *holder_find(struct fs_locks *ls, enum fs_lock_kind kind,
-				       uint64_t owner, uint64_t nodeid)
+static struct lock_holder *holder_find(struct fs_locks *ls, enum fs_lock_kind kind, uint64_t owner,
+				       uint64_t nodeid)
 {
 	for (struct lock_holder *h = ls->holders; h; h = h->next)
 		if (holder_matches(h, kind, owner, nodeid))
@@ -159,7 +160,8 @@ static void holder_add(struct fs_locks *ls, struct lock_holder *h)
 	*pp = h;
 }
 
-/* What a lock on nodeid is about: a pin, the backend serving it and its number, once who may read it. */
+/* What a lock on nodeid is about: a pin, the backend serving it and its number, once who may read
+ * it. */
 static int lock_target(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		       char **ret_tenant, char **ret_key, struct backend **ret_be, unsigned *ret_no)
 {
@@ -286,9 +288,13 @@ int fs_locks_take(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 			free(key);
 			return -ENOMEM;
 		}
-		*fresh = (struct lock_holder){.kind = kind, .owner = owner, .nodeid = nodeid,
-					      .tenant = steal_ptr(&tenant), .key = steal_ptr(&key),
-					      .be = be, .no = no};
+		*fresh = (struct lock_holder){.kind = kind,
+					      .owner = owner,
+					      .nodeid = nodeid,
+					      .tenant = steal_ptr(&tenant),
+					      .key = steal_ptr(&key),
+					      .be = be,
+					      .no = no};
 		holder_add(ls, fresh);
 		h = fresh;
 	}
@@ -350,11 +356,11 @@ static void *wait_main(void *arg)
 	pthread_mutex_lock(&ls->lock);
 	h->wait = NULL;
 	holder_set_mode(h, r == 0 ? w->mode : BACKEND_LOCK_NONE);
-	metrics_lock_wait(r == 0 ? METRICS_LOCK_WAIT_ACQUIRED
+	metrics_lock_wait(r == 0	? METRICS_LOCK_WAIT_ACQUIRED
 			  : r == -EINTR ? METRICS_LOCK_WAIT_INTERRUPTED
 					: METRICS_LOCK_WAIT_FAILED);
 	if (h->gone && r == 0)
-		r = -EINTR;	/* its holder went while it waited: nothing to hand over */
+		r = -EINTR; /* its holder went while it waited: nothing to hand over */
 	drop = h->gone || h->mode == BACKEND_LOCK_NONE;
 	if (drop && !h->gone)
 		holder_unlink(ls, h);
@@ -440,7 +446,7 @@ int fs_locks_test(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 			held = h->mode;
 		else if (h->kind == FS_LOCK_POSIX && h->mode != BACKEND_LOCK_NONE &&
 			 strcmp(h->tenant, tenant) == 0 && strcmp(h->key, key) == 0)
-			*ret_pid = (uint32_t)h->who.pid;	/* a process of this host */
+			*ret_pid = (uint32_t)h->who.pid; /* a process of this host */
 	}
 	pthread_mutex_unlock(&ls->lock);
 	free(tenant);
@@ -456,7 +462,7 @@ int fs_locks_test(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		r = backend_lock_set(be, probe, mode, NULL);
 	if (r == -EWOULDBLOCK) {
 		if (mode == BACKEND_LOCK_SHARED) {
-			*ret_type = FS_LOCK_EXCLUSIVE;	/* only that keeps a shared one out */
+			*ret_type = FS_LOCK_EXCLUSIVE; /* only that keeps a shared one out */
 			r = 0;
 		} else if (held == BACKEND_LOCK_SHARED) {
 			/* Its own shared lock is in the way too: it cannot tell others' apart. */
@@ -475,8 +481,7 @@ int fs_locks_test(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	return r;
 }
 
-void fs_locks_list(struct fs *fs, int (*cb)(void *ctx, const struct fs_lock_info *info),
-		   void *ctx)
+void fs_locks_list(struct fs *fs, int (*cb)(void *ctx, const struct fs_lock_info *info), void *ctx)
 {
 	struct fs_locks *ls = fs->locks;
 
@@ -484,13 +489,16 @@ void fs_locks_list(struct fs *fs, int (*cb)(void *ctx, const struct fs_lock_info
 		return;
 	pthread_mutex_lock(&ls->lock);
 	for (struct lock_holder *h = ls->holders; h; h = h->next) {
-		struct fs_lock_info info = {
-			.tenant = h->tenant, .key = h->key, .kind = h->kind,
-			.type = type_of(h->wait ? h->wait->mode : h->mode),
-			.waiting = h->wait != NULL, .who = &h->who, .since_us = h->since_us};
+		struct fs_lock_info info = {.tenant = h->tenant,
+					    .key = h->key,
+					    .kind = h->kind,
+					    .type = type_of(h->wait ? h->wait->mode : h->mode),
+					    .waiting = h->wait != NULL,
+					    .who = &h->who,
+					    .since_us = h->since_us};
 
 		if (h->mode == BACKEND_LOCK_NONE && !h->wait)
-			continue;	/* being taken right now */
+			continue; /* being taken right now */
 		if (cb(ctx, &info) != 0)
 			break;
 	}

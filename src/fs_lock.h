@@ -61,10 +61,10 @@ struct fs_lock_info {
 	const char *tenant;
 	const char *key;
 	enum fs_lock_kind kind;
-	enum fs_lock_type type;		/* held, or (waiting) asked for */
+	enum fs_lock_type type; /* held, or (waiting) asked for */
 	bool waiting;
 	const struct pfs_subject *who;
-	int64_t since_us;		/* held since, or waiting since */
+	int64_t since_us; /* held since, or waiting since */
 };
 
 /*
@@ -72,7 +72,6 @@ struct fs_lock_info {
  * first; a non-zero return stops. cb runs under fs->locks's lock: it must
  * not call back into the lock module.
  */
-void fs_locks_list(struct fs *fs, int (*cb)(void *ctx, const struct fs_lock_info *info),
-		   void *ctx);
+void fs_locks_list(struct fs *fs, int (*cb)(void *ctx, const struct fs_lock_info *info), void *ctx);
 
 #endif /* PINFS_FS_LOCK_H */

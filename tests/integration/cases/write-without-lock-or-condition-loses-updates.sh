@@ -52,7 +52,7 @@ done
 SH
 pids=()
 for m in "$A" "$B"; do
-    for w in 1 2 3 4; do
+    for _ in 1 2 3 4; do
         bash "$CASE_DIR/worker.sh" "$m/acme/counter" 50 &
         pids+=($!)
     done

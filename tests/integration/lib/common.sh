@@ -1776,7 +1776,7 @@ lk_hold()
 {
     local file=$1 mode=$2 uid=${3:-0} ready=$CASE_DIR/lk.d/ready.$RANDOM i
     # A directory every uid may leave its mark in.
-    mkdir -p -m 1777 -- "$CASE_DIR/lk.d"
+    [[ -d "$CASE_DIR/lk.d" ]] || mkdir -m 1777 -- "$CASE_DIR/lk.d"
     rm -f -- "$ready"
     # Not through as_user: a function in the background is a subshell, and
     # LK_PID must be the holder itself (setpriv and env exec it).
