@@ -225,7 +225,8 @@ static int root_fill(struct fs *fs, const struct pfs_subject *who, struct fs_dir
 	free(bes);
 	if (r < 0)
 		return r;
-	qsort(d->ents, d->n_ents, sizeof(*d->ents), cmp_ent);
+	if (d->n_ents > 1)	/* qsort(NULL, 0, ...) is undefined */
+		qsort(d->ents, d->n_ents, sizeof(*d->ents), cmp_ent);
 	for (size_t i = 0; i < d->n_ents; i++) {
 		if (out > 0 && strcmp(d->ents[out - 1].name, d->ents[i].name) == 0) {
 			free(d->ents[i].name);
