@@ -1033,11 +1033,16 @@ static int exec_name_time(struct sqlite_conn *c, enum stmt_id id, const char *na
 	return exec_params(c, id, p, PFS_ARRAY_SIZE(p), what);
 }
 
-/* The metadata of the live pin at (tenant, key): 0, -ENOENT or -errno. */
-static int pin_meta_of(struct sqlite_conn *c, const char *tenant, const char *key,
-		       pfs_usec_t now, struct pin_meta *ret)
+/*
+ * Reads the live pin at (tenant, key) at time now: into *ret_pin (its
+ * value a new string), or only its metadata into *ret_meta when ret_pin is
+ * NULL. 0, -ENOENT or -errno.
+ */
+static int pin_read(struct sqlite_conn *c, const char *tenant, const char *key, pfs_usec_t now,
+		    struct pin *ret_pin, struct pin_meta *ret_meta)
 {
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	struct pin p = {0};
 	int r;
 
 	r = stmt_get(c, ST_PIN_GET, &st);
@@ -1049,7 +1054,14 @@ static int pin_meta_of(struct sqlite_conn *c, const char *tenant, const char *ke
 		return r;
 	if (r == 0)
 		return -ENOENT;
-	row_meta(st, 0, ret);
+	if (!ret_pin) {
+		row_meta(st, 0, ret_meta);
+		return 0;
+	}
+	r = row_pin(st, 0, true, &p);
+	if (r < 0)
+		return r;
+	*ret_pin = p;
 	return 0;
 }
 
@@ -1061,24 +1073,8 @@ struct get_args {
 static int do_pin_get(struct sqlite_conn *c, void *ctx)
 {
 	struct get_args *a = ctx;
-	STMT_AUTORESET sqlite3_stmt *st = NULL;
-	struct pin p = {0};
-	int r;
 
-	r = stmt_get(c, ST_PIN_GET, &st);
-	if (r >= 0)
-		r = bind_key_now(c, st, a->tenant, a->key, realtime_usec());
-	if (r >= 0)
-		r = stmt_step(c, st, "read a pin");
-	if (r < 0)
-		return r;
-	if (r == 0)
-		return -ENOENT;
-	r = row_pin(st, 0, true, &p);
-	if (r < 0)
-		return r;
-	*a->ret = p;
-	return 0;
+	return pin_read(c, a->tenant, a->key, realtime_usec(), a->ret, NULL);
 }
 
 static int sqlite_pin_get(struct backend *be, const char *tenant, const char *key, struct pin *ret)
@@ -1254,7 +1250,7 @@ static int do_pin_rename(struct sqlite_conn *c, void *ctx)
 	if (strcmp(a->from, a->to) == 0) {
 		if (a->flags & BACKEND_RENAME_NOREPLACE)
 			return -EEXIST;
-		return pin_meta_of(c, a->tenant, a->from, now, &a->meta);
+		return pin_read(c, a->tenant, a->from, now, NULL, &a->meta);
 	}
 	r = pin_find(c, a->tenant, a->to, now, &to_id, &to_live, &to_version);
 	if (r < 0)

@@ -216,6 +216,27 @@ static void holder_drop_locked(struct fs_locks *ls, struct lock_holder *h,
 	*free_list = h;
 }
 
+/*
+ * After a request or a wait on h: a holder that holds nothing is forgotten,
+ * and one let go of meanwhile (gone: already off the list) goes. Caller
+ * holds ls->lock; true: the caller frees h once it has let go of the lock.
+ */
+static bool holder_settle(struct fs_locks *ls, struct lock_holder *h)
+{
+	bool drop = h->gone || h->mode == BACKEND_LOCK_NONE;
+
+	if (drop && !h->gone)
+		holder_unlink(ls, h);
+	return drop;
+}
+
+/* A wait thread is done (or never started). Caller holds ls->lock. */
+static void waiter_gone(struct fs_locks *ls)
+{
+	if (--ls->waiters == 0)
+		pthread_cond_broadcast(&ls->idle);
+}
+
 static void free_all(struct lock_holder *list)
 {
 	while (list) {
@@ -332,10 +353,7 @@ int fs_locks_take(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 	if (r == -EIO)
 		pfs_log(LOG_WARNING, "memory_store.backend_error: could not lock \"%s/%s\"",
 			h->tenant, h->key);
-	/* A holder that holds nothing is forgotten; one let go of meanwhile goes. */
-	drop = h->gone || h->mode == BACKEND_LOCK_NONE;
-	if (drop && !h->gone)
-		holder_unlink(ls, h);
+	drop = holder_settle(ls, h);
 	pthread_mutex_unlock(&ls->lock);
 	if (drop)
 		holder_free(h);
@@ -361,16 +379,13 @@ static void *wait_main(void *arg)
 					: METRICS_LOCK_WAIT_FAILED);
 	if (h->gone && r == 0)
 		r = -EINTR; /* its holder went while it waited: nothing to hand over */
-	drop = h->gone || h->mode == BACKEND_LOCK_NONE;
-	if (drop && !h->gone)
-		holder_unlink(ls, h);
+	drop = holder_settle(ls, h);
 	pthread_mutex_unlock(&ls->lock);
 	if (drop)
 		holder_free(h);
 	w->done(w->done_ctx, r);
 	pthread_mutex_lock(&ls->lock);
-	if (--ls->waiters == 0)
-		pthread_cond_broadcast(&ls->idle);
+	waiter_gone(ls);
 	pthread_mutex_unlock(&ls->lock);
 	free(w);
 	return NULL;
@@ -402,11 +417,8 @@ int fs_locks_wait_start(struct fs *fs, struct fs_lock_wait *w, fs_lock_done_fn d
 		return 0;
 	pthread_mutex_lock(&ls->lock);
 	w->h->wait = NULL;
-	drop = w->h->gone || w->h->mode == BACKEND_LOCK_NONE;
-	if (drop && !w->h->gone)
-		holder_unlink(ls, w->h);
-	if (--ls->waiters == 0)
-		pthread_cond_broadcast(&ls->idle);
+	drop = holder_settle(ls, w->h);
+	waiter_gone(ls);
 	pthread_mutex_unlock(&ls->lock);
 	if (drop)
 		holder_free(w->h);

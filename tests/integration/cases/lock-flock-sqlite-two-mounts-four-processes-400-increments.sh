@@ -14,22 +14,7 @@ MNT=$CASE_DIR/mnt-b
 mount_pinfs
 B=$MNT B_PID=$PINFS_PID B_LOG=$PINFS_LOG
 
-cat >"$CASE_DIR/worker.sh" <<'SH'
-export PIN=$1
-for ((i = 0; i < $2; i++)); do
-    flock "$PIN" -c 'n=$(cat "$PIN") && echo $((n + 1)) >"$PIN"' || exit 1
-done
-SH
-pids=()
-for m in "$A" "$A" "$B" "$B"; do
-    bash "$CASE_DIR/worker.sh" "$m/lab/counter" 100 &
-    pids+=($!)
-done
-failed=0
-for p in "${pids[@]}"; do
-    wait "$p" || failed=$((failed + 1))
-done
-assert_eq "$failed" 0 "workers that failed"
+lk_counter_workers flock 100 "$A/lab/counter"{,} "$B/lab/counter"{,}
 assert_eq "$(cat "$A/lab/counter")" 400 "the counter on mount A"
 assert_eq "$(cat "$B/lab/counter")" 400 "the counter on mount B"
 assert_eq "$(rt_sqlite "$db" "SELECT value FROM memory_pins WHERE key = 'counter'")" 400 "the row"

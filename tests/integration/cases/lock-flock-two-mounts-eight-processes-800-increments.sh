@@ -12,25 +12,7 @@ MNT=$CASE_DIR/mnt-b
 mount_pinfs
 B=$MNT B_PID=$PINFS_PID B_LOG=$PINFS_LOG
 
-# One worker: N locked increments of the counter at path $1.
-cat >"$CASE_DIR/worker.sh" <<'SH'
-export PIN=$1
-for ((i = 0; i < $2; i++)); do
-    flock "$PIN" -c 'n=$(cat "$PIN") && echo $((n + 1)) >"$PIN"' || exit 1
-done
-SH
-pids=()
-for m in "$A" "$B"; do
-    for _ in 1 2 3 4; do
-        bash "$CASE_DIR/worker.sh" "$m/acme/counter" 100 &
-        pids+=($!)
-    done
-done
-failed=0
-for p in "${pids[@]}"; do
-    wait "$p" || failed=$((failed + 1))
-done
-assert_eq "$failed" 0 "workers that failed"
+lk_counter_workers flock 100 "$A/acme/counter"{,,,} "$B/acme/counter"{,,,}
 assert_eq "$(cat "$A/acme/counter")" 800 "the counter on mount A"
 assert_eq "$(cat "$B/acme/counter")" 800 "the counter on mount B"
 assert_eq "$(pg_sql "SELECT value::text FROM system.memory_pins WHERE key = 'counter'")" 800 "the row"

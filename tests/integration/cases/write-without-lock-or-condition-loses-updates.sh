@@ -44,22 +44,7 @@ assert_eq "$(cat "$B/acme/c")" 1 "the first writer's value stays"
 
 step "the locked loop without its lock"
 echo 0 >"$A/acme/counter"
-cat >"$CASE_DIR/worker.sh" <<'SH'
-PIN=$1
-for ((i = 0; i < $2; i++)); do
-    n=$(cat "$PIN") && sleep 0.002 && echo $((n + 1)) >"$PIN" || exit 1
-done
-SH
-pids=()
-for m in "$A" "$B"; do
-    for _ in 1 2 3 4; do
-        bash "$CASE_DIR/worker.sh" "$m/acme/counter" 50 &
-        pids+=($!)
-    done
-done
-for p in "${pids[@]}"; do
-    wait "$p" || fail "a worker failed"
-done
+lk_counter_workers none 50 "$A/acme/counter"{,,,} "$B/acme/counter"{,,,}
 final=$(cat "$A/acme/counter")
 step "400 increments without a lock ended at $final"
 ((final < 400)) || fail "no update was lost without a lock ($final): the counting tests prove nothing"

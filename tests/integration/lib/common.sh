@@ -1810,6 +1810,34 @@ lk_stop()
     wait "$1" 2>/dev/null || true
 }
 
+# lk_counter_workers MODE ROUNDS FILE...: one process per FILE (a pin's
+# path on some mount; repeat it for several processes on one mount), each
+# doing ROUNDS increments of the counter in it: read, +1, write. MODE
+# flock: each under "flock FILE -c"; none: no lock, a short pause between
+# the read and the write. Waits for all; a failed process fails the case.
+lk_counter_workers()
+{
+    local mode=$1 rounds=$2 f p pids=()
+    shift 2
+    cat >"$CASE_DIR/lk-counter.sh" <<'SH'
+export PIN=$2
+for ((i = 0; i < $3; i++)); do
+    if [[ $1 == flock ]]; then
+        flock "$PIN" -c 'n=$(cat "$PIN") && echo $((n + 1)) >"$PIN"' || exit 1
+    else
+        { n=$(cat "$PIN") && sleep 0.002 && echo $((n + 1)) >"$PIN"; } || exit 1
+    fi
+done
+SH
+    for f in "$@"; do
+        bash "$CASE_DIR/lk-counter.sh" "$mode" "$f" "$rounds" &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" || fail "a counter process ($mode) failed"
+    done
+}
+
 # lk_free FILE: true when an exclusive flock on FILE can be had at once.
 lk_free()
 {
