@@ -45,7 +45,7 @@ struct fs_open_flags {
 	bool direct_io;
 	bool keep_cache;
 	bool nonseekable;
-	bool noflush;		/* a read-only open: close needs no FLUSH */
+	bool noflush;		/* close needs no FLUSH (pins never: a close lets go of fcntl locks) */
 };
 
 /* Options fixed at mount time. */
