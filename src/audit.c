@@ -482,6 +482,12 @@ static char *event_json(const struct audit *a, const struct audit_event *e)
 dump:
 	if (!o)
 		return NULL;
+	/* The pin's version the event knows (written, read, changed), else null. */
+	if (json_object_set_new(o, "version",
+				e->version > 0 ? json_integer(e->version) : json_null()) < 0) {
+		json_decref(o);
+		return NULL;
+	}
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(6));
 	json_decref(o);
 	return s ? escape_line_breaks(s) : NULL;

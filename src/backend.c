@@ -247,6 +247,7 @@ void backend_params_default(struct backend_params *p)
 		.statement_timeout_ms = 10000,
 		.retries = 2,
 		.password_file = NULL,
+		.lock_connections = 32,
 	};
 }
 
@@ -406,11 +407,11 @@ int backend_pin_delete(struct backend *be, const char *tenant, const char *key)
 }
 
 int backend_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
-		       unsigned flags)
+		       unsigned flags, struct pin_meta *ret_meta)
 {
 	int r;
 
-	GATED(be, tenant, be->ops->pin_rename(be, tenant, from, to, flags));
+	GATED(be, tenant, be->ops->pin_rename(be, tenant, from, to, flags, ret_meta));
 	return r;
 }
 
@@ -514,4 +515,21 @@ void backend_feed_stop(struct backend *be)
 {
 	if (be->ops->feed_stop)
 		be->ops->feed_stop(be);
+}
+
+int backend_lock_new(struct backend *be, uint64_t id, struct backend_lock **ret)
+{
+	return be->ops->lock_new ? be->ops->lock_new(be, id, ret) : -ENOLCK;
+}
+
+int backend_lock_set(struct backend *be, struct backend_lock *l, enum backend_lock_mode mode,
+		     const int *cancel)
+{
+	return be->ops->lock_set(l, mode, cancel);
+}
+
+void backend_lock_free(struct backend *be, struct backend_lock *l)
+{
+	if (l)
+		be->ops->lock_free(l);
 }

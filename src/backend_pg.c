@@ -18,6 +18,12 @@
  * "options" startup parameter and no SET (the statement and lock timeouts
  * are then the role's or the pooler's), and the change feed LISTENs on the
  * direct connection params->feed_uri, or is off.
+ *
+ * Locks (flock, fcntl) are session advisory locks, each holder on a
+ * connection of its own that never serves the pool (to feed_uri through a
+ * pooler), with no statement or lock timeout: a lock lives exactly as long
+ * as its holder's session. Versions come from a trigger
+ * (migrations/postgres/0004), so the statements here never compute one.
  */
 #include "pinfs/backend.h"
 
@@ -38,7 +44,8 @@
 #define USEC(col) "(extract(epoch from " col ") * 1000000)::int8"
 #define PIN_COLS_WITH(value)                                                                       \
 	"id, " value ", source, " USEC("created_at") ", " USEC("updated_at") ", "                  \
-	"COALESCE(" USEC("expires_at") ", 0), COALESCE(ttl_seconds, -1), " USEC("changed_at")
+	"COALESCE(" USEC("expires_at") ", 0), COALESCE(ttl_seconds, -1), " USEC("changed_at")     \
+	", version"
 /*
  * What a read returns: the value's text only up to a length the caller
  * gives (max), and that length. jsonb can print far more than it stores
@@ -66,6 +73,11 @@
 /* PostgreSQL's longest text (1 GB): the lower bound of a value it could not print. */
 #define PG_TEXT_MAX ((size_t)1 << 30)
 
+/* Lock holders' connections kept open for the next holder. */
+#define PG_LOCK_IDLE_MAX 8
+/* How often a lock wait looks at its cancel flag and its connection (ms). */
+#define PG_LOCK_POLL_MS 50
+
 /* Internal marker: the statement may be retried on a fresh attempt. */
 #define PG_RETRY (-EAGAIN)
 /* Internal marker: a statement or lock timeout: the backend is too slow now. */
@@ -83,6 +95,7 @@ enum stmt {
 	ST_GET,
 	ST_GET_NO_VALUE,
 	ST_UPSERT,
+	ST_UPDATE_IF,
 	ST_DELETE,
 	ST_LOCK_LIVE,
 	ST_EXISTS_LIVE,
@@ -111,11 +124,11 @@ enum stmt {
 	"  DELETE FROM system.memory_pins WHERE id IN ("                                           \
 	"    SELECT id FROM system.memory_pins WHERE expires_at <= now()"                          \
 	"    ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED)"                                 \
-	"  RETURNING tenant_id, key, value),"                                                      \
+	"  RETURNING tenant_id, key, value, version),"                                             \
 	" audited AS ("                                                                            \
 	"  INSERT INTO system.memory_audit"                                                        \
-	"    (operation, tenant_id, key, subject, success, value_sha256, source)"                  \
-	"  SELECT 'expire', tenant_id, key, $2, true, " hash ", $2"                                \
+	"    (operation, tenant_id, key, subject, success, value_sha256, source, version)"         \
+	"  SELECT 'expire', tenant_id, key, $2, true, " hash ", $2, version"                       \
 	"  FROM gone)"                                                                             \
 	" SELECT tenant_id, key FROM gone"
 
@@ -132,7 +145,9 @@ static const struct {
 	/*
 	 * Upsert. An expired row that the reaper has not deleted yet is dead:
 	 * writing its key starts a new pin (created_at, source and TTL reset).
-	 * $4 source (NULL keeps), $5 TTL op ('keep', 'set', 'clear'), $6 TTL.
+	 * $4 source (NULL keeps), $5 TTL op ('keep', 'set', 'clear'), $6 TTL,
+	 * $7 true: only if there is no live pin (no row comes back otherwise).
+	 * The version comes from the trigger (migrations/postgres/0004).
 	 */
 	[ST_UPSERT] = {"WITH t AS (INSERT INTO system.tenants (name) VALUES ($1)"
 		       "           ON CONFLICT DO NOTHING)"
@@ -154,8 +169,25 @@ static const struct {
 		       "   expires_at = CASE WHEN $5 = 'set' THEN now() + make_interval(secs => $6::int)"
 		       "                WHEN $5 = 'clear' OR p.expires_at <= now() THEN NULL"
 		       "                ELSE p.expires_at END"
+		       " WHERE $7::boolean IS NOT TRUE OR p.expires_at <= now()"
 		       " RETURNING " META_COLS,
-		       6},
+		       7},
+	/*
+	 * A conditional write onto version $7 of a live pin: the row lock makes
+	 * a concurrent writer wait, and the WHERE is evaluated again on the row
+	 * it committed, so at most one of two writers at one version succeeds.
+	 */
+	[ST_UPDATE_IF] = {"UPDATE system.memory_pins AS p SET"
+			  "   value = $3::jsonb,"
+			  "   updated_at = now(),"
+			  "   source = COALESCE($4, p.source),"
+			  "   ttl_seconds = CASE WHEN $5 = 'set' THEN $6::int"
+			  "                 WHEN $5 = 'clear' THEN NULL ELSE p.ttl_seconds END,"
+			  "   expires_at = CASE WHEN $5 = 'set' THEN now() + make_interval(secs => $6::int)"
+			  "                WHEN $5 = 'clear' THEN NULL ELSE p.expires_at END"
+			  " WHERE tenant_id = $1 AND key = $2 AND " LIVE " AND version = $7::int8"
+			  " RETURNING " META_COLS,
+			  7},
 	[ST_DELETE] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2"
 		       " RETURNING " LIVE,
 		       2},
@@ -165,8 +197,13 @@ static const struct {
 	[ST_EXISTS_LIVE] = {"SELECT 1 FROM system.memory_pins"
 			    " WHERE tenant_id = $1 AND key = $2 AND " LIVE,
 			    2},
-	[ST_DELETE_ANY] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2", 2},
-	[ST_MOVE] = {"UPDATE system.memory_pins SET key = $3 WHERE tenant_id = $1 AND key = $2", 3},
+	[ST_DELETE_ANY] = {"DELETE FROM system.memory_pins WHERE tenant_id = $1 AND key = $2"
+			   " RETURNING version",
+			   2},
+	/* $4: the replaced pin's version (0: none); the moved one's grows past it. */
+	[ST_MOVE] = {"UPDATE system.memory_pins SET key = $3, version = GREATEST(version, $4::int8 + 1)"
+		     " WHERE tenant_id = $1 AND key = $2 RETURNING " META_COLS,
+		     4},
 	[ST_LIST] = {"SELECT key, " LIST_COLS " FROM system.memory_pins p" TEXT_ONCE
 		     " WHERE tenant_id = $1 AND key > $2 AND " LIVE " ORDER BY key LIMIT $3",
 		     4},
@@ -264,6 +301,12 @@ struct backend_pg {
 	pthread_cond_t feed_cond;	/* wakes the feed to stop; not the pool's cond */
 	backend_change_cb feed_cb;
 	void *feed_ctx;
+
+	/* Lock holders: each on a connection of its own (never one of slots). */
+	unsigned lock_holders;		/* protected by lock */
+	PGconn *lock_idle[PG_LOCK_IDLE_MAX];	/* connections kept for the next holder; lock */
+	unsigned n_lock_idle;		/* protected by lock */
+	bool lock_refusal_logged;	/* protected by lock */
 };
 
 static struct backend_pg *to_pg(struct backend *be)
@@ -312,14 +355,23 @@ static bool through_pooler(const struct backend_pg *pg)
 	return pg->params.pooler != BACKEND_POOLER_NONE;
 }
 
+/* How a connection's session is set up (pg_connect). */
+enum pg_session {
+	PG_SESSION_POOLED,	/* through a transaction pooler: no session settings at all */
+	PG_SESSION_DIRECT,	/* the statement and lock timeouts of the params */
+	PG_SESSION_LOCKS,	/* a lock holder's: it may wait for a lock as long as it takes */
+};
+
 /*
  * Connects to uri (named redacted in messages). A direct connection gets
  * the statement and lock timeouts as its session's settings; a connection
  * through a transaction pooler gets none (PgBouncer refuses an "options"
  * startup parameter, and a session setting would not follow the client
- * from one server session to the next anyway).
+ * from one server session to the next anyway); a lock holder's connection
+ * (always direct) has no timeouts, since waiting for a lock is its job.
  */
-static PGconn *pg_connect(struct backend_pg *pg, const char *uri, const char *redacted, bool direct)
+static PGconn *pg_connect(struct backend_pg *pg, const char *uri, const char *redacted,
+			  enum pg_session session)
 {
 	char timeout[16], options[96];
 	const char *keys[8], *vals[8];
@@ -327,10 +379,13 @@ static PGconn *pg_connect(struct backend_pg *pg, const char *uri, const char *re
 	PGconn *conn;
 
 	snprintf(timeout, sizeof(timeout), "%u", pg->params.connect_timeout_s);
-	snprintf(options, sizeof(options), "-c statement_timeout=%u -c lock_timeout=%u",
-		 pg->params.statement_timeout_ms, pg->params.statement_timeout_ms);
+	if (session == PG_SESSION_LOCKS)
+		snprintf(options, sizeof(options), "-c statement_timeout=0 -c lock_timeout=0");
+	else
+		snprintf(options, sizeof(options), "-c statement_timeout=%u -c lock_timeout=%u",
+			 pg->params.statement_timeout_ms, pg->params.statement_timeout_ms);
 	keys[n] = "connect_timeout", vals[n++] = timeout;
-	if (direct)
+	if (session != PG_SESSION_POOLED)
 		keys[n] = "options", vals[n++] = options;
 	keys[n] = "application_name", vals[n++] = "pinfs";
 	keys[n] = "keepalives_idle", vals[n++] = "10";
@@ -446,7 +501,8 @@ static int pool_acquire(struct backend_pg *pg)
 	pthread_mutex_unlock(&pg->lock);
 
 	/* Connect outside the lock: it may take connect_timeout seconds. */
-	PGconn *conn = pg_connect(pg, pg->uri, pg->base.uri_redacted, !through_pooler(pg));
+	PGconn *conn = pg_connect(pg, pg->uri, pg->base.uri_redacted,
+				  through_pooler(pg) ? PG_SESSION_POOLED : PG_SESSION_DIRECT);
 
 	pthread_mutex_lock(&pg->lock);
 	if (!conn) {
@@ -670,7 +726,7 @@ static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
 
 	memset(ret, 0, sizeof(*ret));
 	if (PQgetisnull(res, row, col + 1)) {
-		ret->value_len = (size_t)int_at(res, row, col + 8);	/* after changed_at */
+		ret->value_len = (size_t)int_at(res, row, col + 9);	/* after version */
 	} else {
 		ret->value = malloc(len + 1);
 		if (!ret->value)
@@ -686,6 +742,7 @@ static int pin_from_row(const PGresult *res, int row, int col, struct pin *ret)
 	ret->meta.expires_at = int_at(res, row, col + 5);
 	ret->meta.ttl_seconds = (int32_t)int_at(res, row, col + 6);
 	ret->meta.changed_at = int_at(res, row, col + 7);
+	ret->meta.version = int_at(res, row, col + 8);
 	return 0;
 }
 
@@ -770,14 +827,21 @@ static int exec_meta(const struct pg_slot *s, enum stmt st, const char *const *p
 static int op_upsert(const struct pg_slot *s, void *ctx)
 {
 	struct op_args *a = ctx;
-	char ttl[16];
-	PFS_AUTOFREE char *value = strndup(a->w->value, a->w->value_len);
-	const char *p[] = {a->tenant, a->key, value, a->w->source, ttl_op_names[a->w->ttl_op], ttl};
+	const struct pin_write *w = a->w;
+	char ttl[16], expect[24];
+	PFS_AUTOFREE char *value = strndup(w->value, w->value_len);
+	bool update_if = w->conditional && w->expect_version != 0;
+	const char *p[] = {a->tenant, a->key, value, w->source, ttl_op_names[w->ttl_op], ttl,
+			   !w->conditional ? NULL : update_if ? expect : "true"};
+	int r;
 
 	if (!value)
 		return -ENOMEM;
-	snprintf(ttl, sizeof(ttl), "%d", (int)a->w->ttl_seconds);
-	return exec_meta(s, ST_UPSERT, p, a->meta);
+	snprintf(ttl, sizeof(ttl), "%d", (int)w->ttl_seconds);
+	snprintf(expect, sizeof(expect), "%lld", (long long)w->expect_version);
+	r = exec_meta(s, update_if ? ST_UPDATE_IF : ST_UPSERT, p, a->meta);
+	/* No row: the pin is at another version, or (only if absent) it is there. */
+	return r == -ENOENT && w->conditional ? -ESTALE : r;
 }
 
 static int pg_pin_upsert(struct backend *be, const char *tenant, const char *key,
@@ -828,7 +892,8 @@ static int op_rename(const struct pg_slot *s, void *ctx)
 	struct op_args *a = ctx;
 	const char *src[] = {a->tenant, a->key};
 	const char *dst[] = {a->tenant, a->key2};
-	const char *move[] = {a->tenant, a->key, a->key2};
+	char replaced[24];
+	const char *move[] = {a->tenant, a->key, a->key2, replaced};
 	PGresult *res;
 	int r;
 
@@ -847,25 +912,29 @@ static int op_rename(const struct pg_slot *s, void *ctx)
 	r = exec_stmt(s, ST_DELETE_ANY, dst, &res);
 	if (r < 0)
 		return r;
+	snprintf(replaced, sizeof(replaced), "%lld",
+		 PQntuples(res) > 0 ? (long long)int_at(res, 0, 0) : 0LL);
 	PQclear(res);
 	/* The source row keeps its id: a renamed file keeps its inode. */
-	r = exec_stmt(s, ST_MOVE, move, &res);
+	r = exec_meta(s, ST_MOVE, move, a->meta);
 	if (r < 0)
 		return r;
-	PQclear(res);
 	return exec_simple(s->conn, "COMMIT");
 }
 
 static int pg_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
-			 unsigned flags)
+			 unsigned flags, struct pin_meta *ret_meta)
 {
-	struct op_args a = {.tenant = tenant, .key = from, .key2 = to, .flags = flags};
+	struct op_args a = {.tenant = tenant, .key = from, .key2 = to, .flags = flags,
+			    .meta = ret_meta};
 
 	if (strcmp(from, to) == 0) {
 		/* rename(2) of a name onto itself succeeds and changes nothing. */
 		struct pin pin = {0};
 		int r = pg_pin_get(be, tenant, from, 0, &pin);
 
+		if (r == 0 && ret_meta)
+			*ret_meta = pin.meta;
 		pin_done(&pin);
 		return r;
 	}
@@ -1297,14 +1366,17 @@ static int copy_audit(PGconn *conn, const struct audit_event *ev, size_t n)
 		copy_field(out, e->error_code, true, false);
 		snprintf(num, sizeof(num), "%.3f", e->latency_ms);
 		copy_field(out, num, false, false);
-		copy_field(out, e->value_sha256, true, true);
+		copy_field(out, e->value_sha256, true, false);
+		snprintf(num, sizeof(num), "%lld", (long long)e->version);
+		copy_field(out, e->version ? num : NULL, false, true);
 	}
 	if (fclose(out) != 0) {
 		free(buf);
 		return -ENOMEM;
 	}
 	res = PQexec(conn, "COPY system.memory_audit (created_at, operation, tenant_id, key, uid,"
-			   " subject, success, error_code, latency_ms, value_sha256) FROM STDIN");
+			   " subject, success, error_code, latency_ms, value_sha256, version)"
+			   " FROM STDIN");
 	if (PQresultStatus(res) != PGRES_COPY_IN) {
 		r = pg_errno(res, conn);
 		PQclear(res);
@@ -1366,26 +1438,32 @@ static int pg_rbac_audit_append(struct backend *be, const struct rbac_event *ev,
 
 #define FEED_CHANNEL "pinfs_changes"
 
-/* Parses "OP:TENANT_LEN:TENANTKEY" (see migrations/postgres/0002). */
+/*
+ * Parses "OP:VERSION:TENANT_LEN:TENANTKEY" (schema 4, OP in upper case) or
+ * schema 2 and 3's "op:TENANT_LEN:TENANTKEY" (see migrations/postgres/).
+ */
 static bool parse_payload(const char *payload, struct pin_change *c, char *tenant, size_t tcap)
 {
+	const char *p = payload + 2;
 	char *end;
 	unsigned long tlen;
 
-	*c = (struct pin_change){0};
+	*c = (struct pin_change){.op = PIN_CHANGE_UPSERT};
 	switch (payload[0]) {
 	case 'u':
-		c->op = PIN_CHANGE_UPSERT;
+	case 'U':
 		break;
 	case 'i':	/* schema 3: a new entry (an insert, or a rename's target) */
-		c->op = PIN_CHANGE_UPSERT;
+	case 'I':
 		c->entry = true;
 		break;
 	case 'd':
+	case 'D':
 		c->op = PIN_CHANGE_DELETE;
 		c->entry = true;
 		break;
 	case 'e':
+	case 'E':
 		c->op = PIN_CHANGE_EXPIRE;
 		c->entry = true;
 		break;
@@ -1394,7 +1472,15 @@ static bool parse_payload(const char *payload, struct pin_change *c, char *tenan
 	}
 	if (payload[1] != ':')
 		return false;
-	tlen = strtoul(payload + 2, &end, 10);
+	if (payload[0] >= 'A' && payload[0] <= 'Z') {
+		long long v = strtoll(p, &end, 10);
+
+		if (end == p || *end != ':' || v < 0)
+			return false;
+		c->version = v;
+		p = end + 1;
+	}
+	tlen = strtoul(p, &end, 10);
 	if (*end != ':' || tlen >= tcap || strlen(end + 1) < tlen)
 		return false;
 	memcpy(tenant, end + 1, tlen);
@@ -1449,7 +1535,7 @@ static void *feed_main(void *arg)
 			PGresult *res;
 
 			/* Never through a pooler: pg_feed_start made sure of that. */
-			conn = pg_connect(pg, uri, redacted, true);
+			conn = pg_connect(pg, uri, redacted, PG_SESSION_DIRECT);
 			if (conn) {
 				res = PQexec(conn, "LISTEN " FEED_CHANNEL);
 				if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -1547,11 +1633,256 @@ static void pg_feed_stop(struct backend *be)
 	pg->feed_running = false;
 }
 
+/* ------------------------------------------------------------------ */
+/* locks                                                              */
+
+struct backend_lock {
+	struct backend_pg *pg;
+	PGconn *conn;		/* NULL until the first lock, or after a lost connection */
+	int64_t id;
+	enum backend_lock_mode mode;
+};
+
+/*
+ * Pins' locks are the two-int4 kind of advisory lock, a key space of its
+ * own: they never meet the single-int8 lock the migrations take.
+ */
+static const char *const lock_sql_try[] = {
+	[BACKEND_LOCK_SHARED] = "SELECT pg_try_advisory_lock_shared($1::int4, $2::int4)",
+	[BACKEND_LOCK_EXCLUSIVE] = "SELECT pg_try_advisory_lock($1::int4, $2::int4)",
+};
+static const char *const lock_sql_wait[] = {
+	[BACKEND_LOCK_SHARED] = "SELECT pg_advisory_lock_shared($1::int4, $2::int4)",
+	[BACKEND_LOCK_EXCLUSIVE] = "SELECT pg_advisory_lock($1::int4, $2::int4)",
+};
+static const char *const lock_sql_release[] = {
+	[BACKEND_LOCK_SHARED] = "SELECT pg_advisory_unlock_shared($1::int4, $2::int4)",
+	[BACKEND_LOCK_EXCLUSIVE] = "SELECT pg_advisory_unlock($1::int4, $2::int4)",
+};
+
+static int pg_lock_new(struct backend *be, uint64_t id, struct backend_lock **ret)
+{
+	struct backend_pg *pg = to_pg(be);
+	struct backend_lock *l;
+	bool full, no_uri = through_pooler(pg) && !pg->feed_uri;
+
+	pthread_mutex_lock(&pg->lock);
+	full = no_uri || pg->lock_holders >= pg->params.lock_connections;
+	if (!full)
+		pg->lock_holders++;
+	if (no_uri && !pg->lock_refusal_logged) {
+		pg->lock_refusal_logged = true;
+		/* A session lock through a transaction pooler would sit on some server session. */
+		pfs_log(LOG_WARNING,
+			"%s%s%s\"%s\" is reached through a transaction pooler and has no \"feed\": "
+			"locks on its pins are refused (ENOLCK)",
+			pg->route ? "route \"" : "", pg->route ? pg->route : "",
+			pg->route ? "\": " : "", pg->base.uri_redacted);
+	}
+	pthread_mutex_unlock(&pg->lock);
+	if (full) {
+		if (!no_uri)
+			pfs_log(LOG_DEBUG, "\"%s\": %u lock holders already (pool.lock_connections)",
+				pg->base.uri_redacted, pg->params.lock_connections);
+		return -ENOLCK;
+	}
+	l = calloc(1, sizeof(*l));
+	if (!l) {
+		pthread_mutex_lock(&pg->lock);
+		pg->lock_holders--;
+		pthread_mutex_unlock(&pg->lock);
+		return -ENOMEM;
+	}
+	l->pg = pg;
+	l->id = (int64_t)id;
+	*ret = l;
+	return 0;
+}
+
+/* Gives l a connection: one kept from an earlier holder, or a new one. */
+static int lock_connect(struct backend_lock *l)
+{
+	struct backend_pg *pg = l->pg;
+	const char *uri = pg->feed_uri ? pg->feed_uri : pg->uri;
+	const char *redacted = pg->feed_uri ? pg->feed_redacted : pg->base.uri_redacted;
+
+	if (l->conn && PQstatus(l->conn) == CONNECTION_OK)
+		return 0;
+	if (l->conn)
+		PQfinish(l->conn);
+	l->conn = NULL;
+	pthread_mutex_lock(&pg->lock);
+	while (pg->n_lock_idle > 0 && !l->conn) {
+		l->conn = pg->lock_idle[--pg->n_lock_idle];
+		if (PQstatus(l->conn) != CONNECTION_OK) {
+			PQfinish(l->conn);
+			l->conn = NULL;
+		}
+	}
+	pthread_mutex_unlock(&pg->lock);
+	if (!l->conn)
+		l->conn = pg_connect(pg, uri, redacted, PG_SESSION_LOCKS);
+	return l->conn ? 0 : -EIO;
+}
+
+/* The lock's key as the two int4 of the advisory lock functions. */
+static void lock_params(const struct backend_lock *l, char hi[16], char lo[16])
+{
+	snprintf(hi, 16, "%d", (int)(int32_t)(uint32_t)((uint64_t)l->id >> 32));
+	snprintf(lo, 16, "%d", (int)(int32_t)(uint32_t)((uint64_t)l->id & 0xffffffffu));
+}
+
+/* Runs one of the lock functions on l's connection: 1 true, 0 false, -EIO. */
+static int lock_call(struct backend_lock *l, const char *sql)
+{
+	char hi[16], lo[16];
+	const char *p[] = {hi, lo};
+	PGresult *res;
+	int r;
+
+	lock_params(l, hi, lo);
+	res = PQexecParams(l->conn, sql, 2, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+		r = PQgetvalue(res, 0, 0)[0] == 't';
+	} else {
+		pfs_log(LOG_DEBUG, "lock call on \"%s\" failed: %s", l->pg->base.uri_redacted,
+			PQerrorMessage(l->conn));
+		r = -EIO;
+	}
+	PQclear(res);
+	return r;
+}
+
+/* The connection went wrong: what it held went with its session. */
+static void lock_lost(struct backend_lock *l)
+{
+	if (l->conn)
+		PQfinish(l->conn);
+	l->conn = NULL;
+	l->mode = BACKEND_LOCK_NONE;
+}
+
+/*
+ * Waits on the server for mode, looking every PG_LOCK_POLL_MS at *cancel
+ * (then asks the server to cancel the wait) and at the connection.
+ * Returns 0 when granted (also when granted as the cancel went out),
+ * -EINTR once cancelled, -EIO.
+ */
+static int lock_wait(struct backend_lock *l, enum backend_lock_mode mode, const int *cancel)
+{
+	char hi[16], lo[16];
+	const char *p[] = {hi, lo};
+	bool cancel_sent = false;
+	PGresult *res;
+	int r = -EIO;
+
+	lock_params(l, hi, lo);
+	if (!PQsendQueryParams(l->conn, lock_sql_wait[mode], 2, NULL, p, NULL, NULL, 0))
+		return -EIO;
+	for (;;) {
+		struct pollfd pfd = {.fd = PQsocket(l->conn), .events = POLLIN};
+
+		if (!PQconsumeInput(l->conn))
+			return -EIO;
+		if (!PQisBusy(l->conn))
+			break;
+		if (!cancel_sent && __atomic_load_n(cancel, __ATOMIC_ACQUIRE)) {
+			char err[256];
+			PGcancel *pc = PQgetCancel(l->conn);
+
+			if (!pc || !PQcancel(pc, err, sizeof(err)))
+				pfs_log(LOG_DEBUG, "could not cancel a lock wait on \"%s\": %s",
+					l->pg->base.uri_redacted, pc ? err : "out of memory");
+			PQfreeCancel(pc);
+			cancel_sent = true;
+		}
+		if (poll(&pfd, 1, PG_LOCK_POLL_MS) < 0 && errno != EINTR)
+			return -EIO;
+	}
+	while ((res = PQgetResult(l->conn)) != NULL) {
+		if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+			r = 0;
+		} else {
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			r = state && strcmp(state, "57014") == 0 ? -EINTR : -EIO;
+			if (r == -EIO)
+				pfs_log(LOG_DEBUG, "lock wait on \"%s\" failed: %s",
+					l->pg->base.uri_redacted, PQresultErrorMessage(res));
+		}
+		PQclear(res);
+	}
+	return r;
+}
+
+static int pg_lock_set(struct backend_lock *l, enum backend_lock_mode mode, const int *cancel)
+{
+	int r;
+
+	if (mode == l->mode)
+		return 0;
+	/* A conversion lets go first, as flock(2) does: two upgraders cannot deadlock. */
+	if (l->mode != BACKEND_LOCK_NONE) {
+		if (lock_call(l, lock_sql_release[l->mode]) < 0)
+			lock_lost(l);
+		l->mode = BACKEND_LOCK_NONE;
+	}
+	if (mode == BACKEND_LOCK_NONE)
+		return 0;
+	r = lock_connect(l);
+	if (r < 0)
+		return r;
+	r = lock_call(l, lock_sql_try[mode]);
+	if (r == -EIO) {
+		/* A kept connection may have died with a server restart: once more, afresh. */
+		lock_lost(l);
+		r = lock_connect(l);
+		if (r == 0)
+			r = lock_call(l, lock_sql_try[mode]);
+	}
+	if (r == 0)
+		r = cancel ? lock_wait(l, mode, cancel) : -EWOULDBLOCK;
+	else if (r == 1)
+		r = 0;
+	if (r == 0)
+		l->mode = mode;
+	else if (r == -EIO)
+		lock_lost(l);
+	return r;
+}
+
+static void pg_lock_free(struct backend_lock *l)
+{
+	struct backend_pg *pg;
+	bool keep;
+
+	if (!l)
+		return;
+	pg = l->pg;
+	/* The connection may serve another holder once it holds nothing. */
+	keep = l->conn && PQstatus(l->conn) == CONNECTION_OK &&
+	       PQtransactionStatus(l->conn) == PQTRANS_IDLE;
+	if (keep && l->mode != BACKEND_LOCK_NONE)
+		keep = lock_call(l, lock_sql_release[l->mode]) == 1;
+	pthread_mutex_lock(&pg->lock);
+	pg->lock_holders--;
+	if (keep && pg->n_lock_idle < PG_LOCK_IDLE_MAX) {
+		pg->lock_idle[pg->n_lock_idle++] = l->conn;
+		l->conn = NULL;
+	}
+	pthread_mutex_unlock(&pg->lock);
+	if (l->conn)
+		PQfinish(l->conn);	/* its session ends: whatever it held goes */
+	free(l);
+}
+
 static void pg_free(struct backend *be)
 {
 	struct backend_pg *pg = to_pg(be);
 
 	pg_feed_stop(be);
+	for (unsigned i = 0; i < pg->n_lock_idle; i++)
+		PQfinish(pg->lock_idle[i]);
 	for (unsigned i = 0; i < pg->n_slots; i++)
 		if (pg->slots[i].conn)
 			PQfinish(pg->slots[i].conn);
@@ -1661,4 +1992,7 @@ const struct backend_ops backend_pg_ops = {
 	.rbac_audit_append = pg_rbac_audit_append,
 	.feed_start = pg_feed_start,
 	.feed_stop = pg_feed_stop,
+	.lock_new = pg_lock_new,
+	.lock_set = pg_lock_set,
+	.lock_free = pg_lock_free,
 };

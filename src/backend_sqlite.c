@@ -38,6 +38,13 @@
  *     been free. An expired pin is gone; its id must not be resurrected;
  *   - rename keeps the source row (its id, created_at and updated_at) and
  *     only changes its key, after deleting whatever row held the target;
+ *   - every statement that changes a row sets its version (the larger of
+ *     version + 1 and the time in microseconds; a rename also past the
+ *     replaced row's), and a conditional upsert compares it inside the same
+ *     write transaction; the triggers of migrations/sqlite/0003 do the same
+ *     for rows other writers change;
+ *   - locks are open file description locks on PATH-pinlocks (see the
+ *     locks section), not rows: they never touch the database;
  *   - expire deletes each expired row and writes its memory_audit row in
  *     the same write transaction; its callback (like audit_append's rows)
  *     runs only after the commit and outside any connection, so what it
@@ -50,6 +57,7 @@
 #include "pinfs/backend.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -115,7 +123,7 @@ enum stmt_id {
  * length in bytes. SQLite reads the row's text to measure it; the driver
  * never copies a longer one.
  */
-#define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at"
+#define META_COLS "id, source, created_at, updated_at, ttl_seconds, expires_at, changed_at, version"
 #define PIN_COLS(max)                                                                              \
 	META_COLS ", CASE WHEN length(CAST(value AS BLOB)) <= " max " THEN value END,"               \
 		  " length(CAST(value AS BLOB))"
@@ -130,25 +138,32 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_PING] = "SELECT 1",
     [ST_PIN_GET] = "SELECT " GET_COLS " FROM memory_pins"
 		   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
-    /* Any row at the key, live or expired, and which it is. */
-    [ST_PIN_FIND] = "SELECT id, pinfs_live(expires_at, ?3) FROM memory_pins"
+    /* Any row at the key, live or expired, which it is, and its version. */
+    [ST_PIN_FIND] = "SELECT id, pinfs_live(expires_at, ?3), version FROM memory_pins"
 		    " WHERE tenant_id = ?1 AND key = ?2",
     [ST_PIN_INSERT] = "INSERT INTO memory_pins"
 		      " (tenant_id, key, value, source, created_at, updated_at,"
-		      " ttl_seconds, expires_at, changed_at)"
-		      " VALUES (?1, ?2, ?3, coalesce(?4, 'fs'), ?5, ?5, ?6, ?7, ?5)"
+		      " ttl_seconds, expires_at, changed_at, version)"
+		      " VALUES (?1, ?2, ?3, coalesce(?4, 'fs'), ?5, ?5, ?6, ?7, ?5, max(?8, 2))"
 		      " RETURNING " META_COLS,
-    /* ?5 non-zero keeps the TTL columns (PIN_TTL_KEEP). */
+    /*
+     * ?5 non-zero keeps the TTL columns (PIN_TTL_KEEP); ?8 the time in
+     * microseconds: every change sets the version (the triggers of
+     * migrations/sqlite/0003 are for other writers).
+     */
     [ST_PIN_UPDATE] = "UPDATE memory_pins SET value = ?2, updated_at = ?3, changed_at = ?3,"
 		      " source = coalesce(?4, source),"
 		      " ttl_seconds = CASE WHEN ?5 THEN ttl_seconds ELSE ?6 END,"
-		      " expires_at = CASE WHEN ?5 THEN expires_at ELSE ?7 END"
+		      " expires_at = CASE WHEN ?5 THEN expires_at ELSE ?7 END,"
+		      " version = max(version + 1, ?8)"
 		      " WHERE id = ?1 RETURNING " META_COLS,
     [ST_PIN_DELETE_ID] = "DELETE FROM memory_pins WHERE id = ?1",
     [ST_PIN_DELETE_LIVE] = "DELETE FROM memory_pins"
 			   " WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?3)",
     [ST_PIN_DELETE_KEY] = "DELETE FROM memory_pins WHERE tenant_id = ?1 AND key = ?2",
-    [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2, changed_at = ?3 WHERE id = ?1",
+    /* ?4 the time in microseconds, ?5 the replaced pin's version (0: none). */
+    [ST_PIN_SET_KEY] = "UPDATE memory_pins SET key = ?2, changed_at = ?3,"
+		       " version = max(version + 1, ?4, ?5 + 1) WHERE id = ?1 RETURNING " META_COLS,
     /* Keyset pagination on the (tenant_id, key) unique index, byte order. */
     [ST_PIN_LIST] = "SELECT key, " LIST_COLS " FROM memory_pins"
 		    " WHERE tenant_id = ?1 AND key > ?2 AND pinfs_live(expires_at, ?3)"
@@ -156,7 +171,8 @@ static const char *const stmt_sql[ST__MAX] = {
     /* Metadata only: value and updated_at stay. ?4 non-zero keeps the TTL columns. */
     [ST_PIN_SET_META] = "UPDATE memory_pins SET source = coalesce(?3, source), changed_at = ?8,"
 			" ttl_seconds = CASE WHEN ?4 THEN ttl_seconds ELSE ?5 END,"
-			" expires_at = CASE WHEN ?4 THEN expires_at ELSE ?6 END"
+			" expires_at = CASE WHEN ?4 THEN expires_at ELSE ?6 END,"
+			" version = max(version + 1, ?7)"
 			" WHERE tenant_id = ?1 AND key = ?2 AND pinfs_live(expires_at, ?7)"
 			" RETURNING " META_COLS,
     /*
@@ -164,22 +180,22 @@ static const char *const stmt_sql[ST__MAX] = {
      * from other tools use other formats). "IS NOT NULL" lets the partial
      * index on expires_at skip the pins that never expire.
      */
-    [ST_EXPIRED_SELECT] = "SELECT id, tenant_id, key, value FROM memory_pins"
+    [ST_EXPIRED_SELECT] = "SELECT id, tenant_id, key, value, version FROM memory_pins"
 			  " WHERE expires_at IS NOT NULL AND NOT pinfs_live(expires_at, ?1)"
 			  " ORDER BY pinfs_usec(expires_at), id LIMIT ?2",
     /* The mapping of PostgreSQL's ST_AUDIT: "" and uid -1 are stored as NULL. */
     [ST_AUDIT_INSERT] = "INSERT INTO memory_audit (created_at, operation, tenant_id, key, uid,"
-			" subject, success, error_code, latency_ms, value_sha256)"
+			" subject, success, error_code, latency_ms, value_sha256, version)"
 			" VALUES (?1, ?2, nullif(?3, ''), nullif(?4, ''), nullif(?5, -1),"
-			" nullif(?6, ''), ?7, nullif(?8, ''), ?9, nullif(?10, ''))",
+			" nullif(?6, ''), ?7, nullif(?8, ''), ?9, nullif(?10, ''), nullif(?11, 0))",
     [ST_RBAC_AUDIT_INSERT] = "INSERT INTO rbac_audit (created_at, subject, uid, resource,"
 			     " action, decision, reason, tenant_id, key, policy_version)"
 			     " VALUES (?1, nullif(?2, ''), nullif(?3, -1), ?4, ?5, ?6,"
 			     " nullif(?7, ''), nullif(?8, ''), nullif(?9, ''), nullif(?10, ''))",
     /* One row per expired pin; ?4 is both subject and source, as in PostgreSQL. */
     [ST_EXPIRE_AUDIT] = "INSERT INTO memory_audit (created_at, operation, tenant_id, key,"
-			" subject, success, value_sha256, source)"
-			" VALUES (?1, 'expire', ?2, ?3, ?4, 1, nullif(?5, ''), ?4)",
+			" subject, success, value_sha256, source, version)"
+			" VALUES (?1, 'expire', ?2, ?3, ?4, 1, nullif(?5, ''), ?4, ?6)",
     [ST_TENANT_ENSURE] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)"
 			 " ON CONFLICT (name) DO NOTHING",
     [ST_TENANT_INSERT] = "INSERT INTO tenants (name, created_at) VALUES (?1, ?2)",
@@ -232,6 +248,11 @@ struct sqlite_backend {
 	pthread_cond_t writer_done; /* CLOCK_MONOTONIC; signalled on writer_leave */
 	struct sqlite_conn *idle;   /* protected by lock */
 	bool writer;		    /* protected by lock: a write transaction is open */
+	/* Locks: open file description locks on lock_path (see the locks section). */
+	char *lock_path;
+	unsigned lock_holders;	    /* protected by lock */
+	unsigned lock_max;
+	pthread_cond_t lock_gone;   /* CLOCK_MONOTONIC; signalled when a holder lets go */
 	size_t n_conns;
 	struct sqlite_conn conns[];
 };
@@ -590,6 +611,7 @@ static void row_meta(sqlite3_stmt *st, int col, struct pin_meta *m)
 	m->expires_at =
 	    sqlite3_column_type(st, col + 5) == SQLITE_NULL ? 0 : column_usec(st, col + 5);
 	m->changed_at = column_usec(st, col + 6);
+	m->version = sqlite3_column_int64(st, col + 7);
 }
 
 /*
@@ -605,15 +627,15 @@ static int row_pin(sqlite3_stmt *st, int col, bool copy, struct pin *ret)
 	char *value;
 
 	row_meta(st, col, &ret->meta);
-	if (sqlite3_column_type(st, col + 7) == SQLITE_NULL) {
+	if (sqlite3_column_type(st, col + 8) == SQLITE_NULL) {
 		ret->value = NULL;
-		ret->value_len = (size_t)sqlite3_column_int64(st, col + 8);
+		ret->value_len = (size_t)sqlite3_column_int64(st, col + 9);
 		return 0;
 	}
-	text = sqlite3_column_text(st, col + 7);
+	text = sqlite3_column_text(st, col + 8);
 	if (!text)
 		return -ENOMEM; /* NOT NULL column: only an allocation failure yields NULL */
-	len = (size_t)sqlite3_column_bytes(st, col + 7);
+	len = (size_t)sqlite3_column_bytes(st, col + 8);
 	if (copy) {
 		value = malloc(len + 1);
 		if (!value)
@@ -872,9 +894,9 @@ static struct sqlite_backend *to_sqlite(struct backend *be)
 
 /* ---- pins -------------------------------------------------------------- */
 
-/* Finds the row at (tenant, key), live or not: 1 and its id, 0, or -errno. */
+/* Finds the row at (tenant, key), live or not: 1 and its id (and version), 0, or -errno. */
 static int pin_find(struct sqlite_conn *c, const char *tenant, const char *key, pfs_usec_t now,
-		    int64_t *ret_id, bool *ret_live)
+		    int64_t *ret_id, bool *ret_live, int64_t *ret_version)
 {
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	int r;
@@ -888,6 +910,8 @@ static int pin_find(struct sqlite_conn *c, const char *tenant, const char *key, 
 		return r;
 	*ret_id = sqlite3_column_int64(st, 0);
 	*ret_live = sqlite3_column_int(st, 1) != 0;
+	if (ret_version)
+		*ret_version = sqlite3_column_int64(st, 2);
 	return 1;
 }
 
@@ -995,12 +1019,24 @@ static int exec_texts(struct sqlite_conn *c, enum stmt_id id, const char *a, con
 	return exec_params(c, id, p, b ? 2 : 1, what);
 }
 
-/* Gives row id the key. */
-static int pin_set_key(struct sqlite_conn *c, int64_t id, const char *key)
-{
-	const struct sql_param p[] = {P_INT_OF(id), P_TEXT_OF(key), P_TIME_OF(realtime_usec())};
+static int step_returning(struct sqlite_conn *c, sqlite3_stmt *st, const char *what,
+			  struct pin_meta *ret_meta);
 
-	return exec_params(c, ST_PIN_SET_KEY, p, PFS_ARRAY_SIZE(p), "rename a pin");
+/*
+ * Gives row id the key; its version grows past its own and replaced's (the
+ * version of the pin it replaced, 0: none).
+ */
+static int pin_set_key(struct sqlite_conn *c, int64_t id, const char *key, pfs_usec_t now,
+		       int64_t replaced, struct pin_meta *ret_meta)
+{
+	STMT_AUTORESET sqlite3_stmt *st = NULL;
+	const struct sql_param p[] = {P_INT_OF(id), P_TEXT_OF(key), P_TIME_OF(now), P_INT_OF(now),
+				      P_INT_OF(replaced)};
+	int r = stmt_get(c, ST_PIN_SET_KEY, &st);
+
+	if (r >= 0)
+		r = bind_params(c, st, p, PFS_ARRAY_SIZE(p));
+	return r < 0 ? r : step_returning(c, st, "rename a pin", ret_meta);
 }
 
 /* Runs a cached statement whose only parameters are ?1 = text and ?2 = a time. */
@@ -1012,30 +1048,29 @@ static int exec_name_time(struct sqlite_conn *c, enum stmt_id id, const char *na
 	return exec_params(c, id, p, PFS_ARRAY_SIZE(p), what);
 }
 
-struct get_args {
-	const char *tenant, *key;
-	size_t max_value;
-	struct pin *ret;
-};
-
 /* The bound of a read as a parameter: SQLite's integers are signed 64-bit. */
 static sqlite3_int64 max_param(size_t max_value)
 {
 	return max_value < (size_t)INT64_MAX ? (sqlite3_int64)max_value : INT64_MAX;
 }
 
-static int do_pin_get(struct sqlite_conn *c, void *ctx)
+/*
+ * Reads the live pin at (tenant, key) at time now: into *ret_pin (its
+ * value a new string), or only its metadata into *ret_meta when ret_pin is
+ * NULL. 0, -ENOENT or -errno.
+ */
+static int pin_read(struct sqlite_conn *c, const char *tenant, const char *key, pfs_usec_t now,
+		    size_t max_value, struct pin *ret_pin, struct pin_meta *ret_meta)
 {
-	struct get_args *a = ctx;
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	struct pin p = {0};
 	int r;
 
 	r = stmt_get(c, ST_PIN_GET, &st);
 	if (r >= 0)
-		r = bind_key_now(c, st, a->tenant, a->key, realtime_usec());
+		r = bind_key_now(c, st, tenant, key, now);
 	if (r >= 0) {
-		int rc = sqlite3_bind_int64(st, 4, max_param(a->max_value));
+		int rc = sqlite3_bind_int64(st, 4, max_param(max_value));
 
 		if (rc != SQLITE_OK)
 			r = conn_error(c, rc, "bind parameters");
@@ -1046,11 +1081,28 @@ static int do_pin_get(struct sqlite_conn *c, void *ctx)
 		return r;
 	if (r == 0)
 		return -ENOENT;
+	if (!ret_pin) {
+		row_meta(st, 0, ret_meta);
+		return 0;
+	}
 	r = row_pin(st, 0, true, &p);
 	if (r < 0)
 		return r;
-	*a->ret = p;
+	*ret_pin = p;
 	return 0;
+}
+
+struct get_args {
+	const char *tenant, *key;
+	size_t max_value;
+	struct pin *ret;
+};
+
+static int do_pin_get(struct sqlite_conn *c, void *ctx)
+{
+	struct get_args *a = ctx;
+
+	return pin_read(c, a->tenant, a->key, realtime_usec(), a->max_value, a->ret, NULL);
 }
 
 static int sqlite_pin_get(struct backend *be, const char *tenant, const char *key, size_t max_value,
@@ -1101,7 +1153,7 @@ static int pin_insert(struct sqlite_conn *c, const struct upsert_args *a, pfs_us
 	struct sql_param p[] = {P_TEXT_OF(a->tenant),		 P_TEXT_OF(a->key),
 				P_TEXTN_OF(w->value, w->value_len), P_TEXT_OF(w->source),
 				P_TIME_OF(now),			 P_NULL_V,
-				P_NULL_V};
+				P_NULL_V,			 P_INT_OF(now)};
 	int r;
 
 	ttl_params(w->ttl_op, w->ttl_seconds, now, &p[5]);
@@ -1118,7 +1170,7 @@ static int pin_update(struct sqlite_conn *c, const struct upsert_args *a, int64_
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	struct sql_param p[] = {P_INT_OF(id), P_TEXTN_OF(w->value, w->value_len), P_TIME_OF(now),
 				P_TEXT_OF(w->source), P_INT_OF(w->ttl_op == PIN_TTL_KEEP),
-				P_NULL_V, P_NULL_V};
+				P_NULL_V, P_NULL_V, P_INT_OF(now)};
 	int r;
 
 	ttl_params(w->ttl_op, w->ttl_seconds, now, &p[5]);
@@ -1133,13 +1185,18 @@ static int do_pin_upsert(struct sqlite_conn *c, void *ctx)
 	struct upsert_args *a = ctx;
 	struct pin_meta meta;
 	pfs_usec_t now = realtime_usec(); /* taken under the write lock: ordered */
-	int64_t id = 0;
+	int64_t id = 0, version = 0;
 	bool live = false;
 	int r;
 
-	r = pin_find(c, a->tenant, a->key, now, &id, &live);
+	r = pin_find(c, a->tenant, a->key, now, &id, &live, &version);
 	if (r < 0)
 		return r;
+	/* Checked inside this write transaction: nobody writes between the check and the write. */
+	if (a->w->conditional &&
+	    (a->w->expect_version == 0 ? r > 0 && live
+				       : r == 0 || !live || version != a->w->expect_version))
+		return -ESTALE;
 	if (r > 0 && !live) {
 		/* An expired pin is gone: the new value is a new pin with a new id. */
 		r = exec_id(c, ST_PIN_DELETE_ID, id, "delete an expired pin");
@@ -1203,45 +1260,51 @@ static int sqlite_pin_delete(struct backend *be, const char *tenant, const char 
 struct rename_args {
 	const char *tenant, *from, *to;
 	unsigned flags;
+	struct pin_meta meta;	/* the moved pin's, given to the caller once committed */
 };
 
 static int do_pin_rename(struct sqlite_conn *c, void *ctx)
 {
 	struct rename_args *a = ctx;
 	pfs_usec_t now = realtime_usec();
-	int64_t id, to_id;
+	int64_t id, to_id, to_version = 0;
 	bool live = false, to_live = false;
 	int r;
 
-	r = pin_find(c, a->tenant, a->from, now, &id, &live);
+	r = pin_find(c, a->tenant, a->from, now, &id, &live, NULL);
 	if (r < 0)
 		return r;
 	if (r == 0 || !live)
 		return -ENOENT;
-	if (strcmp(a->from, a->to) == 0)
-		return a->flags & BACKEND_RENAME_NOREPLACE ? -EEXIST : 0;
-	if (a->flags & BACKEND_RENAME_NOREPLACE) {
-		r = pin_find(c, a->tenant, a->to, now, &to_id, &to_live);
-		if (r < 0)
-			return r;
-		if (r > 0 && to_live)
+	if (strcmp(a->from, a->to) == 0) {
+		if (a->flags & BACKEND_RENAME_NOREPLACE)
 			return -EEXIST;
+		return pin_read(c, a->tenant, a->from, now, 0, NULL, &a->meta);
 	}
+	r = pin_find(c, a->tenant, a->to, now, &to_id, &to_live, &to_version);
+	if (r < 0)
+		return r;
+	if (r > 0 && to_live && (a->flags & BACKEND_RENAME_NOREPLACE))
+		return -EEXIST;
 	/* Two statements, one transaction: readers never see both names or neither. */
 	r = exec_texts(c, ST_PIN_DELETE_KEY, a->tenant, a->to, "replace a pin");
 	if (r < 0)
 		return r;
-	return pin_set_key(c, id, a->to);
+	return pin_set_key(c, id, a->to, now, to_version, &a->meta);
 }
 
 static int sqlite_pin_rename(struct backend *be, const char *tenant, const char *from,
-			     const char *to, unsigned flags)
+			     const char *to, unsigned flags, struct pin_meta *ret_meta)
 {
-	struct rename_args a = {tenant, from, to, flags};
+	struct rename_args a = {tenant, from, to, flags, {0}};
+	int r;
 
 	if (flags & ~BACKEND_RENAME_NOREPLACE)
 		return -EINVAL;
-	return txn_run(to_sqlite(be), TXN_WRITE, do_pin_rename, &a);
+	r = txn_run(to_sqlite(be), TXN_WRITE, do_pin_rename, &a);
+	if (r == 0 && ret_meta)
+		*ret_meta = a.meta;
+	return r;
 }
 
 struct list_args {
@@ -1640,6 +1703,7 @@ struct expired_pin {
 	char *tenant; /* owned */
 	char *key;    /* owned */
 	char sha[17]; /* audit_hash_value() of the stored value ("" in a dry run) */
+	int64_t version;
 };
 
 struct expire_args {
@@ -1678,7 +1742,8 @@ static int expired_add(struct expire_args *a, sqlite3_stmt *st)
 		a->cap = cap;
 	}
 	e = &a->v[a->n];
-	*e = (struct expired_pin){.id = sqlite3_column_int64(st, 0)};
+	*e = (struct expired_pin){.id = sqlite3_column_int64(st, 0),
+				  .version = sqlite3_column_int64(st, 4)};
 	e->tenant = strdup((const char *)tenant);
 	e->key = strdup((const char *)key);
 	if (!e->tenant || !e->key) {
@@ -1719,6 +1784,8 @@ static int expire_audit(struct sqlite_conn *c, const struct expire_args *a,
 		rc = bind_text(st, 4, a->source);
 	if (rc == SQLITE_OK)
 		rc = bind_text(st, 5, e->sha);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(st, 6, e->version);
 	if (rc != SQLITE_OK)
 		return conn_error(c, rc, "bind parameters");
 	return stmt_run(c, st, "audit an expired pin");
@@ -1802,7 +1869,7 @@ static int audit_insert(struct sqlite_conn *c, const struct audit_event *e)
 		P_FIELD_OF(e->tenant), P_FIELD_OF(e->key), P_INT_OF(e->uid),
 		P_FIELD_OF(e->subject), P_INT_OF(e->success),
 		P_FIELD_OF(e->error_code), {.kind = P_REAL, .d = e->latency_ms},
-		P_FIELD_OF(e->value_sha256),
+		P_FIELD_OF(e->value_sha256), P_INT_OF(e->version),
 	};
 
 	return exec_params(c, ST_AUDIT_INSERT, p, PFS_ARRAY_SIZE(p), "write an audit row");
@@ -1881,10 +1948,12 @@ static void sqlite_free(struct backend *be)
 		conn_close(&sb->conns[i]);
 	if (sb->sync_ready) {
 		pthread_cond_destroy(&sb->writer_done);
+		pthread_cond_destroy(&sb->lock_gone);
 		pthread_cond_destroy(&sb->conn_idle);
 		pthread_mutex_destroy(&sb->lock);
 	}
 	free(sb->path);
+	free(sb->lock_path);
 	free(sb->base.uri_redacted);
 	free(sb);
 }
@@ -1937,6 +2006,14 @@ static int sync_init(struct sqlite_backend *sb)
 			pthread_mutex_destroy(&sb->lock);
 		}
 	}
+	if (!e) {
+		e = pthread_cond_init(&sb->lock_gone, &attr);
+		if (e) {
+			pthread_cond_destroy(&sb->writer_done);
+			pthread_cond_destroy(&sb->conn_idle);
+			pthread_mutex_destroy(&sb->lock);
+		}
+	}
 	pthread_condattr_destroy(&attr);
 	if (e)
 		return -e;
@@ -1977,8 +2054,11 @@ static int sqlite_open(const char *uri, const struct backend_params *params, str
 	sb->base.migrations = migrations_sqlite;
 	sb->base.uri_redacted = strdup(uri); /* no credentials in a file URI */
 	sb->path = strdup(path);
-	if (!sb->base.uri_redacted || !sb->path)
+	if (sb->path && asprintf(&sb->lock_path, "%s-pinlocks", path) < 0)
+		sb->lock_path = NULL;
+	if (!sb->base.uri_redacted || !sb->path || !sb->lock_path)
 		return pfs_error_set(reterr, -ENOMEM, 0, "out of memory");
+	sb->lock_max = params && params->lock_connections ? params->lock_connections : 32;
 	sb->busy_ms = params && params->statement_timeout_ms ? params->statement_timeout_ms
 							     : SQLITE_DEFAULT_BUSY_MS;
 	if (sb->busy_ms > INT_MAX)
@@ -2008,6 +2088,131 @@ static int sqlite_open(const char *uri, const struct backend_params *params, str
 	return 0;
 }
 
+/* ---- locks ------------------------------------------------------------- */
+
+/*
+ * A lock is one byte of the file PATH-pinlocks next to the database, at
+ * the offset the lock's number names, locked with an open file description
+ * lock (F_OFD_SETLK): every holder opens the file itself, so holders
+ * exclude each other within this process as across every process of the
+ * host, and a lock goes with its descriptor, whoever dies. Nothing is
+ * ever written to the file. A holder that must wait tries again when a
+ * holder of this process lets go, and at least every SQLITE_LOCK_POLL_MS
+ * (holders in other processes cannot wake it).
+ */
+#define SQLITE_LOCK_POLL_MS 20
+
+struct backend_lock {
+	struct sqlite_backend *sb;
+	int fd;
+	off_t at;
+	enum backend_lock_mode mode;
+};
+
+static int sqlite_lock_new(struct backend *be, uint64_t id, struct backend_lock **ret)
+{
+	struct sqlite_backend *sb = to_sqlite(be);
+	struct backend_lock *l;
+	bool full;
+
+	pthread_mutex_lock(&sb->lock);
+	full = sb->lock_holders >= sb->lock_max;
+	if (!full)
+		sb->lock_holders++;
+	pthread_mutex_unlock(&sb->lock);
+	if (full)
+		return -ENOLCK;
+	l = calloc(1, sizeof(*l));
+	if (l)
+		l->fd = open(sb->lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (!l || l->fd < 0) {
+		int r = l ? -errno : -ENOMEM;
+
+		if (l)
+			pfs_log(LOG_WARNING, "could not open the lock file \"%s\": %s", sb->lock_path,
+				strerror(-r));
+		free(l);
+		pthread_mutex_lock(&sb->lock);
+		sb->lock_holders--;
+		pthread_mutex_unlock(&sb->lock);
+		return r == -ENOMEM ? r : -EIO;
+	}
+	l->sb = sb;
+	/* Any offset below the largest off_t: one byte each, never two locks' bytes. */
+	l->at = (off_t)(id & (UINT64_MAX >> 2));
+	*ret = l;
+	return 0;
+}
+
+/* One F_OFD_SETLK: 0, -EWOULDBLOCK (held elsewhere), -EIO. */
+static int ofd_set(struct backend_lock *l, short type)
+{
+	struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = l->at, .l_len = 1};
+
+	if (fcntl(l->fd, F_OFD_SETLK, &fl) == 0)
+		return 0;
+	if (errno == EAGAIN || errno == EACCES)
+		return -EWOULDBLOCK;
+	pfs_log(LOG_DEBUG, "lock on \"%s\" failed: %s", l->sb->lock_path, strerror(errno));
+	return -EIO;
+}
+
+/* A holder of this process let go: waiters look again. */
+static void lock_gone(struct sqlite_backend *sb)
+{
+	pthread_mutex_lock(&sb->lock);
+	pthread_cond_broadcast(&sb->lock_gone);
+	pthread_mutex_unlock(&sb->lock);
+}
+
+static int sqlite_lock_set(struct backend_lock *l, enum backend_lock_mode mode, const int *cancel)
+{
+	struct sqlite_backend *sb = l->sb;
+	int r;
+
+	if (mode == l->mode)
+		return 0;
+	/* A conversion lets go first, as flock(2) does: two upgraders cannot livelock. */
+	if (l->mode != BACKEND_LOCK_NONE) {
+		(void)ofd_set(l, F_UNLCK);
+		l->mode = BACKEND_LOCK_NONE;
+		lock_gone(sb);
+	}
+	if (mode == BACKEND_LOCK_NONE)
+		return 0;
+	for (;;) {
+		struct timespec until;
+
+		r = ofd_set(l, mode == BACKEND_LOCK_SHARED ? F_RDLCK : F_WRLCK);
+		if (r != -EWOULDBLOCK || !cancel)
+			break;
+		if (__atomic_load_n(cancel, __ATOMIC_ACQUIRE))
+			return -EINTR;
+		until = monotonic_deadline(SQLITE_LOCK_POLL_MS);
+		pthread_mutex_lock(&sb->lock);
+		(void)pthread_cond_timedwait(&sb->lock_gone, &sb->lock, &until);
+		pthread_mutex_unlock(&sb->lock);
+	}
+	if (r == 0)
+		l->mode = mode;
+	return r;
+}
+
+static void sqlite_lock_free(struct backend_lock *l)
+{
+	struct sqlite_backend *sb;
+
+	if (!l)
+		return;
+	sb = l->sb;
+	close(l->fd);	/* what the descriptor held goes with it */
+	pthread_mutex_lock(&sb->lock);
+	sb->lock_holders--;
+	pthread_cond_broadcast(&sb->lock_gone);
+	pthread_mutex_unlock(&sb->lock);
+	free(l);
+}
+
 const struct backend_ops backend_sqlite_ops = {
     .name = "sqlite",
     .open = sqlite_open,
@@ -2029,4 +2234,7 @@ const struct backend_ops backend_sqlite_ops = {
     .expire = sqlite_expire,
     .audit_append = sqlite_audit_append,
     .rbac_audit_append = sqlite_rbac_audit_append,
+    .lock_new = sqlite_lock_new,
+    .lock_set = sqlite_lock_set,
+    .lock_free = sqlite_lock_free,
 };

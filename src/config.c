@@ -341,6 +341,7 @@ static int parse_doc(json_t *doc, struct config *cfg, const char *path, struct p
 		{"connect_timeout_s", F_UINT, 2, 600},
 		{"statement_timeout_ms", F_UINT, 1, 3600000},
 		{"retries", F_UINT, 0, 10},
+		{"lock_connections", F_UINT, 1, 1024},
 	};
 	static const struct field tokens[] = {
 		{"algorithm", F_STRING, 0, 0},
@@ -409,6 +410,8 @@ static int parse_doc(json_t *doc, struct config *cfg, const char *path, struct p
 		cfg->backend.statement_timeout_ms = (unsigned)get_uint(
 			v, "statement_timeout_ms", cfg->backend.statement_timeout_ms);
 		cfg->backend.retries = (unsigned)get_uint(v, "retries", cfg->backend.retries);
+		cfg->backend.lock_connections = (unsigned)get_uint(v, "lock_connections",
+								   cfg->backend.lock_connections);
 	}
 
 	cfg->max_value_bytes = (size_t)get_uint(doc, "max_value_bytes", cfg->max_value_bytes);

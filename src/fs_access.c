@@ -310,7 +310,7 @@ static const char *error_code(const char *operation, int r)
 		{EIO, "memory_store.backend_error"},
 		{EACCES, "rbac.denied"},
 		{ENOENT, "memory_pin.not_found"},
-		{ESTALE, "memory_pin.not_found"},
+		{ESTALE, "memory_pin.conflict"},
 		{EEXIST, "memory_pin.exists"},
 		{ENOTEMPTY, "memory_store.not_empty"},
 		{ERANGE, "memory_pin.out_of_range"},
@@ -443,8 +443,17 @@ void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 	      const char *operation, const char *tenant, const char *key, int result,
 	      const char *value, size_t value_len, int64_t started_us)
 {
+	fs_audit_version(fs, be, who, operation, tenant, key, result, value, value_len, started_us,
+			 0);
+}
+
+void fs_audit_version(struct fs *fs, struct backend *be, const struct pfs_subject *who,
+		      const char *operation, const char *tenant, const char *key, int result,
+		      const char *value, size_t value_len, int64_t started_us, int64_t version)
+{
 	PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
-	struct audit_event ev = {.uid = who ? (int64_t)who->uid : -1, .success = result >= 0};
+	struct audit_event ev = {.uid = who ? (int64_t)who->uid : -1, .success = result >= 0,
+				 .version = version};
 	int64_t now = time_now_us();
 
 	ev.time_us = now;
@@ -462,6 +471,8 @@ void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 	if (value && result >= 0)
 		audit_hash_value(value, value_len, ev.value_sha256);
 	metrics_op_done(metrics_op_of(operation), result >= 0, (double)(now - started_us) / 1e6);
+	if (result == -ESTALE)
+		metrics_commit_conflict();
 	audit_submit(fs->audit, be, &ev);
 }
 

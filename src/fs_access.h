@@ -102,6 +102,14 @@ int fs_grant_check(struct fs *fs, struct fs_grant *g, const struct pfs_subject *
 void fs_audit(struct fs *fs, struct backend *be, const struct pfs_subject *who,
 	      const char *operation, const char *tenant, const char *key, int result,
 	      const char *value, size_t value_len, int64_t started_us);
+/*
+ * fs_audit with the pin's version the operation wrote or read (a refused
+ * conditional commit, -ESTALE: the version it expected; counted as a
+ * conflict); 0: none.
+ */
+void fs_audit_version(struct fs *fs, struct backend *be, const struct pfs_subject *who,
+		      const char *operation, const char *tenant, const char *key, int result,
+		      const char *value, size_t value_len, int64_t started_us, int64_t version);
 
 /*
  * The budgets of fs_i.h (open files, staged bytes, pending names, /.system

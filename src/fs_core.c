@@ -20,6 +20,7 @@
 #include "fs_file.h"
 #include "fs_generation.h"
 #include "fs_i.h"
+#include "fs_lock.h"
 #include "fs_names.h"
 #include "fs_pending.h"
 #include "fs_reaper.h"
@@ -94,8 +95,10 @@ int fs_new(const struct config *cfg, const struct fs_options *opts, struct fs **
 	fs->staged_bytes = quota_new();
 	fs->pending_names = quota_new();
 	fs->system_handles = quota_new();
+	fs->locks = fs_locks_new(fs);
 	if (!fs->nodes || !fs->backends || !fs->audit || !fs->events || !fs->creds || !fs->cache ||
-	    !fs->open_files || !fs->staged_bytes || !fs->pending_names || !fs->system_handles)
+	    !fs->open_files || !fs->staged_bytes || !fs->pending_names || !fs->system_handles ||
+	    !fs->locks)
 		return -ENOMEM;
 	r = fs_gen_build(fs, cfg, &g, reterr);
 	if (r < 0)
@@ -146,6 +149,9 @@ struct fs *fs_free(struct fs *fs)
 {
 	if (!fs)
 		return NULL;
+	/* Waits end (EINTR) and locks go before the backends that hold them. */
+	fs_locks_free(fs, fs->locks);
+	fs->locks = NULL;
 	fs_reaper_stop(fs);
 	fs_revoke_stop(fs);
 	/* Files still open at unmount get no release; they let go of their pending names. */
@@ -303,6 +309,40 @@ void fs_release(struct fs *fs, struct fs_file *f)
 		fs_system_release(fs, f);
 	else
 		fs_file_release(fs, fs_pin_file(f));
+}
+
+int fs_lock(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, enum fs_lock_kind kind,
+	    uint64_t owner, enum fs_lock_type type, bool wait, struct fs_lock_wait **ret_wait)
+{
+	*ret_wait = NULL;
+	if (fs_is_system_node(nodeid))
+		return type == FS_LOCK_UNLOCK ? 0 : -ENOLCK;	/* nothing there to share */
+	return fs_locks_take(fs, who, nodeid, kind, owner, type, wait, ret_wait);
+}
+
+int fs_lock_wait_start(struct fs *fs, struct fs_lock_wait *w, fs_lock_done_fn done, void *ctx)
+{
+	return fs_locks_wait_start(fs, w, done, ctx);
+}
+
+void fs_lock_wait_cancel(struct fs_lock_wait *w)
+{
+	fs_locks_wait_cancel(w);
+}
+
+int fs_lock_test(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, uint64_t owner,
+		 enum fs_lock_type type, enum fs_lock_type *ret_type, uint32_t *ret_pid)
+{
+	*ret_type = FS_LOCK_UNLOCK;
+	*ret_pid = 0;
+	if (fs_is_system_node(nodeid))
+		return -ENOLCK;
+	return fs_locks_test(fs, who, nodeid, owner, type, ret_type, ret_pid);
+}
+
+void fs_lock_release(struct fs *fs, enum fs_lock_kind kind, uint64_t owner, uint64_t nodeid)
+{
+	fs_locks_release(fs, kind, owner, nodeid);
 }
 
 int fs_opendir(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,

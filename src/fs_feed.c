@@ -27,11 +27,12 @@ static const char *const change_names[] = {
 	[PIN_CHANGE_EXPIRE] = "expire",
 };
 
-/* One line in /.system/events. */
+/* One line in /.system/events (version 0: unknown, not shown). */
 static void event_append(struct fs *fs, enum pin_change_op op, const char *tenant,
-			 const char *key)
+			 const char *key, int64_t version)
 {
-	struct audit_event ev = {.time_us = time_now_us(), .uid = -1, .success = true};
+	struct audit_event ev = {.time_us = time_now_us(), .uid = -1, .success = true,
+				 .version = version};
 
 	pfs_strcpy_cut(ev.operation, change_names[op], sizeof(ev.operation));
 	pfs_strcpy_cut(ev.tenant, tenant, sizeof(ev.tenant));
@@ -40,13 +41,19 @@ static void event_append(struct fs *fs, enum pin_change_op op, const char *tenan
 }
 
 
-void fs_changed(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
-		const char *key, bool entry)
+void fs_changed_version(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
+			const char *key, bool entry, int64_t version)
 {
 	pin_cache_invalidate(fs->cache, no, tenant, key, entry);
 	/* Backends with a feed announce every change, this mount's included, through on_change. */
 	if (no < FS_MAX_BACKENDS && !__atomic_load_n(&fs->has_feed[no], __ATOMIC_RELAXED))
-		event_append(fs, op, tenant, key);
+		event_append(fs, op, tenant, key, version);
+}
+
+void fs_changed(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
+		const char *key, bool entry)
+{
+	fs_changed_version(fs, no, op, tenant, key, entry, 0);
 }
 
 /* Asks the kernel to drop its entry and attributes for (tenant, key). */
@@ -120,7 +127,7 @@ static void on_change(void *ctx, const struct pin_change *c)
 		pin_cache_invalidate(fs->cache, fc->no, c->tenant, c->key,
 				     c->entry || c->op != PIN_CHANGE_UPSERT);
 		kernel_forget(fs, c->tenant, c->key, c->op != PIN_CHANGE_UPSERT, c->entry);
-		event_append(fs, c->op, c->tenant, c->key);
+		event_append(fs, c->op, c->tenant, c->key, c->version);
 		break;
 	}
 }

@@ -16,6 +16,7 @@
 #define PINFS_FS_FEED_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "pinfs/backend.h"
 
@@ -37,5 +38,8 @@ bool fs_feed_vouches(struct fs *fs, unsigned no);
  */
 void fs_changed(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
 		const char *key, bool entry);
+/* fs_changed for a change that left the pin at version (0: unknown), shown in the event. */
+void fs_changed_version(struct fs *fs, unsigned no, enum pin_change_op op, const char *tenant,
+			const char *key, bool entry, int64_t version);
 
 #endif /* PINFS_FS_FEED_H */

@@ -78,6 +78,49 @@ void fs_file_note_source(struct fs *fs, const char *tenant, const char *key, con
 	pthread_mutex_unlock(&fs->files_lock);
 }
 
+int fs_file_expect(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+		   const char *key, bool set, int64_t version)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&fs->files_lock);
+	for (struct pin_file *f = fs->pin_files; f; f = f->next_pin) {
+		if (!f->writable || f->who.pid != who->pid || f->who.uid != who->uid ||
+		    strcmp(f->tenant, tenant) != 0 || strcmp(f->key, key) != 0 ||
+		    fs_file_uncommitted(fs, f))
+			continue;
+		pthread_mutex_lock(&f->lock);
+		f->expect_set = set;
+		f->expect_version = version;
+		pthread_mutex_unlock(&f->lock);
+		n++;
+	}
+	pthread_mutex_unlock(&fs->files_lock);
+	return n;
+}
+
+bool fs_file_seen_version(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+			  const char *key, int64_t *ret_version)
+{
+	bool found = false;
+
+	pthread_mutex_lock(&fs->files_lock);
+	for (struct pin_file *f = fs->pin_files; f && !found; f = f->next_pin) {
+		if (f->who.pid != who->pid || f->who.uid != who->uid ||
+		    strcmp(f->tenant, tenant) != 0 || strcmp(f->key, key) != 0)
+			continue;
+		pthread_mutex_lock(&f->lock);
+		/* snap_meta: the snapshot's metadata, or what the last commit answered. */
+		if ((f->snap_valid || f->committed) && f->snap_meta.version > 0) {
+			*ret_version = f->snap_meta.version;
+			found = true;
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	pthread_mutex_unlock(&fs->files_lock);
+	return found;
+}
+
 static void file_free(struct fs *fs, struct pin_file *f)
 {
 	pthread_mutex_lock(&fs->files_lock);
@@ -274,8 +317,10 @@ static int file_setup(struct fs *fs, struct pin_file *f, int flags, struct fs_op
 	/*
 	 * direct_io: every read reaches the daemon and is not clamped to a
 	 * cached size, so each read pass returns one whole current value.
+	 * Every close sends a FLUSH, readers' too: it is what lets go of the
+	 * closing process's fcntl locks (a reader takes shared ones).
 	 */
-	*ret_flags = (struct fs_open_flags){.direct_io = true, .noflush = !f->writable};
+	*ret_flags = (struct fs_open_flags){.direct_io = true};
 	return 0;
 }
 
@@ -351,7 +396,8 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 		*ret_file = f;	/* too large to read, but being replaced: nothing to read */
 		return 0;
 	}
-	fs_audit(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started);
+	fs_audit_version(fs, be, who, "read", tenant, key, r, f->snap, f->snap_len, started,
+			 r == 0 ? f->snap_meta.version : 0);
 	if (r < 0) {
 		too_large_notice(tenant, key, r);
 		goto fail;
@@ -642,7 +688,7 @@ out:
  * "cat PIN | sha256sum" starts with the audit's value_sha256.
  */
 static void audit_commit(struct fs *fs, struct pin_file *f, const char *key, int r,
-			 const char *compact, size_t len, int64_t started)
+			 const char *compact, size_t len, int64_t started, int64_t version)
 {
 	PFS_AUTOFREE char *pretty = NULL;
 	size_t plen = 0;
@@ -650,7 +696,8 @@ static void audit_commit(struct fs *fs, struct pin_file *f, const char *key, int
 	if (r == 0 && pin_json_render(compact, len, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &pretty,
 				      &plen, NULL) < 0)
 		pretty = NULL;
-	fs_audit(fs, f->be, &f->who, "upsert", f->tenant, key, r, pretty, plen, started);
+	fs_audit_version(fs, f->be, &f->who, "upsert", f->tenant, key, r, pretty, plen, started,
+			 version);
 }
 
 /*
@@ -686,9 +733,14 @@ static int commit_scratch(struct fs *fs, struct pin_file *f, char **value, size_
 	return 0;
 }
 
-/* Upserts value under key, with the metadata the writer set on the open file. */
+/*
+ * Upserts value under key, with the metadata the writer set on the open
+ * file; conditional when the writer set an expected version (on the handle
+ * or, before its first commit, on the name it created). *ret_version: the
+ * version written, or the one a refused conditional commit expected.
+ */
 static int commit_write(struct fs *fs, struct pin_file *f, const char *key, const char *value,
-			size_t len)
+			size_t len, int64_t *ret_version)
 {
 	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
 			      .ttl_op = PIN_TTL_KEEP};
@@ -701,12 +753,26 @@ static int commit_write(struct fs *fs, struct pin_file *f, const char *key, cons
 	/* xattrs set on a new file before this first commit go with it. */
 	if (f->pending)
 		fs_pending_apply_xattrs(fs, f->pending, &w, source);
+	if (f->expect_set) {
+		w.conditional = true;
+		w.expect_version = f->expect_version;
+	}
 	r = backend_pin_upsert(f->be, f->tenant, key, &w, &f->snap_meta);
+	*ret_version = r == 0 ? f->snap_meta.version : w.expect_version;
+	if (r == 0 && w.conditional) {
+		/* The handle now holds the version it made: its next commit expects that. */
+		f->expect_set = true;
+		f->expect_version = f->snap_meta.version;
+	}
 	if (r == -EEXIST)
 		r = -EIO;	/* an upsert cannot collide: the backend misbehaved */
 	if (r == -EIO)
 		pfs_log(LOG_WARNING, "memory_store.backend_error: could not write \"%s/%s\"",
 			f->tenant, key);
+	if (r == -ESTALE)
+		pfs_log_rejection("memory_pin.conflict",
+				  "\"%s/%s\" by uid %u: not at version %lld any more, not written",
+				  f->tenant, key, (unsigned)f->who.uid, (long long)w.expect_version);
 	return r;
 }
 
@@ -735,7 +801,7 @@ static int file_commit(struct fs *fs, struct pin_file *f)
 {
 	PFS_AUTOFREE char *key = NULL;
 	PFS_AUTOFREE char *value = NULL;
-	int64_t started = time_now_us();
+	int64_t started = time_now_us(), version = 0;
 	size_t len = 0;
 	bool scratch;
 	int r;
@@ -753,12 +819,13 @@ static int file_commit(struct fs *fs, struct pin_file *f)
 	if (r == 0)
 		r = fs_allow(fs, &f->who, f->tenant, POLICY_WRITE);
 	if (r == 0)
-		r = commit_write(fs, f, key, value, len);
-	audit_commit(fs, f, key, r, value, len, started);
+		r = commit_write(fs, f, key, value, len, &version);
+	audit_commit(fs, f, key, r, value, len, started, version);
 	if (r < 0)
 		return r;
 	/* A created file's first commit adds an entry to its tenant. */
-	fs_changed(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key, f->pending != NULL);
+	fs_changed_version(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key, f->pending != NULL,
+			   version);
 	file_committed(fs, f, &key);
 	return 0;
 }

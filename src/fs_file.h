@@ -58,6 +58,13 @@ struct pin_file {
 	struct pending *pending;	/* a created name not yet committed, or NULL */
 	bool writable;
 	bool append;
+	/*
+	 * user.pin.expect_version set through this handle (fs_file_expect):
+	 * each commit happens only if the pin is still at expect_version, and
+	 * a commit that happened moves it to the version it made.
+	 */
+	bool expect_set;
+	int64_t expect_version;
 
 	/* Staged bytes (writers). */
 	char *buf;
@@ -128,6 +135,23 @@ int fs_file_truncate(struct fs *fs, struct pin_file *f, off_t size);
 /* truncate(2) by path: stages, validates and commits at once. */
 int fs_file_truncate_path(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 			  off_t size);
+
+/*
+ * Makes the commits of the pin files open for writing on (tenant, key) by
+ * who's thread (the one that opened them) conditional on version (set), or
+ * unconditional again (!set). Returns how many files it changed.
+ */
+int fs_file_expect(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+		   const char *key, bool set, int64_t version);
+
+/*
+ * The version of what who's thread last read or committed through a file
+ * it has open on (tenant, key), if it has one (false: none): what
+ * user.pin.version tells that thread, so the version and the value it
+ * read always go together.
+ */
+bool fs_file_seen_version(struct fs *fs, const struct pfs_subject *who, const char *tenant,
+			  const char *key, int64_t *ret_version);
 
 /* Tells the open files of (tenant, key) that user.pin.source was set. */
 void fs_file_note_source(struct fs *fs, const char *tenant, const char *key, const char *source);

@@ -37,6 +37,7 @@
 #define FS_MAX_BACKENDS 64
 
 struct pending;
+struct fs_locks;
 
 struct fs {
 	struct fs_options opts;
@@ -46,6 +47,7 @@ struct fs {
 	struct audit *events;		/* the change feed's ring (/.system/events) */
 	struct pin_cache *cache;	/* trusted only while a backend's feed vouches */
 	struct cred_store *creds;
+	struct fs_locks *locks;		/* flock and fcntl locks (fs_lock.c), its own lock */
 	struct timespec start;
 
 	/* What a reload swaps, together (fs_generation.c): */

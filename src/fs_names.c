@@ -14,6 +14,7 @@
 
 #include "pinfs/backend.h"
 #include "pinfs/inode_table.h"
+#include "pinfs/log.h"
 #include "pinfs/path_codec.h"
 #include "pinfs/timeutil.h"
 
@@ -242,9 +243,14 @@ int fs_unlink(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	return r;
 }
 
-/* Commits a scratch file's validated content under a real key. */
+/*
+ * Commits a scratch file's validated content under a real key; conditional
+ * when an expected version was set on it. *ret_version: the version
+ * written, or the one a refused conditional commit expected (0: none).
+ */
 static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
-			  const char *tenant, const char *from, const char *to, unsigned flags)
+			  const char *tenant, const char *from, const char *to, unsigned flags,
+			  int64_t *ret_version)
 {
 	PFS_AUTOFREE char *value = NULL;
 	size_t len = 0;
@@ -276,10 +282,12 @@ static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
 
 	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
 			      .ttl_op = PIN_TTL_KEEP};
+	struct pin_meta meta = {0};
 	char source[PIN_SOURCE_MAX];
 
 	fs_pending_apply_xattrs(fs, p, &w, source);
-	r = backend_pin_upsert(be, tenant, to, &w, NULL);
+	r = backend_pin_upsert(be, tenant, to, &w, &meta);
+	*ret_version = r == 0 ? meta.version : w.conditional ? w.expect_version : 0;
 	if (r < 0)
 		return r == -EEXIST ? -EIO : r;
 	pthread_mutex_lock(&fs->pending_lock);
@@ -288,6 +296,9 @@ static int rename_pending(struct fs *fs, struct pending *p, struct backend *be,
 	inode_table_rename(fs->nodes, tenant, from, to);
 	return 0;
 }
+
+/* How soon after a refused rename the same one is the kernel's retry (microseconds). */
+#define FS_RENAME_RETRY_US 1000000
 
 int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, const char *name,
 	      uint64_t newparent, const char *newname, unsigned flags)
@@ -298,7 +309,8 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	PFS_AUTOFREE char *to = NULL;
 	struct pending *p;
 	struct backend *be;
-	int64_t started = time_now_us();
+	struct pin_meta meta = {0};
+	int64_t started = time_now_us(), version = 0;
 	unsigned no;
 	int r;
 
@@ -332,11 +344,30 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 		p->refs++;
 	pthread_mutex_unlock(&fs->pending_lock);
 	if (p) {
-		r = rename_pending(fs, p, be, tenant, from, to, flags);
+		bool again;
+
+		r = rename_pending(fs, p, be, tenant, from, to, flags, &version);
+		/*
+		 * The kernel tries a rename that failed with ESTALE once more
+		 * (retry_estale): the same refusal right after the first is not
+		 * a second conflict to audit, count and log.
+		 */
+		pthread_mutex_lock(&fs->pending_lock);
+		again = r == -ESTALE && p->refused_at_us &&
+			time_now_us() - p->refused_at_us < FS_RENAME_RETRY_US;
+		p->refused_at_us = r == -ESTALE ? time_now_us() : 0;
+		pthread_mutex_unlock(&fs->pending_lock);
 		/* The temporary's content becomes the key's: that is the write. */
-		fs_audit(fs, be, who, "upsert", tenant, to, r, NULL, 0, started);
+		if (!again)
+			fs_audit_version(fs, be, who, "upsert", tenant, to, r, NULL, 0, started,
+					 version);
+		if (r == -ESTALE && !again)
+			pfs_log_rejection("memory_pin.conflict",
+					  "rename onto \"%s/%s\" by uid %u: not at version %lld any "
+					  "more, not written",
+					  tenant, to, (unsigned)who->uid, (long long)version);
 		if (r == 0)
-			fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to, true);
+			fs_changed_version(fs, no, PIN_CHANGE_UPSERT, tenant, to, true, version);
 		pthread_mutex_lock(&fs->pending_lock);
 		fs_pending_unref(fs, p);
 		pthread_mutex_unlock(&fs->pending_lock);
@@ -344,12 +375,12 @@ int fs_rename(struct fs *fs, const struct pfs_subject *who, uint64_t parent, con
 	}
 
 	r = backend_pin_rename(be, tenant, from, to,
-			       (flags & FS_RENAME_NOREPLACE) ? BACKEND_RENAME_NOREPLACE : 0);
-	fs_audit(fs, be, who, "rename", tenant, to, r, NULL, 0, started);
+			       (flags & FS_RENAME_NOREPLACE) ? BACKEND_RENAME_NOREPLACE : 0, &meta);
+	fs_audit_version(fs, be, who, "rename", tenant, to, r, NULL, 0, started, meta.version);
 	if (r == 0) {
 		inode_table_rename(fs->nodes, tenant, from, to);
 		fs_changed(fs, no, PIN_CHANGE_DELETE, tenant, from, true);
-		fs_changed(fs, no, PIN_CHANGE_UPSERT, tenant, to, true);
+		fs_changed_version(fs, no, PIN_CHANGE_UPSERT, tenant, to, true, meta.version);
 	}
 	return r;
 }

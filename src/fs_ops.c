@@ -2,15 +2,20 @@
 /*
  * FUSE low-level handlers (ll_*): decode, call fs_core, reply once.
  * fs_core answers -errno; this is the only place that turns that into a
- * FUSE reply. Kernel-facing settings live here too: no writeback cache
- * (it loses the writer's identity and write-time errors), and readdirplus
- * when the kernel judges it useful (READDIRPLUS_AUTO: `ls -l`, not `ls`),
- * so that a listing hands the kernel the pins a page brought whole and
- * their lookups need no request.
+ * FUSE reply (a lock request that must wait is answered once too, later,
+ * from the lock module's thread: reply_lock). Kernel-facing settings live
+ * here too: no writeback cache (it loses the writer's identity and
+ * write-time errors), readdirplus when the kernel judges it useful
+ * (READDIRPLUS_AUTO: `ls -l`, not `ls`), so that a listing hands the
+ * kernel the pins a page brought whole and their lookups need no request,
+ * and flock and POSIX locks sent to the daemon. Every request is counted
+ * (pinfs_fuse_requests_total) first.
  */
 #include "pinfs/fs_ops.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -72,6 +77,15 @@ static void ll_init(void *userdata, struct fuse_conn_info *conn)
 		conn->want &= ~(FUSE_CAP_READDIRPLUS | FUSE_CAP_READDIRPLUS_AUTO);
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;
+	/*
+	 * flock(2) and fcntl(2) locks come to us, so every mount of the
+	 * backend honours them; without these the kernel would keep them to
+	 * this host's processes of this mount.
+	 */
+	if (conn->capable & FUSE_CAP_FLOCK_LOCKS)
+		conn->want |= FUSE_CAP_FLOCK_LOCKS;
+	if (conn->capable & FUSE_CAP_POSIX_LOCKS)
+		conn->want |= FUSE_CAP_POSIX_LOCKS;
 }
 
 static void ll_lookup(fuse_req_t req, fuse_ino_t parent, const char *name)
@@ -239,7 +253,8 @@ static void ll_flush(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 	metrics_fuse_request(METRICS_FUSE_FLUSH);
 	struct pfs_subject who = subject_of(req);
 
-	(void)ino;
+	/* A close lets go of the closing process's fcntl locks on the file (POSIX). */
+	fs_lock_release(fs_of(req), FS_LOCK_POSIX, fi->lock_owner, ino);
 	fuse_reply_err(req, -fs_flush(fs_of(req), &who, file_of(fi)));
 }
 
@@ -256,7 +271,8 @@ static void ll_fsync(fuse_req_t req, fuse_ino_t ino, int datasync, struct fuse_f
 static void ll_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	metrics_fuse_request(METRICS_FUSE_RELEASE);
-	(void)ino;
+	/* The open file is gone: so is its flock lock (the kernel says flock_release). */
+	fs_lock_release(fs_of(req), FS_LOCK_FLOCK, fi->fh, ino);
 	fs_release(fs_of(req), file_of(fi));
 	fuse_reply_err(req, 0);
 }
@@ -515,6 +531,138 @@ static void ll_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 	fuse_reply_err(req, -fs_removexattr(fs_of(req), &who, ino, name));
 }
 
+/*
+ * A lock request that waits is answered from the lock module's thread
+ * (lock_done). An interrupt (the kernel's FUSE_INTERRUPT, after a signal:
+ * flock -w's timer) ends the wait with EINTR; the interrupt callback and
+ * the answer are kept apart by libfuse's request lock, which
+ * fuse_req_interrupt_func(req, NULL, NULL) takes before the reply.
+ */
+struct lock_call {
+	fuse_req_t req;
+	struct fs_lock_wait *w;
+};
+
+static void lock_interrupted(fuse_req_t req, void *data)
+{
+	struct lock_call *c = data;
+
+	(void)req;
+	fs_lock_wait_cancel(c->w);
+}
+
+static void lock_done(void *ctx, int r)
+{
+	struct lock_call *c = ctx;
+
+	fuse_req_interrupt_func(c->req, NULL, NULL);
+	fuse_reply_err(c->req, -r);
+	free(c);
+}
+
+static void lock_abandoned(void *ctx, int r)
+{
+	(void)ctx;
+	(void)r;
+}
+
+static void reply_lock(fuse_req_t req, int r, struct fs_lock_wait *w)
+{
+	struct lock_call *c;
+
+	if (r != FS_LOCK_WAITING) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	c = malloc(sizeof(*c));
+	if (!c) {
+		/* The wait starts, ends at once and answers nobody: it frees itself. */
+		fs_lock_wait_cancel(w);
+		if (fs_lock_wait_start(fs_of(req), w, lock_abandoned, NULL) < 0)
+			pfs_log(LOG_DEBUG, "a lock wait could not be ended cleanly");
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	*c = (struct lock_call){.req = req, .w = w};
+	fuse_req_interrupt_func(req, lock_interrupted, c);
+	r = fs_lock_wait_start(fs_of(req), w, lock_done, c);
+	if (r < 0) {
+		fuse_req_interrupt_func(req, NULL, NULL);
+		free(c);
+		fuse_reply_err(req, -r);
+	}
+}
+
+static void ll_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, int op)
+{
+	metrics_fuse_request(METRICS_FUSE_FLOCK);
+	struct pfs_subject who = subject_of(req);
+	enum fs_lock_type type = (op & LOCK_EX)	  ? FS_LOCK_EXCLUSIVE
+				 : (op & LOCK_SH) ? FS_LOCK_SHARED
+						  : FS_LOCK_UNLOCK;
+	struct fs_lock_wait *w = NULL;
+	int r = fs_lock(fs_of(req), &who, ino, FS_LOCK_FLOCK, fi->fh, type, !(op & LOCK_NB), &w);
+
+	reply_lock(req, r, w);
+}
+
+/* fcntl locks: the whole file only (start 0, length 0: to the end and past it). */
+static int whole_file(const struct flock *lock)
+{
+	return lock->l_whence == SEEK_SET && lock->l_start == 0 && lock->l_len == 0;
+}
+
+static void ll_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		     struct flock *lock, int sleep)
+{
+	metrics_fuse_request(METRICS_FUSE_SETLK);
+	struct pfs_subject who = subject_of(req);
+	enum fs_lock_type type = lock->l_type == F_WRLCK   ? FS_LOCK_EXCLUSIVE
+				 : lock->l_type == F_RDLCK ? FS_LOCK_SHARED
+							   : FS_LOCK_UNLOCK;
+	struct fs_lock_wait *w = NULL;
+	int r;
+
+	if (!whole_file(lock) && type != FS_LOCK_UNLOCK) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	/* Letting go of any range lets go of the whole-file lock: nothing smaller exists. */
+	r = fs_lock(fs_of(req), &who, ino, FS_LOCK_POSIX, fi->lock_owner, type, sleep != 0, &w);
+	reply_lock(req, r, w);
+}
+
+static void ll_getlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
+		     struct flock *lock)
+{
+	metrics_fuse_request(METRICS_FUSE_GETLK);
+	struct pfs_subject who = subject_of(req);
+	enum fs_lock_type type = lock->l_type == F_WRLCK ? FS_LOCK_EXCLUSIVE : FS_LOCK_SHARED;
+	enum fs_lock_type in_way;
+	uint32_t pid;
+	int r;
+
+	if (!whole_file(lock)) {
+		fuse_reply_err(req, EINVAL);
+		return;
+	}
+	r = fs_lock_test(fs_of(req), &who, ino, fi->lock_owner, type, &in_way, &pid);
+	if (r < 0) {
+		fuse_reply_err(req, -r);
+		return;
+	}
+	if (in_way == FS_LOCK_UNLOCK) {
+		lock->l_type = F_UNLCK;
+	} else {
+		lock->l_type = in_way == FS_LOCK_EXCLUSIVE ? F_WRLCK : F_RDLCK;
+		lock->l_whence = SEEK_SET;
+		lock->l_start = 0;
+		lock->l_len = 0;
+		lock->l_pid = (pid_t)pid;
+	}
+	fuse_reply_lock(req, lock);
+}
+
 void fs_ops_kernel_inval(void *ctx, uint64_t nodeid, uint64_t parent, const char *name)
 {
 	struct fs_ops_ctx *c = ctx;
@@ -623,6 +771,9 @@ const struct fuse_lowlevel_ops fs_ops = {
 	.listxattr = ll_listxattr,
 	.setxattr = ll_setxattr,
 	.removexattr = ll_removexattr,
+	.flock = ll_flock,
+	.setlk = ll_setlk,
+	.getlk = ll_getlk,
 	.symlink = ll_symlink,
 	.link = ll_link,
 	.mknod = ll_mknod,

@@ -234,6 +234,8 @@ void fs_pending_apply_xattrs(struct fs *fs, const struct pending *p, struct pin_
 	w->ttl_op = p->ttl_op;
 	w->ttl_seconds = p->ttl_seconds;
 	memcpy(source, p->source, PIN_SOURCE_MAX);
+	w->conditional = p->expect_set;
+	w->expect_version = p->expect_version;
 	pthread_mutex_unlock(&fs->pending_lock);
 	if (source[0])
 		w->source = source;

@@ -41,6 +41,10 @@ struct pending {
 	enum pin_ttl_op ttl_op;
 	int32_t ttl_seconds;
 	char source[PIN_SOURCE_MAX];	/* "" : the default, "fs" */
+	/* user.pin.expect_version set on it: its commit (or rename onto a key) is conditional */
+	bool expect_set;
+	int64_t expect_version;		/* 0: only if the key has no pin */
+	int64_t refused_at_us;		/* when its rename onto a key was last refused (ESTALE) */
 };
 
 /* A listed pending name visible to uid (any uid if uid_any). Caller holds fs->pending_lock. */
@@ -95,8 +99,9 @@ int fs_pending_rename(struct fs *fs, struct pending *p, const char *to);
 int fs_pending_value(struct fs *fs, const struct pending *p, char **ret, size_t *ret_len);
 
 /*
- * Gives w the TTL and source set on p before its first commit: they go
- * with it. source is a buffer w->source may point at. Takes the lock.
+ * Gives w the TTL, source and expected version set on p before its first
+ * commit: they go with it. source is a buffer w->source may point at.
+ * Takes the lock.
  */
 void fs_pending_apply_xattrs(struct fs *fs, const struct pending *p, struct pin_write *w,
 			     char source[PIN_SOURCE_MAX]);

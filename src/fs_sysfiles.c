@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What each /.system file says or does (see fs_sysfiles.h): the snapshot
- * renderers (metrics, health, routes, whoami, policy, credentials) and the
+ * renderers (metrics, health, routes, whoami, policy, credentials, locks) and the
  * commands acted on at close (reload, expire, credentials). How the files
  * behave as files (cursors, sizes, permissions) is fs_system.c's.
  */
@@ -9,6 +9,7 @@
 #include "fs_access.h"
 #include "fs_generation.h"
 #include "fs_i.h"
+#include "fs_lock.h"
 #include "fs_reaper.h"
 #include "fs_revoke.h"
 
@@ -432,4 +433,97 @@ int fs_sysfiles_commit_credentials(struct fs *fs, const struct pfs_subject *who,
 	if (r == 0)
 		fs_revoke_note(fs);	/* it replaces what the uid had */
 	return r;
+}
+
+/* One held or waited-for lock, copied out of the lock module (lock_line_cb). */
+struct lock_line {
+	json_t *o;
+	char tenant[AUDIT_TENANT_MAX + 1];
+	uid_t uid;
+};
+
+struct lock_lines {
+	struct lock_line *v;
+	size_t n, cap;
+	bool oom;
+};
+
+/* Runs under the lock module's lock: copies, and asks nothing of anyone. */
+static int lock_line_cb(void *ctx, const struct fs_lock_info *info)
+{
+	struct lock_lines *ls = ctx;
+	char since[TIME_RFC3339_LEN];
+	json_t *o;
+
+	if (ls->n == ls->cap) {
+		size_t cap = ls->cap ? 2 * ls->cap : 16;
+		struct lock_line *v = realloc(ls->v, cap * sizeof(*v));
+
+		if (!v) {
+			ls->oom = true;
+			return 1;
+		}
+		ls->v = v;
+		ls->cap = cap;
+	}
+	time_rfc3339(info->since_us, 1, since);
+	o = json_pack("{s:s, s:s, s:s, s:s, s:b, s:s, s:I, s:I}", "tenant", info->tenant, "key",
+		      info->key, "kind", info->kind == FS_LOCK_FLOCK ? "flock" : "fcntl", "mode",
+		      info->type == FS_LOCK_SHARED ? "shared" : "exclusive", "waiting",
+		      info->waiting, "since", since, "uid", (json_int_t)info->who->uid, "pid",
+		      (json_int_t)info->who->pid);
+	if (!o) {
+		ls->oom = true;
+		return 1;
+	}
+	ls->v[ls->n].o = o;
+	pfs_strcpy_cut(ls->v[ls->n].tenant, info->tenant, sizeof(ls->v[ls->n].tenant));
+	ls->v[ls->n].uid = info->who->uid;
+	ls->n++;
+	return 0;
+}
+
+int fs_sysfiles_render_locks(struct fs *fs, const struct pfs_subject *who, char **ret, size_t *len)
+{
+	struct lock_lines ls = {0};
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f;
+	int r = 0;
+
+	fs_locks_list(fs, lock_line_cb, &ls);
+	f = open_memstream(&out, &n);
+	if (!f || ls.oom)
+		r = -ENOMEM;
+	for (size_t i = 0; i < ls.n; i++) {
+		PFS_CLEANUP(cred_claims_freep) struct cred_claims *token = NULL;
+		char subject[AUDIT_SUBJECT_MAX];
+		char *line;
+
+		/* Like the audit: only the tenants the reader could read. */
+		if (r < 0 || !fs_visible(fs, who, "memory_pin", "read", ls.v[i].tenant))
+			continue;
+		token = cred_store_lookup(fs->creds, ls.v[i].uid, time_now_us() / 1000000);
+		fs_subject_name(token, ls.v[i].uid, subject, sizeof(subject));
+		if (json_object_set_new(ls.v[i].o, "subject", json_string(subject)) < 0) {
+			r = -ENOMEM;
+			continue;
+		}
+		line = json_dumps(ls.v[i].o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+		if (!line || fprintf(f, "%s\n", line) < 0)
+			r = -ENOMEM;
+		free(line);
+	}
+	for (size_t i = 0; i < ls.n; i++)
+		json_decref(ls.v[i].o);
+	free(ls.v);
+	if (f && fclose(f) != 0)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(out);
+		return r;
+	}
+	*ret = out;
+	*len = n;
+	return 0;
 }

@@ -38,6 +38,14 @@ int fs_sysfiles_render_policy(struct fs *fs, const struct pfs_subject *who, char
 int fs_sysfiles_render_credentials(struct fs *fs, const struct pfs_subject *who, char **ret,
 				   size_t *len);
 
+/*
+ * The locks held and waited for through this mount, one JSON object a line
+ * (tenant, key, kind, mode, waiting, since, uid, pid, subject), only those
+ * of tenants who may read.
+ */
+int fs_sysfiles_render_locks(struct fs *fs, const struct pfs_subject *who, char **ret,
+			     size_t *len);
+
 /* Re-reads the config (the mount's reload callback); -EINVAL if refused. */
 int fs_sysfiles_commit_reload(struct fs *fs, const struct pfs_subject *who, const char *buf,
 			      size_t len);

@@ -74,6 +74,9 @@ static const struct sysfile sysfiles[] = {
 	/* Each uid reads and writes only its own binding. */
 	{.name = "credentials", .kind = SYS_SNAPSHOT, .mode = 0666,
 	 .render = fs_sysfiles_render_credentials, .commit = fs_sysfiles_commit_credentials},
+	/* Who holds which lock, as the audit: for admins, their tenants' only. */
+	{.name = "locks", .kind = SYS_SNAPSHOT, .mode = 0444,
+	 .read_res = "memory_pin", .read_act = "admin", .render = fs_sysfiles_render_locks},
 };
 
 #define N_SYSFILES PFS_ARRAY_SIZE(sysfiles)

@@ -9,6 +9,18 @@
  *   user.pin.updated_at  read
  *   user.pin.source      read/write: who wrote it ("fs" by default)
  *   user.pin.id          read: the pin's number, its st_ino (fs_pin_ino: not the row id)
+ *   user.pin.version     read: grows with every committed change (backend.h);
+ *                        a thread with the pin open is told the version of
+ *                        what it read (or committed) through that file
+ *   user.pin.expect_version  write/remove, never listed or read: makes the
+ *                        next commits conditional (decimal; 0: only if absent).
+ *                        On a name the caller created and has not committed
+ *                        (a temporary, a new file) it is staged on that name,
+ *                        and its commit or rename onto a key is conditional;
+ *                        on a committed pin it goes to the files the calling
+ *                        thread has open for writing on it (fsetxattr on the
+ *                        descriptor it writes with), and with none it is
+ *                        EINVAL: nothing to attach it to.
  *
  * security.*, system.* and trusted.* never reach a backend: reading one is
  * ENODATA at once (the kernel asks for security.capability on every write).
@@ -33,6 +45,7 @@
 #include <sys/xattr.h>
 
 #include "fs_access.h"
+#include "fs_feed.h"
 #include "fs_file.h"
 #include "fs_generation.h"
 #include "fs_i.h"
@@ -43,12 +56,23 @@
 #include "pinfs/path_codec.h"
 #include "pinfs/timeutil.h"
 
-enum xattr_id { XA_TTL, XA_EXPIRES_AT, XA_CREATED_AT, XA_UPDATED_AT, XA_SOURCE, XA_ID, XA__COUNT };
+enum xattr_id {
+	XA_TTL,
+	XA_EXPIRES_AT,
+	XA_CREATED_AT,
+	XA_UPDATED_AT,
+	XA_SOURCE,
+	XA_ID,
+	XA_VERSION,
+	XA_EXPECT_VERSION,	/* write-only: never read or listed */
+	XA__COUNT,
+};
 
 static const char *const xattr_names[XA__COUNT] = {
 	[XA_TTL] = "user.pin.ttl",		 [XA_EXPIRES_AT] = "user.pin.expires_at",
 	[XA_CREATED_AT] = "user.pin.created_at", [XA_UPDATED_AT] = "user.pin.updated_at",
 	[XA_SOURCE] = "user.pin.source",	 [XA_ID] = "user.pin.id",
+	[XA_VERSION] = "user.pin.version",	 [XA_EXPECT_VERSION] = "user.pin.expect_version",
 };
 
 static int xattr_lookup(const char *name)
@@ -178,6 +202,8 @@ static int format_attr(struct fs *fs, const struct xattr_target *t, int id, char
 	case XA_ID:
 		return snprintf(buf, len, "%llu",
 				(unsigned long long)fs_pin_ino(t->no, t->tenant, t->key, &m));
+	case XA_VERSION:
+		return snprintf(buf, len, "%lld", (long long)m.version);
 	default:
 		return -ENODATA;
 	}
@@ -201,6 +227,9 @@ int fs_getxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, c
 		target_done(&t);
 		return r;
 	}
+	/* A thread with the pin open is told the version of what it read through it. */
+	if (id == XA_VERSION && !t.pending)
+		(void)fs_file_seen_version(fs, who, t.tenant, t.key, &t.meta.version);
 	r = format_attr(fs, &t, id, buf, sizeof(buf));
 	if (r >= 0) {
 		*ret_value = strndup(buf, (size_t)r);
@@ -277,15 +306,23 @@ static int parse_source(const char *value, size_t len, char out[PIN_SOURCE_MAX])
 	return 0;
 }
 
-/* Applies u to the target: to the backend, or staged on a pending file. */
+/*
+ * Applies u to the target: to the backend (a change of the pin, with a new
+ * version: t->meta.version), or staged on a pending file.
+ */
 static int apply(struct fs *fs, struct xattr_target *t, const struct pin_meta_update *u)
 {
 	struct pending *p;
 
 	if (!t->pending) {
-		int r = backend_pin_set_meta(t->be, t->tenant, t->key, u, NULL);
+		struct pin_meta meta = {0};
+		int r = backend_pin_set_meta(t->be, t->tenant, t->key, u, &meta);
 
-		pin_cache_invalidate(fs->cache, t->no, t->tenant, t->key, false);
+		if (r == 0)
+			t->meta.version = meta.version;
+		/* Drops the cached copy; an event where no feed announces it (SQLite). */
+		fs_changed_version(fs, t->no, PIN_CHANGE_UPSERT, t->tenant, t->key, false,
+				   r == 0 ? meta.version : 0);
 		if (r == 0 && u->source)
 			fs_file_note_source(fs, t->tenant, t->key, u->source);
 		return r;
@@ -299,6 +336,48 @@ static int apply(struct fs *fs, struct xattr_target *t, const struct pin_meta_up
 		}
 		if (u->source)
 			snprintf(p->source, sizeof(p->source), "%s", u->source);
+	}
+	pthread_mutex_unlock(&fs->pending_lock);
+	return p ? 0 : -ENOENT;
+}
+
+/* "42": decimal digits only, a version (0: only if absent). */
+static int parse_version(const char *value, size_t len, int64_t *ret)
+{
+	int64_t v = 0;
+
+	if (len == 0 || len > 18)
+		return len == 0 ? -EINVAL : -ERANGE;
+	for (size_t i = 0; i < len; i++) {
+		if (value[i] < '0' || value[i] > '9')
+			return -EINVAL;
+		v = v * 10 + (value[i] - '0');
+	}
+	*ret = v;
+	return 0;
+}
+
+/*
+ * Makes the caller's next commits of t conditional on version (set) or not
+ * (!set): staged on a name the caller created and has not committed, else
+ * on the files its thread has open for writing on the pin (none: -EINVAL,
+ * or -ENODATA when clearing).
+ */
+static int expect(struct fs *fs, const struct pfs_subject *who, struct xattr_target *t, bool set,
+		  int64_t version)
+{
+	struct pending *p;
+
+	if (!t->pending) {
+		if (fs_file_expect(fs, who, t->tenant, t->key, set, version) > 0)
+			return 0;
+		return set ? -EINVAL : -ENODATA;
+	}
+	pthread_mutex_lock(&fs->pending_lock);
+	p = fs_pending_find(fs, t->tenant, t->key, who->uid, false);
+	if (p) {
+		p->expect_set = set;
+		p->expect_version = version;
 	}
 	pthread_mutex_unlock(&fs->pending_lock);
 	return p ? 0 : -ENOENT;
@@ -333,8 +412,23 @@ int fs_setxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, c
 	bool exists;
 	int r;
 
-	if (id != XA_TTL && id != XA_SOURCE)
+	if (id != XA_TTL && id != XA_SOURCE && id != XA_EXPECT_VERSION)
 		return -ENOTSUP;	/* read-only, unknown, or not ours */
+	if (id == XA_EXPECT_VERSION) {
+		int64_t version;
+
+		r = parse_version(value, len, &version);
+		if (r < 0)
+			return r;
+		r = target_get(fs, who, nodeid, "write", &t);
+		if (r < 0)
+			return target_refused(fs, who, &t, r, started);
+		r = expect(fs, who, &t, true, version);
+		/* It stores nothing: the ring only, as xattr reads. */
+		fs_audit(fs, NULL, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started);
+		target_done(&t);
+		return r;
+	}
 	/* Check the value before anything else: a bad one changes nothing. */
 	if (id == XA_TTL) {
 		r = parse_ttl(value, len, &u.ttl_seconds);
@@ -358,7 +452,8 @@ int fs_setxattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, c
 		r = -ENODATA;
 	else if (r == 0)
 		r = apply(fs, &t, &u);
-	fs_audit(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started);
+	fs_audit_version(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started,
+			 r == 0 && !t.pending ? t.meta.version : 0);
 	target_done(&t);
 	return r;
 }
@@ -377,16 +472,24 @@ int fs_removexattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 		return -ENODATA;
 	if (id < 0)
 		return -ENODATA;
-	if (id != XA_TTL)
+	if (id != XA_TTL && id != XA_EXPECT_VERSION)
 		return -ENOTSUP;	/* the others always exist and cannot go */
 	r = target_get(fs, who, nodeid, "write", &t);
 	if (r < 0)
 		return target_refused(fs, who, &t, r, started);
+	if (id == XA_EXPECT_VERSION) {
+		/* Back to unconditional commits. */
+		r = expect(fs, who, &t, false, 0);
+		fs_audit(fs, NULL, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started);
+		target_done(&t);
+		return r;
+	}
 	if (format_attr(fs, &t, XA_TTL, cur, sizeof(cur)) < 0)
 		r = -ENODATA;
 	else
 		r = apply(fs, &t, &u);
-	fs_audit(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started);
+	fs_audit_version(fs, t.be, who, "xattr_write", t.tenant, t.key, r, NULL, 0, started,
+			 r == 0 && !t.pending ? t.meta.version : 0);
 	target_done(&t);
 	return r;
 }

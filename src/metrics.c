@@ -79,6 +79,8 @@ static const char *const fuse_op_names[METRICS__FUSE_COUNT] = {
     [METRICS_FUSE_RELEASEDIR] = "releasedir", [METRICS_FUSE_STATFS] = "statfs",
     [METRICS_FUSE_GETXATTR] = "getxattr",     [METRICS_FUSE_SETXATTR] = "setxattr",
     [METRICS_FUSE_LISTXATTR] = "listxattr",   [METRICS_FUSE_REMOVEXATTR] = "removexattr",
+    [METRICS_FUSE_GETLK] = "getlk",	      [METRICS_FUSE_SETLK] = "setlk",
+    [METRICS_FUSE_FLOCK] = "flock",
     [METRICS_FUSE_OTHER] = "other",
 };
 
@@ -93,6 +95,12 @@ static const char *const limit_names[METRICS__LIMIT_COUNT] = {
 static const char *const limit_scope_names[METRICS__LIMIT_SCOPE_COUNT] = {
     [METRICS_LIMIT_SHARE] = "share",
     [METRICS_LIMIT_TOTAL] = "total",
+};
+
+static const char *const lock_wait_names[METRICS__LOCK_WAIT_COUNT] = {
+    [METRICS_LOCK_WAIT_ACQUIRED] = "acquired",
+    [METRICS_LOCK_WAIT_INTERRUPTED] = "interrupted",
+    [METRICS_LOCK_WAIT_FAILED] = "failed",
 };
 
 static const char *const resource_names[METRICS__RES_COUNT] = {
@@ -138,6 +146,10 @@ static atomic_ullong cache_total[2];
 static atomic_ullong missing_route_total;
 static atomic_ullong limit_refusals_total[METRICS__LIMIT_COUNT][METRICS__LIMIT_SCOPE_COUNT];
 static atomic_llong limit_in_use[METRICS__LIMIT_COUNT];
+static atomic_ullong commit_conflicts_total;
+static atomic_ullong lock_waits_total[METRICS__LOCK_WAIT_COUNT];
+static atomic_ullong lock_conflicts_total;
+static atomic_llong locks_held;
 
 struct backend_slot {
 	atomic_int up;
@@ -203,6 +215,10 @@ void metrics_reset(void)
 		   sizeof(limit_refusals_total) / sizeof(atomic_ullong));
 	for (size_t i = 0; i < METRICS__LIMIT_COUNT; i++)
 		atomic_store_explicit(&limit_in_use[i], 0, memory_order_relaxed);
+	zero(&commit_conflicts_total);
+	zero_array(lock_waits_total, METRICS__LOCK_WAIT_COUNT);
+	zero(&lock_conflicts_total);
+	atomic_store_explicit(&locks_held, 0, memory_order_relaxed);
 
 	pthread_mutex_lock(&meta_lock);
 	n = atomic_load_explicit(&backend_count, memory_order_relaxed);
@@ -331,6 +347,27 @@ void metrics_limit_in_use(enum metrics_limit limit, long long delta)
 	if ((unsigned)limit >= METRICS__LIMIT_COUNT)
 		return;
 	atomic_fetch_add_explicit(&limit_in_use[limit], delta, memory_order_relaxed);
+}
+
+void metrics_commit_conflict(void)
+{
+	inc(&commit_conflicts_total);
+}
+
+void metrics_lock_wait(enum metrics_lock_wait result)
+{
+	if ((unsigned)result < METRICS__LOCK_WAIT_COUNT)
+		inc(&lock_waits_total[result]);
+}
+
+void metrics_lock_conflict(void)
+{
+	inc(&lock_conflicts_total);
+}
+
+void metrics_locks_held(int delta)
+{
+	atomic_fetch_add_explicit(&locks_held, delta, memory_order_relaxed);
 }
 
 int metrics_backend_register(const char *name)
@@ -704,6 +741,25 @@ static void render_daemon(struct buf *b)
 	family(b, "pinfs_missing_route_total", "counter",
 	       "Requests for a tenant that no route serves.");
 	buf_printf(b, "pinfs_missing_route_total %llu\n", load(&missing_route_total));
+
+	family(b, "pinfs_commit_conflicts_total", "counter",
+	       "Conditional commits refused (ESTALE) because the pin was at another version.");
+	buf_printf(b, "pinfs_commit_conflicts_total %llu\n", load(&commit_conflicts_total));
+
+	family(b, "pinfs_lock_waits_total", "counter",
+	       "Lock requests (flock, fcntl) that waited for another holder, by how the wait ended.");
+	for (int i = 0; i < METRICS__LOCK_WAIT_COUNT; i++)
+		sample_1(b, "pinfs_lock_waits_total", "result", lock_wait_names[i],
+			 load(&lock_waits_total[i]));
+
+	family(b, "pinfs_lock_conflicts_total", "counter",
+	       "Lock requests refused at once because another holder has the pin "
+	       "(EWOULDBLOCK, EAGAIN).");
+	buf_printf(b, "pinfs_lock_conflicts_total %llu\n", load(&lock_conflicts_total));
+
+	family(b, "pinfs_locks_held", "gauge", "Locks held through this mount now.");
+	buf_printf(b, "pinfs_locks_held %lld\n",
+		   (long long)atomic_load_explicit(&locks_held, memory_order_relaxed));
 }
 
 /* Every limit and scope always, so a refusal rate is defined from the first scrape. */

@@ -36,7 +36,8 @@ struct audit;
 struct audit *audit_new(size_t queue_cap, size_t ring_cap);
 /*
  * A ring only, for a change feed (/.system/events): events are submitted
- * with a NULL backend and render as {"time", "op", "tenant", "key"}.
+ * with a NULL backend and render as {"time", "op", "tenant", "key",
+ * "version"} (version null when unknown, as in audit lines).
  */
 struct audit *audit_new_changes(size_t ring_cap);
 /* Stops the writer after it wrote what was queued (bounded wait), then frees. */

@@ -29,6 +29,11 @@ struct audit_event {
 	char error_code[AUDIT_CODE_MAX];	/* "" on success */
 	double latency_ms;
 	char value_sha256[17];			/* first 16 hex of SHA-256(value), or "" */
+	/*
+	 * The pin's version the operation wrote or read (a refused conditional
+	 * commit: the version it expected); 0: none.
+	 */
+	int64_t version;
 };
 
 /* One RBAC decision (system.rbac_audit). */

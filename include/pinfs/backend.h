@@ -10,9 +10,16 @@
  *   - every call is one transaction: it either happens whole or not at all;
  *   - an expired pin (expires_at <= now) is invisible to get and list;
  *   - errors are negative errnos: -ENOENT (no such pin or tenant), -EEXIST,
- *     -ENOTEMPTY, -EINVAL (the database refused the value), -EROFS (the
- *     database is read-only), -ENOSPC (the database is full), -EIO (the
- *     backend failed or is unreachable, after the retry budget), -ENOMEM;
+ *     -ENOTEMPTY, -EINVAL (the database refused the value), -ESTALE (a
+ *     conditional write found the pin at another version, or present when
+ *     it had to be absent), -EROFS (the database is read-only), -ENOSPC
+ *     (the database is full), -EIO (the backend failed or is unreachable,
+ *     after the retry budget), -ENOMEM;
+ *   - every pin has a version (struct pin_meta.version) that grows with
+ *     every committed change of it, by any writer (migrations: a trigger),
+ *     and is never given again to the same key, even after a delete: the
+ *     larger of the previous version + 1 and the time of the change in
+ *     microseconds since the epoch;
  *   - nothing is ever served from memory: there is no cache in a driver;
  *   - all calls are safe from any thread.
  */
@@ -42,6 +49,7 @@ struct pin_meta {
 	pfs_usec_t expires_at;		/* 0: no expiry */
 	int32_t ttl_seconds;		/* -1: no TTL */
 	char source[PIN_SOURCE_MAX];
+	int64_t version;		/* grows with every committed change (see above) */
 };
 
 /*
@@ -76,6 +84,13 @@ struct pin_write {
 	const char *source;		/* NULL: keep the current source ("fs" for new pins) */
 	enum pin_ttl_op ttl_op;
 	int32_t ttl_seconds;		/* with PIN_TTL_SET */
+	/*
+	 * A conditional write: it happens only if the pin is at expect_version
+	 * now (0: only if there is no live pin), checked in the write's own
+	 * transaction; otherwise nothing changes and the call is -ESTALE.
+	 */
+	bool conditional;
+	int64_t expect_version;
 };
 
 /* A metadata change that leaves the value and updated_at alone (xattrs). */
@@ -99,6 +114,7 @@ struct pin_change {
 	const char *tenant;	/* NULL for RESYNC and DOWN */
 	const char *key;	/* "" when too long to announce: any key of tenant */
 	bool entry;		/* the tenant's entries changed (a pin appeared, went, moved) */
+	int64_t version;	/* the pin's version after an upsert, before a delete; 0: unknown */
 };
 
 /* A tenant directory's times. */
@@ -156,9 +172,25 @@ struct backend_params {
 	 */
 	const char *feed_uri;
 	const char *route;		/* optional: the route that opened it, for messages */
+	unsigned lock_connections;	/* lock holders at once (PostgreSQL: connections) */
 };
 
 void backend_params_default(struct backend_params *p);
+
+/*
+ * Locks on pins (flock, whole-file fcntl locks), honoured by every client
+ * of the backend: every mount on every host for PostgreSQL (session
+ * advisory locks, each holder on a connection of its own, never a pooled
+ * one, so a holder that waits ties up nothing else and a lock goes with
+ * its session: the holder's release, its daemon's death, the connection's
+ * loss, a server restart), every process of this host for SQLite (open
+ * file description locks on a file next to the database, which go with
+ * the descriptor). A lock is named by a 64-bit number (the caller hashes
+ * what it locks); a struct backend_lock is one holder.
+ */
+enum backend_lock_mode { BACKEND_LOCK_NONE, BACKEND_LOCK_SHARED, BACKEND_LOCK_EXCLUSIVE };
+
+struct backend_lock;
 
 struct migration {
 	int version;
@@ -192,8 +224,14 @@ struct backend_ops {
 	int (*pin_upsert)(struct backend *be, const char *tenant, const char *key,
 			  const struct pin_write *w, struct pin_meta *ret_meta);
 	int (*pin_delete)(struct backend *be, const char *tenant, const char *key);
+	/*
+	 * Moves the live pin at from to to, replacing a pin there; its version
+	 * grows past both its own and the replaced pin's. ret_meta (may be
+	 * NULL): the moved pin's metadata. Renaming a pin onto itself changes
+	 * nothing.
+	 */
 	int (*pin_rename)(struct backend *be, const char *tenant, const char *from, const char *to,
-			  unsigned flags);
+			  unsigned flags, struct pin_meta *ret_meta);
 	/*
 	 * Keys > after_key (NULL: from the start) in byte order, at most
 	 * limit of them, values as pin_get's with max_value; returns the
@@ -243,6 +281,27 @@ struct backend_ops {
 	 */
 	int (*feed_start)(struct backend *be, backend_change_cb cb, void *ctx);
 	void (*feed_stop)(struct backend *be);
+
+	/*
+	 * Locks (optional: NULL where the backend has none). lock_new makes a
+	 * holder of lock id that holds nothing yet: -ENOLCK past
+	 * params->lock_connections holders (or where locks cannot be honoured,
+	 * as through a transaction pooler with no "feed" URI), -ENOMEM.
+	 */
+	int (*lock_new)(struct backend *be, uint64_t id, struct backend_lock **ret);
+	/*
+	 * Sets what l holds: NONE releases; SHARED or EXCLUSIVE takes the lock
+	 * in that mode, giving up the other mode if l had it (as flock(2)
+	 * converts). With cancel NULL it does not wait: -EWOULDBLOCK when
+	 * another holder is in the way (l keeps what it had). Otherwise it
+	 * waits until the lock is granted or *cancel (read atomically) becomes
+	 * non-zero: -EINTR (noticed within about 50 ms). -EIO: the backend
+	 * failed or could not be reached; l then holds nothing. Blocks only the
+	 * calling thread.
+	 */
+	int (*lock_set)(struct backend_lock *l, enum backend_lock_mode mode, const int *cancel);
+	/* Releases what l holds (if the backend is reachable) and frees it. */
+	void (*lock_free)(struct backend_lock *l);
 };
 
 struct backend_gate;
@@ -295,7 +354,7 @@ int backend_pin_upsert(struct backend *be, const char *tenant, const char *key,
 		       const struct pin_write *w, struct pin_meta *ret_meta);
 int backend_pin_delete(struct backend *be, const char *tenant, const char *key);
 int backend_pin_rename(struct backend *be, const char *tenant, const char *from, const char *to,
-		       unsigned flags);
+		       unsigned flags, struct pin_meta *ret_meta);
 int backend_pin_list(struct backend *be, const char *tenant, const char *after_key, unsigned limit,
 		     size_t max_value, backend_pin_cb cb, void *ctx);
 int backend_tenant_list(struct backend *be, backend_tenant_cb cb, void *ctx);
@@ -313,6 +372,11 @@ int backend_rbac_audit_append(struct backend *be, const struct rbac_event *ev, s
 /* -ENOTSUP where the backend has no change feed. */
 int backend_feed_start(struct backend *be, backend_change_cb cb, void *ctx);
 void backend_feed_stop(struct backend *be);
+/* -ENOLCK where the backend has no locks. */
+int backend_lock_new(struct backend *be, uint64_t id, struct backend_lock **ret);
+int backend_lock_set(struct backend *be, struct backend_lock *l, enum backend_lock_mode mode,
+		     const int *cancel);
+void backend_lock_free(struct backend *be, struct backend_lock *l);
 
 /* Driver constructors' tables (backend.c picks one by scheme). */
 extern const struct backend_ops backend_pg_ops;

@@ -45,7 +45,7 @@ struct fs_open_flags {
 	bool direct_io;
 	bool keep_cache;
 	bool nonseekable;
-	bool noflush;		/* a read-only open: close needs no FLUSH */
+	bool noflush;		/* close needs no FLUSH (pins never: a close lets go of fcntl locks) */
 };
 
 /* Options fixed at mount time. */
@@ -175,6 +175,52 @@ int fs_readdir(struct fs *fs, const struct pfs_subject *who, struct fs_dir *dir,
 void fs_releasedir(struct fs *fs, struct fs_dir *dir);
 
 int fs_statfs(struct fs *fs, struct statvfs *ret);
+
+/*
+ * Locks: flock(2) and fcntl(2) locks on a whole pin (start 0, length 0;
+ * other ranges are -EINVAL), honoured by every mount of the same backend.
+ * owner names the holder as the kernel does: FS_LOCK_FLOCK, the open file
+ * (its handle); FS_LOCK_POSIX, the process's lock owner. Taking one needs
+ * memory_pin:read; /.system files have none (-ENOLCK). (The kernel keeps
+ * directories' locks itself: FUSE passes on only files'.)
+ */
+enum fs_lock_kind { FS_LOCK_FLOCK, FS_LOCK_POSIX };
+enum fs_lock_type { FS_LOCK_UNLOCK, FS_LOCK_SHARED, FS_LOCK_EXCLUSIVE };
+/* fs_lock's answer when the request must wait: see fs_lock_wait_start. */
+#define FS_LOCK_WAITING 1
+struct fs_lock_wait;
+/* Called once, from a thread of the lock module, with the request's result. */
+typedef void (*fs_lock_done_fn)(void *ctx, int result);
+/*
+ * Takes (shared or exclusive) or lets go of a lock. Returns 0 or -errno
+ * when done: -EWOULDBLOCK when another holder is in the way and !wait,
+ * -ENOLCK when no more holders fit (pool.lock_connections), -EACCES, -EIO.
+ * With wait, a lock held elsewhere makes it return FS_LOCK_WAITING and a
+ * wait in *ret_wait, which the caller must start with fs_lock_wait_start.
+ */
+int fs_lock(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, enum fs_lock_kind kind,
+	    uint64_t owner, enum fs_lock_type type, bool wait, struct fs_lock_wait **ret_wait);
+/*
+ * Starts waiting: done(ctx, result) is called exactly once, from another
+ * thread, with 0 (granted), -EINTR (fs_lock_wait_cancel, the holder went,
+ * or unmount) or -EIO; w is freed after done returns. Returns 0, or -errno
+ * when the wait could not start (w is then freed and done never called).
+ */
+int fs_lock_wait_start(struct fs *fs, struct fs_lock_wait *w, fs_lock_done_fn done, void *ctx);
+/* Makes a started wait end with -EINTR soon (the request was interrupted). Any thread. */
+void fs_lock_wait_cancel(struct fs_lock_wait *w);
+/*
+ * F_GETLK: whether owner could take type on nodeid now; *ret_type is
+ * FS_LOCK_UNLOCK if so, else the kind of lock in the way, with *ret_pid
+ * its holder's pid when it is a process on this mount's host (else 0).
+ */
+int fs_lock_test(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, uint64_t owner,
+		 enum fs_lock_type type, enum fs_lock_type *ret_type, uint32_t *ret_pid);
+/*
+ * Lets go of owner's locks of kind: FS_LOCK_FLOCK when its file is
+ * released, FS_LOCK_POSIX (on nodeid) at each close of nodeid (a flush).
+ */
+void fs_lock_release(struct fs *fs, enum fs_lock_kind kind, uint64_t owner, uint64_t nodeid);
 
 /*
  * Extended attributes (user.pin.*). getxattr: *ret_value is new (free()).

@@ -20,6 +20,10 @@
  *   pinfs_missing_route_total                        counter
  *   pinfs_limit_refusals_total{limit,scope}          counter
  *   pinfs_limit_in_use{limit}                        gauge
+ *   pinfs_commit_conflicts_total                     counter
+ *   pinfs_lock_waits_total{result}                   counter
+ *   pinfs_lock_conflicts_total                       counter
+ *   pinfs_locks_held                                 gauge
  *
  * No metric carries a tenant, key, uid or token subject label, and no
  * label names a backend's address: route="N" is the backend's registration
@@ -72,6 +76,9 @@ enum metrics_fuse_op {
 	METRICS_FUSE_SETXATTR,
 	METRICS_FUSE_LISTXATTR,
 	METRICS_FUSE_REMOVEXATTR,
+	METRICS_FUSE_GETLK,
+	METRICS_FUSE_SETLK,
+	METRICS_FUSE_FLOCK,
 	METRICS_FUSE_OTHER,
 	METRICS__FUSE_COUNT,
 };
@@ -126,6 +133,14 @@ enum metrics_limit_scope {
 	METRICS__LIMIT_SCOPE_COUNT,
 };
 
+/* How a lock wait ended. */
+enum metrics_lock_wait {
+	METRICS_LOCK_WAIT_ACQUIRED,
+	METRICS_LOCK_WAIT_INTERRUPTED,	/* a signal (flock -w's timeout), or the holder went */
+	METRICS_LOCK_WAIT_FAILED,	/* the backend failed */
+	METRICS__LOCK_WAIT_COUNT,
+};
+
 /* Resets everything to zero (tests) and forgets registered backends. */
 void metrics_reset(void);
 
@@ -145,6 +160,15 @@ void metrics_missing_route(void);
 void metrics_limit_refused(enum metrics_limit limit, enum metrics_limit_scope scope);
 /* What a limit's holders hold changed by delta (open files, bytes, names, handles). */
 void metrics_limit_in_use(enum metrics_limit limit, long long delta);
+
+/* A conditional commit found the pin at another version. */
+void metrics_commit_conflict(void);
+/* A lock request waited for another holder, and how that ended. */
+void metrics_lock_wait(enum metrics_lock_wait result);
+/* A lock request that may not wait was refused: another holder has the pin. */
+void metrics_lock_conflict(void);
+/* Locks held through this mount: +1 when one is taken, -1 when it goes. */
+void metrics_locks_held(int delta);
 
 /*
  * Backends are registered once (at startup or reload) under a display name

@@ -28,6 +28,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
@@ -630,7 +631,7 @@ static void test_backend_pin_rename_moves_and_keeps_id(void **state)
 
 	(void)state;
 	put(t, "from", "{\"x\": 1}", &m1);
-	assert_int_equal(backend_pin_rename(S.be, t, "from", "to", 0), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "from", "to", 0, NULL), 0);
 	expect_no_pin(t, "from");
 	expect_pin(t, "to", "{\"x\": 1}", &m2);
 	assert_int_equal(m2.id, m1.id);
@@ -646,7 +647,7 @@ static void test_backend_pin_rename_onto_existing_replaces_it(void **state)
 	(void)state;
 	put(t, "a", "\"new\"", &src);
 	put(t, "b", "\"old\"", &dst);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0, NULL), 0);
 	expect_no_pin(t, "a");
 	expect_pin(t, "b", "\"new\"", &got);
 	assert_int_equal(got.id, src.id);
@@ -663,10 +664,10 @@ static void test_backend_pin_rename_noreplace_onto_existing_is_eexist(void **sta
 	(void)state;
 	put(t, "a", "1", NULL);
 	put(t, "b", "2", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE), -EEXIST);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE, NULL), -EEXIST);
 	expect_pin(t, "a", "1", NULL);
 	expect_pin(t, "b", "2", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "c", BACKEND_RENAME_NOREPLACE), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "c", BACKEND_RENAME_NOREPLACE, NULL), 0);
 	expect_no_pin(t, "a");
 	expect_pin(t, "c", "1", NULL);
 }
@@ -676,10 +677,10 @@ static void test_backend_pin_rename_missing_source_is_enoent(void **state)
 	TENANT(t, "rename-missing");
 
 	(void)state;
-	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0), -ENOENT);
+	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0, NULL), -ENOENT);
 	put(t, "y", "1", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0), -ENOENT);
-	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", BACKEND_RENAME_NOREPLACE), -ENOENT);
+	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", 0, NULL), -ENOENT);
+	assert_int_equal(backend_pin_rename(S.be, t, "x", "y", BACKEND_RENAME_NOREPLACE, NULL), -ENOENT);
 	expect_pin(t, "y", "1", NULL); /* untouched */
 	expect_no_pin(t, "x");
 }
@@ -692,7 +693,7 @@ static void test_backend_pin_rename_onto_expired_target_succeeds(void **state)
 	(void)state;
 	put(t, "a", "\"live\"", &src);
 	put_expired(t, "b", "\"gone\"", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", BACKEND_RENAME_NOREPLACE, NULL), 0);
 	expect_no_pin(t, "a");
 	expect_pin(t, "b", "\"live\"", &got);
 	assert_int_equal(got.id, src.id);
@@ -706,7 +707,7 @@ static void test_backend_pin_rename_expired_source_is_enoent(void **state)
 
 	(void)state;
 	put_expired(t, "a", "1", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0), -ENOENT);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0, NULL), -ENOENT);
 	expect_no_pin(t, "b");
 }
 
@@ -719,7 +720,7 @@ static void test_backend_pin_rename_across_many_keeps_other_pins(void **state)
 	put(t, "a", "1", NULL);
 	put(t, "m", "2", NULL);
 	put(t, "z", "3", NULL);
-	assert_int_equal(backend_pin_rename(S.be, t, "m", "b", 0), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "m", "b", 0, NULL), 0);
 	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 3);
 	assert_string_equal(rs.keys[0], "a");
 	assert_string_equal(rs.keys[1], "b");
@@ -1554,7 +1555,7 @@ static void test_backend_tenant_times_move_with_entries_only(void **state)
 	assert_int_equal(backend_tenant_times(S.be, t, &t2), 0);
 	assert_int_equal(t2.changed_at, t1.changed_at);	/* an overwrite is no new entry */
 	sleep_ms(20);
-	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0), 0);
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0, NULL), 0);
 	assert_int_equal(backend_tenant_times(S.be, t, &t3), 0);
 	assert_true(t3.changed_at > t2.changed_at);
 	expect_pin(t, "b", "2", &m2);
@@ -1725,6 +1726,404 @@ static void test_backend_threads_write_and_read_concurrently(void **state)
 	assert_int_equal(n, THREADS * THREAD_WRITES);
 }
 
+/* ---- versions and conditional writes ----------------------------------- */
+
+/* A conditional upsert of value at version expect (0: only if absent). */
+static int put_if(const char *t, const char *key, const char *value, int64_t expect,
+		  struct pin_meta *ret_meta)
+{
+	struct pin_write w = {
+	    .value = value,
+	    .value_len = strlen(value),
+	    .ttl_op = PIN_TTL_KEEP,
+	    .conditional = true,
+	    .expect_version = expect,
+	};
+
+	return backend_pin_upsert(S.be, t, key, &w, ret_meta);
+}
+
+static void test_backend_pin_version_grows_with_every_change(void **state)
+{
+	struct pin_meta m, got;
+	struct pin_meta_update ttl = {.ttl_op = PIN_TTL_SET, .ttl_seconds = 3600};
+	struct pin_meta_update source = {.ttl_op = PIN_TTL_KEEP, .source = "seed"};
+	struct rows rs = {0};
+	int64_t v;
+	TENANT(t, "versions");
+
+	(void)state;
+	put(t, "k", "1", &m);
+	assert_true(m.version > 0);
+	v = m.version;
+	expect_pin(t, "k", "1", &got);
+	assert_int_equal(got.version, v); /* what the write answered is what is stored */
+	put(t, "k", "1", &m);		  /* the same value again is a change too */
+	assert_true(m.version > v);
+	v = m.version;
+	assert_int_equal(backend_pin_set_meta(S.be, t, "k", &ttl, &m), 0);
+	assert_true(m.version > v);
+	v = m.version;
+	assert_int_equal(backend_pin_set_meta(S.be, t, "k", &source, &m), 0);
+	assert_true(m.version > v);
+	v = m.version;
+	assert_int_equal(backend_pin_rename(S.be, t, "k", "k2", 0, &m), 0);
+	assert_true(m.version > v);
+	expect_pin(t, "k2", "1", &got);
+	assert_int_equal(got.version, m.version);
+	assert_int_equal(backend_pin_list(S.be, t, NULL, 10, ANY_LENGTH, rows_cb, &rs), 1);
+	rows_done(&rs);
+	/* Onto itself: nothing changes, the version included. */
+	assert_int_equal(backend_pin_rename(S.be, t, "k2", "k2", 0, &m), 0);
+	assert_int_equal(m.version, got.version);
+}
+
+static void test_backend_pin_version_never_comes_back_after_delete(void **state)
+{
+	struct pin_meta m1, m2;
+	TENANT(t, "versions-recreate");
+
+	(void)state;
+	put(t, "k", "1", &m1);
+	for (int i = 0; i < 5; i++)
+		put(t, "k", "1", &m1);
+	assert_int_equal(backend_pin_delete(S.be, t, "k"), 0);
+	put(t, "k", "2", &m2);
+	assert_true(m2.version > m1.version);
+	/* A writer that read the old pin cannot overwrite the new one. */
+	assert_int_equal(put_if(t, "k", "3", m1.version, NULL), -ESTALE);
+	expect_pin(t, "k", "2", NULL);
+}
+
+static void test_backend_pin_rename_onto_existing_grows_past_both(void **state)
+{
+	struct pin_meta a, b, m;
+	TENANT(t, "versions-rename");
+
+	(void)state;
+	put(t, "a", "1", &a);
+	put(t, "b", "2", &b);
+	for (int i = 0; i < 3; i++)
+		put(t, "b", "2", &b); /* the target is ahead of the source */
+	assert_int_equal(backend_pin_rename(S.be, t, "a", "b", 0, &m), 0);
+	assert_true(m.version > a.version);
+	assert_true(m.version > b.version);
+	assert_int_equal(m.id, a.id);
+	assert_int_equal(put_if(t, "b", "9", b.version, NULL), -ESTALE);
+	expect_pin(t, "b", "1", NULL);
+}
+
+static void test_backend_pin_conditional_upsert_at_version(void **state)
+{
+	struct pin_meta m, m2;
+	TENANT(t, "conditional");
+
+	(void)state;
+	/* Only if absent: creates once, then finds it there. */
+	assert_int_equal(put_if(t, "k", "1", 0, &m), 0);
+	expect_pin(t, "k", "1", NULL);
+	assert_int_equal(put_if(t, "k", "2", 0, NULL), -ESTALE);
+	expect_pin(t, "k", "1", NULL);
+	/* At the version it is at: written, with a newer version. */
+	assert_int_equal(put_if(t, "k", "3", m.version, &m2), 0);
+	assert_true(m2.version > m.version);
+	expect_pin(t, "k", "3", NULL);
+	/* At the version it was at: refused, the newer value stays. */
+	assert_int_equal(put_if(t, "k", "4", m.version, NULL), -ESTALE);
+	expect_pin(t, "k", "3", &m);
+	assert_int_equal(m.version, m2.version);
+	/* At a version of a pin that does not exist: refused, nothing is created. */
+	assert_int_equal(put_if(t, "none", "5", m2.version, NULL), -ESTALE);
+	expect_no_pin(t, "none");
+	/* An expired pin is absent. */
+	put_expired(t, "old", "6", NULL);
+	assert_int_equal(put_if(t, "old", "7", 0, NULL), 0);
+	expect_pin(t, "old", "7", NULL);
+}
+
+static void test_backend_pin_conditional_upsert_keeps_metadata_rules(void **state)
+{
+	struct pin_meta m;
+	struct pin_write w = {.value = "2", .value_len = 1, .source = "seed",
+			      .ttl_op = PIN_TTL_SET, .ttl_seconds = 600, .conditional = true};
+	TENANT(t, "conditional-meta");
+
+	(void)state;
+	put(t, "k", "1", &m);
+	w.expect_version = m.version;
+	assert_int_equal(backend_pin_upsert(S.be, t, "k", &w, &m), 0);
+	assert_string_equal(m.source, "seed");
+	assert_int_equal(m.ttl_seconds, 600);
+	expect_pin(t, "k", "2", &m);
+	assert_string_equal(m.source, "seed");
+	assert_int_equal(m.ttl_seconds, 600);
+}
+
+#define CAS_WORKERS 4
+#define CAS_ROUNDS 25
+
+struct cas_worker {
+	pthread_t thread;
+	const char *tenant;
+	int conflicts, failures, last_error;
+};
+
+/* Adds 1 to the counter CAS_ROUNDS times: read, add, write at the version read, retry. */
+static void *cas_main(void *arg)
+{
+	struct cas_worker *w = arg;
+
+	for (int i = 0; i < CAS_ROUNDS; i++) {
+		for (;;) {
+			struct pin p = {0};
+			char value[32];
+			int r = backend_pin_get(S.be, w->tenant, "counter", ANY_LENGTH, &p);
+
+			if (r == 0) {
+				snprintf(value, sizeof(value), "%ld", strtol(p.value, NULL, 10) + 1);
+				r = put_if(w->tenant, "counter", value, p.meta.version, NULL);
+			}
+			pin_done(&p);
+			if (r == -ESTALE) {
+				w->conflicts++;
+				continue;
+			}
+			if (r < 0) {
+				w->failures++;
+				w->last_error = r;
+			}
+			break;
+		}
+	}
+	return NULL;
+}
+
+static void test_backend_pin_conditional_upsert_loses_no_update(void **state)
+{
+	struct cas_worker workers[CAS_WORKERS];
+	char want[16];
+	int conflicts = 0;
+	TENANT(t, "cas");
+
+	(void)state;
+	put(t, "counter", "0", NULL);
+	for (int i = 0; i < CAS_WORKERS; i++) {
+		workers[i] = (struct cas_worker){.tenant = t};
+		assert_int_equal(pthread_create(&workers[i].thread, NULL, cas_main, &workers[i]), 0);
+	}
+	for (int i = 0; i < CAS_WORKERS; i++) {
+		assert_int_equal(pthread_join(workers[i].thread, NULL), 0);
+		if (workers[i].failures)
+			fprintf(stderr, "# worker %d: %d failures, last %s\n", i,
+				workers[i].failures, strerror(-workers[i].last_error));
+		assert_int_equal(workers[i].failures, 0);
+		conflicts += workers[i].conflicts;
+	}
+	snprintf(want, sizeof(want), "%d", CAS_WORKERS * CAS_ROUNDS);
+	expect_pin(t, "counter", want, NULL);
+	fprintf(stderr, "# %d conflicts retried\n", conflicts);
+}
+
+/* ---- locks --------------------------------------------------------------- */
+
+#define LOCK_ID(n) (UINT64_C(0x5eed000000000000) ^ (uint64_t)wall_usec() ^ (uint64_t)(n))
+
+/*
+ * Through a transaction pooler with no feed URI there is no session to hold
+ * a lock: every holder is refused. True (and checked) when that is the case.
+ */
+static bool locks_refused(void)
+{
+	struct backend_lock *l = NULL;
+
+	if (pooler_from_env() != BACKEND_POOLER_TRANSACTION)
+		return false;
+	assert_int_equal(backend_lock_new(S.be, 1, &l), -ENOLCK);
+	return true;
+}
+
+static struct backend_lock *holder(struct backend *be, uint64_t id)
+{
+	struct backend_lock *l = NULL;
+
+	assert_int_equal(backend_lock_new(be, id, &l), 0);
+	assert_non_null(l);
+	return l;
+}
+
+static void test_backend_lock_excludes_other_holders(void **state)
+{
+	uint64_t id = LOCK_ID(1);
+	struct backend_lock *l1, *l2, *l3, *other;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	l1 = holder(S.be, id);
+	l2 = holder(S.be, id);
+	l3 = holder(S.be, id);
+	other = holder(S.be, id + 1);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l2, BACKEND_LOCK_EXCLUSIVE, NULL), -EWOULDBLOCK);
+	assert_int_equal(backend_lock_set(S.be, l2, BACKEND_LOCK_SHARED, NULL), -EWOULDBLOCK);
+	assert_int_equal(backend_lock_set(S.be, other, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	/* Down to shared: other shared holders come in, an exclusive one does not. */
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_SHARED, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l2, BACKEND_LOCK_SHARED, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_EXCLUSIVE, NULL), -EWOULDBLOCK);
+	/* Letting go (NONE) and freeing both release. */
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_NONE, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_EXCLUSIVE, NULL), -EWOULDBLOCK);
+	backend_lock_free(S.be, l2);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_SHARED, NULL), -EWOULDBLOCK);
+	backend_lock_free(S.be, l3);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_SHARED, NULL), 0);
+	backend_lock_free(S.be, l1);
+	backend_lock_free(S.be, other);
+}
+
+struct lock_waiter {
+	pthread_t thread;
+	struct backend_lock *l;
+	int cancel;
+	int result;
+	pfs_usec_t waited;
+};
+
+static void *lock_waiter_main(void *arg)
+{
+	struct lock_waiter *w = arg;
+	pfs_usec_t t0 = wall_usec();
+
+	w->result = backend_lock_set(S.be, w->l, BACKEND_LOCK_EXCLUSIVE, &w->cancel);
+	w->waited = wall_usec() - t0;
+	return NULL;
+}
+
+static void test_backend_lock_wait_granted_when_released(void **state)
+{
+	uint64_t id = LOCK_ID(2);
+	struct lock_waiter w = {0};
+	struct backend_lock *l1;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	l1 = holder(S.be, id);
+	w.l = holder(S.be, id);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(pthread_create(&w.thread, NULL, lock_waiter_main, &w), 0);
+	sleep_ms(200);
+	backend_lock_free(S.be, l1);
+	assert_int_equal(pthread_join(w.thread, NULL), 0);
+	assert_int_equal(w.result, 0);
+	assert_true(w.waited >= 150 * 1000);
+	assert_true(w.waited < 5 * USEC_PER_SEC);
+	backend_lock_free(S.be, w.l);
+}
+
+static void test_backend_lock_wait_ends_when_cancelled(void **state)
+{
+	uint64_t id = LOCK_ID(3);
+	struct lock_waiter w = {0};
+	struct backend_lock *l1, *l3;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	l1 = holder(S.be, id);
+	w.l = holder(S.be, id);
+	assert_int_equal(backend_lock_set(S.be, l1, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	assert_int_equal(pthread_create(&w.thread, NULL, lock_waiter_main, &w), 0);
+	sleep_ms(200);
+	__atomic_store_n(&w.cancel, 1, __ATOMIC_RELEASE);
+	assert_int_equal(pthread_join(w.thread, NULL), 0);
+	assert_int_equal(w.result, -EINTR);
+	assert_true(w.waited < 2 * USEC_PER_SEC);
+	/* The holder kept its lock; the cancelled one holds nothing. */
+	l3 = holder(S.be, id);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_SHARED, NULL), -EWOULDBLOCK);
+	backend_lock_free(S.be, l1);
+	assert_int_equal(backend_lock_set(S.be, l3, BACKEND_LOCK_EXCLUSIVE, NULL), 0);
+	backend_lock_free(S.be, l3);
+	backend_lock_free(S.be, w.l);
+}
+
+static void test_backend_lock_holders_are_bounded(void **state)
+{
+	struct backend_params params;
+	struct pfs_error err = {0};
+	struct backend *be = NULL;
+	struct backend_lock *a, *b, *c = NULL;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	backend_params_default(&params);
+	params.lock_connections = 2;
+	params.pooler = pooler_from_env();
+	assert_int_equal(backend_open(S.uri, &params, &be, &err), 0);
+	a = holder(be, LOCK_ID(4));
+	b = holder(be, LOCK_ID(5));
+	assert_int_equal(backend_lock_new(be, LOCK_ID(6), &c), -ENOLCK);
+	backend_lock_free(be, a);
+	c = holder(be, LOCK_ID(6));
+	backend_lock_free(be, b);
+	backend_lock_free(be, c);
+	backend_free(be);
+}
+
+/*
+ * Another process (another mount's daemon) holds a lock: it excludes this
+ * one, and goes with that process when it is killed, holder not freed.
+ */
+static void test_backend_lock_goes_with_a_killed_process(void **state)
+{
+	uint64_t id = LOCK_ID(7);
+	struct backend_lock *mine;
+	int ready[2], status;
+	pid_t pid;
+	char c;
+	int r = -EWOULDBLOCK;
+
+	(void)state;
+	if (locks_refused())
+		return;
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct backend *be = NULL;
+		struct backend_lock *l = NULL;
+
+		close(ready[0]);
+		if (open_params(S.uri, 1, 0, &be) < 0 || backend_lock_new(be, id, &l) < 0 ||
+		    backend_lock_set(be, l, BACKEND_LOCK_EXCLUSIVE, NULL) < 0)
+			_exit(1);
+		if (write(ready[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	close(ready[1]);
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	close(ready[0]);
+	mine = holder(S.be, id);
+	assert_int_equal(backend_lock_set(S.be, mine, BACKEND_LOCK_SHARED, NULL), -EWOULDBLOCK);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* PostgreSQL ends the session when it sees the socket close: soon, not at once. */
+	for (int i = 0; i < 100 && r == -EWOULDBLOCK; i++) {
+		r = backend_lock_set(S.be, mine, BACKEND_LOCK_EXCLUSIVE, NULL);
+		if (r == -EWOULDBLOCK)
+			sleep_ms(50);
+	}
+	assert_int_equal(r, 0);
+	backend_lock_free(S.be, mine);
+}
+
 static void test_backend_failed_calls_return_their_connection(void **state)
 {
 	struct backend *be = NULL;
@@ -1741,8 +2140,8 @@ static void test_backend_failed_calls_return_their_connection(void **state)
 	for (int i = 0; i < 20; i++) {
 		assert_int_equal(backend_pin_get(be, t, "missing", ANY_LENGTH, &p), -ENOENT);
 		assert_int_equal(backend_pin_delete(be, t, "missing"), -ENOENT);
-		assert_int_equal(backend_pin_rename(be, t, "missing", "x", 0), -ENOENT);
-		assert_int_equal(backend_pin_rename(be, t, "a", "b", BACKEND_RENAME_NOREPLACE),
+		assert_int_equal(backend_pin_rename(be, t, "missing", "x", 0, NULL), -ENOENT);
+		assert_int_equal(backend_pin_rename(be, t, "a", "b", BACKEND_RENAME_NOREPLACE, NULL),
 				 -EEXIST);
 		assert_int_equal(backend_pin_upsert(be, t, "a", &bad, NULL), -EINVAL);
 		assert_int_equal(backend_tenant_create(be, t), -EEXIST);
@@ -2051,6 +2450,32 @@ static int sqlite_shell(const char *sql)
 	return r == 0 ? 0 : -1;
 }
 
+/* Other tools' writes move versions too: the triggers of migrations/sqlite/0003. */
+static void test_sqlite_other_tools_writes_grow_versions(void **state)
+{
+	char sql[512];
+	struct pin_meta m1, m2, m3;
+	TENANT(t, "sqlite-foreign-versions");
+
+	(void)state;
+	fmt(sql, sizeof(sql),
+	    "INSERT INTO memory_pins (tenant_id, key, value) VALUES ('%s', 'k', '1');", t);
+	assert_int_equal(sqlite_shell(sql), 0);
+	expect_pin(t, "k", "1", &m1);
+	assert_true(m1.version > 1);
+	fmt(sql, sizeof(sql), "UPDATE memory_pins SET value = '2' WHERE tenant_id = '%s';", t);
+	assert_int_equal(sqlite_shell(sql), 0);
+	expect_pin(t, "k", "2", &m2);
+	assert_true(m2.version > m1.version);
+	/* A tool that sets a lower version still moves it forward. */
+	fmt(sql, sizeof(sql), "UPDATE memory_pins SET version = 5 WHERE tenant_id = '%s';", t);
+	assert_int_equal(sqlite_shell(sql), 0);
+	expect_pin(t, "k", "2", &m3);
+	assert_true(m3.version > m2.version);
+	put(t, "k", "3", &m1);
+	assert_true(m1.version > m3.version);
+}
+
 static void test_sqlite_rows_from_other_tools_are_served(void **state)
 {
 	char sql[1024];
@@ -2270,6 +2695,17 @@ static const struct {
     {cmocka_unit_test(test_backend_tenant_expired_pins_do_not_block_delete), NEEDS_ANY},
     {cmocka_unit_test(test_backend_tenant_list_sorted_and_unique), NEEDS_ANY},
     {cmocka_unit_test(test_backend_threads_write_and_read_concurrently), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_version_grows_with_every_change), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_version_never_comes_back_after_delete), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_rename_onto_existing_grows_past_both), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_conditional_upsert_at_version), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_conditional_upsert_keeps_metadata_rules), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_pin_conditional_upsert_loses_no_update), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_excludes_other_holders), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_wait_granted_when_released), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_wait_ends_when_cancelled), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_holders_are_bounded), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_lock_goes_with_a_killed_process), NEEDS_ANY},
     {cmocka_unit_test(test_backend_failed_calls_return_their_connection), NEEDS_ANY},
     {cmocka_unit_test(test_backend_list_callback_reentry_never_hangs), NEEDS_ANY},
     {cmocka_unit_test(test_backend_one_tenant_never_takes_every_connection), NEEDS_ANY},
@@ -2278,6 +2714,7 @@ static const struct {
     {cmocka_unit_test(test_sqlite_open_creates_parent_directories), NEEDS_SQLITE},
     {cmocka_unit_test(test_sqlite_commits_survive_reopen_in_wal_mode), NEEDS_SQLITE},
     {cmocka_unit_test(test_sqlite_rows_from_other_tools_are_served), NEEDS_SQLITE_SHELL},
+    {cmocka_unit_test(test_sqlite_other_tools_writes_grow_versions), NEEDS_SQLITE_SHELL},
     {cmocka_unit_test(test_sqlite_tenant_with_only_expired_pins_is_not_listed), NEEDS_SQLITE},
     {cmocka_unit_test(test_sqlite_locked_by_another_process_is_eio_then_recovers),
      NEEDS_SQLITE_SHELL},

@@ -20,6 +20,9 @@
  *   probe write-fstat F DATA      O_RDWR|O_CREAT, writes DATA, then
  *                                 "write=X fstat=SIZE pread=N close=Y"
  *   probe trunc-write-fstat F DATA  the same with O_TRUNC on an existing file
+ *   probe flock F MODE            opens F read-only, flock(2) with MODE sh, ex,
+ *                                 sh-nb or ex-nb: "OK" or the errno (EWOULDBLOCK
+ *                                 for a lock held elsewhere), then closes
  *
  * DATA "-" means standard input, so large values need no huge argv. Writes
  * loop until everything is written or a write fails, like real tools do:
@@ -35,6 +38,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/xattr.h>
@@ -324,6 +328,27 @@ static int write_fstat(const char *path, const char *data, bool trunc)
 	return 0;
 }
 
+/* flock F MODE: one flock(2) on a read-only descriptor. */
+static int do_flock(const char *path, const char *mode)
+{
+	int op = strncmp(mode, "sh", 2) == 0 ? LOCK_SH : LOCK_EX;
+	int fd, r;
+
+	if (strcmp(mode, "sh") != 0 && strcmp(mode, "ex") != 0 && strcmp(mode, "sh-nb") != 0 &&
+	    strcmp(mode, "ex-nb") != 0)
+		return usage();
+	if (strstr(mode, "-nb"))
+		op |= LOCK_NB;
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return printf("open=%s\n", errno_name(errno)) < 0;
+	r = flock(fd, op);
+	/* EWOULDBLOCK is EAGAIN on Linux: the name flock(2) documents. */
+	puts(r == 0 ? "OK" : errno == EWOULDBLOCK ? "EWOULDBLOCK" : errno_name(errno));
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *op;
@@ -391,6 +416,8 @@ int main(int argc, char **argv)
 			return puts(res(symlink(a, b))) < 0;
 		if (strcmp(op, "link") == 0)
 			return puts(res(link(a, b))) < 0;
+		if (strcmp(op, "flock") == 0)
+			return do_flock(a, b);
 		return usage();
 	}
 

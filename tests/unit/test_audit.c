@@ -333,6 +333,34 @@ static void test_audit_ring_renders_one_valid_json_line_per_event(void **state)
 	free(buf);
 }
 
+/* Lines carry the pin's version the event knows, null when it knows none; so do change rings. */
+static void test_audit_lines_carry_the_version_or_null(void **state)
+{
+	struct audit *changes = audit_new_changes(4);
+	struct audit_event ev = {.uid = 0, .success = true, .version = 1796303603192255};
+	struct audit *rings[] = {*state, changes};
+
+	assert_non_null(changes);
+	snprintf(ev.operation, sizeof(ev.operation), "upsert");
+	snprintf(ev.tenant, sizeof(ev.tenant), "acme");
+	snprintf(ev.key, sizeof(ev.key), "k");
+	for (size_t i = 0; i < 2; i++) {
+		uint64_t cursor = 0;
+		char *buf = NULL;
+		size_t len = 0, cap = 0;
+
+		ev.version = 1796303603192255;
+		audit_submit(rings[i], NULL, &ev);
+		ev.version = 0;
+		audit_submit(rings[i], NULL, &ev);
+		assert_int_equal(audit_read(rings[i], &cursor, NULL, NULL, &buf, &len, &cap), 2);
+		assert_non_null(strstr(buf, "\"version\":1796303603192255}\n"));
+		assert_non_null(strstr(buf, "\"version\":null}\n"));
+		free(buf);
+	}
+	audit_free(changes);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -343,6 +371,8 @@ int main(void)
 	    cmocka_unit_test_setup_teardown(test_audit_share_comes_back_after_writing, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_one_refused_row_costs_only_itself, setup,
+					    teardown),
+	    cmocka_unit_test_setup_teardown(test_audit_lines_carry_the_version_or_null, setup,
 					    teardown),
 	    cmocka_unit_test_setup_teardown(test_audit_ring_renders_one_valid_json_line_per_event,
 					    setup, teardown),

@@ -1,6 +1,6 @@
 # Who may use each /.system file: metrics prometheus:query and a binding
 # scoped to "*" (it counts every tenant's operations); audit
-# memory_pin:admin; policy policy:read; reload (write) policy:write; routes
+# memory_pin:admin (and locks); policy policy:read; reload (write) policy:write; routes
 # prometheus:query and a binding scoped to "*"; expire (write)
 # memory_pin:admin; whoami, health, events and credentials anyone (with a
 # policy loaded, even a uid bound to nothing).
@@ -28,6 +28,7 @@ check()   # FILE MODE EXPECTED...
 }
 check metrics open-r  OK     EACCES EACCES EACCES OK     EACCES
 check audit   open-r  OK     EACCES EACCES OK     EACCES EACCES
+check locks   open-r  OK     EACCES EACCES OK     EACCES EACCES
 check policy  open-r  OK     OK     OK     OK     OK     EACCES
 check routes  open-r  OK     EACCES EACCES EACCES OK     EACCES
 check reload  open-w  OK     EACCES EACCES OK     EACCES EACCES

@@ -44,11 +44,19 @@ step "migrate down reverts the SQLite schema too, one version at a time"
     cat "$CASE_DIR/down.log" >&2
     fail "pinctl migrate down failed"
 }
-assert_eq "$(rt_sqlite "$a" "SELECT count(*) FROM pragma_table_info('memory_pins') WHERE name = 'changed_at'")" 0 \
-    "a.db's schema 2 columns after one migrate down"
+assert_eq "$(rt_sqlite "$a" "SELECT count(*) FROM pragma_table_info('memory_pins') WHERE name = 'version'")" 0 \
+    "a.db's schema 3 column after one migrate down"
+assert_eq "$(rt_sqlite "$a" "SELECT count(*) FROM pragma_table_info('memory_pins') WHERE name = 'changed_at'")" 1 \
+    "a.db's schema 2 columns still there"
 "$PINCTL" --config "$CONFIG" migrate down >>"$CASE_DIR/down.log" 2>&1 || {
     cat "$CASE_DIR/down.log" >&2
     fail "the second pinctl migrate down failed"
+}
+assert_eq "$(rt_sqlite "$a" "SELECT count(*) FROM pragma_table_info('memory_pins') WHERE name = 'changed_at'")" 0 \
+    "a.db's schema 2 columns after two migrate downs"
+"$PINCTL" --config "$CONFIG" migrate down >>"$CASE_DIR/down.log" 2>&1 || {
+    cat "$CASE_DIR/down.log" >&2
+    fail "the third pinctl migrate down failed"
 }
 assert_eq "$(rt_sqlite "$a" "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'memory_pins'")" 0 \
     "memory_pins in a.db after migrate down"

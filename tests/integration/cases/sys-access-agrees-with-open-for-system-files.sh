@@ -24,10 +24,10 @@ check() # UID FILE r|w: access must equal open
 mismatches=()
 step "each combination: access answers what open answers"
 for u in 20001 20005 20009; do
-    for f in metrics audit events policy routes whoami health credentials; do
+    for f in metrics audit events policy routes whoami health credentials locks; do
         check $u $f r
     done
-    for f in metrics audit events policy routes whoami health reload expire; do
+    for f in metrics audit events policy routes whoami health reload expire locks; do
         check $u $f w
     done
 done

@@ -1,5 +1,5 @@
 # The /.system/events on mount B shows the changes made on mount A (and by psql)
-# through PostgreSQL NOTIFY: one JSON line {"time","op","tenant","key"} per
+# through PostgreSQL NOTIFY: one JSON line {"time","op","tenant","key","version"} per
 # upsert, delete and expiry, within 2 s; a reader scoped to one tenant never
 # sees another tenant's events, and a uid bound to nothing sees none.
 rb_policy '[{"uid": 0, "roles": ["infra"], "tenants": ["*"]},
@@ -44,7 +44,7 @@ assert_eq "$(rb_poll 2 "$(grep ' acme ' <<<"$all")" seq_of acme.out)" "$(grep ' 
 assert_eq "$(rb_poll 2 "$(grep ' beta ' <<<"$all")" seq_of beta.out)" "$(grep ' beta ' <<<"$all")" "uid scoped to beta on B"
 sleep 0.5
 assert_eq "$(cat "$CASE_DIR/none.out")" "" "unbound uid on B"
-assert_eq "$(jq -c 'keys_unsorted' "$CASE_DIR/root.out" | sort -u)" '["time","op","tenant","key"]' "fields"
+assert_eq "$(jq -c 'keys_unsorted' "$CASE_DIR/root.out" | sort -u)" '["time","op","tenant","key","version"]' "fields"
 assert_eq "$(jq -r '.time' "$CASE_DIR/root.out" | grep -cvE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z$' || true)" 0 "times"
 # the scoped readers' view of A's own feed is filtered too
 assert_eq "$(as_user 20001 cat "$A/.system/events" | jq -r .tenant | sort -u)" acme "uid scoped to acme on A"

@@ -8,7 +8,7 @@ rb_policy '[{"uid": 0, "roles": ["infra"], "tenants": ["*"]},
 rb_config
 mount_pinfs
 for u in 0 20005; do
-    for f in metrics audit events policy routes whoami health; do
+    for f in metrics audit events policy routes whoami health locks; do
         p="$MNT/.system/$f"
         assert_eq "$(as_user $u probe open-w "$p")" EACCES "uid $u, $f: open O_WRONLY"
         assert_eq "$(as_user $u probe open-rw "$p")" EACCES "uid $u, $f: open O_RDWR"
@@ -28,5 +28,5 @@ for u in 0 20005; do
     assert_match "$(as_user $u probe rename "$MNT/.system/metrics" "$MNT/.system/m2")" '^E' "uid $u: rename"
     assert_match "$(as_user $u probe mkdir "$MNT/.system/d")" '^E' "uid $u: mkdir in /.system"
 done
-assert_eq "$(ls "$MNT/.system" | wc -l)" 10 "still ten files"
+assert_eq "$(ls "$MNT/.system" | wc -l)" 11 "still eleven files"
 umount_pinfs

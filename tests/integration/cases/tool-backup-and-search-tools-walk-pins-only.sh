@@ -28,5 +28,5 @@ cmp "$CASE_DIR/rsync-backup/acme/one" "$MNT/acme/one" || fail "acme/one differs"
 
 step "/.system is still there by name"
 assert_eq "$(cat "$MNT/.system/health")" ok "cat /.system/health"
-assert_eq "$(ls "$MNT/.system" | wc -l)" 10 "ls /.system"
+assert_eq "$(ls "$MNT/.system" | wc -l)" 11 "ls /.system"
 umount_pinfs

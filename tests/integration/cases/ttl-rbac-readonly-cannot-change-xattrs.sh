@@ -23,7 +23,7 @@ for t in acme lab; do
 
     step "$t: readonly uid 10001"
     assert_eq "$(as_user 10001 probe getxattr "$f" user.pin.ttl)" "OK 600" "$t: readonly reads the TTL"
-    assert_eq "$(as_user 10001 probe listxattr "$f" | wc -w)" 7 "$t: readonly lists the attributes (OK + 6 names)"
+    assert_eq "$(as_user 10001 probe listxattr "$f" | wc -w)" 8 "$t: readonly lists the attributes (OK + 7 names)"
     assert_eq "$(as_user 10001 probe setxattr "$f" user.pin.ttl 5)" EACCES "$t: readonly sets the TTL"
     assert_eq "$(as_user 10001 probe setxattr "$f" user.pin.source evil)" EACCES "$t: readonly sets the source"
     assert_eq "$(as_user 10001 probe removexattr "$f" user.pin.ttl)" EACCES "$t: readonly removes the TTL"

@@ -12,7 +12,7 @@ setfattr -n user.pin.ttl -v 3600 "$src"
 setfattr -n user.pin.source -v importer "$src"
 echo '{"old":true}' >"$MNT/other/existing"
 ro_filters=(--filter='-x user.pin.id' --filter='-x user.pin.created_at'
-    --filter='-x user.pin.updated_at' --filter='-x user.pin.expires_at')
+    --filter='-x user.pin.updated_at' --filter='-x user.pin.expires_at' --filter='-x user.pin.version')
 for dst in "$MNT/other/new" "$MNT/other/existing"; do
     step "rsync -X $src $dst"
     rsync -X "${ro_filters[@]}" "$src" "$dst" || fail "rsync -X to $dst exited $?"

@@ -766,7 +766,7 @@ rb_audit_json_check()
     /usr/bin/python3 - "$1" <<'PY'
 import json, sys
 want = {"time", "operation", "tenant", "key", "uid", "subject", "success", "error_code",
-        "latency_ms", "value_sha256"}
+        "latency_ms", "value_sha256", "version"}
 n = 0
 for i, line in enumerate(open(sys.argv[1], encoding="utf-8"), 1):
     try:
@@ -1210,17 +1210,19 @@ rt_wait_probe()
 # rows behind them. Used by ttl-xattr-round-trip-*.sh.
 rt_ttl_round_trip()
 {
-    local be=$1 t=$2 f out now exp id created updated
+    local be=$1 t=$2 f out now exp id created updated version
     f=$MNT/$t/k
     mkdir "$MNT/$t"
     echo '{"a":1}' >"$f"
 
-    step "a fresh pin: created_at, updated_at, source, id; no ttl, no expires_at"
-    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at" "listxattr of a fresh pin"
+    step "a fresh pin: created_at, updated_at, source, id, version; no ttl, no expires_at"
+    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at user.pin.version" "listxattr of a fresh pin"
     out=$(getfattr -d --absolute-names "$f")
     id=$(stat -c %i "$f")	# user.pin.id is the pin's number, its st_ino (not the row id)
     created=$(getfattr --only-values --absolute-names -n user.pin.created_at "$f")
     updated=$(getfattr --only-values --absolute-names -n user.pin.updated_at "$f")
+    version=$(getfattr --only-values --absolute-names -n user.pin.version "$f")
+    assert_match "$version" '^[1-9][0-9]*$' "user.pin.version"
     assert_match "$created" "$RT_RFC3339_RE" "user.pin.created_at"
     assert_match "$updated" "$RT_RFC3339_RE" "user.pin.updated_at"
     now=$(date +%s)
@@ -1231,14 +1233,16 @@ rt_ttl_round_trip()
 user.pin.created_at=\"$created\"
 user.pin.id=\"$id\"
 user.pin.source=\"fs\"
-user.pin.updated_at=\"$updated\"" "getfattr -d of a fresh pin"
+user.pin.updated_at=\"$updated\"
+user.pin.version=\"$version\"" "getfattr -d of a fresh pin"
     assert_eq "$(probe getxattr "$f" user.pin.id)" "OK $id" "user.pin.id is the inode number"
     assert_eq "$(probe getxattr "$f" user.pin.ttl)" ENODATA "user.pin.ttl without a TTL"
     assert_eq "$(probe getxattr "$f" user.pin.expires_at)" ENODATA "user.pin.expires_at without a TTL"
     assert_eq "$(attr -l "$f" | sort)" "Attribute \"pin.created_at\" has a ${#created} byte value for $f
 Attribute \"pin.id\" has a ${#id} byte value for $f
 Attribute \"pin.source\" has a 2 byte value for $f
-Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a fresh pin"
+Attribute \"pin.updated_at\" has a ${#updated} byte value for $f
+Attribute \"pin.version\" has a ${#version} byte value for $f" "attr -l of a fresh pin"
 
     step "setfattr user.pin.ttl"
     now=$(date +%s)
@@ -1249,7 +1253,7 @@ Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a 
     (($(rt_epoch "$exp") >= now + 3600 - 5 && $(rt_epoch "$exp") <= now + 3600 + 5)) ||
         fail "expires_at $exp is not now + 3600 ($(date -u -d "@$((now + 3600))" +%FT%TZ))"
     assert_eq "$(rt_xattrs "$f")" \
-        "user.pin.created_at user.pin.expires_at user.pin.id user.pin.source user.pin.ttl user.pin.updated_at" \
+        "user.pin.created_at user.pin.expires_at user.pin.id user.pin.source user.pin.ttl user.pin.updated_at user.pin.version" \
         "listxattr with a TTL"
     assert_eq "$(rt_ttl_row "$be" "$t" k)" "3600|set" "row after setting the TTL"
     assert_match "$(getfattr -d --absolute-names "$f")" "user\.pin\.expires_at=\"$exp\".*user\.pin\.ttl=\"3600\"" \
@@ -1268,7 +1272,8 @@ Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a 
     assert_eq "$(rt_db "$be" "SELECT source FROM @pins WHERE tenant_id = '$t' AND key = 'k'")" importer "source column"
 
     step "read-only, unknown and foreign names"
-    for n in user.pin.id user.pin.created_at user.pin.updated_at user.pin.expires_at user.pin.nope user.other \
+    for n in user.pin.id user.pin.created_at user.pin.updated_at user.pin.expires_at user.pin.version \
+        user.pin.nope user.other \
         security.pinfs_test system.pinfs_test; do
         assert_eq "$(probe setxattr "$f" "$n" 5)" ENOTSUP "setxattr $n"
     done
@@ -1283,7 +1288,7 @@ Attribute \"pin.updated_at\" has a ${#updated} byte value for $f" "attr -l of a 
     setfattr -x user.pin.ttl "$f"
     assert_eq "$(probe getxattr "$f" user.pin.ttl)" ENODATA "ttl after removing it"
     assert_eq "$(probe getxattr "$f" user.pin.expires_at)" ENODATA "expires_at after removing the TTL"
-    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at" "listxattr after removing the TTL"
+    assert_eq "$(rt_xattrs "$f")" "user.pin.created_at user.pin.id user.pin.source user.pin.updated_at user.pin.version" "listxattr after removing the TTL"
     assert_eq "$(rt_ttl_row "$be" "$t" k)" "none|null" "row after removing the TTL"
     attr -q -s pin.ttl -V 60 "$f"
     attr -q -r pin.ttl "$f"
@@ -2040,4 +2045,112 @@ except OSError as e:
     rv_assert_unharmed kept "$MNT/hidden"
     rv_stop
     umount_pinfs
+}
+
+# ---- locks and conditional commits (issue 16) ----
+
+# lk_hold FILE MODE [UID]: starts a process (as UID, default root) that
+# opens FILE and takes MODE on it (flock-ex, flock-sh, fcntl-wr, fcntl-rd),
+# waiting as long as it takes, then holds it until killed. Returns once it
+# holds the lock (10 s deadline); LK_PID is the holder.
+lk_hold()
+{
+    local file=$1 mode=$2 uid=${3:-0} ready=$CASE_DIR/lk.d/ready.$RANDOM i
+    # A directory every uid may leave its mark in.
+    [[ -d "$CASE_DIR/lk.d" ]] || mkdir -m 1777 -- "$CASE_DIR/lk.d"
+    rm -f -- "$ready"
+    # Not through as_user: a function in the background is a subshell, and
+    # LK_PID must be the holder itself (setpriv and env exec it).
+    # shellcheck disable=SC2016
+    setpriv --reuid "$uid" --regid "$uid" --clear-groups \
+        env -i PATH=/usr/bin:/bin LC_ALL=C HOME=/ /usr/bin/python3 -c '
+import fcntl, os, sys, time
+path, mode, ready = sys.argv[1:4]
+f = open(path, "r+" if mode == "fcntl-wr" else "r")
+if mode == "flock-ex":
+    fcntl.flock(f, fcntl.LOCK_EX)
+elif mode == "flock-sh":
+    fcntl.flock(f, fcntl.LOCK_SH)
+else:
+    fcntl.lockf(f, fcntl.LOCK_EX if mode == "fcntl-wr" else fcntl.LOCK_SH)
+open(ready, "w").close()
+time.sleep(3600)' "$file" "$mode" "$ready" &
+    LK_PID=$!
+    for ((i = 0; i < 200; i++)); do
+        [[ -e "$ready" ]] && return 0
+        pid_running "$LK_PID" || fail "lk_hold $file $mode: the holder exited"
+        sleep 0.05
+    done
+    fail "lk_hold $file $mode: no lock within 10 s"
+}
+
+# lk_stop PID: kills a holder (SIGKILL) and reaps it.
+lk_stop()
+{
+    kill -9 "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# lk_counter_workers MODE ROUNDS FILE...: one process per FILE (a pin's
+# path on some mount; repeat it for several processes on one mount), each
+# doing ROUNDS increments of the counter in it: read, +1, write. MODE
+# flock: each under "flock FILE -c"; none: no lock, a short pause between
+# the read and the write. Waits for all; a failed process fails the case.
+lk_counter_workers()
+{
+    local mode=$1 rounds=$2 f p pids=()
+    shift 2
+    cat >"$CASE_DIR/lk-counter.sh" <<'SH'
+export PIN=$2
+for ((i = 0; i < $3; i++)); do
+    if [[ $1 == flock ]]; then
+        flock "$PIN" -c 'n=$(cat "$PIN") && echo $((n + 1)) >"$PIN"' || exit 1
+    else
+        { n=$(cat "$PIN") && sleep 0.002 && echo $((n + 1)) >"$PIN"; } || exit 1
+    fi
+done
+SH
+    for f in "$@"; do
+        bash "$CASE_DIR/lk-counter.sh" "$mode" "$f" "$rounds" &
+        pids+=($!)
+    done
+    for p in "${pids[@]}"; do
+        wait "$p" || fail "a counter process ($mode) failed"
+    done
+}
+
+# lk_free FILE: true when an exclusive flock on FILE can be had at once.
+lk_free()
+{
+    [[ "$(probe flock "$1" ex-nb)" == OK ]]
+}
+
+# lk_cas_worker FILE N: a Python process doing N increments of the counter
+# in FILE without a lock, each a conditional commit retried on ESTALE:
+# open, the version of what it read (user.pin.version), the value,
+# user.pin.expect_version, the new value, close. Prints how many commits
+# were refused.
+lk_cas_worker()
+{
+    /usr/bin/python3 - "$1" "$2" <<'PY'
+import errno, os, sys
+path, n = sys.argv[1], int(sys.argv[2])
+refused = 0
+for _ in range(n):
+    while True:
+        fd = os.open(path, os.O_RDWR)
+        version = os.getxattr(fd, "user.pin.version")
+        value = int(os.pread(fd, 4096, 0))
+        os.setxattr(fd, "user.pin.expect_version", version)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, b"%d\n" % (value + 1), 0)
+        try:
+            os.close(fd)
+            break
+        except OSError as e:
+            if e.errno != errno.ESTALE:
+                raise
+            refused += 1
+print(refused)
+PY
 }
