@@ -8,7 +8,6 @@
 #include "fs_access.h"
 #include "fs_generation.h"
 #include "fs_i.h"
-#include "fs_revoke.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -274,7 +273,7 @@ void fs_grant_init(struct fs *fs, struct fs_grant *g, const struct pfs_subject *
 
 bool fs_grant_current(struct fs *fs, const struct fs_grant *g, const struct pfs_subject *who)
 {
-	return g->gen == fs_revoke_generation(fs) + 1 && g->uid == who->uid &&
+	return g->gen == fs_access_generation(fs) + 1 && g->uid == who->uid &&
 	       g->gid == who->gid && g->pid == who->pid &&
 	       (!g->until_s || time_now_us() / 1000000 < g->until_s);
 }
@@ -282,7 +281,7 @@ bool fs_grant_current(struct fs *fs, const struct fs_grant *g, const struct pfs_
 int fs_grant_check(struct fs *fs, struct fs_grant *g, const struct pfs_subject *who,
 		   const char *tenant, unsigned actions)
 {
-	uint64_t gen = fs_revoke_generation(fs);	/* before deciding: a change meanwhile counts */
+	uint64_t gen = fs_access_generation(fs);	/* before deciding: a change meanwhile counts */
 	int r = 0;
 
 	if (fs_grant_current(fs, g, who))

@@ -66,7 +66,7 @@ int fs_route_allow(struct fs *fs, const struct pfs_subject *who, const char *ten
  * Guarded by the handle's own lock.
  */
 struct fs_grant {
-	uint64_t gen;		/* fs_revoke_generation() + 1 when decided; 0: never */
+	uint64_t gen;		/* fs_access_generation() + 1 when decided; 0: never */
 	uid_t uid;		/* whom it was decided for */
 	gid_t gid;
 	pid_t pid;
@@ -76,7 +76,7 @@ struct fs_grant {
 
 /*
  * Seeds g with the open's own decision: who was allowed the open's rights
- * at generation gen (fs_revoke_generation() read before that decision).
+ * at generation gen (fs_access_generation() read before that decision).
  */
 void fs_grant_init(struct fs *fs, struct fs_grant *g, const struct pfs_subject *who,
 		   uint64_t gen);

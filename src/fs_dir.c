@@ -8,7 +8,6 @@
 #include "fs_names.h"
 #include "fs_pending.h"
 #include "fs_pin.h"
-#include "fs_revoke.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -326,7 +325,7 @@ int fs_dir_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 {
 	struct fs_dir *d;
 	char *tenant = NULL;
-	uint64_t gen = fs_revoke_generation(fs);
+	uint64_t gen = fs_access_generation(fs);
 	int r;
 
 	r = fs_names_resolve_dir(fs, nodeid, &tenant);
@@ -413,7 +412,7 @@ static int dir_check(struct fs *fs, const struct pfs_subject *who, struct fs_dir
 		return fs_grant_check(fs, &d->grant, who, d->tenant, FS_ALLOW(POLICY_READ));
 	if (!d->root || fs_grant_current(fs, &d->grant, who))
 		return d->root ? d->grant.result : 0;
-	gen = fs_revoke_generation(fs);
+	gen = fs_access_generation(fs);
 	dir_clear_page(d);
 	d->pos = 0;
 	d->next_off = 2;	/* readdir skips to the caller's offset again */

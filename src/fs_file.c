@@ -2,12 +2,11 @@
 /* Open pin files: snapshots, staging and commits (see fs_file.h). */
 #include "fs_file.h"
 #include "fs_access.h"
-#include "fs_feed.h"
+#include "fs_commit.h"
 #include "fs_generation.h"
 #include "fs_names.h"
 #include "fs_pending.h"
 #include "fs_pin.h"
-#include "fs_revoke.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -334,7 +333,7 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	struct pending *p;
 	struct pin_file *f;
 	int64_t started = time_now_us();
-	uint64_t gen = fs_revoke_generation(fs);
+	uint64_t gen = fs_access_generation(fs);
 	unsigned no;
 	int r;
 
@@ -419,7 +418,7 @@ int fs_file_create(struct fs *fs, const struct pfs_subject *who, uint64_t parent
 	enum path_create_class cls;
 	struct backend *be;
 	struct pin_file *f;
-	uint64_t gen = fs_revoke_generation(fs);
+	uint64_t gen = fs_access_generation(fs);
 	unsigned no;
 	int r;
 
@@ -683,99 +682,6 @@ out:
 	return r;
 }
 
-/*
- * Audits a commit. The hash is of the canonical text, what a reader gets:
- * "cat PIN | sha256sum" starts with the audit's value_sha256.
- */
-static void audit_commit(struct fs *fs, struct pin_file *f, const char *key, int r,
-			 const char *compact, size_t len, int64_t started, int64_t version)
-{
-	PFS_AUTOFREE char *pretty = NULL;
-	size_t plen = 0;
-
-	if (r == 0 && pin_json_render(compact, len, PIN_JSON_PRETTY, PIN_JSON_UNLIMITED, &pretty,
-				      &plen, NULL) < 0)
-		pretty = NULL;
-	fs_audit_version(fs, f->be, &f->who, "upsert", f->tenant, key, r, pretty, plen, started,
-			 version);
-}
-
-/*
- * Parses the staged bytes as one JSON document; *ret_value is its
- * canonical compact form (numbers as PostgreSQL prints them). What readers
- * will get, indentation and expanded numbers included, is what is limited.
- */
-static int commit_validate(struct fs *fs, struct pin_file *f, const char *key, char **ret_value,
-			   size_t *ret_len)
-{
-	struct pfs_error err = {0};
-	int r = pin_json_canonicalize(f->buf ? f->buf : "", f->len,
-				      fs_gen_limit(fs, &fs->max_value_bytes), ret_value, ret_len,
-				      NULL, &err);
-
-	if (r == -EINVAL || r == -EFBIG)
-		pfs_log_rejection(r == -EFBIG ? "memory_pin.too_large" : "memory_pin.invalid_json",
-				  "\"%s/%s\" by uid %u: %s", f->tenant, key, (unsigned)f->who.uid,
-				  err.message);
-	return r;
-}
-
-/* A scratch file's validated content is kept private until renamed onto a key. */
-static int commit_scratch(struct fs *fs, struct pin_file *f, char **value, size_t len)
-{
-	pthread_mutex_lock(&fs->pending_lock);
-	free(f->pending->value);
-	f->pending->value = steal_ptr(value);
-	f->pending->value_len = len;
-	clock_gettime(CLOCK_REALTIME, &f->pending->mtime);
-	pthread_mutex_unlock(&fs->pending_lock);
-	f->dirty = false;
-	return 0;
-}
-
-/*
- * Upserts value under key, with the metadata the writer set on the open
- * file; conditional when the writer set an expected version (on the handle
- * or, before its first commit, on the name it created). *ret_version: the
- * version written, or the one a refused conditional commit expected.
- */
-static int commit_write(struct fs *fs, struct pin_file *f, const char *key, const char *value,
-			size_t len, int64_t *ret_version)
-{
-	struct pin_write w = {.value = value, .value_len = len, .source = "fs",
-			      .ttl_op = PIN_TTL_KEEP};
-	char source[PIN_SOURCE_MAX];
-	int r;
-
-	/* cp -a sets user.pin.source before it closes: that, not "fs", is the writer's word. */
-	if (f->xsource[0])
-		w.source = f->xsource;
-	/* xattrs set on a new file before this first commit go with it. */
-	if (f->pending)
-		fs_pending_apply_xattrs(fs, f->pending, &w, source);
-	if (f->expect_set) {
-		w.conditional = true;
-		w.expect_version = f->expect_version;
-	}
-	r = backend_pin_upsert(f->be, f->tenant, key, &w, &f->snap_meta);
-	*ret_version = r == 0 ? f->snap_meta.version : w.expect_version;
-	if (r == 0 && w.conditional) {
-		/* The handle now holds the version it made: its next commit expects that. */
-		f->expect_set = true;
-		f->expect_version = f->snap_meta.version;
-	}
-	if (r == -EEXIST)
-		r = -EIO;	/* an upsert cannot collide: the backend misbehaved */
-	if (r == -EIO)
-		pfs_log(LOG_WARNING, "memory_store.backend_error: could not write \"%s/%s\"",
-			f->tenant, key);
-	if (r == -ESTALE)
-		pfs_log_rejection("memory_pin.conflict",
-				  "\"%s/%s\" by uid %u: not at version %lld any more, not written",
-				  f->tenant, key, (unsigned)f->who.uid, (long long)w.expect_version);
-	return r;
-}
-
 /* After a commit: the next read pass sees it, and a created name is now a pin. */
 static void file_committed(struct fs *fs, struct pin_file *f, char **key)
 {
@@ -792,17 +698,14 @@ static void file_committed(struct fs *fs, struct pin_file *f, char **key)
 }
 
 /*
- * Commits the staged bytes in one pass: validate, authorize (the opener's
- * rights now, not when it opened), write through the backend, audit, tell
- * the caches and the feed. A scratch file stops after validating: its
- * content waits for the rename. Caller holds f->lock.
+ * Commits what f staged, under the name it has now (a created file follows
+ * renames), with what was set on it (source, expected version): fs_commit
+ * runs the pass. Caller holds f->lock.
  */
 static int file_commit(struct fs *fs, struct pin_file *f)
 {
 	PFS_AUTOFREE char *key = NULL;
-	PFS_AUTOFREE char *value = NULL;
-	int64_t started = time_now_us(), version = 0;
-	size_t len = 0;
+	struct fs_commit c;
 	bool scratch;
 	int r;
 
@@ -813,19 +716,24 @@ static int file_commit(struct fs *fs, struct pin_file *f)
 	r = file_name(fs, f, &key, &scratch);
 	if (r < 0)
 		return r;
-	r = commit_validate(fs, f, key, &value, &len);
-	if (r == 0 && scratch)
-		return commit_scratch(fs, f, &value, len);
-	if (r == 0)
-		r = fs_allow(fs, &f->who, f->tenant, POLICY_WRITE);
-	if (r == 0)
-		r = commit_write(fs, f, key, value, len, &version);
-	audit_commit(fs, f, key, r, value, len, started, version);
+	c = (struct fs_commit){.who = &f->who, .be = f->be, .backend_no = f->backend_no,
+			       .tenant = f->tenant, .key = key, .staged = f->buf,
+			       .staged_len = f->len, .source = f->xsource, .pending = f->pending,
+			       .scratch = scratch, .conditional = f->expect_set,
+			       .expect_version = f->expect_version};
+	r = fs_commit(fs, &c);
 	if (r < 0)
 		return r;
-	/* A created file's first commit adds an entry to its tenant. */
-	fs_changed_version(fs, f->backend_no, PIN_CHANGE_UPSERT, f->tenant, key, f->pending != NULL,
-			   version);
+	if (scratch) {
+		f->dirty = false;	/* validated, kept for the rename */
+		return 0;
+	}
+	f->snap_meta = c.meta;
+	/* A conditional handle now holds the version it made: its next commit expects that. */
+	if (c.was_conditional) {
+		f->expect_set = true;
+		f->expect_version = c.meta.version;
+	}
 	file_committed(fs, f, &key);
 	return 0;
 }

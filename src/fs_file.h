@@ -14,8 +14,8 @@
  *     may have been taken away (fs_file_check): a read, write, fsync or
  *     fstat through a descriptor works only while the same open would be
  *     allowed now (issue 13 item 5);
- *   - flush and fsync commit: validate, authorize, write through the
- *     backend, audit, tell the caches and the feed (file_commit);
+ *   - flush and fsync commit (fs_commit.h: validate, authorize, write
+ *     through the backend, audit, tell the caches and the feed);
  *   - open files and staged bytes are bounded by max_open_files and
  *     max_staged_bytes, each with a share per uid (fs_limit_take): a uid
  *     past its share gets EMFILE (opens) or ENOMEM (writes), the others

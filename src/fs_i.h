@@ -160,6 +160,17 @@ static inline bool fs_privileged(const struct fs *fs, uid_t uid)
 	return uid == 0 || uid == fs->opts.owner_uid;
 }
 
+/*
+ * The access generation: changes whenever access may have been taken away
+ * (a policy swap, a token bound or unbound, a bound token's expiry), so
+ * every open handle checks its caller again (fs_grant_check). Bumped by
+ * fs_revoke.c only.
+ */
+static inline uint64_t fs_access_generation(struct fs *fs)
+{
+	return __atomic_load_n(&fs->access_gen, __ATOMIC_ACQUIRE);
+}
+
 /* Whether nodeid is /.system or one of its files. */
 static inline bool fs_is_system_node(uint64_t nodeid)
 {

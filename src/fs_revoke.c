@@ -32,11 +32,6 @@ void fs_revoke_destroy(struct fs *fs)
 	pthread_cond_destroy(&fs->revoke_wake);
 }
 
-uint64_t fs_revoke_generation(struct fs *fs)
-{
-	return __atomic_load_n(&fs->access_gen, __ATOMIC_ACQUIRE);
-}
-
 void fs_revoke_note(struct fs *fs)
 {
 	pthread_mutex_lock(&fs->revoke_lock);

@@ -4,7 +4,7 @@
  * reload, a token bound or unbound, a bound token's expiry). Issue 13
  * items 4 and 5; docs/decisions.md, "Revocation reaches what is held".
  *
- *   - fs_revoke_generation() changes at once: every open handle then
+ *   - fs_access_generation() (fs_i.h) changes at once: every open handle then
  *     checks its caller's rights again before its next request
  *     (fs_grant_check in fs_access.h), so a held descriptor stops working
  *     when the same open would be refused now;
@@ -45,8 +45,5 @@ void fs_revoke_stop(struct fs *fs);
  * could reach through its caches.
  */
 void fs_revoke_note(struct fs *fs);
-
-/* Changes whenever access may have been taken away (bound tokens' expiries included). */
-uint64_t fs_revoke_generation(struct fs *fs);
 
 #endif /* PINFS_FS_REVOKE_H */
