@@ -557,11 +557,12 @@ static int cmp_key(const void *a, const void *b, void *arg)
 static int check_keys(struct render *r)
 {
 	size_t from = r->kstart[r->depth], n = r->nkeys - from;
-	struct keyref *k = r->keys + from;
+	struct keyref *k;
 
 	r->nkeys = from;
 	if (n < 2)
-		return 1;
+		return 1; /* and r->keys may still be NULL */
+	k = r->keys + from;
 	qsort_r(k, n, sizeof(*k), cmp_key, r->buf);
 	for (size_t i = 1; i < n; i++) {
 		if (cmp_key(&k[i - 1], &k[i], r->buf) == 0) {
