@@ -113,12 +113,17 @@ except OSError as e:
     print(errno.errorcode[e.errno])
 PY
 coproc CREATOR { /usr/bin/python3 -u "$CASE_DIR/creator.py" "$MNT/acme/new"; }
-read -r line <&"${CREATOR[0]}"
+# bash unsets CREATOR_PID and closes CREATOR's descriptors once it reaps the
+# coprocess, which can be before the last read: keep the pid and dups.
+creator_pid=$CREATOR_PID
+exec {creator_out}<&"${CREATOR[0]}" {creator_in}>&"${CREATOR[1]}"
+read -r line <&"$creator_out"
 assert_eq "$line" staged "the creator staged its value"
 pg_sql "INSERT INTO system.memory_pins (tenant_id, key, value) VALUES ('acme', 'new', '\"theirs\"')"
-echo go >&"${CREATOR[1]}"
-read -r out <&"${CREATOR[0]}"
-wait "$CREATOR_PID" || true
+echo go >&"$creator_in"
+read -r out <&"$creator_out"
+wait "$creator_pid" || true
+exec {creator_out}<&- {creator_in}>&-
 assert_eq "$out" ESTALE "a creation that found the key taken"
 assert_eq "$(jq -c . "$MNT/acme/new")" '"theirs"' "the other writer's value stays"
 assert_eq "$(probe setxattr "$MNT/acme/new" user.pin.expect_version 0)" EINVAL \
