@@ -171,10 +171,10 @@ static inline uint64_t fs_access_generation(struct fs *fs)
 	return __atomic_load_n(&fs->access_gen, __ATOMIC_ACQUIRE);
 }
 
-/* Whether nodeid is /.system or one of its files. */
+/* Whether nodeid is /.system or one of its files (a stream reader's node too). */
 static inline bool fs_is_system_node(uint64_t nodeid)
 {
-	return nodeid >= INODE_SYSTEM_DIR && nodeid <= INODE_SYSTEM_LAST;
+	return inode_is_system(nodeid);
 }
 
 #endif /* PINFS_FS_I_H */

@@ -106,12 +106,49 @@ static struct sys_file *sys_file_of(struct fs_file *f)
 }
 #define SYS_ID(i) ((uint64_t)(INODE_SYSTEM_DIR + 1 + (i)))
 
+/*
+ * A stream's size is the reader's own (what its handle has rendered, and
+ * only its tenants'), but the kernel keeps one size per node, and trusts it
+ * until the next jiffy even with a zero attribute timeout: a tail started
+ * in the same few milliseconds as another reader's fstat took that
+ * reader's size for its own end (and read an older event, or waited past
+ * its real end). So every reader gets a node of its own: a lookup of a
+ * stream answers a node id that names the file and the calling process
+ * (INODE_SYSTEM_READER, the file's index in the low 8 bits, a mix of uid,
+ * gid and pid in the 55 between), with no entry caching, so the next
+ * process's path walk looks it up again. Two readers share a node only if
+ * 55 bits of the mix collide; that only lets one of them see the other's
+ * size within one jiffy. st_ino stays the file's own.
+ */
+static uint64_t reader_node(const struct pfs_subject *who, size_t i)
+{
+	uint64_t h = ((uint64_t)who->uid << 32 | (uint64_t)who->gid) ^
+		     ((uint64_t)(uint32_t)who->pid * UINT64_C(0x9e3779b97f4a7c15));
+
+	/* splitmix64's finalizer */
+	h ^= h >> 30;
+	h *= UINT64_C(0xbf58476d1ce4e5b9);
+	h ^= h >> 27;
+	h *= UINT64_C(0x94d049bb133111eb);
+	h ^= h >> 31;
+	return INODE_SYSTEM_READER | ((h << 8) & ~INODE_SYSTEM_READER) | (uint64_t)i;
+}
+
+/* The file a node id names: SYS_ID of its index (a reader's node too). */
+static uint64_t file_node(uint64_t nodeid)
+{
+	return (nodeid & INODE_SYSTEM_READER) ? SYS_ID(nodeid & 0xff) : nodeid;
+}
+
 static const struct sysfile *sysfile_of(uint64_t nodeid)
 {
+	nodeid = file_node(nodeid);
 	if (nodeid <= INODE_SYSTEM_DIR || nodeid > INODE_SYSTEM_DIR + N_SYSFILES)
 		return NULL;
 	return &sysfiles[nodeid - INODE_SYSTEM_DIR - 1];
 }
+
+static off_t fresh_size(struct fs *fs, uint64_t nodeid, const struct pfs_subject *who);
 
 static void fs_system_dir_stat(const struct fs *fs, struct stat *st)
 {
@@ -161,10 +198,18 @@ int fs_system_lookup(struct fs *fs, const struct pfs_subject *who, uint64_t pare
 	for (size_t i = 0; i < N_SYSFILES; i++) {
 		if (strcmp(sysfiles[i].name, name) != 0)
 			continue;
+		ret->attr_timeout = 0;
+		if (sysfiles[i].kind == SYS_STREAM) {
+			/* The caller's own node, and the size its open will find. */
+			ret->nodeid = reader_node(who, i);
+			ret->entry_timeout = 0;
+			file_attr(fs, &sysfiles[i], SYS_ID(i), fresh_size(fs, SYS_ID(i), who),
+				  &ret->st);
+			return 0;
+		}
 		ret->nodeid = SYS_ID(i);
 		file_attr(fs, &sysfiles[i], ret->nodeid, 0, &ret->st);
 		ret->entry_timeout = 3600;	/* the names never change */
-		ret->attr_timeout = 0;
 		return 0;
 	}
 	return -ENOENT;
@@ -248,10 +293,25 @@ static int stream_pull(struct fs *fs, struct sys_file *f)
 }
 
 /*
- * fstat(2) reaches FUSE without the file handle, so a stream's size is
- * taken from the handle the calling thread opened on that node, if any:
- * tail -f opens, fstats and reads from one thread.
+ * The size a new open of stream nodeid by who would find now; 0 for a
+ * caller who may not read it (the size of what it may not read is not
+ * its to know, and asking is not a denial to record).
  */
+static off_t fresh_size(struct fs *fs, uint64_t nodeid, const struct pfs_subject *who)
+{
+	const struct sysfile *sf = sysfile_of(nodeid);
+	struct sys_file probe = {.sysid = (unsigned)file_node(nodeid), .who = *who};
+	off_t size = 0;
+
+	if (!sf || (sf->read_res && !fs_visible(fs, who, sf->read_res, sf->read_act,
+						 sf->need_all_tenants ? "*" : NULL)))
+		return 0;
+	if (stream_pull(fs, &probe) == 0)
+		size = (off_t)(probe.stream_base + probe.snap_len);
+	free(probe.snap);
+	return size;
+}
+
 /* The size one open file of a stream or command can read. Caller holds f's node. */
 static off_t handle_size(struct fs *fs, const struct sysfile *sf, struct sys_file *f)
 {
@@ -267,25 +327,27 @@ static off_t handle_size(struct fs *fs, const struct sysfile *sf, struct sys_fil
 }
 
 /*
- * fstat(2) reaches FUSE without the file handle, so a stream's size is
- * taken from the handle the calling thread opened on that node, if any:
- * tail -f opens, fstats and reads from one thread. sys_lock keeps the
+ * A stat(2) that reaches FUSE without the file handle (stat by name; some
+ * kernels' fstat) takes a stream's size from the handle the calling thread
+ * opened on that file, if any: tail -f opens, fstats and reads from one
+ * thread; without one, the size a new open would find. sys_lock keeps the
  * handle from being released meanwhile (lock order: sys_lock, then f->lock).
  */
 static off_t caller_handle_size(struct fs *fs, const struct sysfile *sf,
 				const struct pfs_subject *who, uint64_t nodeid)
 {
-	off_t size = 0;
+	uint64_t id = file_node(nodeid);
+	off_t size = -1;
 
 	pthread_mutex_lock(&fs->sys_lock);
 	for (struct sys_file *f = fs->sys_files; f; f = f->next_open) {
-		if (f->sysid == nodeid && f->who.pid == who->pid && f->who.uid == who->uid) {
+		if (f->sysid == id && f->who.pid == who->pid && f->who.uid == who->uid) {
 			size = handle_size(fs, sf, f);
 			break;
 		}
 	}
 	pthread_mutex_unlock(&fs->sys_lock);
-	return size;
+	return size >= 0 ? size : fresh_size(fs, id, who);
 }
 
 int fs_system_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
@@ -305,7 +367,7 @@ int fs_system_getattr(struct fs *fs, const struct pfs_subject *who, uint64_t nod
 		size = handle_size(fs, sf, sys_file_of(file));
 	else if (sf->kind == SYS_STREAM)
 		size = caller_handle_size(fs, sf, who, nodeid);
-	file_attr(fs, sf, nodeid, size, ret);
+	file_attr(fs, sf, file_node(nodeid), size, ret);
 	return 0;
 }
 
@@ -411,7 +473,7 @@ int fs_system_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid
 	}
 	pthread_mutex_init(&f->lock, NULL);
 	f->base.kind = FS_FILE_SYSTEM;
-	f->sysid = (unsigned)nodeid;
+	f->sysid = (unsigned)file_node(nodeid);
 	f->who = *who;
 	f->writable = acc != O_RDONLY;
 	/* ": > credentials" writes nothing, and means it: an empty value. */

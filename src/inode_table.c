@@ -259,8 +259,8 @@ int inode_table_resolve(struct inode_table *t, uint64_t nodeid, enum inode_kind 
 		*ret_tenant = *ret_key = NULL;
 		return 0;
 	}
-	if (nodeid < INODE_FIRST_DYNAMIC) {
-		if (nodeid < INODE_SYSTEM_DIR || nodeid > INODE_SYSTEM_LAST)
+	if (nodeid < INODE_FIRST_DYNAMIC || inode_is_system(nodeid)) {
+		if (!inode_is_system(nodeid))
 			return -ENOENT;
 		*ret_kind = INODE_KIND_SYSTEM;
 		*ret_tenant = *ret_key = NULL;
@@ -288,7 +288,7 @@ void inode_table_forget(struct inode_table *t, uint64_t nodeid, uint64_t nlookup
 {
 	struct node **pp, *n;
 
-	if (nodeid < INODE_FIRST_DYNAMIC)
+	if (nodeid < INODE_FIRST_DYNAMIC || inode_is_system(nodeid))
 		return;
 	pthread_mutex_lock(&t->lock);
 	pp = id_slot(t, nodeid);

@@ -32,6 +32,19 @@
 #define INODE_SYSTEM_DIR 2
 #define INODE_SYSTEM_LAST 63
 #define INODE_FIRST_DYNAMIC 1024
+/*
+ * Node ids with this bit are one reader's node of a /.system stream
+ * (fs_system.c): the rest of the id names the file and the reader. The
+ * table never hands them out (its ids count up from INODE_FIRST_DYNAMIC).
+ */
+#define INODE_SYSTEM_READER (UINT64_C(1) << 63)
+
+/* Whether nodeid is /.system, one of its files, or a reader's node of one. */
+static inline bool inode_is_system(uint64_t nodeid)
+{
+	return (nodeid >= INODE_SYSTEM_DIR && nodeid <= INODE_SYSTEM_LAST) ||
+	       (nodeid & INODE_SYSTEM_READER);
+}
 
 enum inode_kind { INODE_KIND_ROOT, INODE_KIND_TENANT, INODE_KIND_PIN, INODE_KIND_SYSTEM };
 
