@@ -114,7 +114,24 @@ static void test_inode_table_unknown_id_is_enoent(void **state)
 
 	expect_resolve_fails(t, INODE_FIRST_DYNAMIC, -ENOENT);
 	expect_resolve_fails(t, 123456789, -ENOENT);
-	expect_resolve_fails(t, UINT64_MAX, -ENOENT);
+	expect_resolve_fails(t, INODE_SYSTEM_READER - 1, -ENOENT);
+}
+
+static void test_inode_table_stream_reader_ids_are_system(void **state)
+{
+	struct inode_table *t = *state;
+	enum inode_kind kind = INODE_KIND_PIN;
+	char *tenant = (char *)"x", *key = (char *)"y";
+
+	/* /.system streams' per-reader nodes: never handed out, never forgotten. */
+	assert_true(inode_is_system(INODE_SYSTEM_READER | 4));
+	assert_false(inode_is_system(INODE_SYSTEM_READER - 1));
+	assert_int_equal(inode_table_resolve(t, UINT64_MAX, &kind, &tenant, &key), 0);
+	assert_int_equal(kind, INODE_KIND_SYSTEM);
+	assert_null(tenant);
+	assert_null(key);
+	inode_table_forget(t, UINT64_MAX, 1);
+	assert_true(ref(t, "acme", NULL) < INODE_SYSTEM_READER);
 }
 
 static void test_inode_table_id_zero_is_enoent(void **state)
@@ -835,6 +852,7 @@ int main(void)
 	    T(test_inode_table_root_resolves_as_root),
 	    T(test_inode_table_system_dir_resolves_as_system),
 	    T(test_inode_table_unknown_id_is_enoent),
+	    T(test_inode_table_stream_reader_ids_are_system),
 	    T(test_inode_table_id_zero_is_enoent),
 	    T(test_inode_table_tenant_ref_resolves_to_tenant),
 	    T(test_inode_table_pin_ref_resolves_to_pin),
