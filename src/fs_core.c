@@ -305,18 +305,32 @@ int fs_fsync(struct fs *fs, const struct pfs_subject *who, struct fs_file *f)
 
 void fs_release(struct fs *fs, struct fs_file *f)
 {
-	if (f->kind == FS_FILE_SYSTEM)
+	struct pin_file *pf;
+
+	if (f->kind == FS_FILE_SYSTEM) {
 		fs_system_release(fs, f);
-	else
-		fs_file_release(fs, fs_pin_file(f));
+		return;
+	}
+	pf = fs_pin_file(f);
+	/* The FLUSH a close of it would have sent (struct pin_file.noflush). */
+	for (size_t i = 0; i < pf->n_lock_owners; i++)
+		fs_locks_release(fs, FS_LOCK_POSIX, pf->lock_owners[i], pf->nodeid);
+	fs_file_release(fs, pf);
 }
 
-int fs_lock(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, enum fs_lock_kind kind,
-	    uint64_t owner, enum fs_lock_type type, bool wait, struct fs_lock_wait **ret_wait)
+int fs_lock(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, struct fs_file *file,
+	    enum fs_lock_kind kind, uint64_t owner, enum fs_lock_type type, bool wait,
+	    struct fs_lock_wait **ret_wait)
 {
 	*ret_wait = NULL;
 	if (fs_is_system_node(nodeid))
 		return type == FS_LOCK_UNLOCK ? 0 : -ENOLCK;	/* nothing there to share */
+	if (kind == FS_LOCK_POSIX && type != FS_LOCK_UNLOCK && file && file->kind == FS_FILE_PIN) {
+		int r = fs_file_note_lock_owner(fs_pin_file(file), owner);
+
+		if (r < 0)
+			return r;
+	}
 	return fs_locks_take(fs, who, nodeid, kind, owner, type, wait, ret_wait);
 }
 

@@ -4,6 +4,7 @@
 #include "fs_access.h"
 #include "fs_commit.h"
 #include "fs_generation.h"
+#include "fs_lock.h"
 #include "fs_names.h"
 #include "fs_pending.h"
 #include "fs_pin.h"
@@ -141,6 +142,7 @@ static void file_free(struct fs *fs, struct pin_file *f)
 	free(f->snap);
 	free(f->tenant);
 	free(f->key);
+	free(f->lock_owners);
 	pthread_mutex_destroy(&f->lock);
 	memtrim_freed(f->cap + f->snap_len);
 	free(f);
@@ -316,10 +318,12 @@ static int file_setup(struct fs *fs, struct pin_file *f, int flags, struct fs_op
 	/*
 	 * direct_io: every read reaches the daemon and is not clamped to a
 	 * cached size, so each read pass returns one whole current value.
-	 * Every close sends a FLUSH, readers' too: it is what lets go of the
-	 * closing process's fcntl locks (a reader takes shared ones).
+	 * A plain reader's close has nothing to commit: no FLUSH (one round
+	 * trip less per cat). The fcntl locks taken through it, which a FLUSH
+	 * would let go of, go at its release (struct pin_file.noflush).
 	 */
-	*ret_flags = (struct fs_open_flags){.direct_io = true};
+	f->noflush = acc == O_RDONLY && !(flags & O_TRUNC);
+	*ret_flags = (struct fs_open_flags){.direct_io = true, .noflush = f->noflush};
 	return 0;
 }
 
@@ -352,11 +356,19 @@ int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, 
 	f = file_new(fs, who, tenant, key, be, no, &r);
 	if (!f)
 		return r;
+	f->nodeid = nodeid;
 	f->rights = open_rights(flags);
 	fs_grant_init(fs, &f->grant, who, gen);
 	r = file_setup(fs, f, flags, ret_flags);
 	if (r < 0)
 		goto fail;
+	/*
+	 * While someone holds an fcntl lock on the pin, a reader's close must
+	 * let go of its process's locks as POSIX says (any close of the file
+	 * does): it sends its FLUSH.
+	 */
+	if (f->noflush && fs_locks_posix_on(fs, nodeid))
+		f->noflush = ret_flags->noflush = false;
 
 	/*
 	 * A name this uid created and has not committed yet. A scratch file is
@@ -770,6 +782,29 @@ int fs_file_sync(struct fs *fs, const struct pfs_subject *who, struct pin_file *
 		f->reported = true;
 	else if (closing)
 		file_unstage(fs, f);
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+int fs_file_note_lock_owner(struct pin_file *f, uint64_t owner)
+{
+	uint64_t *owners;
+	int r = 0;
+
+	if (!f->noflush)
+		return 0;
+	pthread_mutex_lock(&f->lock);
+	for (size_t i = 0; i < f->n_lock_owners; i++)
+		if (f->lock_owners[i] == owner)
+			goto out;
+	owners = realloc(f->lock_owners, (f->n_lock_owners + 1) * sizeof(*owners));
+	if (!owners) {
+		r = -ENOLCK;
+		goto out;
+	}
+	owners[f->n_lock_owners++] = owner;
+	f->lock_owners = owners;
+out:
 	pthread_mutex_unlock(&f->lock);
 	return r;
 }

@@ -59,6 +59,16 @@ struct pin_file {
 	bool writable;
 	bool append;
 	/*
+	 * A plain read-only open asks for no FLUSH (fs_open_flags.noflush),
+	 * and a FLUSH is where a close lets go of the closing process's fcntl
+	 * locks: so the lock owners that locked through this handle are noted
+	 * (fs_file_note_lock_owner) and let go of at its release (fs_release).
+	 */
+	bool noflush;
+	uint64_t nodeid;
+	uint64_t *lock_owners;
+	size_t n_lock_owners;
+	/*
 	 * user.pin.expect_version set through this handle (fs_file_expect):
 	 * each commit happens only if the pin is still at expect_version, and
 	 * a commit that happened moves it to the version it made.
@@ -90,6 +100,11 @@ static inline struct pin_file *fs_pin_file(struct fs_file *f)
 	return (struct pin_file *)f;	/* base is the first member */
 }
 
+/*
+ * Notes that POSIX lock owner took a lock through f, if f sends no FLUSH
+ * (see struct pin_file.noflush). 0 or -ENOLCK.
+ */
+int fs_file_note_lock_owner(struct pin_file *f, uint64_t owner);
 /* Opens pin node nodeid for who (fs_open's pin half). */
 int fs_file_open(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, int flags,
 		 struct pin_file **ret_file, struct fs_open_flags *ret_flags);

@@ -264,6 +264,20 @@ void fs_locks_release(struct fs *fs, enum fs_lock_kind kind, uint64_t owner, uin
 	free_all(gone);
 }
 
+bool fs_locks_posix_on(struct fs *fs, uint64_t nodeid)
+{
+	struct fs_locks *ls = fs->locks;
+	bool found = false;
+
+	if (!ls)
+		return false;
+	pthread_mutex_lock(&ls->lock);
+	for (struct lock_holder *h = ls->holders; h && !found; h = h->next)
+		found = h->kind == FS_LOCK_POSIX && h->nodeid == nodeid;
+	pthread_mutex_unlock(&ls->lock);
+	return found;
+}
+
 int fs_locks_take(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		  enum fs_lock_kind kind, uint64_t owner, enum fs_lock_type type, bool wait,
 		  struct fs_lock_wait **ret_wait)

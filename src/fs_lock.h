@@ -55,6 +55,8 @@ int fs_locks_test(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid,
 		  enum fs_lock_type type, enum fs_lock_type *ret_type, uint32_t *ret_pid);
 /* Lets go of owner's locks of kind (POSIX: on nodeid only). */
 void fs_locks_release(struct fs *fs, enum fs_lock_kind kind, uint64_t owner, uint64_t nodeid);
+/* Whether any owner holds or waits for a POSIX lock on nodeid through this mount. */
+bool fs_locks_posix_on(struct fs *fs, uint64_t nodeid);
 
 /* One lock held or waited for, as /.system/locks shows it (borrowed strings). */
 struct fs_lock_info {

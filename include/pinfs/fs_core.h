@@ -45,7 +45,7 @@ struct fs_open_flags {
 	bool direct_io;
 	bool keep_cache;
 	bool nonseekable;
-	bool noflush;		/* close needs no FLUSH (pins never: a close lets go of fcntl locks) */
+	bool noflush;		/* close needs no FLUSH (plain read-only pins: see fs_lock) */
 };
 
 /* Options fixed at mount time. */
@@ -197,9 +197,13 @@ typedef void (*fs_lock_done_fn)(void *ctx, int result);
  * -ENOLCK when no more holders fit (pool.lock_connections), -EACCES, -EIO.
  * With wait, a lock held elsewhere makes it return FS_LOCK_WAITING and a
  * wait in *ret_wait, which the caller must start with fs_lock_wait_start.
+ * file is the open file the request came through (NULL if none): a POSIX
+ * lock taken through a file opened with noflush is let go of when that
+ * file is released, since no close of it sends a FLUSH.
  */
-int fs_lock(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, enum fs_lock_kind kind,
-	    uint64_t owner, enum fs_lock_type type, bool wait, struct fs_lock_wait **ret_wait);
+int fs_lock(struct fs *fs, const struct pfs_subject *who, uint64_t nodeid, struct fs_file *file,
+	    enum fs_lock_kind kind, uint64_t owner, enum fs_lock_type type, bool wait,
+	    struct fs_lock_wait **ret_wait);
 /*
  * Starts waiting: done(ctx, result) is called exactly once, from another
  * thread, with 0 (granted), -EINTR (fs_lock_wait_cancel, the holder went,
