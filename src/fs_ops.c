@@ -601,7 +601,8 @@ static void ll_flock(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi, 
 				 : (op & LOCK_SH) ? FS_LOCK_SHARED
 						  : FS_LOCK_UNLOCK;
 	struct fs_lock_wait *w = NULL;
-	int r = fs_lock(fs_of(req), &who, ino, file_of(fi), FS_LOCK_FLOCK, fi->fh, type, !(op & LOCK_NB), &w);
+	int r = fs_lock(fs_of(req), &who, ino, file_of(fi), FS_LOCK_FLOCK, fi->fh, type,
+			!(op & LOCK_NB), &w);
 
 	reply_lock(req, r, w);
 }
@@ -628,7 +629,8 @@ static void ll_setlk(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi,
 		return;
 	}
 	/* Letting go of any range lets go of the whole-file lock: nothing smaller exists. */
-	r = fs_lock(fs_of(req), &who, ino, file_of(fi), FS_LOCK_POSIX, fi->lock_owner, type, sleep != 0, &w);
+	r = fs_lock(fs_of(req), &who, ino, file_of(fi), FS_LOCK_POSIX, fi->lock_owner, type,
+		    sleep != 0, &w);
 	reply_lock(req, r, w);
 }
 
