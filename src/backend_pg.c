@@ -227,11 +227,17 @@ static const struct {
 			      " OR EXISTS (SELECT 1 FROM system.memory_pins"
 			      "            WHERE tenant_id = $1 AND " LIVE ")",
 			      1},
-	/* The tenants row's times if there is one, else its live pins' (see backend.h). */
+	/*
+	 * The tenants row's times if there is one, else its live pins' (see
+	 * backend.h); with a tenants row the NOT EXISTS, an InitPlan, keeps the
+	 * aggregate from reading the tenant's pins.
+	 */
 	[ST_TENANT_TIMES] = {"SELECT 0, " USEC("created_at") ", " USEC("changed_at")
 			     " FROM system.tenants WHERE name = $1"
 			     " UNION ALL SELECT 1, " USEC("min(created_at)") ", " USEC("max(created_at)")
-			     " FROM system.memory_pins WHERE tenant_id = $1 AND " LIVE
+			     " FROM system.memory_pins"
+			     " WHERE NOT EXISTS (SELECT 1 FROM system.tenants WHERE name = $1)"
+			     " AND tenant_id = $1 AND " LIVE
 			     " HAVING count(*) > 0 ORDER BY 1 LIMIT 1",
 			     1},
 	[ST_TENANT_CREATE] = {"INSERT INTO system.tenants (name) SELECT $1"

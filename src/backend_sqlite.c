@@ -105,6 +105,7 @@ enum stmt_id {
 	ST_TENANT_INSERT,
 	ST_TENANT_STATE,
 	ST_TENANT_TIMES,
+	ST_TENANT_TIMES_PINS,
 	ST_TENANT_LIST,
 	ST_TENANT_PURGE_EXPIRED,
 	ST_TENANT_DELETE,
@@ -202,12 +203,16 @@ static const char *const stmt_sql[ST__MAX] = {
     [ST_TENANT_STATE] = "SELECT EXISTS (SELECT 1 FROM tenants WHERE name = ?1),"
 			" EXISTS (SELECT 1 FROM memory_pins"
 			" WHERE tenant_id = ?1 AND pinfs_live(expires_at, ?2))",
-    /* The tenants row's times if there is one, else its live pins' (see backend.h). */
-    [ST_TENANT_TIMES] = "SELECT 0, pinfs_usec(created_at), pinfs_usec(changed_at) FROM tenants"
-			" WHERE name = ?1"
-			" UNION ALL SELECT 1, min(pinfs_usec(created_at)), max(pinfs_usec(created_at))"
-			" FROM memory_pins WHERE tenant_id = ?1 AND pinfs_live(expires_at, ?2)"
-			" HAVING count(*) > 0 ORDER BY 1 LIMIT 1",
+    /*
+     * A tenant's times: its tenants row's, else its live pins' (see
+     * backend.h). Two statements, the second run only without a row: as one
+     * UNION, SQLite aggregated every pin of the tenant on each lookup.
+     */
+    [ST_TENANT_TIMES] = "SELECT pinfs_usec(created_at), pinfs_usec(changed_at) FROM tenants"
+			" WHERE name = ?1",
+    [ST_TENANT_TIMES_PINS] = "SELECT min(pinfs_usec(created_at)), max(pinfs_usec(created_at))"
+			     " FROM memory_pins WHERE tenant_id = ?1 AND pinfs_live(expires_at, ?2)"
+			     " HAVING count(*) > 0",
     [ST_TENANT_LIST] = "SELECT name FROM tenants UNION"
 		       " SELECT tenant_id FROM memory_pins WHERE pinfs_live(expires_at, ?1)"
 		       " ORDER BY 1",
@@ -1467,24 +1472,38 @@ struct tenant_times_args {
 	struct tenant_times times;
 };
 
-static int do_tenant_times(struct sqlite_conn *c, void *ctx)
+/* Steps statement id (?1 the tenant, ?2 now for the pins' one): 1 with a row in ret. */
+static int tenant_times_step(struct sqlite_conn *c, enum stmt_id id, const char *tenant,
+			     struct tenant_times *ret)
 {
-	struct tenant_times_args *a = ctx;
 	STMT_AUTORESET sqlite3_stmt *st = NULL;
 	int r;
 
-	r = stmt_get(c, ST_TENANT_TIMES, &st);
-	if (r >= 0)
-		r = bind_key_now(c, st, a->tenant, NULL, realtime_usec());
+	r = stmt_get(c, id, &st);
+	if (r >= 0) {
+		int rc = bind_text(st, 1, tenant);
+
+		if (rc == SQLITE_OK && id == ST_TENANT_TIMES_PINS)
+			rc = sqlite3_bind_int64(st, 2, realtime_usec());
+		r = rc == SQLITE_OK ? 0 : conn_error(c, rc, "bind parameters");
+	}
 	if (r >= 0)
 		r = stmt_step(c, st, "read a tenant's times");
-	if (r < 0)
-		return r;
+	if (r > 0) {
+		ret->created_at = sqlite3_column_int64(st, 0);
+		ret->changed_at = sqlite3_column_int64(st, 1);
+	}
+	return r;
+}
+
+static int do_tenant_times(struct sqlite_conn *c, void *ctx)
+{
+	struct tenant_times_args *a = ctx;
+	int r = tenant_times_step(c, ST_TENANT_TIMES, a->tenant, &a->times);
+
 	if (r == 0)
-		return -ENOENT;
-	a->times.created_at = sqlite3_column_int64(st, 1);
-	a->times.changed_at = sqlite3_column_int64(st, 2);
-	return 0;
+		r = tenant_times_step(c, ST_TENANT_TIMES_PINS, a->tenant, &a->times);
+	return r < 0 ? r : r == 0 ? -ENOENT : 0;
 }
 
 static int sqlite_tenant_times(struct backend *be, const char *tenant, struct tenant_times *ret)

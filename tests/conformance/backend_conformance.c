@@ -1570,6 +1570,36 @@ static void test_backend_tenant_times_move_with_entries_only(void **state)
 	assert_true(t4.changed_at > t3.changed_at);
 }
 
+/*
+ * SQLite: a tenant whose pins another tool wrote, with no tenants row,
+ * answers its live pins' oldest and newest creation; the tenants row, once
+ * there, wins (it is read first, and the pins are not aggregated).
+ */
+static void test_backend_tenant_times_without_row_from_pins(void **state)
+{
+	struct tenant_times t0, t1;
+	struct pin_meta m1, m2;
+	char sql[256];
+	TENANT(t, "rowless");
+
+	(void)state;
+	put(t, "a", "1", &m1);
+	sleep_ms(20);
+	put(t, "b", "2", &m2);
+	fmt(sql, sizeof(sql), "DELETE FROM tenants WHERE name = '%s'", t);
+	assert_int_equal(sqlite_exec(sql), 0);
+	assert_int_equal(backend_tenant_times(S.be, t, &t0), 0);
+	assert_int_equal(t0.created_at, m1.created_at);
+	assert_int_equal(t0.changed_at, m2.created_at);
+	fmt(sql, sizeof(sql),
+	    "INSERT INTO tenants (name, created_at) VALUES ('%s', '2001-02-03T04:05:06.000Z')", t);
+	assert_int_equal(sqlite_exec(sql), 0);
+	assert_int_equal(backend_tenant_times(S.be, t, &t1), 0);
+	assert_int_equal(t1.created_at, (int64_t)981173106 * 1000000);
+	assert_int_equal(backend_pin_delete(S.be, t, "a"), 0);
+	assert_int_equal(backend_pin_delete(S.be, t, "b"), 0);
+}
+
 static void test_backend_tenant_create_exists_delete(void **state)
 {
 	struct names ns = {0};
@@ -2650,6 +2680,7 @@ static const struct {
 } all_tests[] = {
     {cmocka_unit_test(test_backend_ping_answers_zero), NEEDS_ANY},
     {cmocka_unit_test(test_backend_tenant_times_move_with_entries_only), NEEDS_ANY},
+    {cmocka_unit_test(test_backend_tenant_times_without_row_from_pins), NEEDS_SQLITE},
     {cmocka_unit_test(test_backend_schema_version_is_newest_embedded), NEEDS_ANY},
     {cmocka_unit_test(test_backend_uri_redacted_is_set), NEEDS_ANY},
     {cmocka_unit_test(test_backend_pin_get_missing_is_enoent), NEEDS_ANY},
