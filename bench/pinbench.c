@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <sqlite3.h>
 
 #include "pinfs/macro.h"
 
@@ -499,6 +500,59 @@ static int cmd_pg_select(const char *conninfo, long n, long rounds)
 	return 0;
 }
 
+/* ---- SQLite loop ---------------------------------------------------------------- */
+
+/*
+ * The SQLite baseline: what pinfs's driver runs against a migrated file, with
+ * its settings (WAL, synchronous=FULL, a busy timeout), one autocommit upsert
+ * per operation on one connection, the statement prepared once.
+ */
+static const char sqlite_sql_upsert[] =
+    "INSERT INTO memory_pins (tenant_id, key, value) VALUES (?1, ?2, ?3)"
+    " ON CONFLICT (tenant_id, key) DO UPDATE SET value = excluded.value,"
+    " updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')";
+
+static void sqlite_check(sqlite3 *db, int rc, const char *what)
+{
+	if (rc != SQLITE_OK && rc != SQLITE_DONE && rc != SQLITE_ROW)
+		die("sqlite: could not %s: %s", what, db ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+}
+
+static int cmd_sqlite_upsert(const char *path, long n, long rounds)
+{
+	char key[64], val[BENCH_VALUE_MAX];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	double t0 = 0, t1;
+
+	sqlite_check(db, sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL), "open the file");
+	sqlite_check(db, sqlite3_busy_timeout(db, 5000), "set a busy timeout");
+	sqlite_check(db, sqlite3_exec(db, "PRAGMA journal_mode = WAL", NULL, NULL, NULL),
+		     "set WAL");
+	sqlite_check(db, sqlite3_exec(db, "PRAGMA synchronous = FULL", NULL, NULL, NULL),
+		     "set synchronous");
+	sqlite_check(db, sqlite3_prepare_v2(db, sqlite_sql_upsert, -1, &st, NULL),
+		     "prepare the upsert");
+	for (long round = -1; round < rounds; round++) {
+		if (round == 0)
+			t0 = start_clock();
+		for (long i = 0; i < n; i++) {
+			make_key(key, sizeof(key), 'w', -1, i);
+			make_value(val, sizeof(val), (unsigned long)((round + 1) * n + i));
+			sqlite3_bind_text(st, 1, opt_tenant, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, val, -1, SQLITE_STATIC);
+			sqlite_check(db, sqlite3_step(st), "upsert");
+			sqlite3_reset(st);
+		}
+	}
+	t1 = now_s();
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+	print_rate("sqlite-upsert", "sqlite3", n * rounds, t1 - t0, 1);
+	return 0;
+}
+
 /* ---- coherence ----------------------------------------------------------------- */
 
 /* The value of "seq" in a file's content, or -1 if there is none. */
@@ -631,10 +685,12 @@ static void usage(FILE *f)
 	      "  write-par DIR N ROUNDS THREADS       the same from THREADS threads, N keys each\n"
 	      "  pg-upsert CONNINFO N ROUNDS [THREADS]  prepared INSERT ... ON CONFLICT DO UPDATE\n"
 	      "  pg-select CONNINFO N ROUNDS          prepared SELECT by (tenant_id, key)\n"
+	      "  sqlite-upsert FILE N ROUNDS          the SQLite driver's settings, one upsert each\n"
 	      "  coherence DIR_A DIR_B N              write on A, poll-read B until visible\n"
 	      "  fill DIR N                           create N small files (keys r000000...)\n"
 	      "options:\n"
-	      "  -t, --tenant TENANT  tenant_id of the pg-* commands (default \"pgbench\")\n"
+	      "  -t, --tenant TENANT  tenant_id of the pg-* and sqlite-* commands\n"
+	      "                       (default \"pgbench\")\n"
 	      "  --no-fill            read, pg-select: the files or rows exist already;\n"
 	      "                       do not write them first\n"
 	      "Each timed loop follows one untimed pass over the same keys.\n",
@@ -704,6 +760,11 @@ int main(int argc, char **argv)
 		n = parse_count(argv[1], "N", 1, 10000000);
 		rounds = parse_count(argv[2], "ROUNDS", 1, 1000000);
 		return cmd_pg_select(argv[0], n, rounds);
+	}
+	if (strcmp(cmd, "sqlite-upsert") == 0 && nargs == 3) {
+		n = parse_count(argv[1], "N", 1, 10000000);
+		rounds = parse_count(argv[2], "ROUNDS", 1, 1000000);
+		return cmd_sqlite_upsert(argv[0], n, rounds);
 	}
 	if (strcmp(cmd, "coherence") == 0 && nargs == 3)
 		return cmd_coherence(argv[0], argv[1], parse_count(argv[2], "N", 1, 10000000));
